@@ -1,0 +1,142 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { DEVICE_ID_PATTERN, UTC_TIMESTAMP_PATTERN, UUID_PATTERN } from './ids.js';
+import { Unit } from './units.js';
+
+/**
+ * Observation kinds and their components. Each component is a quantity in its one canonical
+ * unit, bounded by what a working sensor on a living person can report: anything outside is a
+ * device or gateway fault and is rejected (OUT_OF_RANGE), not stored as a clinical value.
+ */
+export const ObservationKind = {
+  bloodPressure: 'blood_pressure',
+  spo2: 'spo2',
+  bodyTemperature: 'body_temperature',
+  heartRate: 'heart_rate',
+  respirationRate: 'respiration_rate',
+  fall: 'fall',
+  helpRequest: 'help_request',
+} as const;
+export type ObservationKind = (typeof ObservationKind)[keyof typeof ObservationKind];
+export const OBSERVATION_KINDS = Object.values(ObservationKind);
+
+function quantity<U extends Unit>(unit: U, minimum: number, maximum: number) {
+  return Type.Object(
+    { value: Type.Number({ minimum, maximum }), unit: Type.Literal(unit) },
+    { additionalProperties: false },
+  );
+}
+
+export const Quantity = {
+  systolic: quantity(Unit.mmHg, 40, 300),
+  diastolic: quantity(Unit.mmHg, 20, 200),
+  meanArterial: quantity(Unit.mmHg, 20, 250),
+  pulseRate: quantity(Unit.bpm, 20, 300),
+  spo2: quantity(Unit.percent, 40, 100),
+  temperature: quantity(Unit.celsius, 25, 45),
+  respirationRate: quantity(Unit.perMinute, 0, 80),
+  confidence: quantity(Unit.percent, 0, 100),
+};
+
+/** Where a temperature was taken (BLE Health Thermometer temperature type, HTS 3.2). */
+export const TemperatureSite = Type.Union(
+  ['armpit', 'body', 'ear', 'finger', 'gastrointestinal', 'mouth', 'rectum', 'toe', 'tympanum'].map((s) =>
+    Type.Literal(s),
+  ),
+);
+
+export const valuesSchemas = {
+  blood_pressure: Type.Object(
+    {
+      systolic: Quantity.systolic,
+      diastolic: Quantity.diastolic,
+      meanArterial: Type.Optional(Quantity.meanArterial),
+      pulseRate: Type.Optional(Quantity.pulseRate),
+    },
+    { additionalProperties: false },
+  ),
+  spo2: Type.Object(
+    { spo2: Quantity.spo2, pulseRate: Type.Optional(Quantity.pulseRate) },
+    { additionalProperties: false },
+  ),
+  body_temperature: Type.Object(
+    { temperature: Quantity.temperature, site: Type.Optional(TemperatureSite) },
+    { additionalProperties: false },
+  ),
+  heart_rate: Type.Object(
+    {
+      heartRate: Quantity.pulseRate,
+      rrIntervals: Type.Optional(
+        Type.Object(
+          {
+            value: Type.Array(Type.Number({ minimum: 0, maximum: 65_535 }), { maxItems: 64 }),
+            unit: Type.Literal(Unit.milliseconds),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  respiration_rate: Type.Object({ respirationRate: Quantity.respirationRate }, { additionalProperties: false }),
+  fall: Type.Object({ confidence: Type.Optional(Quantity.confidence) }, { additionalProperties: false }),
+  help_request: Type.Object({}, { additionalProperties: false }),
+} satisfies Record<ObservationKind, TSchema>;
+
+const envelopeFields = {
+  /** Globally unique; assigned once where the reading was taken, so replays de-duplicate. */
+  id: Type.String({ pattern: UUID_PATTERN }),
+  deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }),
+  /** UTC time of measurement, from the device where it has a clock, else the gateway's. */
+  measuredAt: Type.String({ pattern: UTC_TIMESTAMP_PATTERN }),
+  /** Per-gateway sequence number, increasing by one per observation taken. */
+  seq: Type.Integer({ minimum: 0 }),
+};
+
+/** The envelope alone, with the kind and values left open: checked before the kind's schema. */
+export const ObservationEnvelope = Type.Object(
+  { ...envelopeFields, kind: Type.String({ maxLength: 64 }), values: Type.Object({}) },
+  { additionalProperties: false },
+);
+
+function observationOf<K extends ObservationKind>(kind: K) {
+  return Type.Object(
+    { ...envelopeFields, kind: Type.Literal(kind), values: valuesSchemas[kind] },
+    { additionalProperties: false },
+  );
+}
+
+export const Observation = Type.Union([
+  observationOf('blood_pressure'),
+  observationOf('spo2'),
+  observationOf('body_temperature'),
+  observationOf('heart_rate'),
+  observationOf('respiration_rate'),
+  observationOf('fall'),
+  observationOf('help_request'),
+]);
+export type Observation = Static<typeof Observation>;
+export type ObservationOfKind<K extends ObservationKind> = Extract<Observation, { kind: K }>;
+export type ObservationValues<K extends ObservationKind> = ObservationOfKind<K>['values'];
+
+export const OBSERVATION_BATCH_VERSION = 1;
+
+/** Loose outer shape: each observation is then checked on its own, so one bad one rejects alone. */
+export const ObservationBatchEnvelope = Type.Object(
+  {
+    v: Type.Integer(),
+    sentAt: Type.String({ pattern: UTC_TIMESTAMP_PATTERN }),
+    observations: Type.Array(Type.Unknown(), { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+export interface ObservationBatch {
+  v: typeof OBSERVATION_BATCH_VERSION;
+  sentAt: string;
+  observations: Observation[];
+}
+
+/** Observations that should overtake any backlog: a person may be on the floor. */
+export function isUrgentKind(kind: ObservationKind): boolean {
+  return kind === ObservationKind.fall || kind === ObservationKind.helpRequest;
+}
