@@ -162,3 +162,7 @@ export interface ClientToServerEvents {
 export function wardRoom(wardId: string): string {
   return `ward:${wardId}`;
 }
+
+export function patientRoom(patientId: string): string {
+  return `patient:${patientId}`;
+}

@@ -93,7 +93,8 @@ export function validateObservation(raw: unknown, options: ValidationOptions = {
     return reject(classify(errors), describe(errors));
   }
   const measuredAt = Date.parse(raw.measuredAt);
-  if (Number.isNaN(measuredAt)) {
+  // Date.parse rolls impossible dates over (31 February becomes 3 March): compare the round trip.
+  if (Number.isNaN(measuredAt) || new Date(measuredAt).toISOString().slice(0, 19) !== raw.measuredAt.slice(0, 19)) {
     return reject(RejectionCode.schemaViolation, `/measuredAt is not a real date`);
   }
   if (options.now !== undefined && measuredAt > options.now + MAX_CLOCK_SKEW_MS) {

@@ -1,0 +1,152 @@
+/**
+ * `npm start`: the whole system on embedded defaults, as separate processes (the same shape
+ * as docker-compose.yml): the MQTT broker, the server with its SQLite store and the dashboard,
+ * and a simulated care home plus a virtual ward whose gateways read simulated devices.
+ * Secrets are generated on first start into .wardline/ and printed once per start.
+ */
+import { hashPassword } from '@wardline/broker';
+import { demoFleet } from '@wardline/firmware-sim/demo-fleet';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatLogLine } from './log-format.js';
+
+const root = resolve(import.meta.dirname, '..');
+const home = resolve(process.env.WARDLINE_HOME ?? resolve(root, '.wardline'));
+const httpPort = Number(process.env.PORT ?? 8080);
+const mqttPort = Number(process.env.MQTT_PORT ?? 1883);
+const brokerHealthPort = Number(process.env.BROKER_HEALTH_PORT ?? 8081);
+const tsx = resolve(root, 'node_modules/.bin/tsx');
+
+interface Secrets {
+  demoPassword: string;
+  serverMqttPassword: string;
+  gatewayPasswords: Record<string, string>;
+}
+
+const gateways = demoFleet().flatMap((ward) => ward.gateways);
+const gatewayUser = (g: { site: string; gateway: string }) => `${g.site}.${g.gateway}`;
+
+function loadOrCreateSecrets(): Secrets {
+  const path = resolve(home, 'demo-secrets.json');
+  if (existsSync(path)) {
+    const secrets = JSON.parse(readFileSync(path, 'utf8')) as Secrets;
+    if (gateways.every((g) => secrets.gatewayPasswords[gatewayUser(g)])) return secrets;
+  }
+  const secret = () => randomBytes(12).toString('base64url');
+  const secrets: Secrets = {
+    demoPassword: process.env.WARDLINE_DEMO_PASSWORD ?? secret(),
+    serverMqttPassword: secret(),
+    gatewayPasswords: Object.fromEntries(gateways.map((g) => [gatewayUser(g), secret()])),
+  };
+  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+async function writeBrokerUsers(secrets: Secrets): Promise<string> {
+  const path = resolve(home, 'broker-users.json');
+  const users = [
+    { username: 'wardline-server', role: 'server', passwordHash: await hashPassword(secrets.serverMqttPassword) },
+    ...(await Promise.all(
+      gateways.map(async (g) => ({
+        username: gatewayUser(g),
+        role: 'gateway',
+        site: g.site,
+        gateway: g.gateway,
+        passwordHash: await hashPassword(secrets.gatewayPasswords[gatewayUser(g)]!),
+      })),
+    )),
+  ];
+  writeFileSync(path, JSON.stringify({ users }, null, 2), { mode: 0o600 });
+  return path;
+}
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function run(name: string, script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(tsx, [resolve(root, script)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => console.log(formatLogLine(name, line)));
+  }
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[${name}] exited (${signal ?? code}); stopping Wardline`);
+    void stop(1);
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string, name: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500 || name === 'server') return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${name} did not become ready at ${url}`);
+}
+
+async function stop(code: number): Promise<never> {
+  stopping = true;
+  for (const child of children.reverse()) child.kill('SIGTERM');
+  await sleep(1500);
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+mkdirSync(home, { recursive: true });
+const secrets = loadOrCreateSecrets();
+const usersFile = await writeBrokerUsers(secrets);
+
+run('broker', 'broker/src/main.ts', {
+  MQTT_PORT: String(mqttPort),
+  BROKER_HEALTH_PORT: String(brokerHealthPort),
+  WARDLINE_BROKER_USERS_FILE: usersFile,
+});
+await waitFor(`http://127.0.0.1:${brokerHealthPort}/health`, 'broker');
+
+run('server', 'server/src/main.ts', {
+  PORT: String(httpPort),
+  WARDLINE_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+  WARDLINE_MQTT_USERNAME: 'wardline-server',
+  WARDLINE_MQTT_PASSWORD: secrets.serverMqttPassword,
+  WARDLINE_DB_PATH: resolve(home, 'server/wardline.db'),
+  WARDLINE_DEMO: '1',
+  WARDLINE_DEMO_PASSWORD: secrets.demoPassword,
+});
+await waitFor(`http://127.0.0.1:${httpPort}/api/health`, 'server');
+
+run('gateways', 'scripts/simulate-fleet.ts', {
+  WARDLINE_BROKER_URL: `mqtt://127.0.0.1:${mqttPort}`,
+  WARDLINE_FLEET_SECRETS: resolve(home, 'demo-secrets.json'),
+  WARDLINE_OUTBOX_DIR: resolve(home, 'gateways'),
+});
+
+console.log(`
+  Wardline is running on embedded defaults.
+
+    Dashboard     http://localhost:${httpPort}
+    API health    http://localhost:${httpPort}/api/health
+    MQTT broker   mqtt://localhost:${mqttPort}   (broker health http://localhost:${brokerHealthPort}/health)
+
+    Sign in as    nurse / admin / family   password: ${secrets.demoPassword}
+    Secrets       ${resolve(home, 'demo-secrets.json')} (gateway and server MQTT passwords)
+    Data          ${home}
+
+  Press Ctrl+C to stop.
+`);

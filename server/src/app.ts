@@ -1,0 +1,66 @@
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { authPlugin } from './auth/plugin.js';
+import type { ServerContext } from './context.js';
+import { authRoutes } from './routes/auth.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
+import { deviceRoutes } from './routes/devices.js';
+import { healthRoutes } from './routes/health.js';
+import { patientRoutes } from './routes/patients.js';
+import { wardRoutes } from './routes/wards.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    wardline: ServerContext;
+  }
+}
+
+export interface AppOptions {
+  context: ServerContext;
+  dashboardDir?: string;
+  secureCookies?: boolean;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the HTTP app: every concern is a plugin; shared clients are registered once. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 64 * 1024,
+  });
+
+  await app.register(
+    fp(
+      async (instance) => {
+        instance.decorate('wardline', options.context);
+      },
+      { name: 'wardline-context' },
+    ),
+  );
+  await app.register(authPlugin);
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { secureCookies: options.secureCookies ?? false });
+  await app.register(wardRoutes);
+  await app.register(patientRoutes);
+  await app.register(deviceRoutes);
+  await app.register(deadLetterRoutes);
+
+  const dashboardDir = options.dashboardDir;
+  if (dashboardDir && existsSync(join(dashboardDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: dashboardDir, wildcard: false });
+    // Client-side routes: any non-API GET serves the single-page app.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+      return reply.code(404).send({ statusCode: 404, code: 'WL_NOT_FOUND', error: 'Not Found', message: 'route not found' });
+    });
+  } else {
+    app.get('/', async (_request, reply) => {
+      reply.type('text/plain');
+      return 'Wardline server is running, but the dashboard is not built: run `npm run build:dashboard`.\n';
+    });
+  }
+  return app;
+}

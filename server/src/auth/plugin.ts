@@ -1,0 +1,48 @@
+import fastifyCookie from '@fastify/cookie';
+import { SESSION_COOKIE, type Role } from '@wardline/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Errors } from '../errors.js';
+import type { AuthenticatedUser } from './user-repository.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: AuthenticatedUser | null;
+  }
+}
+
+/** A bearer token (API clients) or the session cookie (the dashboard). */
+export function tokenFromHeaders(
+  headers: { authorization?: string | undefined; cookie?: string | undefined },
+  parseCookie: (header: string) => Record<string, string | undefined>,
+): string | undefined {
+  const auth = headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim();
+  if (headers.cookie) return parseCookie(headers.cookie)[SESSION_COOKIE];
+  return undefined;
+}
+
+export const authPlugin = fp(
+  async (app: FastifyInstance) => {
+    await app.register(fastifyCookie);
+    app.decorateRequest('user', null);
+    app.addHook('onRequest', async (request) => {
+      const token = tokenFromHeaders(request.headers, app.parseCookie);
+      request.user = token ? (app.wardline.users.userForToken(token) ?? null) : null;
+    });
+  },
+  { name: 'wardline-auth', dependencies: ['wardline-context'] },
+);
+
+/** preHandler: the caller must be signed in with one of these roles. */
+export function requireRole(...roles: Role[]) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (!request.user) throw new Errors.unauthenticated();
+    if (!roles.includes(request.user.role)) throw new Errors.forbidden();
+  };
+}
+
+/** Staff see every patient; a family member sees only their own relative. */
+export function canSeePatient(user: AuthenticatedUser, patientId: string): boolean {
+  return user.role !== 'family' || user.patientId === patientId;
+}

@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  databasePath: string;
+  dashboardDir: string;
+  mqtt: { url: string; clientId: string; username: string; password: string; caPath?: string } | null;
+  /** Seed demo wards, residents, devices and users on first start of an empty database. */
+  demo: boolean;
+  /** Set the Secure flag on the session cookie (behind HTTPS). */
+  secureCookies: boolean;
+  logLevel: string;
+}
+
+const defaultDashboardDir = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+
+function integer(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+/** Reads configuration from the environment; secrets come only from there. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const mqttPassword = env.WARDLINE_MQTT_PASSWORD;
+  const mqttUrl = env.WARDLINE_MQTT_URL ?? `mqtt://127.0.0.1:${env.MQTT_PORT ?? '1883'}`;
+  if (env.WARDLINE_MQTT_DISABLED !== '1' && !mqttPassword) {
+    throw new Error('WARDLINE_MQTT_PASSWORD is required (the server identity on the broker)');
+  }
+  return {
+    host: env.HOST ?? '0.0.0.0',
+    port: integer('PORT', env.PORT, 8080),
+    databasePath: resolve(env.WARDLINE_DB_PATH ?? '.wardline/server/wardline.db'),
+    dashboardDir: resolve(env.WARDLINE_DASHBOARD_DIR ?? defaultDashboardDir),
+    mqtt:
+      env.WARDLINE_MQTT_DISABLED === '1'
+        ? null
+        : {
+            url: mqttUrl,
+            clientId: env.WARDLINE_MQTT_CLIENT_ID ?? 'wardline-server',
+            username: env.WARDLINE_MQTT_USERNAME ?? 'wardline-server',
+            password: mqttPassword ?? '',
+            ...(env.WARDLINE_MQTT_CA ? { caPath: env.WARDLINE_MQTT_CA } : {}),
+          },
+    demo: env.WARDLINE_DEMO === '1',
+    secureCookies: env.WARDLINE_SECURE_COOKIES === '1',
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,159 @@
+import type { Assignment, DeviceState, DeviceStatus, GatewayStatus } from '@wardline/protocol';
+import type { Db } from './database.js';
+
+export function gatewayId(site: string, gateway: string): string {
+  return `${site}:${gateway}`;
+}
+
+/** Where a device's readings belong right now: its patient, and that patient's bed and ward. */
+export interface DeviceRoute {
+  deviceId: string;
+  siteCode: string;
+  patientId: string | null;
+  bedId: string | null;
+  wardId: string | null;
+}
+
+export function createDeviceRepository(db: Db) {
+  const route = db.prepare(
+    `SELECT d.id AS deviceId, d.site_code AS siteCode, a.patient_id AS patientId,
+            p.bed_id AS bedId, b.ward_id AS wardId
+       FROM devices d
+       LEFT JOIN assignments a ON a.device_id = d.id
+       LEFT JOIN patients p ON p.id = a.patient_id
+       LEFT JOIN beds b ON b.id = p.bed_id
+      WHERE d.id = ?`,
+  );
+  const saveDeviceStatus = db.prepare(
+    `UPDATE devices SET status_json = ?, status_at = ?, last_gateway_id = ? WHERE id = ?`,
+  );
+  const upsertGateway = db.prepare(
+    `INSERT INTO gateways (id, site_code, gateway_code) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
+  const saveGatewayStatus = db.prepare(`UPDATE gateways SET status_json = ?, status_at = ? WHERE id = ?`);
+  const gatewayWard = db.prepare(`SELECT ward_id AS wardId FROM gateways WHERE id = ?`);
+  const insertDevice = db.prepare(
+    `INSERT INTO devices (id, model, site_code) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
+  const insertAssignment = db.prepare(
+    `INSERT INTO assignments (device_id, patient_id, assigned_at, assigned_by) VALUES (?, ?, ?, ?)`,
+  );
+  const insertAssignmentHistory = db.prepare(
+    `INSERT INTO assignment_history (device_id, patient_id, assigned_at, assigned_by) VALUES (?, ?, ?, ?)`,
+  );
+  const deleteAssignment = db.prepare(`DELETE FROM assignments WHERE device_id = ?`);
+  const closeAssignmentHistory = db.prepare(
+    `UPDATE assignment_history SET unassigned_at = ?, unassigned_by = ?
+      WHERE device_id = ? AND unassigned_at IS NULL`,
+  );
+
+  return {
+    route(deviceId: string): DeviceRoute | undefined {
+      return route.get(deviceId) as DeviceRoute | undefined;
+    },
+
+    ensureGateway(site: string, gateway: string): string {
+      const id = gatewayId(site, gateway);
+      upsertGateway.run(id, site, gateway);
+      return id;
+    },
+
+    gatewayWard(id: string): string | null {
+      return (gatewayWard.get(id) as { wardId: string | null } | undefined)?.wardId ?? null;
+    },
+
+    saveDeviceStatus(status: DeviceStatus, gateway: string, at: string): boolean {
+      return saveDeviceStatus.run(JSON.stringify(status), at, gateway, status.deviceId).changes > 0;
+    },
+
+    saveGatewayStatus(id: string, status: GatewayStatus, at: string): void {
+      saveGatewayStatus.run(JSON.stringify(status), at, id);
+    },
+
+    registerDevice(id: string, model: string, siteCode: string): void {
+      insertDevice.run(id, model, siteCode);
+    },
+
+    list(): DeviceState[] {
+      const rows = db
+        .prepare(`SELECT id, model, last_gateway_id, status_json FROM devices ORDER BY id`)
+        .all() as { id: string; model: string; last_gateway_id: string | null; status_json: string | null }[];
+      return rows.map((r) => ({
+        deviceId: r.id,
+        model: r.model,
+        gatewayId: r.last_gateway_id,
+        status: r.status_json ? (JSON.parse(r.status_json) as DeviceStatus) : null,
+      }));
+    },
+
+    devicesOfPatients(patientIds: string[]): Map<string, DeviceState[]> {
+      const rows = db
+        .prepare(
+          `SELECT a.patient_id, d.id, d.model, d.last_gateway_id, d.status_json
+             FROM assignments a JOIN devices d ON d.id = a.device_id
+            WHERE a.patient_id IN (SELECT value FROM json_each(?)) ORDER BY d.id`,
+        )
+        .all(JSON.stringify(patientIds)) as {
+        patient_id: string;
+        id: string;
+        model: string;
+        last_gateway_id: string | null;
+        status_json: string | null;
+      }[];
+      const result = new Map<string, DeviceState[]>();
+      for (const r of rows) {
+        const list = result.get(r.patient_id) ?? [];
+        list.push({
+          deviceId: r.id,
+          model: r.model,
+          gatewayId: r.last_gateway_id,
+          status: r.status_json ? (JSON.parse(r.status_json) as DeviceStatus) : null,
+        });
+        result.set(r.patient_id, list);
+      }
+      return result;
+    },
+
+    gatewaysOfWard(wardId: string): { id: string; status: GatewayStatus | null }[] {
+      const rows = db.prepare(`SELECT id, status_json FROM gateways WHERE ward_id = ? ORDER BY id`).all(wardId) as {
+        id: string;
+        status_json: string | null;
+      }[];
+      return rows.map((r) => ({ id: r.id, status: r.status_json ? (JSON.parse(r.status_json) as GatewayStatus) : null }));
+    },
+
+    assignGatewayToWard(id: string, wardId: string): void {
+      db.prepare(`UPDATE gateways SET ward_id = ? WHERE id = ?`).run(wardId, id);
+    },
+
+    listAssignments(): Assignment[] {
+      return db
+        .prepare(
+          `SELECT device_id AS deviceId, patient_id AS patientId, assigned_at AS assignedAt, assigned_by AS assignedBy
+             FROM assignments ORDER BY device_id`,
+        )
+        .all() as Assignment[];
+    },
+
+    assign(deviceId: string, patientId: string, by: string, at: string): void {
+      db.transaction(() => {
+        closeAssignmentHistory.run(at, by, deviceId);
+        deleteAssignment.run(deviceId);
+        insertAssignment.run(deviceId, patientId, at, by);
+        insertAssignmentHistory.run(deviceId, patientId, at, by);
+      })();
+    },
+
+    unassign(deviceId: string, by: string, at: string): boolean {
+      return db.transaction(() => {
+        closeAssignmentHistory.run(at, by, deviceId);
+        return deleteAssignment.run(deviceId).changes > 0;
+      })();
+    },
+
+    exists(deviceId: string): boolean {
+      return route.get(deviceId) !== undefined;
+    },
+  };
+}
+export type DeviceRepository = ReturnType<typeof createDeviceRepository>;

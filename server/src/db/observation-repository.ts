@@ -1,0 +1,115 @@
+import type { LatestObservation, Observation, ObservationKind, StoredObservation } from '@wardline/protocol';
+import type { Db } from './database.js';
+
+export interface ObservationRecord {
+  observation: Observation;
+  patientId: string | null;
+  gatewayId: string;
+  receivedAt: string;
+}
+
+interface ObservationRow {
+  id: string;
+  device_id: string;
+  kind: string;
+  measured_at: string;
+  received_at: string;
+  seq: number;
+  values_json: string;
+  gateway_id: string;
+}
+
+function toObservation(row: ObservationRow): Observation {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    kind: row.kind,
+    measuredAt: row.measured_at,
+    seq: row.seq,
+    values: JSON.parse(row.values_json) as Observation['values'],
+  } as Observation;
+}
+
+export interface HistoryQuery {
+  patientId: string;
+  kind?: ObservationKind;
+  from?: string;
+  to?: string;
+  limit: number;
+}
+
+export function createObservationRepository(db: Db) {
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO observations
+       (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json)
+     VALUES (@id, @deviceId, @patientId, @gatewayId, @kind, @measuredAt, @receivedAt, @seq, @valuesJson)`,
+  );
+  // Readings replayed out of order must not move "latest" backwards.
+  const upsertLatest = db.prepare(
+    `INSERT INTO latest_observations (patient_id, kind, observation_id, measured_at)
+     VALUES (?, ?, ?, ?)
+     ON CONFLICT (patient_id, kind) DO UPDATE
+       SET observation_id = excluded.observation_id, measured_at = excluded.measured_at
+       WHERE excluded.measured_at > latest_observations.measured_at`,
+  );
+  const latestForPatients = db.prepare(
+    `SELECT l.patient_id, o.* FROM latest_observations l
+       JOIN observations o ON o.id = l.observation_id
+      WHERE l.patient_id IN (SELECT value FROM json_each(?))`,
+  );
+  const countById = db.prepare(`SELECT count(*) AS n FROM observations WHERE id = ?`);
+
+  return {
+    /** Inserts unless the id is already stored; returns false for a duplicate. */
+    insert(record: ObservationRecord): boolean {
+      const { observation: o } = record;
+      const result = insert.run({
+        id: o.id,
+        deviceId: o.deviceId,
+        patientId: record.patientId,
+        gatewayId: record.gatewayId,
+        kind: o.kind,
+        measuredAt: o.measuredAt,
+        receivedAt: record.receivedAt,
+        seq: o.seq,
+        valuesJson: JSON.stringify(o.values),
+      });
+      if (result.changes === 0) return false;
+      if (record.patientId) upsertLatest.run(record.patientId, o.kind, o.id, o.measuredAt);
+      return true;
+    },
+
+    latestByPatient(patientIds: string[]): Map<string, Record<string, LatestObservation>> {
+      const result = new Map<string, Record<string, LatestObservation>>();
+      const rows = latestForPatients.all(JSON.stringify(patientIds)) as (ObservationRow & { patient_id: string })[];
+      for (const row of rows) {
+        const byKind = result.get(row.patient_id) ?? {};
+        byKind[row.kind] = { observation: toObservation(row), receivedAt: row.received_at };
+        result.set(row.patient_id, byKind);
+      }
+      return result;
+    },
+
+    history(query: HistoryQuery): StoredObservation[] {
+      const clauses = ['patient_id = @patientId'];
+      if (query.kind) clauses.push('kind = @kind');
+      if (query.from) clauses.push('measured_at >= @from');
+      if (query.to) clauses.push('measured_at < @to');
+      const rows = db
+        .prepare(
+          `SELECT * FROM observations WHERE ${clauses.join(' AND ')} ORDER BY measured_at ASC, seq ASC LIMIT @limit`,
+        )
+        .all(query) as ObservationRow[];
+      return rows.map((row) => ({
+        observation: toObservation(row),
+        receivedAt: row.received_at,
+        gatewayId: row.gateway_id,
+      }));
+    },
+
+    exists(id: string): boolean {
+      return (countById.get(id) as { n: number }).n > 0;
+    },
+  };
+}
+export type ObservationRepository = ReturnType<typeof createObservationRepository>;

@@ -1,0 +1,87 @@
+import type { PatientSummary, Ward } from '@wardline/protocol';
+import type { Db } from './database.js';
+
+export interface BedRow {
+  bedId: string;
+  label: string;
+  wardId: string;
+  patientId: string | null;
+  displayName: string | null;
+}
+
+export function createWardRepository(db: Db) {
+  const patientById = db.prepare(
+    `SELECT p.id, p.display_name AS displayName, b.ward_id AS wardId, p.bed_id AS bedId
+       FROM patients p LEFT JOIN beds b ON b.id = p.bed_id WHERE p.id = ?`,
+  );
+  return {
+    listWards(): Ward[] {
+      return db
+        .prepare(
+          `SELECT w.id, w.name, w.kind, w.site_code AS siteCode,
+                  (SELECT count(*) FROM beds b WHERE b.ward_id = w.id) AS bedCount
+             FROM wards w ORDER BY w.name`,
+        )
+        .all() as Ward[];
+    },
+
+    wardExists(id: string): boolean {
+      return db.prepare(`SELECT 1 FROM wards WHERE id = ?`).get(id) !== undefined;
+    },
+
+    beds(wardId: string): BedRow[] {
+      return db
+        .prepare(
+          `SELECT b.id AS bedId, b.label, b.ward_id AS wardId, p.id AS patientId, p.display_name AS displayName
+             FROM beds b LEFT JOIN patients p ON p.bed_id = b.id
+            WHERE b.ward_id = ? ORDER BY b.sort_order, b.label`,
+        )
+        .all(wardId) as BedRow[];
+    },
+
+    patient(id: string): PatientSummary | undefined {
+      return patientById.get(id) as PatientSummary | undefined;
+    },
+
+    listPatients(): PatientSummary[] {
+      return db
+        .prepare(
+          `SELECT p.id, p.display_name AS displayName, b.ward_id AS wardId, p.bed_id AS bedId
+             FROM patients p LEFT JOIN beds b ON b.id = p.bed_id ORDER BY p.display_name`,
+        )
+        .all() as PatientSummary[];
+    },
+
+    isEmpty(): boolean {
+      return db.prepare(`SELECT 1 FROM wards LIMIT 1`).get() === undefined;
+    },
+
+    createWard(ward: { id: string; name: string; kind: Ward['kind']; siteCode: string }): void {
+      db.prepare(`INSERT INTO wards (id, name, kind, site_code) VALUES (?, ?, ?, ?)`).run(
+        ward.id,
+        ward.name,
+        ward.kind,
+        ward.siteCode,
+      );
+    },
+
+    createBed(bed: { id: string; wardId: string; label: string; sortOrder: number }): void {
+      db.prepare(`INSERT INTO beds (id, ward_id, label, sort_order) VALUES (?, ?, ?, ?)`).run(
+        bed.id,
+        bed.wardId,
+        bed.label,
+        bed.sortOrder,
+      );
+    },
+
+    admit(patient: { id: string; displayName: string; bedId: string | null; at: string }): void {
+      db.prepare(`INSERT INTO patients (id, display_name, bed_id, admitted_at) VALUES (?, ?, ?, ?)`).run(
+        patient.id,
+        patient.displayName,
+        patient.bedId,
+        patient.at,
+      );
+    },
+  };
+}
+export type WardRepository = ReturnType<typeof createWardRepository>;

@@ -1,0 +1,3 @@
+export { startServer, type RunningServer, type StartOptions } from './server.js';
+export { configFromEnv, type ServerConfig } from './config.js';
+export type { SeedWard } from './demo/seed.js';

@@ -1,0 +1,179 @@
+import {
+  Channel,
+  RejectionCode,
+  decodeJsonPayload,
+  parseDeviceStatusBatch,
+  parseGatewayStatus,
+  parseObservationBatch,
+  parseUplinkTopic,
+  type DeviceStatus,
+  type GatewayStatus,
+  type Observation,
+  type Rejection,
+} from '@wardline/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db } from '../db/database.js';
+import type { DeadLetterRepository } from '../db/dead-letter-repository.js';
+import type { DeviceRepository } from '../db/device-repository.js';
+import type { ObservationRepository } from '../db/observation-repository.js';
+import type { IngestMetrics } from './metrics.js';
+
+export interface AcceptedObservation {
+  observation: Observation;
+  patientId: string | null;
+  bedId: string | null;
+  wardId: string | null;
+  receivedAt: string;
+}
+
+export interface AcceptedDeviceStatus {
+  status: DeviceStatus;
+  patientId: string | null;
+  bedId: string | null;
+  wardId: string | null;
+}
+
+/** What one MQTT message changed, for the real-time fan-out after the transaction commits. */
+export interface IngestOutcome {
+  observations: AcceptedObservation[];
+  deviceStatuses: AcceptedDeviceStatus[];
+  gatewayStatus: { gatewayId: string; wardId: string | null; status: GatewayStatus } | null;
+  duplicates: number;
+  rejections: Rejection[];
+}
+
+export interface IngestDependencies {
+  db: Db;
+  observations: ObservationRepository;
+  devices: DeviceRepository;
+  deadLetters: DeadLetterRepository;
+  metrics: IngestMetrics;
+  log: FastifyBaseLogger;
+  now?: () => Date;
+}
+
+function emptyOutcome(): IngestOutcome {
+  return { observations: [], deviceStatuses: [], gatewayStatus: null, duplicates: 0, rejections: [] };
+}
+
+/**
+ * Validates, routes and stores one MQTT message in a single transaction. When `handle` returns,
+ * everything accepted is durable and everything rejected is in the dead-letter list, so the
+ * caller may acknowledge the message to the broker. It never throws for bad input.
+ */
+export function createIngest(deps: IngestDependencies) {
+  const { db, observations, devices, deadLetters, metrics, log } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  function rejectMessage(
+    outcome: IngestOutcome,
+    topic: string,
+    payload: string | Uint8Array,
+    rejection: Rejection,
+    receivedAt: string,
+  ) {
+    deadLetters.add({ topic, payload, receivedAt, ...rejection });
+    metrics.reject(rejection.code);
+    outcome.rejections.push(rejection);
+    log.warn({ topic, code: rejection.code, detail: rejection.detail }, 'message rejected');
+  }
+
+  function ingestObservations(outcome: IngestOutcome, topic: string, json: unknown, gateway: string, at: Date) {
+    const receivedAt = at.toISOString();
+    const parsed = parseObservationBatch(json, { now: at.getTime() });
+    if (!parsed.ok) return rejectMessage(outcome, topic, JSON.stringify(json), parsed.rejection, receivedAt);
+    for (const { raw, result } of parsed.value.results) {
+      if (!result.ok) {
+        rejectMessage(outcome, topic, JSON.stringify(raw), result.rejection, receivedAt);
+        continue;
+      }
+      // One textual form per instant, so that stored times sort as times.
+      const observation = { ...result.value, measuredAt: new Date(result.value.measuredAt).toISOString() };
+      const route = devices.route(observation.deviceId);
+      if (!route) {
+        rejectMessage(
+          outcome,
+          topic,
+          JSON.stringify(observation),
+          { code: RejectionCode.unknownDevice, detail: `device ${observation.deviceId} is not registered` },
+          receivedAt,
+        );
+        continue;
+      }
+      const stored = observations.insert({ observation, patientId: route.patientId, gatewayId: gateway, receivedAt });
+      if (!stored) {
+        outcome.duplicates++;
+        metrics.counters.duplicates++;
+        continue;
+      }
+      metrics.counters.accepted++;
+      outcome.observations.push({ observation, receivedAt, ...route });
+    }
+  }
+
+  function ingestDeviceStatuses(outcome: IngestOutcome, topic: string, json: unknown, gateway: string, at: Date) {
+    const receivedAt = at.toISOString();
+    const parsed = parseDeviceStatusBatch(json);
+    if (!parsed.ok) return rejectMessage(outcome, topic, JSON.stringify(json), parsed.rejection, receivedAt);
+    for (const status of parsed.value.devices) {
+      const route = devices.route(status.deviceId);
+      if (!route) {
+        rejectMessage(
+          outcome,
+          topic,
+          JSON.stringify(status),
+          { code: RejectionCode.unknownDevice, detail: `device ${status.deviceId} is not registered` },
+          receivedAt,
+        );
+        continue;
+      }
+      devices.saveDeviceStatus(status, gateway, receivedAt);
+      metrics.counters.deviceStatuses++;
+      outcome.deviceStatuses.push({ status, ...route });
+    }
+  }
+
+  const handleInTransaction = db.transaction((topic: string, payload: Uint8Array): IngestOutcome => {
+    const outcome = emptyOutcome();
+    const at = now();
+    metrics.counters.messages++;
+    const address = parseUplinkTopic(topic);
+    if (!address) {
+      rejectMessage(outcome, topic, payload, { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' }, at.toISOString());
+      return outcome;
+    }
+    const decoded = decodeJsonPayload(payload);
+    if (!decoded.ok) {
+      rejectMessage(outcome, topic, payload, decoded.rejection, at.toISOString());
+      return outcome;
+    }
+    const gateway = devices.ensureGateway(address.site, address.gateway);
+    switch (address.channel) {
+      case Channel.observations:
+        ingestObservations(outcome, topic, decoded.value, gateway, at);
+        break;
+      case Channel.devices:
+        ingestDeviceStatuses(outcome, topic, decoded.value, gateway, at);
+        break;
+      case Channel.status: {
+        const parsed = parseGatewayStatus(decoded.value);
+        if (!parsed.ok) {
+          rejectMessage(outcome, topic, payload, parsed.rejection, at.toISOString());
+          break;
+        }
+        devices.saveGatewayStatus(gateway, parsed.value, at.toISOString());
+        metrics.counters.gatewayStatuses++;
+        outcome.gatewayStatus = { gatewayId: gateway, wardId: devices.gatewayWard(gateway), status: parsed.value };
+        break;
+      }
+    }
+    return outcome;
+  });
+
+  return {
+    handle(topic: string, payload: Uint8Array): IngestOutcome {
+      return handleInTransaction(topic, payload);
+    },
+  };
+}
+export type Ingest = ReturnType<typeof createIngest>;

@@ -1,0 +1,75 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { DEVICE_ID_PATTERN, SEGMENT_PATTERN, type Assignment, type DeviceState } from '@wardline/protocol';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { requireRole } from '../auth/plugin.js';
+import { Errors } from '../errors.js';
+
+const DeviceParams = Type.Object({ deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }) });
+
+export async function deviceRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { devices, wards } = app.wardline;
+  const staff = requireRole('nurse', 'admin');
+  const admin = requireRole('admin');
+
+  app.get('/api/devices', { preHandler: staff }, async (): Promise<DeviceState[]> => devices.list());
+
+  app.post(
+    '/api/devices',
+    {
+      preHandler: admin,
+      schema: {
+        body: Type.Object(
+          {
+            deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }),
+            model: Type.String({ minLength: 1, maxLength: 64 }),
+            siteCode: Type.String({ pattern: SEGMENT_PATTERN }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { deviceId, model, siteCode } = request.body;
+      if (devices.exists(deviceId)) throw new Errors.conflict(`device ${deviceId} is already registered`);
+      devices.registerDevice(deviceId, model, siteCode);
+      request.log.info({ deviceId, by: request.user!.username }, 'device registered');
+      reply.code(201);
+      return { deviceId };
+    },
+  );
+
+  app.get('/api/assignments', { preHandler: staff }, async (): Promise<Assignment[]> => devices.listAssignments());
+
+  app.put(
+    '/api/devices/:deviceId/assignment',
+    {
+      preHandler: admin,
+      schema: {
+        params: DeviceParams,
+        body: Type.Object({ patientId: Type.String({ maxLength: 128 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request): Promise<Assignment> => {
+      const { deviceId } = request.params;
+      if (!devices.exists(deviceId)) throw new Errors.notFound('device');
+      if (!wards.patient(request.body.patientId)) throw new Errors.notFound('patient');
+      const at = new Date().toISOString();
+      const by = request.user!.username;
+      devices.assign(deviceId, request.body.patientId, by, at);
+      request.log.info({ deviceId, by }, 'device assigned');
+      return { deviceId, patientId: request.body.patientId, assignedAt: at, assignedBy: by };
+    },
+  );
+
+  app.delete(
+    '/api/devices/:deviceId/assignment',
+    { preHandler: admin, schema: { params: DeviceParams } },
+    async (request, reply) => {
+      const removed = devices.unassign(request.params.deviceId, request.user!.username, new Date().toISOString());
+      if (!removed) throw new Errors.notFound('assignment');
+      reply.code(204);
+    },
+  );
+}

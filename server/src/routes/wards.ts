@@ -1,0 +1,48 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { BedState, Ward } from '@wardline/protocol';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { requireRole } from '../auth/plugin.js';
+import type { ServerContext } from '../context.js';
+import { Errors } from '../errors.js';
+
+/** Assembles every bed of a ward with its resident, latest readings, devices and gateway. */
+export function bedStates(ctx: ServerContext, wardId: string): BedState[] {
+  const beds = ctx.wards.beds(wardId);
+  const patientIds = beds.flatMap((b) => (b.patientId ? [b.patientId] : []));
+  const latest = ctx.observations.latestByPatient(patientIds);
+  const devices = ctx.devices.devicesOfPatients(patientIds);
+  const gateways = new Map(ctx.devices.gatewaysOfWard(wardId).map((g) => [g.id, g]));
+  return beds.map((bed) => {
+    const bedDevices = bed.patientId ? (devices.get(bed.patientId) ?? []) : [];
+    const gatewayId = bedDevices.find((d) => d.gatewayId)?.gatewayId ?? null;
+    return {
+      bedId: bed.bedId,
+      label: bed.label,
+      wardId: bed.wardId,
+      patient: bed.patientId
+        ? { id: bed.patientId, displayName: bed.displayName ?? '', wardId: bed.wardId, bedId: bed.bedId }
+        : null,
+      latest: bed.patientId ? (latest.get(bed.patientId) ?? {}) : {},
+      devices: bedDevices,
+      gateway: gatewayId ? { id: gatewayId, status: gateways.get(gatewayId)?.status ?? null } : null,
+    };
+  });
+}
+
+export async function wardRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const ctx = app.wardline;
+  const staff = requireRole('nurse', 'admin');
+
+  app.get('/api/wards', { preHandler: staff }, async (): Promise<Ward[]> => ctx.wards.listWards());
+
+  app.get(
+    '/api/wards/:wardId/beds',
+    { preHandler: staff, schema: { params: Type.Object({ wardId: Type.String({ maxLength: 128 }) }) } },
+    async (request): Promise<BedState[]> => {
+      if (!ctx.wards.wardExists(request.params.wardId)) throw new Errors.notFound('ward');
+      return bedStates(ctx, request.params.wardId);
+    },
+  );
+}

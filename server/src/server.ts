@@ -1,0 +1,78 @@
+import type { ScryptCost } from '@wardline/broker';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import { createContext, type ServerContext } from './context.js';
+import { openDatabase } from './db/database.js';
+import { seedDemo, type SeedWard } from './demo/seed.js';
+import { createIngest } from './ingest/ingest.js';
+import { startSubscriber, type Subscriber } from './mqtt/subscriber.js';
+import { attachRealtime } from './realtime/hub.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  context: ServerContext;
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: ServerConfig;
+  logger?: FastifyServerOptions['logger'];
+  demo?: { fleet: SeedWard[]; password: string; scryptCost?: ScryptCost };
+}
+
+/** Opens storage, seeds demo data on an empty database, serves HTTP + socket.io, consumes MQTT. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config } = options;
+  const db = openDatabase(config.databasePath);
+  const context = createContext(db);
+  if (options.demo && context.wards.isEmpty()) {
+    await seedDemo(context, options.demo.fleet, options.demo.password, options.demo.scryptCost);
+  }
+  const app = await buildApp({
+    context,
+    dashboardDir: config.dashboardDir,
+    secureCookies: config.secureCookies,
+    logger: options.logger ?? { level: config.logLevel },
+  });
+  const hub = attachRealtime(app);
+  await app.listen({ host: config.host, port: config.port });
+
+  let subscriber: Subscriber | null = null;
+  if (config.mqtt) {
+    const ingest = createIngest({
+      db,
+      observations: context.observations,
+      devices: context.devices,
+      deadLetters: context.deadLetters,
+      metrics: context.metrics,
+      log: app.log.child({ component: 'ingest' }),
+    });
+    subscriber = startSubscriber({
+      ...config.mqtt,
+      ...(config.mqtt.caPath ? { ca: readFileSync(config.mqtt.caPath) } : {}),
+      ingest,
+      log: app.log.child({ component: 'mqtt' }),
+      onOutcome: (outcome) => hub.broadcast(outcome),
+    });
+    const sub = subscriber;
+    context.mqttConnected = () => sub.connected;
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    app,
+    context,
+    port,
+    async close() {
+      await subscriber?.close();
+      await hub.close();
+      await app.close();
+      db.close();
+    },
+  };
+}

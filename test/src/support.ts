@@ -1,0 +1,175 @@
+/**
+ * Shared set-up for end-to-end tests: real broker, real server, real sockets on 127.0.0.1,
+ * every port chosen by the OS, every database in a fresh temp dir.
+ */
+import { hashPassword, startBroker, type RunningBroker, type UserEntry } from '@wardline/broker';
+import { startServer, type RunningServer, type SeedWard } from '@wardline/server';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt, { type MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, Observation, ServerToClientEvents } from '@wardline/protocol';
+
+/** Cheap scrypt cost for tests only; verification reads the cost from the hash itself. */
+const TEST_COST = { N: 2 ** 10, r: 8, p: 1 };
+
+export const DEMO_PASSWORD = 'e2e-demo-password';
+export const SERVER_MQTT_PASSWORD = 'e2e-server-secret';
+export const gatewayPassword = (site: string, gateway: string) => `secret-${site}-${gateway}`;
+
+export const fleet: SeedWard[] = [
+  {
+    id: 'ward-e2e',
+    name: 'E2E Care Home',
+    kind: 'care_home',
+    site: 'site-e2e',
+    gateways: [
+      {
+        site: 'site-e2e',
+        gateway: 'gw-1',
+        residents: [
+          {
+            number: 1,
+            devices: [
+              { id: 'e2:00:00:00:00:01', model: 'bp-cuff' },
+              { id: 'e2:00:00:00:01:01', model: 'falls-sensor' },
+            ],
+          },
+          { number: 2, devices: [{ id: 'e2:00:00:00:00:02', model: 'bp-cuff' }] },
+        ],
+      },
+      { site: 'site-e2e', gateway: 'gw-2', residents: [] },
+    ],
+  },
+];
+
+export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `wardline-${prefix}-`));
+
+export async function brokerUsers(wards: SeedWard[] = fleet): Promise<UserEntry[]> {
+  const users: UserEntry[] = [
+    { username: 'wardline-server', role: 'server', passwordHash: await hashPassword(SERVER_MQTT_PASSWORD, TEST_COST) },
+  ];
+  for (const g of wards.flatMap((w) => w.gateways)) {
+    users.push({
+      username: `${g.site}.${g.gateway}`,
+      role: 'gateway',
+      site: g.site,
+      gateway: g.gateway,
+      passwordHash: await hashPassword(gatewayPassword(g.site, g.gateway), TEST_COST),
+    });
+  }
+  return users;
+}
+
+export async function startTestBroker(users?: UserEntry[]): Promise<RunningBroker> {
+  return startBroker({
+    users: users ?? (await brokerUsers()),
+    host: '127.0.0.1',
+    port: 0,
+    healthPort: 0,
+    logger: pino({ level: 'silent' }),
+  });
+}
+
+export async function startTestServer(
+  brokerPort: number,
+  databasePath = join(tempDir('server'), 'wardline.db'),
+  wards: SeedWard[] = fleet,
+): Promise<RunningServer> {
+  return startServer({
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      databasePath,
+      dashboardDir: join(tempDir('no-dashboard'), 'dist'),
+      mqtt: {
+        url: `mqtt://127.0.0.1:${brokerPort}`,
+        clientId: 'wardline-server',
+        username: 'wardline-server',
+        password: SERVER_MQTT_PASSWORD,
+      },
+      demo: true,
+      secureCookies: false,
+      logLevel: 'silent',
+    },
+    logger: false,
+    demo: { fleet: wards, password: DEMO_PASSWORD, scryptCost: TEST_COST },
+  });
+}
+
+export async function waitUntil<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export async function connectGatewayClient(
+  brokerPort: number,
+  site = 'site-e2e',
+  gateway = 'gw-1',
+  password = gatewayPassword(site, gateway),
+): Promise<MqttClient> {
+  return mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, {
+    username: `${site}.${gateway}`,
+    password,
+    clientId: `${site}.${gateway}-${randomUUID().slice(0, 8)}`,
+    reconnectPeriod: 0,
+  });
+}
+
+let seq = 0;
+export function bpReading(deviceId = 'e2:00:00:00:00:01', systolic = 131): Observation {
+  return {
+    id: randomUUID(),
+    deviceId,
+    kind: 'blood_pressure',
+    measuredAt: new Date(Date.now() - 30_000).toISOString(),
+    seq: seq++,
+    values: {
+      systolic: { value: systolic, unit: 'mmHg' },
+      diastolic: { value: 84, unit: 'mmHg' },
+      pulseRate: { value: 68, unit: 'bpm' },
+    },
+  };
+}
+
+export function batchPayload(...observations: unknown[]): string {
+  return JSON.stringify({ v: 1, sentAt: new Date().toISOString(), observations });
+}
+
+export async function signIn(baseUrl: string, username: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`sign-in as ${username} failed: ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+export async function apiGet<T>(baseUrl: string, path: string, token: string): Promise<T> {
+  const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export type WardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export async function joinWardSocket(baseUrl: string, token: string, wardId: string): Promise<WardSocket> {
+  const socket: WardSocket = io(baseUrl, { auth: { token }, transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const ack = await socket.emitWithAck('joinWard', wardId);
+  if (!ack.ok) throw new Error(`joinWard refused: ${ack.code}`);
+  return socket;
+}
