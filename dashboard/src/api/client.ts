@@ -1,0 +1,130 @@
+import type { BedState, LoginRequest, LoginResponse, SessionUser, Ward } from '@wardline/protocol';
+
+/**
+ * The dashboard's only door to the REST API. Every call is same-origin and authenticated by the
+ * httpOnly session cookie the server sets at sign-in; the dashboard never sees or stores a token.
+ */
+
+/** A non-2xx answer from the server, carrying its `{ statusCode, code, error, message }` body. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The server could not be reached at all (offline, server down, proxy error without a body). */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+}
+
+type UnauthorizedHandler = () => void;
+let unauthorizedHandler: UnauthorizedHandler | null = null;
+
+/**
+ * Called when an authenticated call answers 401 (the session expired or was revoked), so the app
+ * can return to the sign-in screen. Returns a function that removes the handler.
+ */
+export function setUnauthorizedHandler(handler: UnauthorizedHandler): () => void {
+  unauthorizedHandler = handler;
+  return () => {
+    if (unauthorizedHandler === handler) unauthorizedHandler = null;
+  };
+}
+
+interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+  /** False for the auth endpoints, where a 401 is an expected answer rather than an expiry. */
+  reportUnauthorized?: boolean;
+}
+
+function isApiErrorBody(body: unknown): body is { code: string; message: string } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { code?: unknown }).code === 'string' &&
+    typeof (body as { message?: unknown }).message === 'string'
+  );
+}
+
+async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  if (options.signal) init.signal = options.signal;
+
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new NetworkError('Cannot reach the Wardline server.');
+  }
+
+  const text = await res.text();
+  let body: unknown = undefined;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+
+  if (!res.ok) {
+    if (res.status === 401 && options.reportUnauthorized !== false) unauthorizedHandler?.();
+    if (isApiErrorBody(body)) throw new ApiError(res.status, body.code, body.message);
+    if (res.status >= 502 && res.status <= 504) throw new NetworkError('Cannot reach the Wardline server.');
+    throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText || `Request failed (${res.status})`);
+  }
+  return body as T;
+}
+
+export function login(credentials: LoginRequest): Promise<LoginResponse> {
+  return request<LoginResponse>('POST', '/api/auth/login', { body: credentials, reportUnauthorized: false });
+}
+
+export async function logout(): Promise<void> {
+  await request<unknown>('POST', '/api/auth/logout', { reportUnauthorized: false });
+}
+
+/** The signed-in user, or null when there is no valid session. */
+export async function getSession(signal?: AbortSignal): Promise<SessionUser | null> {
+  try {
+    return await request<SessionUser>('GET', '/api/auth/me', {
+      reportUnauthorized: false,
+      ...(signal && { signal }),
+    });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+export function listWards(signal?: AbortSignal): Promise<Ward[]> {
+  return request<Ward[]>('GET', '/api/wards', signal ? { signal } : {});
+}
+
+export function listBeds(wardId: string, signal?: AbortSignal): Promise<BedState[]> {
+  return request<BedState[]>(
+    'GET',
+    `/api/wards/${encodeURIComponent(wardId)}/beds`,
+    signal ? { signal } : {},
+  );
+}
+
+/** A sentence for the user describing why a call failed. */
+export function describeError(err: unknown): string {
+  if (err instanceof NetworkError)
+    return 'Cannot reach the Wardline server. Check the connection and try again.';
+  if (err instanceof ApiError) return err.message;
+  return 'Something went wrong. Try again.';
+}

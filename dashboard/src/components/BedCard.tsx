@@ -1,0 +1,213 @@
+import type { BedState, DeviceState } from '@wardline/protocol';
+import { memo, useId, type ReactNode } from 'react';
+import {
+  bloodPressure,
+  LOW_BATTERY_PERCENT,
+  pulse,
+  spo2,
+  temperature,
+  type ActiveAlert,
+  type VitalReading,
+} from '../lib/vitals.js';
+import { parseTime } from '../lib/time.js';
+import { TimeAgo } from './TimeAgo.js';
+
+/** The DOM id of a bed's card, for in-page links (fall summary) and focus. */
+export function bedElementId(bedId: string): string {
+  return `bed-${bedId}`;
+}
+
+interface Props {
+  bed: BedState;
+  now: number;
+  alerts: ActiveAlert[];
+}
+
+export const BedCard = memo(function BedCard({ bed, now, alerts }: Props) {
+  const id = useId();
+  const labelId = `${id}-label`;
+  const nameId = `${id}-name`;
+  const occupied = bed.patient !== null;
+  const alerting = alerts.length > 0;
+  const classes = ['bed-card', occupied ? '' : 'bed-card--empty', alerting ? 'bed-card--alert' : '']
+    .filter(Boolean)
+    .join(' ');
+
+  return (
+    <article
+      id={bedElementId(bed.bedId)}
+      className={classes}
+      aria-labelledby={`${labelId} ${nameId}`}
+      tabIndex={-1}
+      data-testid="bed-card"
+      data-bed-id={bed.bedId}
+      data-alert={alerting ? alerts[0]?.kind : undefined}
+    >
+      <header className="bed-card__header">
+        <h3 className="bed-card__label" id={labelId}>
+          {bed.label}
+        </h3>
+        <p
+          className="bed-card__resident"
+          id={nameId}
+          title={bed.patient?.displayName}
+          data-testid="resident-name"
+        >
+          {bed.patient ? bed.patient.displayName : 'Empty bed'}
+        </p>
+      </header>
+
+      {alerting && <AlertBanner alerts={alerts} now={now} />}
+
+      {occupied && (
+        <dl className="vitals">
+          <Vital
+            name={<abbr title="Blood pressure">BP</abbr>}
+            reading={bloodPressure(bed, now)}
+            now={now}
+            testId="bp-value"
+          />
+          <Vital name="Pulse" reading={pulse(bed, now)} now={now} testId="pulse-value" />
+          <Vital
+            name={
+              <abbr title="Oxygen saturation">
+                SpO<sub>2</sub>
+              </abbr>
+            }
+            reading={spo2(bed, now)}
+            now={now}
+            testId="spo2-value"
+          />
+          <Vital
+            name={<abbr title="Temperature">Temp</abbr>}
+            reading={temperature(bed, now)}
+            now={now}
+            testId="temperature-value"
+          />
+        </dl>
+      )}
+
+      <Equipment bed={bed} now={now} />
+    </article>
+  );
+});
+
+function AlertBanner({ alerts, now }: { alerts: ActiveAlert[]; now: number }) {
+  return (
+    <div className="fall-banner" data-testid="fall-banner" data-alert-kind={alerts[0]?.kind}>
+      {alerts.map((a) => (
+        <p key={a.kind} className="fall-banner__line">
+          <strong>{a.kind === 'fall' ? 'Fall detected' : 'Help requested'}</strong>{' '}
+          <TimeAgo at={a.measuredAt} now={now} />
+          {a.late && (
+            <span className="fall-banner__late">
+              {' '}
+              (received <TimeAgo at={a.receivedAt} now={now} />)
+            </span>
+          )}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+interface VitalProps {
+  name: ReactNode;
+  reading: VitalReading | null;
+  now: number;
+  testId: string;
+}
+
+function Vital({ name, reading, now, testId }: VitalProps) {
+  return (
+    <div className={reading?.stale ? 'vital vital--stale' : 'vital'}>
+      <dt className="vital__name">{name}</dt>
+      {reading ? (
+        <>
+          <dd className="vital__value">
+            <span data-testid={testId} data-stale={reading.stale || undefined}>
+              {reading.text}
+            </span>
+          </dd>
+          <dd className="vital__time">
+            {reading.stale && <span className="stale-tag">Stale</span>}
+            <TimeAgo at={reading.measuredAt} now={now} />
+          </dd>
+        </>
+      ) : (
+        <dd className="vital__value vital__value--none">
+          <span aria-hidden="true">—</span>
+          <span className="visually-hidden">No reading</span>
+        </dd>
+      )}
+    </div>
+  );
+}
+
+function Equipment({ bed, now }: { bed: BedState; now: number }) {
+  const gatewayState = bed.gateway?.status?.state;
+  const gatewayAt = parseTime(bed.gateway?.status?.at);
+  if (bed.devices.length === 0 && gatewayState !== 'offline') return null;
+  return (
+    <ul className="equipment" aria-label="Equipment">
+      {gatewayState === 'offline' && (
+        <li className="gateway-offline" data-testid="gateway-offline">
+          <strong>Gateway offline</strong>
+          {gatewayAt !== null && (
+            <>
+              {' · '}
+              <TimeAgo at={gatewayAt} now={now} />
+            </>
+          )}
+        </li>
+      )}
+      {bed.devices.map((d) => (
+        <Device key={d.deviceId} device={d} now={now} />
+      ))}
+    </ul>
+  );
+}
+
+function Device({ device, now }: { device: DeviceState; now: number }) {
+  const { status } = device;
+  const lastSeen = parseTime(status?.lastSeen);
+  const battery = status?.battery;
+  const low = battery !== undefined && battery.value < LOW_BATTERY_PERCENT;
+  const state = status === null ? 'unknown' : status.connected ? 'connected' : 'disconnected';
+  return (
+    <li
+      className={`device device--${state}`}
+      title={`${device.model} (${device.deviceId})`}
+      data-testid="device-status"
+      data-device-id={device.deviceId}
+      data-state={state}
+    >
+      <span className="device__dot" aria-hidden="true" />
+      <span className="device__model">{device.model}</span>{' '}
+      <span className="device__state">
+        {state === 'connected' && 'Connected'}
+        {state === 'unknown' && 'No status yet'}
+        {state === 'disconnected' && (
+          <>
+            Disconnected
+            {lastSeen !== null && (
+              <>
+                , seen <TimeAgo at={lastSeen} now={now} />
+              </>
+            )}
+          </>
+        )}
+      </span>
+      {battery && (
+        <>
+          {' '}
+          <span className={low ? 'device__battery device__battery--low' : 'device__battery'}>
+            · Battery {Math.round(battery.value)}
+            {battery.unit}
+            {low && ' (low)'}
+          </span>
+        </>
+      )}
+    </li>
+  );
+}

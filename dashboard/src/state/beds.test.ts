@@ -1,0 +1,78 @@
+import type { BedState } from '@wardline/protocol';
+import { describe, expect, it } from 'vitest';
+import { bed, bp, iso, observationEvent } from '../testing/fixtures.js';
+import { MINUTE } from '../lib/time.js';
+import { applyDeviceStatus, applyGatewayStatus, applyObservation, applyWardEvent, sortBeds } from './beds.js';
+
+describe('applyObservation', () => {
+  it('merges a new reading into latest by kind', () => {
+    const beds = [bed({ observations: [bp(iso(10 * MINUTE), 120, 80)] })];
+    const reading = bp(iso(MINUTE), 132, 84);
+    const result = applyObservation(beds, observationEvent(reading));
+    expect(result.resync).toBe(false);
+    expect(result.beds[0]?.latest.blood_pressure?.observation).toBe(reading);
+    expect(beds[0]?.latest.blood_pressure?.observation).not.toBe(reading); // immutable
+  });
+
+  it('does not let an older, late reading overwrite a newer one', () => {
+    const beds = [bed({ observations: [bp(iso(MINUTE), 120, 80)] })];
+    const result = applyObservation(beds, observationEvent(bp(iso(10 * MINUTE), 150, 95)));
+    expect(result.beds).toBe(beds);
+  });
+
+  it('asks for a resync when the patient is not the one in that bed', () => {
+    const beds = [bed()];
+    const result = applyObservation(
+      beds,
+      observationEvent(bp(iso(0), 120, 80), { patientId: 'someone-else' }),
+    );
+    expect(result).toEqual({ beds, resync: true });
+  });
+
+  it('asks for a resync for an unknown bed', () => {
+    const beds = [bed()];
+    expect(applyObservation(beds, observationEvent(bp(iso(0), 120, 80), { bedId: 'bed-9' })).resync).toBe(
+      true,
+    );
+  });
+
+  it('ignores events for another ward', () => {
+    const beds = [bed()];
+    const ev = observationEvent(bp(iso(0), 120, 80), { wardId: 'ward-2' });
+    expect(applyWardEvent(beds, 'ward-1', { type: 'observation', event: ev })).toEqual({
+      beds,
+      resync: false,
+    });
+  });
+});
+
+describe('device and gateway status', () => {
+  const device: BedState['devices'][number] = {
+    deviceId: 'ble-aa:bb:cc:dd:ee:ff',
+    model: 'UA-651BLE',
+    gatewayId: 'gw-1',
+    status: { deviceId: 'ble-aa:bb:cc:dd:ee:ff', connected: true, lastSeen: iso(5 * MINUTE) },
+  };
+
+  it('updates a device status', () => {
+    const beds = [bed({ devices: [device] })];
+    const status = { deviceId: device.deviceId, connected: false, lastSeen: iso(0) };
+    const result = applyDeviceStatus(beds, { wardId: 'ward-1', bedId: 'bed-1', status });
+    expect(result.beds[0]?.devices[0]?.status).toBe(status);
+  });
+
+  it('marks beds behind a gateway offline', () => {
+    const beds = [bed({ gateway: { id: 'gw-1', status: null } }), bed({ bedId: 'bed-2', label: 'Bed 2' })];
+    const status = { v: 1 as const, state: 'offline' as const, at: iso(0) };
+    const result = applyGatewayStatus(beds, { wardId: 'ward-1', gatewayId: 'gw-1', status });
+    expect(result.beds[0]?.gateway?.status).toBe(status);
+    expect(result.beds[1]).toBe(beds[1]);
+  });
+});
+
+describe('sortBeds', () => {
+  it('sorts labels naturally', () => {
+    const labels = ['Bed 10', 'Bed 2', 'Bed 1'].map((label, i) => bed({ bedId: `b${i}`, label }));
+    expect(sortBeds(labels).map((b) => b.label)).toEqual(['Bed 1', 'Bed 2', 'Bed 10']);
+  });
+});
