@@ -54,7 +54,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Client-side routes: any non-API GET serves the single-page app.
     app.setNotFoundHandler((request, reply) => {
       if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
-      return reply.code(404).send({ statusCode: 404, code: 'WL_NOT_FOUND', error: 'Not Found', message: 'route not found' });
+      return reply
+        .code(404)
+        .send({ statusCode: 404, code: 'WL_NOT_FOUND', error: 'Not Found', message: 'route not found' });
     });
   } else {
     app.get('/', async (_request, reply) => {

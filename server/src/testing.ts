@@ -20,7 +20,13 @@ export const testFleet: SeedWard[] = [
         site: 'site-a',
         gateway: 'gw-1',
         residents: [
-          { number: 1, devices: [{ id: 'aa:00:00:00:00:01', model: 'bp-cuff' }, { id: 'aa:00:00:00:01:01', model: 'falls-sensor' }] },
+          {
+            number: 1,
+            devices: [
+              { id: 'aa:00:00:00:00:01', model: 'bp-cuff' },
+              { id: 'aa:00:00:00:01:01', model: 'falls-sensor' },
+            ],
+          },
           { number: 2, devices: [{ id: 'aa:00:00:00:00:02', model: 'bp-cuff' }] },
         ],
       },

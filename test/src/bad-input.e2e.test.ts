@@ -41,12 +41,22 @@ describe('bad input end to end', () => {
     const kpa = bpReading();
     const cases: [string, string | Buffer][] = [
       ['MALFORMED_JSON', '{"v":1,"observations":[{"id":'],
-      ['SCHEMA_VIOLATION', JSON.stringify({ v: 1, sentAt: new Date().toISOString(), observations: [{ kind: 'blood_pressure' }] })],
+      [
+        'SCHEMA_VIOLATION',
+        JSON.stringify({
+          v: 1,
+          sentAt: new Date().toISOString(),
+          observations: [{ kind: 'blood_pressure' }],
+        }),
+      ],
       ['UNKNOWN_DEVICE', batchPayload(bpReading('ee:ee:ee:ee:ee:ee'))],
       ['PAYLOAD_TOO_LARGE', Buffer.alloc(300 * 1024, 0x7b)],
       [
         'WRONG_UNIT',
-        batchPayload({ ...kpa, values: { systolic: { value: 17.5, unit: 'kPa' }, diastolic: { value: 11.2, unit: 'kPa' } } }),
+        batchPayload({
+          ...kpa,
+          values: { systolic: { value: 17.5, unit: 'kPa' }, diastolic: { value: 11.2, unit: 'kPa' } },
+        }),
       ],
     ];
     for (const [, payload] of cases) await gateway.publishAsync(topic, payload, { qos: 1 });

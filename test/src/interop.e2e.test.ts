@@ -40,7 +40,11 @@ describe('interop with mosquitto_pub', () => {
   let nurse: string;
   let admin: string;
   const history = () =>
-    apiGet<StoredObservation[]>(baseUrl, '/api/patients/ward-e2e-p001/observations?kind=blood_pressure', nurse);
+    apiGet<StoredObservation[]>(
+      baseUrl,
+      '/api/patients/ward-e2e-p001/observations?kind=blood_pressure',
+      nurse,
+    );
 
   beforeAll(async () => {
     broker = await startTestBroker();
@@ -62,7 +66,10 @@ describe('interop with mosquitto_pub', () => {
       ...['-t', 'wardline/v1/site-e2e/gw-1/obs', '-m', batchPayload(reading)],
     ]);
     expect(run.code).toBe(0);
-    const stored = await waitUntil(async () => (await history()).find((s) => s.observation.id === reading.id), 'stored reading');
+    const stored = await waitUntil(
+      async () => (await history()).find((s) => s.observation.id === reading.id),
+      'stored reading',
+    );
     expect(stored.observation.values).toEqual(reading.values);
     expect(stored.gatewayId).toBe('site-e2e:gw-1');
   });
@@ -97,7 +104,10 @@ describe('interop with mosquitto_pub', () => {
       ...['-t', 'wardline/v1/site-e2e/gw-1/obs', '-m', batchPayload(marker)],
     ]);
     expect(run.code).toBe(0);
-    await waitUntil(async () => (await history()).some((s) => s.observation.id === marker.id), 'marker reading');
+    await waitUntil(
+      async () => (await history()).some((s) => s.observation.id === marker.id),
+      'marker reading',
+    );
     expect((await history()).some((s) => s.observation.id === id)).toBe(false);
   }
 });

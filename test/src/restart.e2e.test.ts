@@ -35,10 +35,14 @@ describe('server restart', () => {
     const gateway = await connectGatewayClient(broker.port);
     const readings = Array.from({ length: 60 }, (_, i) => bpReading('e2:00:00:00:00:02', 100 + i));
     for (let i = 0; i < readings.length; i += 6) {
-      await gateway.publishAsync('wardline/v1/site-e2e/gw-1/obs', batchPayload(...readings.slice(i, i + 6)), { qos: 1 });
+      await gateway.publishAsync('wardline/v1/site-e2e/gw-1/obs', batchPayload(...readings.slice(i, i + 6)), {
+        qos: 1,
+      });
     }
     // A gateway that never saw some PUBACKs sends them again: the server must not double them.
-    await gateway.publishAsync('wardline/v1/site-e2e/gw-1/obs', batchPayload(...readings.slice(0, 6)), { qos: 1 });
+    await gateway.publishAsync('wardline/v1/site-e2e/gw-1/obs', batchPayload(...readings.slice(0, 6)), {
+      qos: 1,
+    });
     await gateway.endAsync();
 
     server = await startTestServer(broker.port, databasePath);

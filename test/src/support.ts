@@ -7,7 +7,7 @@ import { startServer, type RunningServer, type SeedWard } from '@wardline/server
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
@@ -51,7 +51,11 @@ export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `wardline-
 
 export async function brokerUsers(wards: SeedWard[] = fleet): Promise<UserEntry[]> {
   const users: UserEntry[] = [
-    { username: 'wardline-server', role: 'server', passwordHash: await hashPassword(SERVER_MQTT_PASSWORD, TEST_COST) },
+    {
+      username: 'wardline-server',
+      role: 'server',
+      passwordHash: await hashPassword(SERVER_MQTT_PASSWORD, TEST_COST),
+    },
   ];
   for (const g of wards.flatMap((w) => w.gateways)) {
     users.push({
@@ -75,17 +79,22 @@ export async function startTestBroker(users?: UserEntry[]): Promise<RunningBroke
   });
 }
 
+export const builtDashboard = resolve(import.meta.dirname, '../../dashboard/dist');
+
 export async function startTestServer(
   brokerPort: number,
   databasePath = join(tempDir('server'), 'wardline.db'),
-  wards: SeedWard[] = fleet,
+  {
+    wards = fleet,
+    dashboardDir = join(tempDir('no-dashboard'), 'dist'),
+  }: { wards?: SeedWard[]; dashboardDir?: string } = {},
 ): Promise<RunningServer> {
   return startServer({
     config: {
       host: '127.0.0.1',
       port: 0,
       databasePath,
-      dashboardDir: join(tempDir('no-dashboard'), 'dist'),
+      dashboardDir,
       mqtt: {
         url: `mqtt://127.0.0.1:${brokerPort}`,
         clientId: 'wardline-server',
@@ -101,7 +110,11 @@ export async function startTestServer(
   });
 }
 
-export async function waitUntil<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -39,7 +39,13 @@ export function createUserRepository(db: Db) {
       return byName.get(username) as UserRecord | undefined;
     },
 
-    upsert(user: { username: string; passwordHash: string; role: Role; displayName: string; patientId?: string | null }): void {
+    upsert(user: {
+      username: string;
+      passwordHash: string;
+      role: Role;
+      displayName: string;
+      patientId?: string | null;
+    }): void {
       db.prepare(
         `INSERT INTO users (username, password_hash, role, display_name, patient_id) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role,

@@ -38,7 +38,14 @@ export function createDeadLetterRepository(db: Db) {
   return {
     add(letter: NewDeadLetter): void {
       const { text, bytes } = printable(letter.payload);
-      insert.run(letter.receivedAt, letter.topic.slice(0, 512), letter.code, letter.detail.slice(0, 1000), text, bytes);
+      insert.run(
+        letter.receivedAt,
+        letter.topic.slice(0, 512),
+        letter.code,
+        letter.detail.slice(0, 1000),
+        text,
+        bytes,
+      );
     },
     list(query: DeadLetterQuery): DeadLetter[] {
       const clauses = ['1 = 1'];

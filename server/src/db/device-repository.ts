@@ -115,11 +115,16 @@ export function createDeviceRepository(db: Db) {
     },
 
     gatewaysOfWard(wardId: string): { id: string; status: GatewayStatus | null }[] {
-      const rows = db.prepare(`SELECT id, status_json FROM gateways WHERE ward_id = ? ORDER BY id`).all(wardId) as {
+      const rows = db
+        .prepare(`SELECT id, status_json FROM gateways WHERE ward_id = ? ORDER BY id`)
+        .all(wardId) as {
         id: string;
         status_json: string | null;
       }[];
-      return rows.map((r) => ({ id: r.id, status: r.status_json ? (JSON.parse(r.status_json) as GatewayStatus) : null }));
+      return rows.map((r) => ({
+        id: r.id,
+        status: r.status_json ? (JSON.parse(r.status_json) as GatewayStatus) : null,
+      }));
     },
 
     assignGatewayToWard(id: string, wardId: string): void {

@@ -81,7 +81,9 @@ export function createObservationRepository(db: Db) {
 
     latestByPatient(patientIds: string[]): Map<string, Record<string, LatestObservation>> {
       const result = new Map<string, Record<string, LatestObservation>>();
-      const rows = latestForPatients.all(JSON.stringify(patientIds)) as (ObservationRow & { patient_id: string })[];
+      const rows = latestForPatients.all(JSON.stringify(patientIds)) as (ObservationRow & {
+        patient_id: string;
+      })[];
       for (const row of rows) {
         const byKind = result.get(row.patient_id) ?? {};
         byKind[row.kind] = { observation: toObservation(row), receivedAt: row.received_at };

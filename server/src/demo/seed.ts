@@ -7,7 +7,11 @@ export interface SeedWard {
   name: string;
   kind: 'care_home' | 'virtual_ward';
   site: string;
-  gateways: { site: string; gateway: string; residents: { number: number; devices: { id: string; model: string }[] }[] }[];
+  gateways: {
+    site: string;
+    gateway: string;
+    residents: { number: number; devices: { id: string; model: string }[] }[];
+  }[];
 }
 
 /** Fictional names: the demo must never resemble a real person's record. */

@@ -20,7 +20,11 @@ describe('ingest', () => {
     const obs = bpObservation({ systolic: 141 });
     const outcome = ingest.handle(OBS_TOPIC, batch(obs));
     expect(outcome.observations).toHaveLength(1);
-    expect(outcome.observations[0]).toMatchObject({ patientId: patient, wardId: 'ward-a', bedId: 'ward-a-bed-1' });
+    expect(outcome.observations[0]).toMatchObject({
+      patientId: patient,
+      wardId: 'ward-a',
+      bedId: 'ward-a-bed-1',
+    });
     const stored = history();
     expect(stored).toHaveLength(1);
     expect(stored[0]!.observation).toEqual(obs);
@@ -41,33 +45,47 @@ describe('ingest', () => {
     ['MALFORMED_JSON', OBS_TOPIC, '{"v":1,"observations":[{'],
     ['MALFORMED_JSON', OBS_TOPIC, Buffer.from([0xff, 0xfe, 0x00, 0x7b])],
     ['PAYLOAD_TOO_LARGE', OBS_TOPIC, Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20)],
-    ['UNSUPPORTED_VERSION', OBS_TOPIC, JSON.stringify({ v: 2, sentAt: new Date().toISOString(), observations: [] })],
+    [
+      'UNSUPPORTED_VERSION',
+      OBS_TOPIC,
+      JSON.stringify({ v: 2, sentAt: new Date().toISOString(), observations: [] }),
+    ],
     ['SCHEMA_VIOLATION', OBS_TOPIC, JSON.stringify({ v: 1, observations: 'none' })],
     ['SCHEMA_VIOLATION', OBS_TOPIC, batch({ ...bpObservation(), measuredAt: '2026-01-01 10:00' })],
     ['UNKNOWN_KIND', OBS_TOPIC, batch({ ...bpObservation(), kind: 'blood_sugar' })],
     [
       'WRONG_UNIT',
       OBS_TOPIC,
-      batch({ ...bpObservation(), values: { systolic: { value: 17, unit: 'kPa' }, diastolic: { value: 11, unit: 'kPa' } } }),
+      batch({
+        ...bpObservation(),
+        values: { systolic: { value: 17, unit: 'kPa' }, diastolic: { value: 11, unit: 'kPa' } },
+      }),
     ],
     ['OUT_OF_RANGE', OBS_TOPIC, batch(bpObservation({ systolic: 400 }))],
-    ['TIMESTAMP_IN_FUTURE', OBS_TOPIC, batch(bpObservation({ measuredAt: new Date(Date.now() + 3600_000).toISOString() }))],
+    [
+      'TIMESTAMP_IN_FUTURE',
+      OBS_TOPIC,
+      batch(bpObservation({ measuredAt: new Date(Date.now() + 3600_000).toISOString() })),
+    ],
     ['UNKNOWN_DEVICE', OBS_TOPIC, batch(bpObservation({ deviceId: 'ff:ff:ff:ff:ff:ff' }))],
     ['UNKNOWN_TOPIC', 'wardline/v1/site-a/gw-1/obs/extra', batch(bpObservation())],
   ];
 
-  it.each(badInputs)('rejects %s with a dead letter, counts it, and keeps working', (code, topic, payload) => {
-    const outcome = ingest.handle(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
-    expect(outcome.rejections.map((r) => r.code)).toEqual([code]);
-    expect(deadLetterCodes()).toEqual([code]);
-    expect(ctx.deadLetters.list({ limit: 1 })[0]!.topic).toBe(topic);
-    expect(ctx.metrics.rejectedByCode().get(code)).toBe(1);
-    expect(history()).toHaveLength(0);
+  it.each(badInputs)(
+    'rejects %s with a dead letter, counts it, and keeps working',
+    (code, topic, payload) => {
+      const outcome = ingest.handle(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
+      expect(outcome.rejections.map((r) => r.code)).toEqual([code]);
+      expect(deadLetterCodes()).toEqual([code]);
+      expect(ctx.deadLetters.list({ limit: 1 })[0]!.topic).toBe(topic);
+      expect(ctx.metrics.rejectedByCode().get(code)).toBe(1);
+      expect(history()).toHaveLength(0);
 
-    const next = bpObservation();
-    ingest.handle(OBS_TOPIC, batch(next));
-    expect(history().map((s) => s.observation.id)).toEqual([next.id]);
-  });
+      const next = bpObservation();
+      ingest.handle(OBS_TOPIC, batch(next));
+      expect(history().map((s) => s.observation.id)).toEqual([next.id]);
+    },
+  );
 
   it('keeps the good observations of a batch that also holds a bad one', () => {
     const good = bpObservation();
@@ -101,7 +119,9 @@ describe('ingest', () => {
       Buffer.from(
         JSON.stringify({
           v: 1,
-          devices: [{ deviceId: 'aa:00:00:00:00:01', connected: true, lastSeen, battery: { value: 64, unit: '%' } }],
+          devices: [
+            { deviceId: 'aa:00:00:00:00:01', connected: true, lastSeen, battery: { value: 64, unit: '%' } },
+          ],
         }),
       ),
     );
@@ -109,7 +129,11 @@ describe('ingest', () => {
       gatewayTopic(address, Channel.status),
       Buffer.from(JSON.stringify({ v: 1, state: 'offline', at: lastSeen })),
     );
-    expect(outcome.gatewayStatus).toMatchObject({ gatewayId: 'site-a:gw-1', wardId: 'ward-a', status: { state: 'offline' } });
+    expect(outcome.gatewayStatus).toMatchObject({
+      gatewayId: 'site-a:gw-1',
+      wardId: 'ward-a',
+      status: { state: 'offline' },
+    });
     const cuff = ctx.devices.list().find((d) => d.deviceId === 'aa:00:00:00:00:01')!;
     expect(cuff.status).toMatchObject({ connected: true, battery: { value: 64, unit: '%' } });
     expect(cuff.gatewayId).toBe('site-a:gw-1');

@@ -78,7 +78,13 @@ export function createIngest(deps: IngestDependencies) {
     log.warn({ topic, code: rejection.code, detail: rejection.detail }, 'message rejected');
   }
 
-  function ingestObservations(outcome: IngestOutcome, topic: string, json: unknown, gateway: string, at: Date) {
+  function ingestObservations(
+    outcome: IngestOutcome,
+    topic: string,
+    json: unknown,
+    gateway: string,
+    at: Date,
+  ) {
     const receivedAt = at.toISOString();
     const parsed = parseObservationBatch(json, { now: at.getTime() });
     if (!parsed.ok) return rejectMessage(outcome, topic, JSON.stringify(json), parsed.rejection, receivedAt);
@@ -100,7 +106,12 @@ export function createIngest(deps: IngestDependencies) {
         );
         continue;
       }
-      const stored = observations.insert({ observation, patientId: route.patientId, gatewayId: gateway, receivedAt });
+      const stored = observations.insert({
+        observation,
+        patientId: route.patientId,
+        gatewayId: gateway,
+        receivedAt,
+      });
       if (!stored) {
         outcome.duplicates++;
         metrics.counters.duplicates++;
@@ -111,7 +122,13 @@ export function createIngest(deps: IngestDependencies) {
     }
   }
 
-  function ingestDeviceStatuses(outcome: IngestOutcome, topic: string, json: unknown, gateway: string, at: Date) {
+  function ingestDeviceStatuses(
+    outcome: IngestOutcome,
+    topic: string,
+    json: unknown,
+    gateway: string,
+    at: Date,
+  ) {
     const receivedAt = at.toISOString();
     const parsed = parseDeviceStatusBatch(json);
     if (!parsed.ok) return rejectMessage(outcome, topic, JSON.stringify(json), parsed.rejection, receivedAt);
@@ -139,7 +156,13 @@ export function createIngest(deps: IngestDependencies) {
     metrics.counters.messages++;
     const address = parseUplinkTopic(topic);
     if (!address) {
-      rejectMessage(outcome, topic, payload, { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' }, at.toISOString());
+      rejectMessage(
+        outcome,
+        topic,
+        payload,
+        { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' },
+        at.toISOString(),
+      );
       return outcome;
     }
     const decoded = decodeJsonPayload(payload);
@@ -163,7 +186,11 @@ export function createIngest(deps: IngestDependencies) {
         }
         devices.saveGatewayStatus(gateway, parsed.value, at.toISOString());
         metrics.counters.gatewayStatuses++;
-        outcome.gatewayStatus = { gatewayId: gateway, wardId: devices.gatewayWard(gateway), status: parsed.value };
+        outcome.gatewayStatus = {
+          gatewayId: gateway,
+          wardId: devices.gatewayWard(gateway),
+          status: parsed.value,
+        };
         break;
       }
     }

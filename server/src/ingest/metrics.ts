@@ -3,7 +3,14 @@ import { RejectionCode } from '@wardline/protocol';
 /** Ingest counters, exposed on /api/health and in Prometheus text format on /metrics. */
 export function createIngestMetrics() {
   const rejectedByCode = new Map<string, number>(Object.values(RejectionCode).map((c) => [c, 0]));
-  const counters = { messages: 0, accepted: 0, duplicates: 0, rejected: 0, deviceStatuses: 0, gatewayStatuses: 0 };
+  const counters = {
+    messages: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    deviceStatuses: 0,
+    gatewayStatuses: 0,
+  };
   return {
     counters,
     reject(code: string): void {

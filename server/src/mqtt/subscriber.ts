@@ -47,7 +47,8 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
     client.subscribe(SERVER_SUBSCRIPTIONS, { qos: 1 }, (err, granted) => {
       if (err) return log.error({ err }, 'subscribe failed');
       const refused = granted?.filter((g) => g.qos === 128) ?? [];
-      if (refused.length > 0) log.error({ topics: refused.map((g) => g.topic) }, 'subscriptions refused by broker');
+      if (refused.length > 0)
+        log.error({ topics: refused.map((g) => g.topic) }, 'subscriptions refused by broker');
     });
   });
   client.on('reconnect', () => log.info('reconnecting to MQTT broker'));

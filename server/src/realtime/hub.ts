@@ -27,10 +27,13 @@ export interface RealtimeHub {
  */
 export function attachRealtime(app: FastifyInstance): RealtimeHub {
   const { users, wards } = app.wardline;
-  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(app.server, {
-    path: '/socket.io',
-    serveClient: false,
-  });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
+    app.server,
+    {
+      path: '/socket.io',
+      serveClient: false,
+    },
+  );
 
   io.use((socket, next) => {
     const authToken: unknown = socket.handshake.auth?.token;
@@ -38,7 +41,10 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
       typeof authToken === 'string'
         ? authToken
         : tokenFromHeaders(
-            { authorization: socket.handshake.headers.authorization, cookie: socket.handshake.headers.cookie },
+            {
+              authorization: socket.handshake.headers.authorization,
+              cookie: socket.handshake.headers.cookie,
+            },
             app.parseCookie,
           );
     const user = token ? users.userForToken(token) : undefined;
@@ -58,7 +64,8 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     socket.on('joinWard', (wardId, ack) => {
       const reply = (result: JoinWardAck) => (typeof ack === 'function' ? ack(result) : undefined);
       if (user.role === 'family') return reply({ ok: false, code: 'WL_FORBIDDEN' });
-      if (typeof wardId !== 'string' || !wards.wardExists(wardId)) return reply({ ok: false, code: 'WL_NOT_FOUND' });
+      if (typeof wardId !== 'string' || !wards.wardExists(wardId))
+        return reply({ ok: false, code: 'WL_NOT_FOUND' });
       void socket.join(wardRoom(wardId));
       reply({ ok: true });
     });

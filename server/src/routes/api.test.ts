@@ -18,7 +18,11 @@ describe('HTTP API', () => {
   });
 
   async function signIn(username: string): Promise<string> {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: TEST_PASSWORD } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password: TEST_PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     return (res.json() as { token: string }).token;
   }
@@ -26,7 +30,11 @@ describe('HTTP API', () => {
     app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('refuses a wrong password with a stable code', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'nurse', password: 'nope' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'nurse', password: 'nope' },
+    });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ code: 'WL_BAD_CREDENTIALS' });
   });
@@ -40,8 +48,14 @@ describe('HTTP API', () => {
     });
     const cookie = login.cookies.find((c) => c.name === 'wardline_session')!;
     expect(cookie.httpOnly).toBe(true);
-    const res = await app.inject({ method: 'GET', url: '/api/wards', cookies: { wardline_session: cookie.value } });
-    expect(res.json()).toEqual([{ id: 'ward-a', name: 'Ward A', kind: 'care_home', siteCode: 'site-a', bedCount: 2 }]);
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/wards',
+      cookies: { wardline_session: cookie.value },
+    });
+    expect(res.json()).toEqual([
+      { id: 'ward-a', name: 'Ward A', kind: 'care_home', siteCode: 'site-a', bedCount: 2 },
+    ]);
   });
 
   it('shows each bed with its resident and latest blood pressure after ingest', async () => {
@@ -80,7 +94,9 @@ describe('HTTP API', () => {
     expect(other.statusCode).toBe(403);
     expect(other.json()).toMatchObject({ code: 'WL_FORBIDDEN' });
     expect((await get('/api/wards', token)).statusCode).toBe(403);
-    expect(((await get('/api/patients', token)).json() as { id: string }[]).map((p) => p.id)).toEqual(['ward-a-p001']);
+    expect(((await get('/api/patients', token)).json() as { id: string }[]).map((p) => p.id)).toEqual([
+      'ward-a-p001',
+    ]);
   });
 
   it('lists dead letters to admins only, filtered by code', async () => {
@@ -130,7 +146,11 @@ describe('HTTP API', () => {
     const health = await get('/api/health');
     // No MQTT session in this app: degraded, and it says so.
     expect(health.statusCode).toBe(503);
-    expect(health.json()).toMatchObject({ status: 'degraded', database: { ok: true }, ingest: { accepted: 1 } });
+    expect(health.json()).toMatchObject({
+      status: 'degraded',
+      database: { ok: true },
+      ingest: { accepted: 1 },
+    });
     const metrics = await get('/metrics');
     expect(metrics.body).toContain('wardline_observations_accepted_total 1');
   });

@@ -40,7 +40,9 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     },
   );
 
-  app.get('/api/assignments', { preHandler: staff }, async (): Promise<Assignment[]> => devices.listAssignments());
+  app.get('/api/assignments', { preHandler: staff }, async (): Promise<Assignment[]> =>
+    devices.listAssignments(),
+  );
 
   app.put(
     '/api/devices/:deviceId/assignment',
@@ -67,7 +69,11 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     '/api/devices/:deviceId/assignment',
     { preHandler: admin, schema: { params: DeviceParams } },
     async (request, reply) => {
-      const removed = devices.unassign(request.params.deviceId, request.user!.username, new Date().toISOString());
+      const removed = devices.unassign(
+        request.params.deviceId,
+        request.user!.username,
+        new Date().toISOString(),
+      );
       if (!removed) throw new Errors.notFound('assignment');
       reply.code(204);
     },

@@ -7,14 +7,16 @@ export const SERVER_VERSION = '0.1.0';
 export async function healthRoutes(app: FastifyInstance) {
   const { db, metrics, startedAt } = app.wardline;
   const ping = db.prepare('SELECT 1 AS ok');
+  const databaseAnswers = (): boolean => {
+    try {
+      return (ping.get() as { ok: number }).ok === 1;
+    } catch {
+      return false;
+    }
+  };
 
   app.get('/api/health', async (_request, reply): Promise<Health> => {
-    let databaseOk = false;
-    try {
-      databaseOk = (ping.get() as { ok: number }).ok === 1;
-    } catch {
-      databaseOk = false;
-    }
+    const databaseOk = databaseAnswers();
     const mqttConnected = app.wardline.mqttConnected();
     const status = databaseOk && mqttConnected ? 'ok' : 'degraded';
     if (status !== 'ok') reply.code(503);
