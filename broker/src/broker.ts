@@ -1,0 +1,453 @@
+import type { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { createServer as createTlsServer } from 'node:tls';
+import {
+  Aedes,
+  type AedesOptions,
+  type AuthenticateError,
+  type Client,
+  type ConnectPacket,
+  type PublishPacket,
+} from 'aedes';
+import pino, { type Logger } from 'pino';
+import { BrokerError, BrokerErrorCode, ConnackCode, RefusalCode, RefusalError } from './errors.js';
+import { ClientIdOwners } from './client-ids.js';
+import { FrameLimitedConnection, FrameTooLargeError } from './frame-limit.js';
+import { createHealthServer, type HealthReport } from './health.js';
+import {
+  authenticate,
+  authorizeConnect,
+  authorizePublish,
+  authorizeSubscribe,
+  authorizeWill,
+  describeIdentity,
+  mayReceive,
+  type Identity,
+  type Limits,
+} from './policy.js';
+import { Refusals } from './refusals.js';
+import { UserRegistry, type UserEntry } from './users.js';
+
+export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_MQTT_TLS_PORT = 8883;
+/** Not 8080 (the server's HTTP port in most set-ups) and not 8883 (MQTT over TLS). */
+export const DEFAULT_HEALTH_PORT = 8081;
+export const DEFAULT_HOST = '0.0.0.0';
+/** Above the contract's 256 KiB so that the server, not the broker, reports oversize batches. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** [MQTT-2.2.3] the largest remaining length a packet can announce. */
+const MQTT_MAX_REMAINING_LENGTH = 268_435_455;
+/**
+ * Room for a packet's length-prefixed strings besides the payload: a CONNECT carries client id,
+ * will topic, user name and password (each at most 2 + 65535 bytes) with the will payload.
+ */
+const FRAME_OVERHEAD_BYTES = 4 * (2 + 65_535) + 16;
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export interface TlsListenerOptions {
+  /** PEM private key file. */
+  keyPath: string;
+  /** PEM certificate (chain) file. */
+  certPath: string;
+  /** Default 8883; 0 picks a free port. */
+  port?: number;
+  /** Default: the plain listener's host. */
+  host?: string;
+}
+
+export interface StartBrokerOptions {
+  /** Who may connect; entries are validated like a users file. */
+  users: UserRegistry | readonly UserEntry[];
+  /** Plain MQTT listener. Default 0.0.0.0. */
+  host?: string;
+  /** Plain MQTT listener. Default 1883; 0 picks a free port. */
+  port?: number;
+  /** MQTT over TLS listener; none when omitted. */
+  tls?: TlsListenerOptions;
+  /** Default: the plain listener's host. */
+  healthHost?: string;
+  /** Default 8081; 0 picks a free port. */
+  healthPort?: number;
+  /** Largest PUBLISH (and will) payload accepted. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Default: pino at info level on stdout. */
+  logger?: Logger;
+}
+
+export interface RunningBroker {
+  /** The plain MQTT port actually listened on. */
+  port: number;
+  /** The MQTT over TLS port, or null without TLS. */
+  tlsPort: number | null;
+  healthPort: number;
+  aedes: Aedes;
+  health(): HealthReport;
+  /** Disconnects every client and stops all listeners. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+interface ClientState {
+  identity: Identity;
+  /** The will as sent at CONNECT, to tell a will being published from an ordinary PUBLISH. */
+  will: ConnectPacket['will'];
+}
+
+export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
+  const logger = options.logger ?? pino({ name: 'wardline-broker' });
+  const users = options.users instanceof UserRegistry ? options.users : new UserRegistry(options.users);
+  const limits: Limits = { maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES };
+  if (
+    !Number.isInteger(limits.maxPayloadBytes) ||
+    limits.maxPayloadBytes < 1 ||
+    limits.maxPayloadBytes > MQTT_MAX_REMAINING_LENGTH
+  ) {
+    throw new BrokerError(
+      BrokerErrorCode.configInvalid,
+      `maxPayloadBytes must be an integer from 1 to ${MQTT_MAX_REMAINING_LENGTH}`,
+    );
+  }
+  const maxRemainingLength = limits.maxPayloadBytes + FRAME_OVERHEAD_BYTES;
+  const host = options.host ?? DEFAULT_HOST;
+  const tlsCredentials = options.tls
+    ? {
+        key: await readPem(options.tls.keyPath, 'key'),
+        cert: await readPem(options.tls.certPath, 'certificate'),
+      }
+    : null;
+
+  const refusals = new Refusals(logger);
+  const clientIdOwners = new ClientIdOwners();
+  const connectPackets = new WeakMap<Client, ConnectPacket>();
+  const clients = new WeakMap<Client, ClientState>();
+  const sockets = new Set<Socket>();
+  const startedAt = performance.now();
+  let closing = false;
+
+  const remoteAddressOf = (client: Client | null): string | undefined =>
+    client?.conn instanceof FrameLimitedConnection ? client.conn.remoteAddress : undefined;
+
+  const hooks: AedesOptions = {
+    preConnect(client, packet, callback) {
+      connectPackets.set(client, packet);
+      callback(null, true);
+    },
+
+    authenticate(client, username, password, callback) {
+      const packet = connectPackets.get(client);
+      connectPackets.delete(client);
+      const refuse = (code: RefusalCode, returnCode: ConnackCode, identity?: Identity): void => {
+        refusals.record({
+          action: 'connect',
+          code,
+          clientId: client.id,
+          identity,
+          username,
+          remoteAddress: remoteAddressOf(client),
+        });
+        callback(new RefusalError(code, returnCode) as AuthenticateError, null);
+      };
+
+      authenticate(users, username, password)
+        .then((result) => {
+          if (!result.allowed) return refuse(result.code, result.returnCode);
+          const { identity } = result;
+          const connect = authorizeConnect(
+            identity,
+            { clientId: packet?.clientId ?? client.id, clean: client.clean, will: packet?.will },
+            limits,
+          );
+          if (!connect.allowed) return refuse(connect.code, connect.returnCode, identity);
+          // aedes drops a client closed while we were checking; claiming its id would leak.
+          if (client.closed) return callback(null, false);
+          if (!clientIdOwners.claim(client.id, identity.username, !client.clean)) {
+            return refuse(RefusalCode.clientIdInUse, ConnackCode.identifierRejected, identity);
+          }
+          // The connection closing is the one event that fires for every claimed client, whether
+          // or not the session was set up, so the claim cannot leak.
+          client.conn.once('close', () => clientIdOwners.release(client.id));
+          clients.set(client, { identity, will: packet?.will });
+          callback(null, true);
+        })
+        .catch((error: unknown) => {
+          logger.error(
+            { err: error, clientId: client.id },
+            `authentication failed unexpectedly for client ${client.id}`,
+          );
+          const unavailable = Object.assign(new Error('authentication unavailable'), {
+            returnCode: ConnackCode.serverUnavailable,
+          });
+          callback(unavailable as AuthenticateError, null);
+        });
+    },
+
+    // Called for a client's PUBLISH and, when the client goes away without DISCONNECT, for its will
+    // (aedes lib/client.js). client is null only for a will left by another, dead broker instance.
+    authorizePublish(client, packet, callback) {
+      const state = client ? clients.get(client) : undefined;
+      const action = state !== undefined && packet === state.will ? 'will' : 'publish';
+      if (client === null || state === undefined) {
+        refusals.record({
+          action,
+          code: RefusalCode.unknownClient,
+          clientId: client?.id,
+          topic: packet.topic,
+        });
+        return callback(new RefusalError(RefusalCode.unknownClient));
+      }
+      const decide = action === 'will' ? authorizeWill : authorizePublish;
+      const decision = decide(state.identity, packet.topic, payloadBytes(packet), limits);
+      if (!decision.allowed) {
+        refusals.record({
+          action,
+          code: decision.code,
+          clientId: client.id,
+          identity: state.identity,
+          topic: packet.topic,
+        });
+        // [MQTT-3.3.5-2] no way to tell the client; aedes closes the connection rather than
+        // acknowledge a message that was not delivered.
+        return callback(new RefusalError(decision.code));
+      }
+      callback(null);
+    },
+
+    authorizeSubscribe(client, subscription, callback) {
+      const state = clients.get(client);
+      const decision = state
+        ? authorizeSubscribe(state.identity, subscription.topic)
+        : ({ allowed: false, code: RefusalCode.unknownClient } as const);
+      if (!decision.allowed) {
+        refusals.record({
+          action: 'subscribe',
+          code: decision.code,
+          clientId: client.id,
+          identity: state?.identity,
+          topic: subscription.topic,
+        });
+        // A null subscription makes aedes answer 0x80 (failure) for this filter [MQTT-3.9.3].
+        return callback(null, null);
+      }
+      callback(null, subscription);
+    },
+
+    authorizeForward(client, packet) {
+      const state = clients.get(client);
+      if (state !== undefined && mayReceive(state.identity, packet.topic)) return packet;
+      logger.warn(
+        { event: 'forward-dropped', clientId: client.id, topic: packet.topic },
+        `not forwarding ${JSON.stringify(packet.topic)} to client ${client.id}: not an allowed topic for it`,
+      );
+      return null;
+    },
+  };
+
+  const aedes = await Aedes.createBroker(hooks);
+  observe(aedes, logger, clients, refusals, remoteAddressOf);
+
+  const accept = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    aedes.handle(new FrameLimitedConnection(socket, maxRemainingLength));
+  };
+
+  const listeners: Server[] = [];
+  let healthServer: HttpServer | null = null;
+  const shutDown = async (): Promise<void> => {
+    closing = true;
+    const listenersClosed = listeners.map((listener) => stopListening(listener));
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // Connections that never completed CONNECT are not aedes clients; they would hold close() open.
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(listenersClosed);
+    if (healthServer) {
+      const healthClosed = stopListening(healthServer);
+      healthServer.closeAllConnections();
+      await healthClosed;
+    }
+  };
+
+  try {
+    const tcp = createTcpServer({ noDelay: true }, accept);
+    listeners.push(tcp);
+    const port = await listen(tcp, options.port ?? DEFAULT_MQTT_PORT, host);
+    tcp.on('error', (error) => logger.error({ err: error }, 'MQTT listener error'));
+
+    let tlsPort: number | null = null;
+    if (options.tls && tlsCredentials) {
+      const tlsServer = createTlsServer(
+        { ...tlsCredentials, minVersion: 'TLSv1.2', handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+        accept,
+      );
+      tlsServer.on('tlsClientError', (error, socket) =>
+        logger.info(
+          { event: 'tls-error', remoteAddress: socket.remoteAddress, err: error.message },
+          `TLS handshake failed from ${socket.remoteAddress ?? 'unknown address'}: ${error.message}`,
+        ),
+      );
+      listeners.push(tlsServer);
+      tlsPort = await listen(tlsServer, options.tls.port ?? DEFAULT_MQTT_TLS_PORT, options.tls.host ?? host);
+      tlsServer.on('error', (error) => logger.error({ err: error }, 'MQTT TLS listener error'));
+    }
+
+    const health = (): HealthReport => ({
+      status: closing ? 'closing' : 'ok',
+      clients: aedes.connectedClients,
+      uptimeSeconds: Math.floor((performance.now() - startedAt) / 1000),
+      refusals: refusals.counts(),
+    });
+    healthServer = createHealthServer(health);
+    const healthPort = await listen(
+      healthServer,
+      options.healthPort ?? DEFAULT_HEALTH_PORT,
+      options.healthHost ?? host,
+    );
+    healthServer.on('error', (error) => logger.error({ err: error }, 'health listener error'));
+
+    logger.info(
+      {
+        event: 'listening',
+        host,
+        port,
+        tlsPort,
+        healthPort,
+        users: users.size,
+        maxPayloadBytes: limits.maxPayloadBytes,
+      },
+      `broker listening: mqtt ${host}:${port}${tlsPort === null ? '' : `, mqtts port ${tlsPort}`}, health port ${healthPort}`,
+    );
+
+    let closed: Promise<void> | null = null;
+    return {
+      port,
+      tlsPort,
+      healthPort,
+      aedes,
+      health,
+      close: () => (closed ??= shutDown()),
+    };
+  } catch (error) {
+    await shutDown().catch(() => undefined);
+    throw error;
+  }
+}
+
+function observe(
+  aedes: Aedes,
+  logger: Logger,
+  clients: WeakMap<Client, ClientState>,
+  refusals: Refusals,
+  remoteAddressOf: (client: Client | null) => string | undefined,
+): void {
+  const who = (client: Client): Record<string, unknown> => {
+    const identity = clients.get(client)?.identity;
+    return {
+      clientId: client.id,
+      username: identity?.username,
+      role: identity?.role,
+      ...(identity?.role === 'gateway' ? { site: identity.site, gateway: identity.gateway } : {}),
+    };
+  };
+  const described = (client: Client): string => {
+    const identity = clients.get(client)?.identity;
+    return `client ${client.id ?? '-'}${identity ? ` (${describeIdentity(identity)})` : ''}`;
+  };
+
+  aedes.on('clientReady', (client) => {
+    logger.info(
+      { event: 'connected', ...who(client), clean: client.clean },
+      `${described(client)} connected`,
+    );
+  });
+  aedes.on('clientDisconnect', (client) => {
+    logger.info({ event: 'disconnected', ...who(client) }, `${described(client)} disconnected`);
+  });
+  aedes.on('keepaliveTimeout', (client) => {
+    logger.info({ event: 'keepalive-timeout', ...who(client) }, `${described(client)} missed its keep-alive`);
+  });
+
+  const onClientError = (client: Client | null, error: Error): void => {
+    // Refusals were logged where they were decided; aedes then closes the connection.
+    if (error instanceof RefusalError) return;
+    if (error instanceof FrameTooLargeError) {
+      const identity = client ? clients.get(client)?.identity : undefined;
+      refusals.record({
+        action: 'packet',
+        code: RefusalCode.frameTooLarge,
+        clientId: client?.id ?? undefined,
+        identity,
+        remoteAddress: remoteAddressOf(client),
+      });
+      return;
+    }
+    const subject = client ? described(client) : 'connection';
+    logger.warn(
+      {
+        event: 'client-error',
+        ...(client ? who(client) : {}),
+        remoteAddress: remoteAddressOf(client),
+        err: error.message,
+      },
+      `${subject} closed after error: ${error.message}`,
+    );
+  };
+  aedes.on('clientError', onClientError);
+  aedes.on('connectionError', onClientError);
+  // Without a listener an 'error' event would throw and end the process.
+  (aedes as EventEmitter).on('error', (error: unknown) => logger.error({ err: error }, 'broker error'));
+
+  aedes.on('publish', (packet, client) => {
+    if (client === null || !logger.isLevelEnabled('debug')) return;
+    logger.debug(
+      {
+        event: 'published',
+        ...who(client),
+        topic: packet.topic,
+        bytes: payloadBytes(packet),
+        qos: packet.qos,
+      },
+      `${described(client)} published to ${packet.topic}`,
+    );
+  });
+}
+
+function payloadBytes(packet: Pick<PublishPacket, 'payload'>): number {
+  return typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.byteLength;
+}
+
+async function readPem(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new BrokerError(
+      BrokerErrorCode.configInvalid,
+      `cannot read TLS ${what} ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting at once; resolves when the last connection has gone. */
+function stopListening(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { BrokerError, BrokerErrorCode } from './errors.js';
+
+const minimal = { WARDLINE_BROKER_USERS_FILE: '/etc/wardline/users.json' };
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BrokerError);
+    expect((error as BrokerError).code).toBe(BrokerErrorCode.configInvalid);
+    return (error as BrokerError).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('defaults everything but the users file', () => {
+    expect(loadConfig(minimal)).toEqual({
+      host: '0.0.0.0',
+      port: 1883,
+      tls: null,
+      healthHost: '0.0.0.0',
+      healthPort: 8081,
+      usersFile: '/etc/wardline/users.json',
+      maxPayloadBytes: 1_048_576,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadConfig({
+        ...minimal,
+        MQTT_HOST: '10.0.0.5',
+        MQTT_PORT: '1884',
+        MQTT_TLS_KEY: '/tls/key.pem',
+        MQTT_TLS_CERT: '/tls/cert.pem',
+        MQTT_TLS_PORT: '8884',
+        MQTT_TLS_HOST: '0.0.0.0',
+        BROKER_HEALTH_HOST: '127.0.0.1',
+        BROKER_HEALTH_PORT: '9000',
+        WARDLINE_BROKER_MAX_PAYLOAD_BYTES: '2097152',
+        LOG_LEVEL: 'debug',
+      }),
+    ).toEqual({
+      host: '10.0.0.5',
+      port: 1884,
+      tls: { host: '0.0.0.0', port: 8884, keyPath: '/tls/key.pem', certPath: '/tls/cert.pem' },
+      healthHost: '127.0.0.1',
+      healthPort: 9000,
+      usersFile: '/etc/wardline/users.json',
+      maxPayloadBytes: 2_097_152,
+      logLevel: 'debug',
+    });
+  });
+
+  it('turns TLS on with key and certificate, on 8883 and the MQTT host by default', () => {
+    const config = loadConfig({
+      ...minimal,
+      MQTT_HOST: '10.0.0.5',
+      MQTT_TLS_KEY: 'k.pem',
+      MQTT_TLS_CERT: 'c.pem',
+    });
+    expect(config.tls).toEqual({ host: '10.0.0.5', port: 8883, keyPath: 'k.pem', certPath: 'c.pem' });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ ...minimal, MQTT_PORT: '', LOG_LEVEL: ' ' }).port).toBe(1883);
+  });
+
+  it.each([
+    [{}, /WARDLINE_BROKER_USERS_FILE must name the users file/],
+    [{ ...minimal, MQTT_PORT: 'abc' }, /MQTT_PORT must be an integer from 0 to 65535, got "abc"/],
+    [{ ...minimal, MQTT_PORT: '70000' }, /MQTT_PORT must be an integer/],
+    [{ ...minimal, MQTT_PORT: '-1' }, /MQTT_PORT must be an integer/],
+    [{ ...minimal, BROKER_HEALTH_PORT: '1e3' }, /BROKER_HEALTH_PORT must be an integer/],
+    [{ ...minimal, MQTT_TLS_KEY: 'k.pem' }, /MQTT_TLS_KEY and MQTT_TLS_CERT must be set together/],
+    [{ ...minimal, MQTT_TLS_PORT: '8883' }, /MQTT_TLS_PORT and MQTT_TLS_HOST need MQTT_TLS_KEY/],
+    [{ ...minimal, WARDLINE_BROKER_MAX_PAYLOAD_BYTES: '1000' }, /from 262144 to 268435455/],
+    [{ ...minimal, LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error/],
+  ])('refuses %o', (env, message) => {
+    expect(problemsOf(env)).toMatch(message);
+  });
+
+  it('lists every problem at once', () => {
+    const message = problemsOf({ MQTT_PORT: 'x', LOG_LEVEL: 'loud' });
+    expect(message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(3);
+  });
+});

@@ -1,0 +1,97 @@
+import { MAX_PAYLOAD_BYTES } from '@wardline/protocol';
+import {
+  DEFAULT_HEALTH_PORT,
+  DEFAULT_HOST,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MQTT_PORT,
+  DEFAULT_MQTT_TLS_PORT,
+} from './broker.js';
+import { BrokerError, BrokerErrorCode } from './errors.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** [MQTT-2.2.3] the largest remaining length a packet can announce. */
+const MQTT_MAX_PACKET_BYTES = 268_435_455;
+
+export interface BrokerConfig {
+  host: string;
+  port: number;
+  tls: { host: string; port: number; keyPath: string; certPath: string } | null;
+  healthHost: string;
+  healthPort: number;
+  usersFile: string;
+  maxPayloadBytes: number;
+  logLevel: LogLevel;
+}
+
+/** Reads the environment; throws one BrokerError listing every problem found. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): BrokerConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const text = read(name);
+    if (text === undefined) return fallback;
+    const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const port = (name: string, fallback: number): number => integer(name, fallback, 0, 65_535);
+
+  const host = read('MQTT_HOST') ?? DEFAULT_HOST;
+  const mqttPort = port('MQTT_PORT', DEFAULT_MQTT_PORT);
+
+  const keyPath = read('MQTT_TLS_KEY');
+  const certPath = read('MQTT_TLS_CERT');
+  const tlsPort = port('MQTT_TLS_PORT', DEFAULT_MQTT_TLS_PORT);
+  let tls: BrokerConfig['tls'] = null;
+  if (keyPath !== undefined && certPath !== undefined) {
+    tls = { host: read('MQTT_TLS_HOST') ?? host, port: tlsPort, keyPath, certPath };
+  } else if (keyPath !== undefined || certPath !== undefined) {
+    problems.push('MQTT_TLS_KEY and MQTT_TLS_CERT must be set together');
+  } else if (read('MQTT_TLS_PORT') !== undefined || read('MQTT_TLS_HOST') !== undefined) {
+    problems.push('MQTT_TLS_PORT and MQTT_TLS_HOST need MQTT_TLS_KEY and MQTT_TLS_CERT');
+  }
+
+  const usersFile = read('WARDLINE_BROKER_USERS_FILE');
+  if (usersFile === undefined) {
+    problems.push('WARDLINE_BROKER_USERS_FILE must name the users file; the broker has no anonymous access');
+  }
+
+  // Below the contract's limit the broker would refuse messages the server must accept.
+  const maxPayloadBytes = integer(
+    'WARDLINE_BROKER_MAX_PAYLOAD_BYTES',
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    MAX_PAYLOAD_BYTES,
+    MQTT_MAX_PACKET_BYTES,
+  );
+
+  const logLevelText = read('LOG_LEVEL') ?? 'info';
+  const logLevel = LOG_LEVELS.find((level) => level === logLevelText);
+  if (logLevel === undefined)
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelText}"`);
+
+  const config: BrokerConfig = {
+    host,
+    port: mqttPort,
+    tls,
+    healthHost: read('BROKER_HEALTH_HOST') ?? host,
+    healthPort: port('BROKER_HEALTH_PORT', DEFAULT_HEALTH_PORT),
+    usersFile: usersFile ?? '',
+    maxPayloadBytes,
+    logLevel: logLevel ?? 'info',
+  };
+  if (problems.length > 0) {
+    throw new BrokerError(
+      BrokerErrorCode.configInvalid,
+      `invalid broker configuration:\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  return config;
+}

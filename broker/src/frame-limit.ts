@@ -1,0 +1,129 @@
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+
+/**
+ * The MQTT parser buffers a whole packet before anyone can look at it, and a packet may claim up to
+ * 256 MiB [MQTT-2.2.3]. Before authentication, a few such CONNECTs would exhaust memory. This
+ * wrapper reads only the fixed headers as bytes go by and closes the connection as soon as a packet
+ * announces a remaining length above the limit.
+ */
+export class FrameTooLargeError extends Error {
+  readonly remainingLength: number;
+
+  constructor(remainingLength: number, limit: number) {
+    super(`MQTT packet of ${remainingLength} bytes exceeds the broker limit of ${limit}`);
+    this.name = 'FrameTooLargeError';
+    this.remainingLength = remainingLength;
+  }
+}
+
+export class MalformedFrameError extends Error {
+  constructor() {
+    // Section 2.2.3: the remaining length takes at most four bytes.
+    super('malformed MQTT remaining length');
+    this.name = 'MalformedFrameError';
+  }
+}
+
+/**
+ * Follows packet boundaries across chunks. Returns an error for the first oversize or malformed
+ * packet; the scanner must not be used after that.
+ */
+export class FrameScanner {
+  readonly #limit: number;
+  #state: 'header' | 'length' | 'body' = 'header';
+  #length = 0;
+  #lengthBytes = 0;
+  #multiplier = 1;
+  #bodyLeft = 0;
+
+  constructor(maxRemainingLength: number) {
+    this.#limit = maxRemainingLength;
+  }
+
+  scan(chunk: Uint8Array): Error | null {
+    let index = 0;
+    while (index < chunk.length) {
+      if (this.#state === 'header') {
+        index += 1;
+        this.#state = 'length';
+        this.#length = 0;
+        this.#lengthBytes = 0;
+        this.#multiplier = 1;
+      } else if (this.#state === 'length') {
+        const byte = chunk[index] as number;
+        index += 1;
+        this.#length += (byte & 0x7f) * this.#multiplier;
+        this.#multiplier *= 128;
+        this.#lengthBytes += 1;
+        if (byte & 0x80) {
+          if (this.#lengthBytes === 4) return new MalformedFrameError();
+          continue;
+        }
+        if (this.#length > this.#limit) return new FrameTooLargeError(this.#length, this.#limit);
+        this.#bodyLeft = this.#length;
+        this.#state = this.#bodyLeft === 0 ? 'header' : 'body';
+      } else {
+        const skipped = Math.min(this.#bodyLeft, chunk.length - index);
+        index += skipped;
+        this.#bodyLeft -= skipped;
+        if (this.#bodyLeft === 0) this.#state = 'header';
+      }
+    }
+    return null;
+  }
+}
+
+/** The stream aedes reads from and writes to in place of the raw (TCP or TLS) socket. */
+export class FrameLimitedConnection extends Duplex {
+  readonly #socket: Socket;
+  readonly #scanner: FrameScanner;
+
+  constructor(socket: Socket, maxRemainingLength: number) {
+    super({ allowHalfOpen: false });
+    this.#socket = socket;
+    this.#scanner = new FrameScanner(maxRemainingLength);
+
+    socket.on('data', (chunk: Buffer) => {
+      const error = this.#scanner.scan(chunk);
+      if (error) {
+        this.destroy(error);
+        return;
+      }
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    // The socket keeps this listener for life: a late reset on a closed connection must not be an
+    // unhandled 'error' that takes the process down.
+    socket.on('error', (error) => this.destroy(error));
+    socket.on('close', () => this.destroy());
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#socket.remoteAddress;
+  }
+
+  override _read(): void {
+    this.#socket.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#socket.write(chunk, callback);
+  }
+
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#socket.write(Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#socket.end(callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#socket.destroy();
+    callback(error);
+  }
+}

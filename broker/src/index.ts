@@ -1,0 +1,34 @@
+export {
+  startBroker,
+  DEFAULT_HEALTH_PORT,
+  DEFAULT_HOST,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MQTT_PORT,
+  DEFAULT_MQTT_TLS_PORT,
+  type RunningBroker,
+  type StartBrokerOptions,
+  type TlsListenerOptions,
+} from './broker.js';
+export { loadConfig, type BrokerConfig, type LogLevel } from './config.js';
+export {
+  BrokerError,
+  BrokerErrorCode,
+  ConnackCode,
+  RefusalCode,
+  RefusalError,
+  refusalDescriptions,
+} from './errors.js';
+export type { HealthReport } from './health.js';
+export { hashPassword, verifyPassword, DEFAULT_SCRYPT_COST, type ScryptCost } from './password.js';
+export type { Identity, GatewayIdentity, ServerIdentity } from './policy.js';
+export type { RefusalCounts } from './refusals.js';
+export {
+  UserRegistry,
+  loadUsersFile,
+  parseUsersFile,
+  type GatewayUser,
+  type Role,
+  type ServerUser,
+  type UserEntry,
+  type UsersFile,
+} from './users.js';

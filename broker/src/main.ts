@@ -1,0 +1,46 @@
+import pino from 'pino';
+import { startBroker } from './broker.js';
+import { loadConfig } from './config.js';
+import { BrokerError } from './errors.js';
+import { loadUsersFile } from './users.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ name: 'wardline-broker', level: config.logLevel });
+  const users = await loadUsersFile(config.usersFile);
+  const broker = await startBroker({
+    users,
+    host: config.host,
+    port: config.port,
+    ...(config.tls ? { tls: config.tls } : {}),
+    healthHost: config.healthHost,
+    healthPort: config.healthPort,
+    maxPayloadBytes: config.maxPayloadBytes,
+    logger,
+  });
+
+  const stop = (signal: NodeJS.Signals): void => {
+    logger.info({ event: 'stopping', signal }, `${signal} received, closing the broker`);
+    broker.close().then(
+      () => {
+        logger.info({ event: 'stopped' }, 'broker closed');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'broker did not close cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof BrokerError) {
+    console.error(`wardline broker: ${error.message}`);
+  } else {
+    console.error('wardline broker failed to start:', error);
+  }
+  process.exit(1);
+});
