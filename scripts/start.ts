@@ -49,7 +49,11 @@ function loadOrCreateSecrets(): Secrets {
 async function writeBrokerUsers(secrets: Secrets): Promise<string> {
   const path = resolve(home, 'broker-users.json');
   const users = [
-    { username: 'wardline-server', role: 'server', passwordHash: await hashPassword(secrets.serverMqttPassword) },
+    {
+      username: 'wardline-server',
+      role: 'server',
+      passwordHash: await hashPassword(secrets.serverMqttPassword),
+    },
     ...(await Promise.all(
       gateways.map(async (g) => ({
         username: gatewayUser(g),
@@ -99,11 +103,17 @@ async function waitFor(url: string, name: string, timeoutMs = 60_000): Promise<v
   throw new Error(`${name} did not become ready at ${url}`);
 }
 
+/** Stops in reverse order of start (gateways drain into the broker before it goes), each awaited. */
 async function stop(code: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
   stopping = true;
-  for (const child of children.reverse()) child.kill('SIGTERM');
-  await sleep(1500);
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timedOut = await Promise.race([exited.then(() => false), sleep(8000).then(() => true)]);
+    if (timedOut) child.kill('SIGKILL');
+  }
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(0));

@@ -60,7 +60,14 @@ const CARE_HOME_SCENARIOS: DemoScenario[] = [
   'normal',
   'normal',
 ];
-const VIRTUAL_WARD_SCENARIOS: DemoScenario[] = ['normal', 'deteriorating', 'hypertensive', 'normal', 'fall', 'normal'];
+const VIRTUAL_WARD_SCENARIOS: DemoScenario[] = [
+  'normal',
+  'deteriorating',
+  'hypertensive',
+  'normal',
+  'fall',
+  'normal',
+];
 
 export function demoFleet(): DemoWard[] {
   return [

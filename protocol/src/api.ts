@@ -13,7 +13,10 @@ export const RoleSchema = Type.Union([Type.Literal('nurse'), Type.Literal('admin
 export const SESSION_COOKIE = 'wardline_session';
 
 export const LoginRequest = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 128 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    username: Type.String({ minLength: 1, maxLength: 128 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
   { additionalProperties: false },
 );
 export type LoginRequest = Static<typeof LoginRequest>;

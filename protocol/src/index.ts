@@ -6,3 +6,4 @@ export * from './observation.js';
 export * from './status.js';
 export * from './validate.js';
 export * from './api.js';
+export * from './ble/index.js';

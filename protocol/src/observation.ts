@@ -77,7 +77,10 @@ export const valuesSchemas = {
     },
     { additionalProperties: false },
   ),
-  respiration_rate: Type.Object({ respirationRate: Quantity.respirationRate }, { additionalProperties: false }),
+  respiration_rate: Type.Object(
+    { respirationRate: Quantity.respirationRate },
+    { additionalProperties: false },
+  ),
   fall: Type.Object({ confidence: Type.Optional(Quantity.confidence) }, { additionalProperties: false }),
   help_request: Type.Object({}, { additionalProperties: false }),
 } satisfies Record<ObservationKind, TSchema>;

@@ -11,7 +11,10 @@ describe('topic scheme', () => {
   });
 
   it('parses only topics inside the scheme', () => {
-    expect(parseUplinkTopic('wardline/v1/larkspur/gw-01/devices')).toEqual({ ...address, channel: 'devices' });
+    expect(parseUplinkTopic('wardline/v1/larkspur/gw-01/devices')).toEqual({
+      ...address,
+      channel: 'devices',
+    });
     for (const topic of [
       'wardline/v2/larkspur/gw-01/obs',
       'wardline/v1/larkspur/gw-01/obs/x',
@@ -31,6 +34,10 @@ describe('topic scheme', () => {
   });
 
   it('subscribes the server to every uplink channel of every gateway', () => {
-    expect(SERVER_SUBSCRIPTIONS).toEqual(['wardline/v1/+/+/obs', 'wardline/v1/+/+/devices', 'wardline/v1/+/+/status']);
+    expect(SERVER_SUBSCRIPTIONS).toEqual([
+      'wardline/v1/+/+/obs',
+      'wardline/v1/+/+/devices',
+      'wardline/v1/+/+/status',
+    ]);
   });
 });

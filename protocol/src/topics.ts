@@ -43,7 +43,9 @@ export function commandTopic(address: GatewayAddress, name: string): string {
 }
 
 /** What the server subscribes to: every gateway's uplink channels. */
-export const SERVER_SUBSCRIPTIONS = Object.values(Channel).map((c) => `${TOPIC_ROOT}/${TOPIC_VERSION}/+/+/${c}`);
+export const SERVER_SUBSCRIPTIONS = Object.values(Channel).map(
+  (c) => `${TOPIC_ROOT}/${TOPIC_VERSION}/+/+/${c}`,
+);
 
 export interface ParsedTopic extends GatewayAddress {
   channel: Channel;

@@ -32,5 +32,5 @@ export function kpaToMmHg(kpa: number): number {
 }
 
 export function fahrenheitToCelsius(f: number): number {
-  return Math.round(((f - 32) * 5) / 9 * 100) / 100;
+  return Math.round((((f - 32) * 5) / 9) * 100) / 100;
 }

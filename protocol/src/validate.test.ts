@@ -31,9 +31,21 @@ describe('observation validation', () => {
   it('accepts each kind in its canonical units', () => {
     const valid = [
       bp,
-      { ...base, kind: 'spo2', values: { spo2: { value: 94, unit: '%' }, pulseRate: { value: 88, unit: 'bpm' } } },
-      { ...base, kind: 'body_temperature', values: { temperature: { value: 37.8, unit: '°C' }, site: 'ear' } },
-      { ...base, kind: 'heart_rate', values: { heartRate: { value: 61, unit: 'bpm' }, rrIntervals: { value: [980], unit: 'ms' } } },
+      {
+        ...base,
+        kind: 'spo2',
+        values: { spo2: { value: 94, unit: '%' }, pulseRate: { value: 88, unit: 'bpm' } },
+      },
+      {
+        ...base,
+        kind: 'body_temperature',
+        values: { temperature: { value: 37.8, unit: '°C' }, site: 'ear' },
+      },
+      {
+        ...base,
+        kind: 'heart_rate',
+        values: { heartRate: { value: 61, unit: 'bpm' }, rrIntervals: { value: [980], unit: 'ms' } },
+      },
       { ...base, kind: 'respiration_rate', values: { respirationRate: { value: 18, unit: '/min' } } },
       { ...base, kind: 'fall', values: { confidence: { value: 92, unit: '%' } } },
       { ...base, kind: 'help_request', values: {} },
@@ -43,7 +55,10 @@ describe('observation validation', () => {
 
   it.each([
     ['WRONG_UNIT', { ...bp, values: { ...bp.values, systolic: { value: 18.4, unit: 'kPa' } } }],
-    ['WRONG_UNIT', { ...base, kind: 'body_temperature', values: { temperature: { value: 99.1, unit: '°F' } } }],
+    [
+      'WRONG_UNIT',
+      { ...base, kind: 'body_temperature', values: { temperature: { value: 99.1, unit: '°F' } } },
+    ],
     ['OUT_OF_RANGE', { ...bp, values: { ...bp.values, diastolic: { value: 0, unit: 'mmHg' } } }],
     ['OUT_OF_RANGE', { ...base, kind: 'spo2', values: { spo2: { value: 101, unit: '%' } } }],
     ['UNKNOWN_KIND', { ...bp, kind: 'glucose' }],
@@ -82,7 +97,10 @@ describe('payload decoding', () => {
     );
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(parsed.value.results.map((r) => (r.result.ok ? 'OK' : r.result.rejection.code))).toEqual(['OK', 'UNKNOWN_KIND']);
+    expect(parsed.value.results.map((r) => (r.result.ok ? 'OK' : r.result.rejection.code))).toEqual([
+      'OK',
+      'UNKNOWN_KIND',
+    ]);
   });
 
   it('rejects whole batches of another version, empty or oversize batches', () => {
@@ -92,13 +110,19 @@ describe('payload decoding', () => {
     };
     expect(code({ v: 2, sentAt: '2026-11-21T11:59:00Z', observations: [bp] })).toBe('UNSUPPORTED_VERSION');
     expect(code({ v: 1, sentAt: '2026-11-21T11:59:00Z', observations: [] })).toBe('SCHEMA_VIOLATION');
-    expect(code({ v: 1, sentAt: '2026-11-21T11:59:00Z', observations: Array(501).fill(bp) })).toBe('SCHEMA_VIOLATION');
+    expect(code({ v: 1, sentAt: '2026-11-21T11:59:00Z', observations: Array(501).fill(bp) })).toBe(
+      'SCHEMA_VIOLATION',
+    );
   });
 
   it('validates device and gateway status', () => {
     const device = { deviceId: 'c0:ff:ee:00:00:01', connected: true, lastSeen: '2026-11-21T11:59:00Z' };
-    expect(parseDeviceStatusBatch({ v: 1, devices: [{ ...device, battery: { value: 80, unit: '%' } }] }).ok).toBe(true);
-    expect(parseDeviceStatusBatch({ v: 1, devices: [{ ...device, battery: { value: 180, unit: '%' } }] }).ok).toBe(false);
+    expect(
+      parseDeviceStatusBatch({ v: 1, devices: [{ ...device, battery: { value: 80, unit: '%' } }] }).ok,
+    ).toBe(true);
+    expect(
+      parseDeviceStatusBatch({ v: 1, devices: [{ ...device, battery: { value: 180, unit: '%' } }] }).ok,
+    ).toBe(false);
     expect(parseGatewayStatus({ v: 1, state: 'offline', at: '2026-11-21T11:59:00Z' }).ok).toBe(true);
     expect(parseGatewayStatus({ v: 1, state: 'asleep', at: '2026-11-21T11:59:00Z' }).ok).toBe(false);
   });

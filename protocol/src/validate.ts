@@ -55,7 +55,8 @@ function describe(errors: TLocalizedValidationError[]): string {
 
 /** Picks the most specific code: a wrong unit or an implausible value says more than "schema". */
 function classify(errors: TLocalizedValidationError[]): RejectionCode {
-  if (errors.some((e) => e.instancePath.endsWith('/unit') && e.keyword === 'const')) return RejectionCode.wrongUnit;
+  if (errors.some((e) => e.instancePath.endsWith('/unit') && e.keyword === 'const'))
+    return RejectionCode.wrongUnit;
   if (
     errors.some(
       (e) => e.instancePath.endsWith('/value') && (e.keyword === 'minimum' || e.keyword === 'maximum'),
@@ -94,7 +95,10 @@ export function validateObservation(raw: unknown, options: ValidationOptions = {
   }
   const measuredAt = Date.parse(raw.measuredAt);
   // Date.parse rolls impossible dates over (31 February becomes 3 March): compare the round trip.
-  if (Number.isNaN(measuredAt) || new Date(measuredAt).toISOString().slice(0, 19) !== raw.measuredAt.slice(0, 19)) {
+  if (
+    Number.isNaN(measuredAt) ||
+    new Date(measuredAt).toISOString().slice(0, 19) !== raw.measuredAt.slice(0, 19)
+  ) {
     return reject(RejectionCode.schemaViolation, `/measuredAt is not a real date`);
   }
   if (options.now !== undefined && measuredAt > options.now + MAX_CLOCK_SKEW_MS) {
@@ -117,7 +121,10 @@ export function parseObservationBatch(json: unknown, options: ValidationOptions 
     return reject(RejectionCode.schemaViolation, describe(batchCheck.Errors(json)));
   }
   if (json.observations.length > MAX_BATCH_SIZE) {
-    return reject(RejectionCode.schemaViolation, `batch of ${json.observations.length} exceeds ${MAX_BATCH_SIZE}`);
+    return reject(
+      RejectionCode.schemaViolation,
+      `batch of ${json.observations.length} exceeds ${MAX_BATCH_SIZE}`,
+    );
   }
   return {
     ok: true,
@@ -132,7 +139,10 @@ const batchCheck = Compile(ObservationBatchEnvelope);
 const deviceStatusCheck = Compile(DeviceStatusBatch);
 const gatewayStatusCheck = Compile(GatewayStatus);
 
-function checked<T>(json: unknown, check: { Check(v: unknown): boolean; Errors(v: unknown): TLocalizedValidationError[] }): Result<T> {
+function checked<T>(
+  json: unknown,
+  check: { Check(v: unknown): boolean; Errors(v: unknown): TLocalizedValidationError[] },
+): Result<T> {
   if (typeof json === 'object' && json !== null && 'v' in json && json.v !== STATUS_VERSION) {
     return reject(RejectionCode.unsupportedVersion, `status version ${String(json.v).slice(0, 16)}`);
   }

@@ -110,15 +110,16 @@ export async function startTestServer(
   });
 }
 
+/** Polls until the probe returns something truthy, and returns it. */
 export async function waitUntil<T>(
   probe: () => T | Promise<T>,
   what: string,
   timeoutMs = 10_000,
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }

@@ -15,7 +15,7 @@ export async function healthRoutes(app: FastifyInstance) {
     }
   };
 
-  app.get('/api/health', async (_request, reply): Promise<Health> => {
+  app.get('/api/health', { logLevel: 'warn' }, async (_request, reply): Promise<Health> => {
     const databaseOk = databaseAnswers();
     const mqttConnected = app.wardline.mqttConnected();
     const status = databaseOk && mqttConnected ? 'ok' : 'degraded';
@@ -34,7 +34,7 @@ export async function healthRoutes(app: FastifyInstance) {
     };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
     return metrics.prometheus();
   });

@@ -1,0 +1,11 @@
+/**
+ * Simulated BLE health devices that produce real characteristic bytes over time, and a simulated
+ * home that merges them into one BleLink for the gateway (standing in for the radio).
+ */
+export * from './prng.js';
+export * from './scenarios.js';
+export * from './device.js';
+export * from './bp-cuff.js';
+export * from './falls-sensor.js';
+export * from './simulated-home.js';
+export * from './demo-fleet.js';

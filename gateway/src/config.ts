@@ -1,0 +1,240 @@
+/**
+ * Gateway configuration: environment first, command-line flags override. Secrets come from the
+ * environment only: the MQTT password is WARDLINE_GATEWAY_PASSWORD and there is no flag for it
+ * (command lines are visible to every user of the machine).
+ */
+import { parseArgs } from 'node:util';
+import { isTopicSegment } from '@wardline/protocol';
+
+export interface GatewayConfig {
+  site: string;
+  gateway: string;
+  broker: {
+    url: string;
+    /** PEM CA file for mqtts:// with a private CA. */
+    caPath?: string;
+    /** Default "{site}.{gateway}", the broker's gateway user naming. */
+    username: string;
+    password?: string;
+    clientId?: string;
+  };
+  /** Simulator mode (the only mode until BLE radio support lands). */
+  simulate: boolean;
+  simulator: {
+    /** undefined: the demo fleet's residents for this site/gateway if it has them, else 4. */
+    residents?: number;
+    seed: number;
+    timeScale: number;
+    bpIntervalMinutes: number;
+    heartbeatSeconds: number;
+  };
+  statusIntervalSeconds: number;
+  outboxCapacity: number;
+  /** For the durable outbox (a later issue); accepted now so deployments need not change. */
+  outboxDir?: string;
+  logLevel: string;
+}
+
+export type ConfigResult =
+  { kind: 'config'; config: GatewayConfig; warnings: string[] } | { kind: 'help'; text: string };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const HELP_TEXT = `Wardline home gateway: reads BLE health devices and publishes their readings over MQTT.
+
+Usage: npm start -w @wardline/gateway -- [options]
+       tsx gateway/src/main.ts --simulate [options]
+
+Options (each also settable by the environment variable shown; flags win):
+  --simulate                     read simulated devices (firmware-sim)       WARDLINE_SIMULATE=1
+  --site <code>                  site code, [a-z0-9-]       (larkspur)       WARDLINE_SITE
+  --gateway <code>               gateway code, [a-z0-9-]    (gw-01)          WARDLINE_GATEWAY
+  --broker-url <url>             mqtt:// or mqtts:// (mqtt://127.0.0.1:1883) WARDLINE_BROKER_URL
+  --broker-ca <path>             PEM CA file for mqtts://                    WARDLINE_BROKER_CA
+  --username <name>              MQTT user ({site}.{gateway})                WARDLINE_GATEWAY_USERNAME
+  (password)                     environment only                            WARDLINE_GATEWAY_PASSWORD
+  --client-id <id>               MQTT client id (wardline-gw-{site}-{gateway}) WARDLINE_GATEWAY_CLIENT_ID
+  --status-interval <seconds>    device status period (30)                   WARDLINE_STATUS_INTERVAL_SECONDS
+  --outbox-capacity <n>          observations kept while offline (100000)    WARDLINE_OUTBOX_CAPACITY
+  --log-level <level>            pino level (info)                           LOG_LEVEL
+
+Simulator:
+  --residents <n>                residents, each with a BP cuff and a falls sensor; default: the
+                                 demo fleet's residents for this site/gateway, else 4
+                                                                             WARDLINE_SIM_RESIDENTS
+  --seed <n>                     random seed (1)                             WARDLINE_SIM_SEED
+  --time-scale <x>               scenario time per real time (8640: a day every 10 s)
+                                                                             WARDLINE_SIM_TIME_SCALE
+  --bp-interval <minutes>        cuff reading period in scenario time (720)  WARDLINE_SIM_BP_INTERVAL_MINUTES
+  --heartbeat <seconds>          falls sensor heartbeat, real time (60)      WARDLINE_SIM_HEARTBEAT_SECONDS
+
+  -h, --help                     this text
+`;
+
+type Env = Record<string, string | undefined>;
+
+function number(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  { min, integer }: { min: number; integer: boolean },
+): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(
+      `${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${raw.slice(0, 32)}"`,
+    );
+  }
+  return value;
+}
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
+  if (argv.some((a) => a === '--password' || a.startsWith('--password='))) {
+    throw new ConfigError('there is no --password flag: set WARDLINE_GATEWAY_PASSWORD in the environment');
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        simulate: { type: 'boolean' },
+        site: { type: 'string' },
+        gateway: { type: 'string' },
+        'broker-url': { type: 'string' },
+        'broker-ca': { type: 'string' },
+        username: { type: 'string' },
+        'client-id': { type: 'string' },
+        'status-interval': { type: 'string' },
+        'outbox-capacity': { type: 'string' },
+        'log-level': { type: 'string' },
+        residents: { type: 'string' },
+        seed: { type: 'string' },
+        'time-scale': { type: 'string' },
+        'bp-interval': { type: 'string' },
+        heartbeat: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message} (see --help)`);
+  }
+  const f = parsed.values;
+  if (f.help) return { kind: 'help', text: HELP_TEXT };
+
+  const warnings: string[] = [];
+  const site = f.site ?? env.WARDLINE_SITE ?? 'larkspur';
+  const gateway = f.gateway ?? env.WARDLINE_GATEWAY ?? 'gw-01';
+  for (const [name, value] of [
+    ['site', site],
+    ['gateway', gateway],
+  ] as const) {
+    if (!isTopicSegment(value)) {
+      throw new ConfigError(`${name} code "${value.slice(0, 64)}" must match [a-z0-9][a-z0-9-]{0,62}`);
+    }
+  }
+
+  const url = f['broker-url'] ?? env.WARDLINE_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+  let parsedUrl: URL;
+  try {
+    parsedUrl = new URL(url);
+  } catch {
+    throw new ConfigError('broker URL is not a URL');
+  }
+  if (parsedUrl.protocol !== 'mqtt:' && parsedUrl.protocol !== 'mqtts:') {
+    throw new ConfigError(`broker URL must be mqtt:// or mqtts://, got ${parsedUrl.protocol}//`);
+  }
+  if (parsedUrl.username || parsedUrl.password) {
+    throw new ConfigError(
+      'put no credentials in the broker URL: use --username and WARDLINE_GATEWAY_PASSWORD',
+    );
+  }
+  const caPath = f['broker-ca'] ?? env.WARDLINE_BROKER_CA;
+  if (caPath && parsedUrl.protocol !== 'mqtts:') {
+    throw new ConfigError('a broker CA only makes sense with an mqtts:// URL');
+  }
+  const password = env.WARDLINE_GATEWAY_PASSWORD || undefined;
+  if (password === undefined)
+    warnings.push('WARDLINE_GATEWAY_PASSWORD is not set: the broker will likely refuse the connection');
+  if (password !== undefined && parsedUrl.protocol === 'mqtt:' && !LOOPBACK.has(parsedUrl.hostname)) {
+    warnings.push('the MQTT password will cross the network unencrypted: use mqtts://');
+  }
+  const clientId = f['client-id'] ?? env.WARDLINE_GATEWAY_CLIENT_ID;
+
+  const residentsRaw = f.residents ?? env.WARDLINE_SIM_RESIDENTS;
+  const outboxDir = env.WARDLINE_OUTBOX_DIR || undefined;
+  if (outboxDir)
+    warnings.push(
+      'WARDLINE_OUTBOX_DIR is set but this gateway keeps its outbox in memory (durable outbox: a later issue)',
+    );
+
+  const config: GatewayConfig = {
+    site,
+    gateway,
+    broker: {
+      url,
+      username: f.username ?? env.WARDLINE_GATEWAY_USERNAME ?? `${site}.${gateway}`,
+      ...(caPath ? { caPath } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(clientId ? { clientId } : {}),
+    },
+    simulate: f.simulate === true || flag(env.WARDLINE_SIMULATE),
+    simulator: {
+      ...(residentsRaw !== undefined && residentsRaw !== ''
+        ? { residents: number('residents', residentsRaw, 4, { min: 0, integer: true }) }
+        : {}),
+      seed: number('seed', f.seed ?? env.WARDLINE_SIM_SEED, 1, { min: 0, integer: true }),
+      timeScale: number('time scale', f['time-scale'] ?? env.WARDLINE_SIM_TIME_SCALE, 8640, {
+        min: 0.001,
+        integer: false,
+      }),
+      bpIntervalMinutes: number(
+        'BP interval',
+        f['bp-interval'] ?? env.WARDLINE_SIM_BP_INTERVAL_MINUTES,
+        720,
+        {
+          min: 0.01,
+          integer: false,
+        },
+      ),
+      heartbeatSeconds: number('heartbeat', f.heartbeat ?? env.WARDLINE_SIM_HEARTBEAT_SECONDS, 60, {
+        min: 1,
+        integer: false,
+      }),
+    },
+    statusIntervalSeconds: number(
+      'status interval',
+      f['status-interval'] ?? env.WARDLINE_STATUS_INTERVAL_SECONDS,
+      30,
+      { min: 1, integer: false },
+    ),
+    outboxCapacity: number('outbox capacity', f['outbox-capacity'] ?? env.WARDLINE_OUTBOX_CAPACITY, 100_000, {
+      min: 1,
+      integer: true,
+    }),
+    ...(outboxDir ? { outboxDir } : {}),
+    logLevel: f['log-level'] ?? env.LOG_LEVEL ?? 'info',
+  };
+  return { kind: 'config', config, warnings };
+}
+
+/** The broker URL without anything secret, for logs. */
+export function describeBroker(config: GatewayConfig): Record<string, unknown> {
+  const url = new URL(config.broker.url);
+  return {
+    url: `${url.protocol}//${url.host}`,
+    username: config.broker.username,
+    password: config.broker.password ? 'set' : 'not set',
+    ca: config.broker.caPath ? 'set' : 'system',
+  };
+}

@@ -1,0 +1,404 @@
+/**
+ * The MQTT side of the gateway (mqtt.js, MQTT 3.1.1).
+ *
+ * - Persistent session: clean:false with a stable client id, so the broker keeps the session
+ *   across reconnections.
+ * - Last will: the retained GatewayStatus `offline` on the status topic, published by the broker
+ *   if the connection dies without a DISCONNECT. On every connection the gateway publishes the
+ *   retained `online` status (refreshed with outbox figures every status interval); on a graceful
+ *   stop it publishes `offline` itself.
+ * - Observations: drained from the outbox in batches `{ v: 1, sentAt, observations }` at QoS 1.
+ *   An observation leaves the outbox only when the broker's PUBACK for its batch arrives. A batch
+ *   in flight when the connection drops is re-sent by mqtt.js on reconnection (its in-flight store
+ *   is resent whatever the broker's session state); a batch whose publish fails, or whose PUBACK
+ *   does not come within ackTimeoutMs of being sent on a live connection, is handed out again by
+ *   the outbox. Re-sends may duplicate, never lose: the server de-duplicates by observation id.
+ * - Urgent batches (fall, help_request) are sent at once, even while a routine batch is in flight.
+ * - Device status batches go to the devices topic at QoS 1 when connected; they are current state,
+ *   so one missed while offline is superseded by the next.
+ */
+import {
+  Channel,
+  gatewayTopic,
+  isUrgentKind,
+  MAX_BATCH_SIZE,
+  MAX_PAYLOAD_BYTES,
+  OBSERVATION_BATCH_VERSION,
+  parseDeviceStatusBatch,
+  STATUS_VERSION,
+  type DeviceStatus,
+  type GatewayAddress,
+  type GatewayStatus,
+  type Observation,
+  type ObservationBatch,
+} from '@wardline/protocol';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from './logger.js';
+import type { Outbox } from './queue.js';
+
+export interface BrokerOptions {
+  /** mqtt://host:port or mqtts://host:port */
+  url: string;
+  username?: string;
+  /** From the environment only (WARDLINE_GATEWAY_PASSWORD); never logged. */
+  password?: string;
+  /** CA certificate(s), PEM, for mqtts:// with a private CA. */
+  ca?: string | Buffer;
+  /** Stable per gateway; default wardline-gw-{site}-{gateway}. */
+  clientId?: string;
+  /** Default 2000. */
+  reconnectPeriodMs?: number;
+  /** Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Default 30. */
+  keepaliveSeconds?: number;
+}
+
+export interface PublisherOptions {
+  address: GatewayAddress;
+  broker: BrokerOptions;
+  outbox: Outbox;
+  logger: Logger;
+  software?: string;
+  /** Observations per batch, at most MAX_BATCH_SIZE. Default 100. */
+  batchSize?: number;
+  /** Routine batches awaiting PUBACK at once. Default 1 (strict order). */
+  maxInFlightBatches?: number;
+  /** Re-send a batch whose PUBACK has not come this long after sending on a live link. Default 30 000. */
+  ackTimeoutMs?: number;
+  now?: () => number;
+  /** Called on every (re)connection, after the online status. */
+  onConnect?: () => void;
+}
+
+export interface PublisherStats {
+  connected: boolean;
+  connects: number;
+  connectionLosses: number;
+  batchesPublished: number;
+  observationsPublished: number;
+  inFlightBatches: number;
+  publishErrors: number;
+  ackTimeouts: number;
+  deviceStatusBatches: number;
+}
+
+interface InFlight {
+  ids: string[];
+  urgent: boolean;
+  sentAt: number;
+}
+
+export function defaultClientId(address: GatewayAddress): string {
+  return `wardline-gw-${address.site}-${address.gateway}`;
+}
+
+export class Publisher {
+  private readonly options: PublisherOptions;
+  private readonly now: () => number;
+  private readonly batchSize: number;
+  private readonly maxInFlight: number;
+  private readonly ackTimeoutMs: number;
+  private readonly topics: Record<Channel, string>;
+  private client: MqttClient | undefined;
+  private readonly inFlight = new Map<number, InFlight>();
+  /** Observation id -> the batch token currently carrying it. */
+  private readonly carrying = new Map<string, number>();
+  private nextToken = 1;
+  private connectedAt = 0;
+  private drainScheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly counts: Omit<PublisherStats, 'connected' | 'inFlightBatches'> = {
+    connects: 0,
+    connectionLosses: 0,
+    batchesPublished: 0,
+    observationsPublished: 0,
+    publishErrors: 0,
+    ackTimeouts: 0,
+    deviceStatusBatches: 0,
+  };
+
+  constructor(options: PublisherOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.batchSize = Math.min(MAX_BATCH_SIZE, Math.max(1, options.batchSize ?? 100));
+    this.maxInFlight = Math.max(1, options.maxInFlightBatches ?? 1);
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.topics = {
+      obs: gatewayTopic(options.address, Channel.observations),
+      devices: gatewayTopic(options.address, Channel.devices),
+      status: gatewayTopic(options.address, Channel.status),
+    };
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  start(): void {
+    if (this.client) return;
+    const { broker, address, logger } = this.options;
+    const clientOptions: IClientOptions = {
+      clientId: broker.clientId ?? defaultClientId(address),
+      clean: false,
+      protocolVersion: 4,
+      keepalive: broker.keepaliveSeconds ?? 30,
+      reconnectPeriod: broker.reconnectPeriodMs ?? 2000,
+      connectTimeout: broker.connectTimeoutMs ?? 10_000,
+      resubscribe: false,
+      queueQoSZero: false,
+      will: {
+        topic: this.topics.status,
+        payload: Buffer.from(JSON.stringify(this.gatewayStatus('offline'))),
+        qos: 1,
+        retain: true,
+      },
+      ...(broker.username !== undefined ? { username: broker.username } : {}),
+      ...(broker.password !== undefined ? { password: broker.password } : {}),
+      ...(broker.ca !== undefined ? { ca: broker.ca, rejectUnauthorized: true } : {}),
+    };
+    const client = connect(broker.url, clientOptions);
+    this.client = client;
+
+    client.on('connect', () => {
+      this.counts.connects++;
+      this.connectedAt = this.now();
+      logger.info(
+        { connects: this.counts.connects, pending: this.options.outbox.size() },
+        'connected to broker',
+      );
+      this.publishOnline();
+      this.drain(); // urgent observations first, ahead of device status
+      this.options.onConnect?.();
+    });
+    client.on('close', () => {
+      if (this.connectedAt > 0 && !this.stopped) {
+        this.counts.connectionLosses++;
+        logger.warn(
+          { pending: this.options.outbox.size(), inFlightBatches: this.inFlight.size },
+          'broker connection lost; readings stay in the outbox',
+        );
+      }
+      this.connectedAt = 0;
+    });
+    client.on('error', (err) => {
+      logger.warn({ code: (err as NodeJS.ErrnoException).code, err: err.message }, 'broker connection error');
+    });
+    client.on('reconnect', () => logger.debug({}, 'reconnecting to broker'));
+
+    this.watchdog = setInterval(
+      () => this.checkAckTimeouts(),
+      Math.min(5000, Math.max(50, this.ackTimeoutMs / 4)),
+    );
+  }
+
+  /** Something was queued: drain soon (coalesced). */
+  kick(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  stats(): PublisherStats {
+    return { ...this.counts, connected: this.connected, inFlightBatches: this.inFlight.size };
+  }
+
+  /** Publishes the retained online status (with outbox figures). */
+  publishOnline(): void {
+    if (!this.connected) return;
+    this.client?.publish(
+      this.topics.status,
+      JSON.stringify(this.gatewayStatus('online')),
+      { qos: 1, retain: true },
+      (err) => {
+        if (err) this.options.logger.warn({ err: err.message }, 'online status not published');
+      },
+    );
+  }
+
+  /** Publishes device status batches; returns how many devices were sent (0 when offline). */
+  publishDeviceStatuses(statuses: DeviceStatus[]): number {
+    if (!this.connected || statuses.length === 0) return 0;
+    let sent = 0;
+    for (let i = 0; i < statuses.length; i += MAX_BATCH_SIZE) {
+      const batch = { v: STATUS_VERSION, devices: statuses.slice(i, i + MAX_BATCH_SIZE) };
+      const checked = parseDeviceStatusBatch(batch);
+      if (!checked.ok) {
+        this.options.logger.error(
+          { code: checked.rejection.code, detail: checked.rejection.detail },
+          'device status batch invalid',
+        );
+        continue;
+      }
+      this.client?.publish(this.topics.devices, JSON.stringify(batch), { qos: 1 }, (err) => {
+        if (err) this.options.logger.warn({ err: err.message }, 'device status batch not published');
+      });
+      this.counts.deviceStatusBatches++;
+      sent += batch.devices.length;
+    }
+    return sent;
+  }
+
+  /**
+   * Graceful stop: keeps draining for up to drainTimeoutMs while connected, publishes the retained
+   * offline status, then disconnects. What is still in the outbox is reported by the caller.
+   */
+  async stop(drainTimeoutMs = 5000): Promise<void> {
+    if (this.stopped) return;
+    const client = this.client;
+    const deadline = Date.now() + drainTimeoutMs;
+    while (
+      client?.connected &&
+      (this.options.outbox.size() > 0 || this.inFlight.size > 0) &&
+      Date.now() < deadline
+    ) {
+      this.kick();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    this.stopped = true;
+    clearInterval(this.watchdog);
+    clearTimeout(this.retryTimer);
+    if (!client) return;
+    let saidGoodbye = false;
+    if (client.connected) {
+      try {
+        await withTimeout(
+          client.publishAsync(this.topics.status, JSON.stringify(this.gatewayStatus('offline')), {
+            qos: 1,
+            retain: true,
+          }),
+          1500,
+        );
+        saidGoodbye = true;
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error).message }, 'offline status not published');
+      }
+    }
+    // Without a goodbye, close abruptly: the broker then publishes the last will (offline) itself.
+    await withTimeout(client.endAsync(!saidGoodbye), 1500).catch(() => client.endAsync(true));
+  }
+
+  private gatewayStatus(state: 'online' | 'offline'): GatewayStatus {
+    const status: GatewayStatus = { v: STATUS_VERSION, state, at: new Date(this.now()).toISOString() };
+    if (this.options.software) status.software = this.options.software.slice(0, 64);
+    if (state === 'online') {
+      const stats = this.options.outbox.stats();
+      status.outbox = { pending: stats.pending, capacity: stats.capacity };
+    }
+    return status;
+  }
+
+  private routineInFlight(): number {
+    let n = 0;
+    for (const batch of this.inFlight.values()) if (!batch.urgent) n++;
+    return n;
+  }
+
+  private drain(): void {
+    const client = this.client;
+    if (!client?.connected || this.stopped) return;
+    for (;;) {
+      let batch = this.options.outbox.peekBatch(this.batchSize, this.carrying);
+      if (batch.length === 0) return;
+      const urgent = isUrgentKind((batch[0] as Observation).kind);
+      if (!urgent && this.routineInFlight() >= this.maxInFlight) return;
+      let payload = this.payload(batch);
+      while (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES && batch.length > 1) {
+        batch = batch.slice(0, Math.ceil(batch.length / 2));
+        payload = this.payload(batch);
+      }
+      this.send(client, batch, payload, urgent);
+    }
+  }
+
+  private payload(observations: Observation[]): string {
+    const batch: ObservationBatch = {
+      v: OBSERVATION_BATCH_VERSION,
+      sentAt: new Date(this.now()).toISOString(),
+      observations,
+    };
+    return JSON.stringify(batch);
+  }
+
+  private send(client: MqttClient, batch: Observation[], payload: string, urgent: boolean): void {
+    const token = this.nextToken++;
+    const ids = batch.map((o) => o.id);
+    this.inFlight.set(token, { ids, urgent, sentAt: this.now() });
+    for (const id of ids) this.carrying.set(id, token);
+    this.options.logger.debug(
+      { token, size: ids.length, urgent, bytes: Buffer.byteLength(payload) },
+      'batch sent',
+    );
+    client.publish(this.topics.obs, payload, { qos: 1 }, (err) => {
+      if (err) {
+        this.counts.publishErrors++;
+        this.release(token);
+        this.options.logger.warn(
+          { token, size: ids.length, err: err.message },
+          'batch not acknowledged; will retry',
+        );
+        this.retryLater();
+        return;
+      }
+      // PUBACK: the broker has the batch. Even if the watchdog already re-sent it, these are done.
+      const removed = this.options.outbox.ack(ids);
+      this.release(token);
+      this.counts.batchesPublished++;
+      this.counts.observationsPublished += removed;
+      this.options.logger.debug({ token, acked: removed }, 'batch acknowledged');
+      this.kick();
+    });
+  }
+
+  private release(token: number): void {
+    const batch = this.inFlight.get(token);
+    if (!batch) return;
+    this.inFlight.delete(token);
+    for (const id of batch.ids) if (this.carrying.get(id) === token) this.carrying.delete(id);
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.kick();
+    }, 1000);
+  }
+
+  private checkAckTimeouts(): void {
+    if (!this.connected) return;
+    const now = this.now();
+    for (const [token, batch] of this.inFlight) {
+      if (now - Math.max(batch.sentAt, this.connectedAt) > this.ackTimeoutMs) {
+        this.counts.ackTimeouts++;
+        this.release(token);
+        this.options.logger.warn(
+          { token, size: batch.ids.length },
+          'no PUBACK in time; batch will be re-sent',
+        );
+        this.kick();
+      }
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

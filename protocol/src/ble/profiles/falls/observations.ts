@@ -1,0 +1,46 @@
+/**
+ * Falls Event -> contract observations (PROTOCOL.md §4):
+ *   fall        -> kind 'fall', with confidence (%) when the device gave one
+ *   help button -> kind 'help_request'
+ *   heartbeat   -> nothing (the gateway updates the device's lastSeen for every value)
+ * measuredAt is the device's UTC time stamp, or the gateway receive time when its clock is not set.
+ */
+import { ConversionProblemCode, type ConversionProblem } from '../../errors.js';
+import { newObservationId, type ConversionResult, type ObservationContext } from '../../profile.js';
+import type { Observation } from '../../../observation.js';
+import { Unit } from '../../../units.js';
+import type { FallsEvent } from './decode.js';
+
+export function epochSecondsToUtcIso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function toObservations(decoded: FallsEvent, context: ObservationContext): ConversionResult {
+  if (decoded.type === 'heartbeat') return { observations: [], problems: [] };
+
+  const problems: ConversionProblem[] = [];
+  let measuredAt = context.measuredAtFallback;
+  if (decoded.timestamp === null) {
+    problems.push({
+      code: ConversionProblemCode.invalidTimestamp,
+      detail: 'falls event: device clock not set, gateway receive time used',
+    });
+  } else {
+    measuredAt = epochSecondsToUtcIso(decoded.timestamp);
+  }
+
+  const envelope = { id: newObservationId(context), deviceId: context.deviceId, measuredAt };
+  let observation: Observation;
+  if (decoded.type === 'fall') {
+    observation = {
+      ...envelope,
+      kind: 'fall',
+      seq: context.nextSeq(),
+      values:
+        decoded.confidence === null ? {} : { confidence: { value: decoded.confidence, unit: Unit.percent } },
+    };
+  } else {
+    observation = { ...envelope, kind: 'help_request', seq: context.nextSeq(), values: {} };
+  }
+  return { observations: [observation], problems };
+}

@@ -1,0 +1,54 @@
+/**
+ * The demo's simulated homes: one gateway per gateway of firmware-sim's demoFleet(), each with
+ * its own MQTT connection and credentials, reading simulated devices in this one process.
+ * Started by scripts/start.ts; reads the gateway passwords from the demo secrets file.
+ */
+import { demoFleet, residentsFromDemoGateway, SimulatedHome } from '@wardline/firmware-sim';
+import { startGateway, type RunningGateway } from '@wardline/gateway';
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+
+const secretsPath = process.env.WARDLINE_FLEET_SECRETS;
+const brokerUrl = process.env.WARDLINE_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+const timeScale = Number(process.env.WARDLINE_SIM_TIME_SCALE ?? 8640);
+if (!secretsPath) {
+  console.error('WARDLINE_FLEET_SECRETS must name the demo secrets file');
+  process.exit(2);
+}
+const secrets = JSON.parse(readFileSync(secretsPath, 'utf8')) as { gatewayPasswords: Record<string, string> };
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'gateways' } });
+
+const running: { home: SimulatedHome; gateway: RunningGateway }[] = [];
+let seed = 1;
+for (const ward of demoFleet()) {
+  for (const g of ward.gateways) {
+    const username = `${g.site}.${g.gateway}`;
+    const password = secrets.gatewayPasswords[username];
+    if (!password) throw new Error(`no password for ${username} in ${secretsPath}`);
+    const home = new SimulatedHome({ residents: residentsFromDemoGateway(g), timeScale, seed: seed++ });
+    const gateway = await startGateway({
+      site: g.site,
+      gateway: g.gateway,
+      broker: { url: brokerUrl, username, password },
+      source: home,
+      logger: logger.child({ gateway: username }),
+    });
+    home.start();
+    running.push({ home, gateway });
+  }
+}
+logger.info(
+  { gateways: running.length, devices: running.reduce((n, r) => n + r.home.devices().length, 0) },
+  'simulated homes running',
+);
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const { home } of running) home.stop();
+  await Promise.all(running.map(({ gateway }) => gateway.stop(2000)));
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
