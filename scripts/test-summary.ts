@@ -8,4 +8,6 @@ interface VitestJson {
 }
 
 const results = JSON.parse(readFileSync('test-artifacts/vitest-results.json', 'utf8')) as VitestJson;
-console.log(`${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped`);
+console.log(
+  `${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped`,
+);
