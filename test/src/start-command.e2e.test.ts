@@ -4,21 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BedState, Health } from '@wardline/protocol';
-import { apiGet, tempDir, waitUntil } from './support.js';
+import { apiGet, freePort, tempDir, waitUntil } from './support.js';
 
 const root = resolve(import.meta.dirname, '../..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 describe('start command', () => {
   let launcher: ChildProcess | undefined;

@@ -6,6 +6,7 @@ import { hashPassword, startBroker, type RunningBroker, type UserEntry } from '@
 import { startServer, type RunningServer, type SeedWard } from '@wardline/server';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,6 +47,15 @@ export const fleet: SeedWard[] = [
     ],
   },
 ];
+
+/** A port that was free a moment ago, for processes that cannot be told to use port 0. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `wardline-${prefix}-`));
 

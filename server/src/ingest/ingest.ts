@@ -14,7 +14,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/database.js';
 import type { DeadLetterRepository } from '../db/dead-letter-repository.js';
-import type { DeviceRepository } from '../db/device-repository.js';
+import type { DeviceRepository, DeviceRoute } from '../db/device-repository.js';
 import type { ObservationRepository } from '../db/observation-repository.js';
 import type { IngestMetrics } from './metrics.js';
 
@@ -78,6 +78,27 @@ export function createIngest(deps: IngestDependencies) {
     log.warn({ topic, code: rejection.code, detail: rejection.detail }, 'message rejected');
   }
 
+  /** Where a device's data belongs; an unregistered device's data is dead-lettered whole. */
+  function routeOrReject(
+    outcome: IngestOutcome,
+    topic: string,
+    item: { deviceId: string },
+    receivedAt: string,
+  ): DeviceRoute | undefined {
+    const route = devices.route(item.deviceId);
+    if (!route) {
+      const detail = `device ${item.deviceId} is not registered`;
+      rejectMessage(
+        outcome,
+        topic,
+        JSON.stringify(item),
+        { code: RejectionCode.unknownDevice, detail },
+        receivedAt,
+      );
+    }
+    return route;
+  }
+
   function ingestObservations(
     outcome: IngestOutcome,
     topic: string,
@@ -95,17 +116,8 @@ export function createIngest(deps: IngestDependencies) {
       }
       // One textual form per instant, so that stored times sort as times.
       const observation = { ...result.value, measuredAt: new Date(result.value.measuredAt).toISOString() };
-      const route = devices.route(observation.deviceId);
-      if (!route) {
-        rejectMessage(
-          outcome,
-          topic,
-          JSON.stringify(observation),
-          { code: RejectionCode.unknownDevice, detail: `device ${observation.deviceId} is not registered` },
-          receivedAt,
-        );
-        continue;
-      }
+      const route = routeOrReject(outcome, topic, observation, receivedAt);
+      if (!route) continue;
       const stored = observations.insert({
         observation,
         patientId: route.patientId,
@@ -133,17 +145,8 @@ export function createIngest(deps: IngestDependencies) {
     const parsed = parseDeviceStatusBatch(json);
     if (!parsed.ok) return rejectMessage(outcome, topic, JSON.stringify(json), parsed.rejection, receivedAt);
     for (const status of parsed.value.devices) {
-      const route = devices.route(status.deviceId);
-      if (!route) {
-        rejectMessage(
-          outcome,
-          topic,
-          JSON.stringify(status),
-          { code: RejectionCode.unknownDevice, detail: `device ${status.deviceId} is not registered` },
-          receivedAt,
-        );
-        continue;
-      }
+      const route = routeOrReject(outcome, topic, status, receivedAt);
+      if (!route) continue;
       devices.saveDeviceStatus(status, gateway, receivedAt);
       metrics.counters.deviceStatuses++;
       outcome.deviceStatuses.push({ status, ...route });
