@@ -156,6 +156,39 @@ export function createDeviceRepository(db: Db) {
       })();
     },
 
+    devicesAssignedTo(patientId: string): string[] {
+      return (
+        db.prepare(`SELECT device_id FROM assignments WHERE patient_id = ?`).all(patientId) as {
+          device_id: string;
+        }[]
+      ).map((r) => r.device_id);
+    },
+
+    listGateways(): {
+      id: string;
+      siteCode: string;
+      wardId: string | null;
+      status: GatewayStatus | null;
+      statusAt: string | null;
+    }[] {
+      const rows = db
+        .prepare(`SELECT id, site_code, ward_id, status_json, status_at FROM gateways ORDER BY id`)
+        .all() as {
+        id: string;
+        site_code: string;
+        ward_id: string | null;
+        status_json: string | null;
+        status_at: string | null;
+      }[];
+      return rows.map((r) => ({
+        id: r.id,
+        siteCode: r.site_code,
+        wardId: r.ward_id,
+        status: r.status_json ? (JSON.parse(r.status_json) as GatewayStatus) : null,
+        statusAt: r.status_at,
+      }));
+    },
+
     exists(deviceId: string): boolean {
       return route.get(deviceId) !== undefined;
     },

@@ -74,6 +74,27 @@ export function createWardRepository(db: Db) {
       );
     },
 
+    bedExists(id: string): boolean {
+      return db.prepare(`SELECT 1 FROM beds WHERE id = ?`).get(id) !== undefined;
+    },
+
+    bedOccupant(bedId: string): string | null {
+      const row = db.prepare(`SELECT id FROM patients WHERE bed_id = ?`).get(bedId) as
+        { id: string } | undefined;
+      return row?.id ?? null;
+    },
+
+    /** Frees the bed and records the time; the patient's record and history stay. */
+    discharge(patientId: string, at: string): boolean {
+      return (
+        db
+          .prepare(
+            `UPDATE patients SET bed_id = NULL, discharged_at = ? WHERE id = ? AND discharged_at IS NULL`,
+          )
+          .run(at, patientId).changes > 0
+      );
+    },
+
     admit(patient: { id: string; displayName: string; bedId: string | null; at: string }): void {
       db.prepare(`INSERT INTO patients (id, display_name, bed_id, admitted_at) VALUES (?, ?, ?, ?)`).run(
         patient.id,

@@ -141,6 +141,57 @@ describe('HTTP API', () => {
     expect(nurseAssign.statusCode).toBe(403);
   });
 
+  it('lets an admin discharge a resident and admit another to the freed bed', async () => {
+    const admin = { authorization: `Bearer ${await signIn('admin')}` };
+    const nurse = { authorization: `Bearer ${await signIn('nurse')}` };
+    const admit = (headers: Record<string, string>, bedId: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/patients',
+        headers,
+        payload: { displayName: 'Una Test', bedId },
+      });
+
+    expect((await admit(admin, 'ward-a-bed-2')).json()).toMatchObject({ code: 'WL_CONFLICT' });
+    expect((await admit(nurse, 'ward-a-bed-2')).statusCode).toBe(403);
+
+    const discharged = await app.inject({
+      method: 'POST',
+      url: '/api/patients/ward-a-p002/discharge',
+      headers: admin,
+    });
+    expect(discharged.json()).toMatchObject({ id: 'ward-a-p002', bedId: null, wardId: null });
+    expect(ctx.devices.listAssignments().some((a) => a.patientId === 'ward-a-p002')).toBe(false);
+    // The discharged resident's cuff no longer lands on anyone's bed, but the reading is kept.
+    const stray = testIngest(ctx).handle(OBS_TOPIC, batch(bpObservation({ deviceId: 'aa:00:00:00:00:02' })));
+    expect(stray.observations[0]).toMatchObject({ patientId: null, bedId: null });
+
+    const admitted = await admit(admin, 'ward-a-bed-2');
+    expect(admitted.statusCode).toBe(201);
+    const patient = admitted.json() as { id: string; bedId: string; wardId: string };
+    expect(patient).toMatchObject({ bedId: 'ward-a-bed-2', wardId: 'ward-a' });
+    expect(patient.id).toMatch(/^p-[0-9a-f-]{36}$/);
+    const beds = (await get('/api/wards/ward-a/beds', await signIn('nurse'))).json() as BedState[];
+    expect(beds[1]!.patient).toMatchObject({ id: patient.id, displayName: 'Una Test' });
+    expect((await admit(admin, 'no-such-bed')).statusCode).toBe(404);
+  });
+
+  it('lists gateways with their last status to staff', async () => {
+    const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    testIngest(ctx).handle(
+      'wardline/v1/site-a/gw-1/status',
+      Buffer.from(JSON.stringify({ v: 1, state: 'online', at })),
+    );
+    const gateways = (await get('/api/gateways', await signIn('nurse'))).json() as {
+      id: string;
+      status: unknown;
+    }[];
+    expect(gateways).toEqual([
+      expect.objectContaining({ id: 'site-a:gw-1', wardId: 'ward-a', status: { v: 1, state: 'online', at } }),
+    ]);
+    expect((await get('/api/gateways', await signIn('family'))).statusCode).toBe(403);
+  });
+
   it('reports health and Prometheus counters without authentication', async () => {
     testIngest(ctx).handle(OBS_TOPIC, batch(bpObservation()));
     const health = await get('/api/health');

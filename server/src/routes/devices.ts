@@ -40,6 +40,8 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     },
   );
 
+  app.get('/api/gateways', { preHandler: staff }, async () => devices.listGateways());
+
   app.get('/api/assignments', { preHandler: staff }, async (): Promise<Assignment[]> =>
     devices.listAssignments(),
   );

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { OBSERVATION_KINDS, type PatientSummary, type StoredObservation } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
 import { canSeePatient, requireRole } from '../auth/plugin.js';
 import { Errors } from '../errors.js';
@@ -13,10 +14,55 @@ const HistoryQuery = Type.Object({
 });
 const PatientParams = Type.Object({ patientId: Type.String({ maxLength: 128 }) });
 
+const AdmitRequest = Type.Object(
+  {
+    displayName: Type.String({ minLength: 1, maxLength: 120 }),
+    bedId: Type.String({ minLength: 1, maxLength: 128 }),
+  },
+  { additionalProperties: false },
+);
+
 export async function patientRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { wards, observations } = app.wardline;
+  const { db, wards, observations, devices } = app.wardline;
   const anyone = requireRole('nurse', 'admin', 'family');
+  const admin = requireRole('admin');
+
+  app.post(
+    '/api/patients',
+    { preHandler: admin, schema: { body: AdmitRequest } },
+    async (request, reply): Promise<PatientSummary> => {
+      const { displayName, bedId } = request.body;
+      if (!wards.bedExists(bedId)) throw new Errors.notFound('bed');
+      // A pseudonymous id: it travels to time-series stores and exports, so it must not identify anyone.
+      const id = `p-${randomUUID()}`;
+      db.transaction(() => {
+        if (wards.bedOccupant(bedId)) throw new Errors.conflict(`bed ${bedId} is occupied`);
+        wards.admit({ id, displayName, bedId, at: new Date().toISOString() });
+      })();
+      request.log.info({ patientId: id, bedId, by: request.user!.username }, 'patient admitted');
+      reply.code(201);
+      return wards.patient(id)!;
+    },
+  );
+
+  app.post(
+    '/api/patients/:patientId/discharge',
+    { preHandler: admin, schema: { params: PatientParams } },
+    async (request): Promise<PatientSummary> => {
+      const { patientId } = request.params;
+      if (!wards.patient(patientId)) throw new Errors.notFound('patient');
+      const at = new Date().toISOString();
+      const by = request.user!.username;
+      db.transaction(() => {
+        if (!wards.discharge(patientId, at)) throw new Errors.conflict('patient is already discharged');
+        // A discharged person's devices must not keep attributing readings to them.
+        for (const deviceId of devices.devicesAssignedTo(patientId)) devices.unassign(deviceId, by, at);
+      })();
+      request.log.info({ patientId, by }, 'patient discharged');
+      return wards.patient(patientId)!;
+    },
+  );
 
   app.get('/api/patients', { preHandler: anyone }, async (request): Promise<PatientSummary[]> => {
     const all = wards.listPatients();
