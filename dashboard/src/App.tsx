@@ -4,6 +4,7 @@ import { describeError, getSession, logout, setUnauthorizedHandler } from './api
 import { AppHeader } from './components/AppHeader.js';
 import { LoginScreen } from './components/LoginScreen.js';
 import { SignedIn } from './components/SignedIn.js';
+import { navigate, useRoute } from './routing/navigation.js';
 
 type Session =
   | { status: 'checking' }
@@ -12,6 +13,7 @@ type Session =
 
 export function App() {
   const [session, setSession] = useState<Session>({ status: 'checking' });
+  const route = useRoute();
 
   // Restore the session on load: the cookie survives a reload, the React state does not.
   useEffect(() => {
@@ -40,6 +42,7 @@ export function App() {
       // The cookie may already be gone; the screen signs out regardless.
     }
     setSession({ status: 'signedOut', notice: null });
+    navigate({ name: 'home' }, { replace: true });
   }, []);
 
   return (
@@ -47,7 +50,11 @@ export function App() {
       <a className="skip-link" href="#main">
         Skip to main content
       </a>
-      <AppHeader user={session.status === 'signedIn' ? session.user : null} onSignOut={signOut} />
+      <AppHeader
+        user={session.status === 'signedIn' ? session.user : null}
+        route={route}
+        onSignOut={signOut}
+      />
       {session.status === 'checking' && (
         <main id="main" className="page page--centred" tabIndex={-1}>
           <p role="status">Loading…</p>
@@ -59,7 +66,9 @@ export function App() {
           onSignedIn={(user) => setSession({ status: 'signedIn', user })}
         />
       )}
-      {session.status === 'signedIn' && <SignedIn key={session.user.username} onUnauthorized={expire} />}
+      {session.status === 'signedIn' && (
+        <SignedIn key={session.user.username} user={session.user} route={route} onUnauthorized={expire} />
+      )}
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { AxeResults, RunOptions } from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium; never a downloaded browser. */
@@ -22,4 +23,38 @@ export const artifactsDir = resolve(import.meta.dirname, '../../test-artifacts')
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(artifactsDir, { recursive: true });
   await page.screenshot({ path: resolve(artifactsDir, `${name}.png`), fullPage: true });
+}
+
+/** An axe-core finding, reduced to what a failure message needs. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the page as it is now and returns the serious
+ * and critical violations. axe is injected from the installed package, never fetched.
+ */
+export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  const { default: axe } = await import('axe-core');
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const runner = (
+      window as unknown as { axe: { run(context: Document, options: RunOptions): Promise<AxeResults> } }
+    ).axe;
+    const result = await runner.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? null,
+        help: v.help,
+        targets: v.nodes.map((n) => n.target.join(' ')),
+      }));
+  });
 }

@@ -44,6 +44,27 @@ export const fleet: SeedWard[] = [
         ],
       },
       { site: 'site-e2e', gateway: 'gw-2', residents: [] },
+      // Gateway tests (noble path, kill -9): appended, used by gateway-*.e2e.test.ts.
+      {
+        site: 'site-e2e',
+        gateway: 'gw-3',
+        residents: [
+          {
+            number: 11,
+            devices: [
+              { id: 'e2:00:00:00:00:11', model: 'bp-cuff' },
+              { id: 'e2:00:00:00:01:11', model: 'falls-sensor' },
+              { id: 'e2:00:00:00:02:11', model: 'pulse-oximeter' },
+              { id: 'e2:00:00:00:03:11', model: 'thermometer' },
+            ],
+          },
+        ],
+      },
+      {
+        site: 'site-e2e',
+        gateway: 'gw-4',
+        residents: [{ number: 21, devices: [{ id: 'e2:00:00:00:00:21', model: 'bp-cuff' }] }],
+      },
     ],
   },
 ];
@@ -97,12 +118,18 @@ export async function startTestServer(
   {
     wards = fleet,
     dashboardDir = join(tempDir('no-dashboard'), 'dist'),
-  }: { wards?: SeedWard[]; dashboardDir?: string } = {},
+    port = 0,
+  }: {
+    wards?: SeedWard[];
+    dashboardDir?: string;
+    /** 0 (the default) lets the OS choose; a restart test passes the previous port. */
+    port?: number;
+  } = {},
 ): Promise<RunningServer> {
   return startServer({
     config: {
       host: '127.0.0.1',
-      port: 0,
+      port,
       databasePath,
       dashboardDir,
       mqtt: {

@@ -1,4 +1,17 @@
-import type { BedState, LoginRequest, LoginResponse, SessionUser, Ward } from '@wardline/protocol';
+import type {
+  Assignment,
+  BedState,
+  DeadLetter,
+  DeviceState,
+  GatewayStatus,
+  LoginRequest,
+  LoginResponse,
+  ObservationKind,
+  PatientSummary,
+  SessionUser,
+  StoredObservation,
+  Ward,
+} from '@wardline/protocol';
 
 /**
  * The dashboard's only door to the REST API. Every call is same-origin and authenticated by the
@@ -119,6 +132,102 @@ export function listBeds(wardId: string, signal?: AbortSignal): Promise<BedState
     `/api/wards/${encodeURIComponent(wardId)}/beds`,
     signal ? { signal } : {},
   );
+}
+
+const opts = (signal?: AbortSignal): RequestOptions => (signal ? { signal } : {});
+const seg = encodeURIComponent;
+
+export function listPatients(signal?: AbortSignal): Promise<PatientSummary[]> {
+  return request<PatientSummary[]>('GET', '/api/patients', opts(signal));
+}
+
+export function getPatient(patientId: string, signal?: AbortSignal): Promise<PatientSummary> {
+  return request<PatientSummary>('GET', `/api/patients/${seg(patientId)}`, opts(signal));
+}
+
+export interface ObservationQuery {
+  kind?: ObservationKind;
+  /** ISO time, inclusive. */
+  from?: string;
+  /** ISO time, exclusive. */
+  to?: string;
+  limit?: number;
+}
+
+/** A resident's stored observations, oldest first (the server's order). */
+export function listObservations(
+  patientId: string,
+  query: ObservationQuery = {},
+  signal?: AbortSignal,
+): Promise<StoredObservation[]> {
+  const params = new URLSearchParams();
+  if (query.kind) params.set('kind', query.kind);
+  if (query.from) params.set('from', query.from);
+  if (query.to) params.set('to', query.to);
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  const qs = params.toString();
+  return request<StoredObservation[]>(
+    'GET',
+    `/api/patients/${seg(patientId)}/observations${qs ? `?${qs}` : ''}`,
+    opts(signal),
+  );
+}
+
+export function admitPatient(body: { displayName: string; bedId: string }): Promise<PatientSummary> {
+  return request<PatientSummary>('POST', '/api/patients', { body });
+}
+
+export function dischargePatient(patientId: string): Promise<PatientSummary> {
+  return request<PatientSummary>('POST', `/api/patients/${seg(patientId)}/discharge`);
+}
+
+export function listDevices(signal?: AbortSignal): Promise<DeviceState[]> {
+  return request<DeviceState[]>('GET', '/api/devices', opts(signal));
+}
+
+export function registerDevice(body: {
+  deviceId: string;
+  model: string;
+  siteCode: string;
+}): Promise<unknown> {
+  return request<unknown>('POST', '/api/devices', { body });
+}
+
+export function listAssignments(signal?: AbortSignal): Promise<Assignment[]> {
+  return request<Assignment[]>('GET', '/api/assignments', opts(signal));
+}
+
+export function assignDevice(deviceId: string, patientId: string): Promise<Assignment> {
+  return request<Assignment>('PUT', `/api/devices/${seg(deviceId)}/assignment`, { body: { patientId } });
+}
+
+export async function unassignDevice(deviceId: string): Promise<void> {
+  await request<unknown>('DELETE', `/api/devices/${seg(deviceId)}/assignment`);
+}
+
+/** GET /api/gateways: not in @wardline/protocol yet, so its shape is written out here. */
+export interface GatewaySummary {
+  id: string;
+  siteCode: string;
+  wardId: string | null;
+  status: GatewayStatus | null;
+  statusAt: string | null;
+}
+
+export function listGateways(signal?: AbortSignal): Promise<GatewaySummary[]> {
+  return request<GatewaySummary[]>('GET', '/api/gateways', opts(signal));
+}
+
+export function listDeadLetters(
+  query: { code?: string | null; before?: number; limit?: number } = {},
+  signal?: AbortSignal,
+): Promise<DeadLetter[]> {
+  const params = new URLSearchParams();
+  if (query.code) params.set('code', query.code);
+  if (query.before !== undefined) params.set('before', String(query.before));
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  const qs = params.toString();
+  return request<DeadLetter[]>('GET', `/api/dead-letters${qs ? `?${qs}` : ''}`, opts(signal));
 }
 
 /** A sentence for the user describing why a call failed. */

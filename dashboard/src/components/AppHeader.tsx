@@ -1,15 +1,43 @@
 import type { SessionUser } from '@wardline/protocol';
+import { Link } from '../routing/Link.js';
+import { homeRoute, navItems, type Route } from '../routing/routes.js';
 
 interface Props {
   user: SessionUser | null;
+  route: Route;
   onSignOut: () => void;
 }
 
-export function AppHeader({ user, onSignOut }: Props) {
+export function AppHeader({ user, route, onSignOut }: Props) {
+  const items = user ? navItems(user.role) : [];
   return (
     <header className="app-header">
       <div className="app-header__inner">
-        <span className="app-header__brand">Wardline</span>
+        {user ? (
+          <Link to={homeRoute(user.role)} className="app-header__brand">
+            Wardline
+          </Link>
+        ) : (
+          <span className="app-header__brand">Wardline</span>
+        )}
+        {items.length > 0 && (
+          <nav className="app-nav" aria-label="Main">
+            <ul className="app-nav__list">
+              {items.map((item) => (
+                <li key={item.label}>
+                  <Link
+                    to={item.route}
+                    className="app-nav__link"
+                    aria-current={item.matches.includes(route.name) ? 'page' : undefined}
+                    data-testid={`nav-${item.label.toLowerCase()}`}
+                  >
+                    {item.label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
         {user && (
           <div className="app-header__user">
             <span className="app-header__name" data-testid="user-name">

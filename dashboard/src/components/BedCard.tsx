@@ -11,6 +11,7 @@ import {
 } from '../lib/vitals.js';
 import { parseTime } from '../lib/time.js';
 import { TimeAgo } from './TimeAgo.js';
+import { Link } from '../routing/Link.js';
 
 /** The DOM id of a bed's card, for in-page links (fall summary) and focus. */
 export function bedElementId(bedId: string): string {
@@ -53,7 +54,13 @@ export const BedCard = memo(function BedCard({ bed, now, alerts }: Props) {
           title={bed.patient?.displayName}
           data-testid="resident-name"
         >
-          {bed.patient ? bed.patient.displayName : 'Empty bed'}
+          {bed.patient ? (
+            <Link to={{ name: 'patient', patientId: bed.patient.id }} data-testid="patient-link">
+              {bed.patient.displayName}
+            </Link>
+          ) : (
+            'Empty bed'
+          )}
         </p>
       </header>
 

@@ -1,82 +1,76 @@
-import type { Ward } from '@wardline/protocol';
-import { useCallback, useEffect, useState } from 'react';
-import { describeError, listWards } from '../api/client.js';
+import type { SessionUser } from '@wardline/protocol';
+import { useEffect, useRef } from 'react';
 import { useSocket } from '../hooks/useSocket.js';
-import { useWardParam } from '../hooks/useWardParam.js';
-import { WardPicker } from './WardPicker.js';
-import { WardView } from './WardView.js';
-
-type WardsState =
-  { status: 'loading' } | { status: 'failed'; message: string } | { status: 'ready'; wards: Ward[] };
+import { navigate } from '../routing/navigation.js';
+import { canOpen, homeRoute, routePath, type Route } from '../routing/routes.js';
+import { AdminScreen } from './admin/AdminScreen.js';
+import { FamilyView } from './family/FamilyView.js';
+import { NotAvailable, NotFound } from './NotAvailable.js';
+import { PatientView } from './patient/PatientView.js';
+import { WardsScreen } from './WardsScreen.js';
 
 interface Props {
+  user: SessionUser;
+  route: Route;
   onUnauthorized: () => void;
 }
 
-/** Everything behind sign-in: one socket for the session, the ward list and the selected ward. */
-export function SignedIn({ onUnauthorized }: Props) {
+/**
+ * Everything behind sign-in: one socket for the session, shared by every live screen, and the
+ * screen for the address. A screen the role may not open is "not available", whichever way the
+ * address was reached; the server refuses the data as well.
+ */
+export function SignedIn({ user, route, onUnauthorized }: Props) {
   const socketState = useSocket(onUnauthorized);
-  const [wardsState, setWardsState] = useState<WardsState>({ status: 'loading' });
-  const [attempt, setAttempt] = useState(0);
-  const [wardId, selectWard] = useWardParam();
+  const path = routePath(route);
 
+  // "/" is the role's own first screen.
   useEffect(() => {
-    const abort = new AbortController();
-    listWards(abort.signal).then(
-      (wards) => setWardsState({ status: 'ready', wards }),
-      (err: unknown) => {
-        if (!abort.signal.aborted) setWardsState({ status: 'failed', message: describeError(err) });
-      },
-    );
-    return () => abort.abort();
-  }, [attempt]);
+    if (route.name === 'home') navigate(homeRoute(user.role), { replace: true });
+  }, [route.name, user.role]);
 
-  const retry = useCallback(() => {
-    setWardsState({ status: 'loading' });
-    setAttempt((n) => n + 1);
-  }, []);
-
-  const wards = wardsState.status === 'ready' ? wardsState.wards : null;
-  const selected = wards?.find((w) => w.id === wardId) ?? (wards?.length === 1 ? wards[0] : undefined);
-
-  // With a single ward there is nothing to choose: show it (and put it in the address).
+  // One address per screen: /?ward=x (old bookmarks) and trailing slashes become the canonical form.
   useEffect(() => {
-    if (selected && selected.id !== wardId) selectWard(selected.id, { replace: true });
-  }, [selected, wardId, selectWard]);
+    const here = window.location.pathname + window.location.search;
+    if (route.name !== 'notFound' && route.name !== 'home' && here !== path)
+      navigate(path, { replace: true });
+  }, [route.name, path]);
 
-  if (wardsState.status === 'loading') {
-    return (
-      <main id="main" className="page page--centred" tabIndex={-1}>
-        <p role="status">Loading wards…</p>
-      </main>
-    );
+  // After moving to another screen, put focus at its start so screen readers begin there. Changes
+  // within a screen (a filter in the query string) leave focus where it is.
+  const screen = screenKey(route);
+  const firstScreen = useRef(screen);
+  useEffect(() => {
+    if (screen === firstScreen.current) return;
+    firstScreen.current = '';
+    document.getElementById('main')?.focus();
+  }, [screen]);
+
+  if (!canOpen(user.role, route)) return <NotAvailable role={user.role} />;
+  switch (route.name) {
+    case 'home':
+      return null;
+    case 'wards':
+    case 'ward':
+      return <WardsScreen wardId={route.name === 'ward' ? route.wardId : null} socket={socketState} />;
+    case 'patient':
+      return <PatientView key={route.patientId} patientId={route.patientId} socket={socketState} />;
+    case 'admin':
+      return <AdminScreen deadLetterCode={route.deadLetterCode} />;
+    case 'family':
+      return <FamilyView socket={socketState} />;
+    case 'notFound':
+      return <NotFound role={user.role} />;
   }
-  if (wardsState.status === 'failed') {
-    return (
-      <main id="main" className="page page--centred" tabIndex={-1}>
-        <div className="error-summary" role="alert">
-          <h1 className="error-summary__title">Wards could not be loaded</h1>
-          <p>{wardsState.message}</p>
-          <button type="button" className="button" onClick={retry}>
-            Try again
-          </button>
-        </div>
-      </main>
-    );
+}
+
+function screenKey(route: Route): string {
+  switch (route.name) {
+    case 'ward':
+      return `ward:${route.wardId}`;
+    case 'patient':
+      return `patient:${route.patientId}`;
+    default:
+      return route.name;
   }
-  const list = wardsState.wards;
-  if (list.length === 0) {
-    return (
-      <main id="main" className="page page--centred" tabIndex={-1}>
-        <h1>No wards</h1>
-        <p>Your account does not have access to any ward. Ask an administrator to add you to one.</p>
-      </main>
-    );
-  }
-  if (!selected) {
-    return <WardPicker wards={list} onSelect={(id) => selectWard(id)} unknownWardId={wardId} />;
-  }
-  return (
-    <WardView key={selected.id} ward={selected} wards={list} onSelectWard={selectWard} socket={socketState} />
-  );
 }

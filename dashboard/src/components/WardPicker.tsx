@@ -1,8 +1,8 @@
 import type { Ward } from '@wardline/protocol';
+import { Link } from '../routing/Link.js';
 
 interface PickerProps {
   wards: Ward[];
-  onSelect: (wardId: string) => void;
   /** A ward asked for in the address that is not (or no longer) available to this user. */
   unknownWardId: string | null;
 }
@@ -10,7 +10,7 @@ interface PickerProps {
 const KIND_LABEL: Record<Ward['kind'], string> = { care_home: 'Care home', virtual_ward: 'Virtual ward' };
 
 /** Full-page choice of ward, shown when the user has several and none is selected. */
-export function WardPicker({ wards, onSelect, unknownWardId }: PickerProps) {
+export function WardPicker({ wards, unknownWardId }: PickerProps) {
   return (
     <main id="main" className="page" tabIndex={-1}>
       <h1>Choose a ward</h1>
@@ -22,17 +22,12 @@ export function WardPicker({ wards, onSelect, unknownWardId }: PickerProps) {
       <ul className="ward-list" data-testid="ward-list">
         {wards.map((w) => (
           <li key={w.id}>
-            <button
-              type="button"
-              className="ward-list__item"
-              onClick={() => onSelect(w.id)}
-              data-ward-id={w.id}
-            >
+            <Link to={{ name: 'ward', wardId: w.id }} className="ward-list__item" data-ward-id={w.id}>
               <span className="ward-list__name">{w.name}</span>
               <span className="ward-list__meta">
                 {KIND_LABEL[w.kind]} · {w.bedCount} {w.bedCount === 1 ? 'bed' : 'beds'} · {w.siteCode}
               </span>
-            </button>
+            </Link>
           </li>
         ))}
       </ul>

@@ -35,3 +35,14 @@ const absolute = new Intl.DateTimeFormat('en-GB', {
 export function formatAbsolute(at: number): string {
   return absolute.format(at);
 }
+
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** "just now", "5 minutes ago", "2 hours ago", "3 days ago": for people who are not clinicians. */
+export function formatAgoInWords(at: number, now: number): string {
+  const elapsed = now - at;
+  if (elapsed < MINUTE) return 'just now';
+  if (elapsed < HOUR) return `${plural(Math.floor(elapsed / MINUTE), 'minute')} ago`;
+  if (elapsed < DAY) return `${plural(Math.floor(elapsed / HOUR), 'hour')} ago`;
+  return `${plural(Math.floor(elapsed / DAY), 'day')} ago`;
+}

@@ -140,3 +140,10 @@ export function activeAlerts(bed: BedState, now: number): ActiveAlert[] {
 }
 
 export const LOW_BATTERY_PERCENT = 20;
+
+export function respirationRate(bed: BedState, now: number): VitalReading | null {
+  const r = latestOf(bed, 'respiration_rate');
+  if (!r) return null;
+  const { value, unit } = r.observation.values.respirationRate;
+  return reading(formatQuantity(value, unit), r.measuredAt, now, DAY);
+}
