@@ -35,6 +35,8 @@ export interface CuffMeasurement {
 
 export class SimulatedBpCuff extends SimulatedDevice {
   readonly model: DeviceModel = 'bp-cuff';
+  readonly profile = bloodPressure.profile;
+  readonly primaryCharacteristic = bloodPressure.BLOOD_PRESSURE_MEASUREMENT_UUID;
   protected readonly keepLimit: number;
   readonly units: bloodPressure.PressureUnit;
   private readonly options: BpCuffOptions;
@@ -77,6 +79,11 @@ export class SimulatedBpCuff extends SimulatedDevice {
       { keepWhileDisconnected: true },
     );
     return { measurement, bytes, at: time };
+  }
+
+  /** BLS 3.3 Blood Pressure Feature: no optional feature supported. */
+  protected override readProfile(characteristicUuid: string): Uint8Array | undefined {
+    return characteristicUuid === bloodPressure.BLOOD_PRESSURE_FEATURE_UUID ? Uint8Array.of(0, 0) : undefined;
   }
 
   /** Sends arbitrary bytes on the measurement characteristic: for fault-injection tests. */

@@ -4,16 +4,43 @@
  * device straight to a gateway; SimulatedHome merges many into one link.
  */
 import { EventEmitter } from 'node:events';
-import { battery, type BleLink, type BleLinkEvents, type BleLinkListener } from '@wardline/protocol';
+import {
+  battery,
+  currentTime,
+  deviceInformation,
+  sameUuid,
+  type BleLink,
+  type BleLinkEvents,
+  type BleLinkListener,
+  type CharacteristicProperty,
+  type DeviceProfile,
+} from '@wardline/protocol';
 
-export type DeviceModel = 'bp-cuff' | 'falls-sensor';
+export type DeviceModel = 'bp-cuff' | 'falls-sensor' | 'pulse-oximeter' | 'thermometer';
+
+/** A characteristic as the device's GATT server declares it. */
+export interface GattCharacteristic {
+  uuid: string;
+  properties: CharacteristicProperty[];
+}
+
+export interface GattService {
+  uuid: string;
+  characteristics: GattCharacteristic[];
+}
 
 export interface SimulatedDeviceOptions {
   deviceId: string;
   /** Battery level in percent at power-on. Default 100. */
   battery?: number;
-  /** The device clock (UTC, set by the gateway). Default Date.now. */
+  /** The true time. Default Date.now. */
   now?: () => number;
+  /** How far the device clock is off until a gateway writes Current Time (ms). Default 0. */
+  clockErrorMs?: number;
+  /** Offer the Current Time Service (writable). Default true. */
+  currentTimeService?: boolean;
+  /** Advertised local name. Default: the model and the last address octets. */
+  localName?: string;
 }
 
 export interface SendOptions {
@@ -23,8 +50,17 @@ export interface SendOptions {
 
 export abstract class SimulatedDevice implements BleLink {
   abstract readonly model: DeviceModel;
+  /** The protocol profile whose GATT layout this device serves. */
+  abstract readonly profile: DeviceProfile;
+  /** The characteristic whose subscription means "a gateway is ready": kept values go then. */
+  abstract readonly primaryCharacteristic: string;
   readonly deviceId: string;
-  protected readonly now: () => number;
+  readonly localName: string;
+  /** Times a gateway set the clock through Current Time. */
+  clockWrites = 0;
+  private clockErrorMs: number;
+  private readonly currentTimeService: boolean;
+  private readonly trueNow: () => number;
   /** How many kept values survive a disconnection; the oldest go first beyond it. */
   protected abstract readonly keepLimit: number;
   private readonly emitter = new EventEmitter();
@@ -34,8 +70,99 @@ export abstract class SimulatedDevice implements BleLink {
 
   constructor(options: SimulatedDeviceOptions) {
     this.deviceId = options.deviceId;
-    this.now = options.now ?? Date.now;
+    this.trueNow = options.now ?? Date.now;
+    this.clockErrorMs = options.clockErrorMs ?? 0;
+    this.currentTimeService = options.currentTimeService ?? true;
+    this.localName = options.localName ?? `Wardline ${options.deviceId.slice(-5)}`;
     this.batteryLevel = options.battery ?? 100;
+  }
+
+  /** The device clock: the true time plus its error, until a gateway sets it. */
+  protected now(): number {
+    return this.trueNow() + this.clockErrorMs;
+  }
+
+  /** The GATT table: the profile's services, Device Information, and Current Time if offered. */
+  gattServices(): GattService[] {
+    const services: GattService[] = this.profile.services.map((s) => ({
+      uuid: s.uuid,
+      characteristics: s.characteristics.map((c) => ({ uuid: c.uuid, properties: [...c.properties] })),
+    }));
+    services.push({
+      uuid: deviceInformation.DEVICE_INFORMATION_SERVICE_UUID,
+      characteristics: Object.values(deviceInformation.DEVICE_INFORMATION_STRINGS).map((uuid) => ({
+        uuid,
+        properties: ['read'],
+      })),
+    });
+    if (this.currentTimeService) {
+      services.push({
+        uuid: currentTime.CURRENT_TIME_SERVICE_UUID,
+        characteristics: [{ uuid: currentTime.CURRENT_TIME_UUID, properties: ['read', 'write', 'notify'] }],
+      });
+    }
+    return services;
+  }
+
+  /** Service UUIDs in the advertisement (the profile's discovery services). */
+  advertisedServices(): string[] {
+    return this.profile.discovery.flatMap((m) => (m.serviceUuid ? [m.serviceUuid] : []));
+  }
+
+  /** A GATT read; undefined when the device has no readable value there. */
+  read(characteristicUuid: string): Uint8Array | undefined {
+    const info = deviceInformation.DEVICE_INFORMATION_STRINGS;
+    const strings: Record<string, string> = {
+      [info.manufacturer]: 'Wardline Simulated Devices',
+      [info.model]: this.model,
+      [info.serial]: this.deviceId.replaceAll(':', ''),
+      [info.hardware]: '1',
+      [info.firmware]: '1.0.0',
+      [info.software]: 'firmware-sim',
+    };
+    const text = strings[characteristicUuid];
+    if (text !== undefined) return deviceInformation.encodeString(text);
+    if (sameUuid(characteristicUuid, battery.BATTERY_LEVEL_UUID))
+      return battery.encode({ level: this.batteryLevel });
+    if (this.currentTimeService && sameUuid(characteristicUuid, currentTime.CURRENT_TIME_UUID)) {
+      return currentTime.encode(currentTime.currentTimeFromDate(new Date(this.now())));
+    }
+    return this.readProfile(characteristicUuid);
+  }
+
+  /** Profile-specific readable values (features, temperature type). */
+  protected readProfile(_characteristicUuid: string): Uint8Array | undefined {
+    return undefined;
+  }
+
+  /** A GATT write; false when refused (the characteristic is not writable or the value is wrong). */
+  write(characteristicUuid: string, bytes: Uint8Array): boolean {
+    if (!this.currentTimeService || !sameUuid(characteristicUuid, currentTime.CURRENT_TIME_UUID))
+      return false;
+    try {
+      const value = currentTime.decode(bytes);
+      const { year, month, day, hours, minutes, seconds } = value.dateTime;
+      const written = Date.UTC(
+        year,
+        month - 1,
+        day,
+        hours,
+        minutes,
+        seconds,
+        (value.fractions256 * 1000) / 256,
+      );
+      if (!Number.isFinite(written)) return false;
+      this.clockErrorMs = written - this.trueNow();
+      this.clockWrites++;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends arbitrary bytes on a characteristic while connected: garbage for fault-injection tests. */
+  inject(serviceUuid: string, characteristicUuid: string, bytes: Uint8Array): void {
+    this.send(serviceUuid, characteristicUuid, bytes, { keepWhileDisconnected: false });
   }
 
   get connected(): boolean {

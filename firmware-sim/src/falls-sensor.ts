@@ -23,6 +23,8 @@ export interface FallsSensorOptions extends SimulatedDeviceOptions {
 
 export class SimulatedFallsSensor extends SimulatedDevice {
   readonly model: DeviceModel = 'falls-sensor';
+  readonly profile = falls.profile;
+  readonly primaryCharacteristic = falls.FALLS_EVENT_UUID;
   protected readonly keepLimit = 8; // PROTOCOL.md §5: at least the 8 most recent urgent events
   readonly heartbeatIntervalMs: number;
   private readonly repeatCount: number;

@@ -85,7 +85,7 @@ const HOUR = 3_600_000;
 
 /** Default BLE-style address: c0:ff:ee:{kind}:{number hi}:{number lo}, number 1-based. */
 export function defaultDeviceId(model: DeviceModel, residentNumber: number): string {
-  const kind = model === 'bp-cuff' ? '01' : '02';
+  const kind = { 'bp-cuff': '01', 'falls-sensor': '02', 'pulse-oximeter': '03', thermometer: '04' }[model];
   const hex = residentNumber.toString(16).padStart(4, '0');
   return `c0:ff:ee:${kind}:${hex.slice(0, 2)}:${hex.slice(2, 4)}`;
 }
@@ -209,14 +209,15 @@ export class SimulatedHome implements BleLink {
   }
 
   /**
-   * Connects every device and runs the scenarios: cuff readings every bpIntervalMs of scenario
+   * Connects every device (unless told not to) and runs the scenarios: cuff readings every bpIntervalMs of scenario
    * time (the first ones staggered over the first real minute), scenario falls and help presses,
    * heartbeats and a slowly draining battery.
    */
-  start(): void {
+  start(options: { connectDevices?: boolean } = {}): void {
     if (this.startedAt !== undefined) return;
     this.startedAt = this.now();
-    this.connectAll();
+    // Behind a SimulatedBinding the gateway connects the devices itself, through noble.
+    if (options.connectDevices ?? true) this.connectAll();
     const count = this.residents.length;
     const firstWindow = Math.min(this.bpIntervalMs, 60_000 * this.timeScale);
     for (const resident of this.residents) {
@@ -297,7 +298,8 @@ export class SimulatedHome implements BleLink {
     }
   }
 
-  private allDevices(): SimulatedDevice[] {
+  /** Every device object (for a SimulatedBinding). */
+  allDevices(): SimulatedDevice[] {
     return this.residents.flatMap((r) => [r.cuff, r.fallsSensor]);
   }
 

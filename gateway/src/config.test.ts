@@ -56,14 +56,33 @@ describe('gateway configuration', () => {
     expect(describeBroker(c).password).toBe('set');
   });
 
-  it('warns about a missing password, a password in clear over the network, and an unused outbox dir', () => {
+  it('warns about a missing password and a password in clear over the network', () => {
     expect(config([]).warnings.join('\n')).toMatch(/WARDLINE_GATEWAY_PASSWORD is not set/);
     const clear = config(['--broker-url', 'mqtt://broker.example:1883'], { WARDLINE_GATEWAY_PASSWORD: 'x' });
     expect(clear.warnings.join('\n')).toMatch(/unencrypted/);
     expect(config([], { WARDLINE_GATEWAY_PASSWORD: 'x' }).warnings).toEqual([]);
-    expect(
-      config([], { WARDLINE_GATEWAY_PASSWORD: 'x', WARDLINE_OUTBOX_DIR: '/tmp/o' }).warnings,
-    ).toHaveLength(1);
+  });
+
+  it('puts the durable outbox in WARDLINE_OUTBOX_DIR, one file per gateway, unless a path is given', () => {
+    expect(config([]).config.outboxPath).toBe('data/outbox-larkspur-gw-01.db');
+    expect(config(['--gateway', 'gw-02'], { WARDLINE_OUTBOX_DIR: '/var/lib/wl' }).config.outboxPath).toBe(
+      '/var/lib/wl/outbox-larkspur-gw-02.db',
+    );
+    expect(config(['--outbox-path', '/srv/o.db'], { WARDLINE_OUTBOX_DIR: '/x' }).config.outboxPath).toBe(
+      '/srv/o.db',
+    );
+  });
+
+  it('reads an allow-list of addresses and services in any UUID spelling', () => {
+    const { config: c } = config([
+      '--allow',
+      'E2:00:00:00:00:01, 0x1810,55E30001-0AF7-4DCA-9354-00653A5AEADD',
+    ]);
+    expect(c.allow).toEqual({
+      addresses: ['e2:00:00:00:00:01'],
+      services: ['1810', '55e300010af74dca935400653a5aeadd'],
+    });
+    expect(() => parseConfig(['--allow', 'bedroom'], {})).toThrow(ConfigError);
   });
 
   it.each([
@@ -84,5 +103,7 @@ describe('gateway configuration', () => {
     expect(parseConfig(['--help'], {})).toEqual({ kind: 'help', text: HELP_TEXT });
     expect(HELP_TEXT).toContain('WARDLINE_GATEWAY_PASSWORD');
     expect(HELP_TEXT).toContain('--simulate');
+    for (const option of ['--allow', '--outbox-path', '--outbox-capacity', '--health-port', '--broker-ca'])
+      expect(HELP_TEXT).toContain(option);
   });
 });

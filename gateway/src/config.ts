@@ -3,8 +3,9 @@
  * environment only: the MQTT password is WARDLINE_GATEWAY_PASSWORD and there is no flag for it
  * (command lines are visible to every user of the machine).
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isTopicSegment } from '@wardline/protocol';
+import { isTopicSegment, normalizeUuid } from '@wardline/protocol';
 
 export interface GatewayConfig {
   site: string;
@@ -18,8 +19,13 @@ export interface GatewayConfig {
     password?: string;
     clientId?: string;
   };
-  /** Simulator mode (the only mode until BLE radio support lands). */
+  /** Simulator mode: simulated devices behind a simulated noble binding, no radio needed. */
   simulate: boolean;
+  /**
+   * Devices to read: BLE addresses (aa:bb:cc:dd:ee:ff) and/or service UUIDs (any spelling).
+   * Empty: every device advertising a supported profile.
+   */
+  allow: { addresses: string[]; services: string[] };
   simulator: {
     /** undefined: the demo fleet's residents for this site/gateway if it has them, else 4. */
     residents?: number;
@@ -30,8 +36,12 @@ export interface GatewayConfig {
   };
   statusIntervalSeconds: number;
   outboxCapacity: number;
-  /** For the durable outbox (a later issue); accepted now so deployments need not change. */
-  outboxDir?: string;
+  /** SQLite outbox file: --outbox-path, else {WARDLINE_OUTBOX_DIR or ./data}/outbox-{site}-{gateway}.db */
+  outboxPath: string;
+  /** Local health endpoint (GET /health on 127.0.0.1); undefined: none. */
+  healthPort?: number;
+  /** Replay rate after an outage, routine observations per second. */
+  replayPerSecond: number;
   logLevel: string;
 }
 
@@ -56,9 +66,22 @@ Options (each also settable by the environment variable shown; flags win):
   --username <name>              MQTT user ({site}.{gateway})                WARDLINE_GATEWAY_USERNAME
   (password)                     environment only                            WARDLINE_GATEWAY_PASSWORD
   --client-id <id>               MQTT client id (wardline-gw-{site}-{gateway}) WARDLINE_GATEWAY_CLIENT_ID
+  --allow <list>                 comma-separated BLE addresses and/or service UUIDs to read;
+                                 default: any device with a supported profile WARDLINE_ALLOW
   --status-interval <seconds>    device status period (30)                   WARDLINE_STATUS_INTERVAL_SECONDS
-  --outbox-capacity <n>          observations kept while offline (100000)    WARDLINE_OUTBOX_CAPACITY
+  --outbox-path <file>           durable outbox (SQLite, WAL, fsync per reading)
+                                 ($WARDLINE_OUTBOX_DIR or ./data)/outbox-{site}-{gateway}.db
+                                                                             WARDLINE_OUTBOX_PATH
+  --outbox-capacity <n>          observations kept while offline (100000: about 60 MB on disk,
+                                 a week for 10 devices at one reading a minute) WARDLINE_OUTBOX_CAPACITY
+  --replay-rate <n>              backlog observations sent per second after an outage (2000)
+                                                                             WARDLINE_REPLAY_RATE
+  --health-port <port>           GET http://127.0.0.1:<port>/health: status JSON (off)
+                                                                             WARDLINE_HEALTH_PORT
   --log-level <level>            pino level (info)                           LOG_LEVEL
+
+Without --simulate the gateway reads real devices through noble (@abandonware/noble) and needs a
+Bluetooth adapter; without one it says so and exits (use --simulate).
 
 Simulator:
   --residents <n>                residents, each with a BP cuff and a falls sensor; default: the
@@ -118,6 +141,10 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
         'client-id': { type: 'string' },
         'status-interval': { type: 'string' },
         'outbox-capacity': { type: 'string' },
+        'outbox-path': { type: 'string' },
+        'replay-rate': { type: 'string' },
+        'health-port': { type: 'string' },
+        allow: { type: 'string' },
         'log-level': { type: 'string' },
         residents: { type: 'string' },
         seed: { type: 'string' },
@@ -172,11 +199,11 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   const clientId = f['client-id'] ?? env.WARDLINE_GATEWAY_CLIENT_ID;
 
   const residentsRaw = f.residents ?? env.WARDLINE_SIM_RESIDENTS;
-  const outboxDir = env.WARDLINE_OUTBOX_DIR || undefined;
-  if (outboxDir)
-    warnings.push(
-      'WARDLINE_OUTBOX_DIR is set but this gateway keeps its outbox in memory (durable outbox: a later issue)',
-    );
+  const outboxPath =
+    f['outbox-path'] ??
+    (env.WARDLINE_OUTBOX_PATH || join(env.WARDLINE_OUTBOX_DIR || 'data', `outbox-${site}-${gateway}.db`));
+  const allow = parseAllowList(f.allow ?? env.WARDLINE_ALLOW ?? '');
+  const healthRaw = f['health-port'] ?? env.WARDLINE_HEALTH_PORT;
 
   const config: GatewayConfig = {
     site,
@@ -222,7 +249,15 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
       min: 1,
       integer: true,
     }),
-    ...(outboxDir ? { outboxDir } : {}),
+    outboxPath,
+    allow,
+    replayPerSecond: number('replay rate', f['replay-rate'] ?? env.WARDLINE_REPLAY_RATE, 2000, {
+      min: 1,
+      integer: false,
+    }),
+    ...(healthRaw !== undefined && healthRaw !== ''
+      ? { healthPort: number('health port', healthRaw, 0, { min: 0, integer: true }) }
+      : {}),
     logLevel: f['log-level'] ?? env.LOG_LEVEL ?? 'info',
   };
   return { kind: 'config', config, warnings };
@@ -237,4 +272,25 @@ export function describeBroker(config: GatewayConfig): Record<string, unknown> {
     password: config.broker.password ? 'set' : 'not set',
     ca: config.broker.caPath ? 'set' : 'system',
   };
+}
+
+const ADDRESS = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** "aa:bb:..,1810,55e30001-..." -> addresses (lower case) and service UUIDs (noble form). */
+export function parseAllowList(raw: string): { addresses: string[]; services: string[] } {
+  const addresses: string[] = [];
+  const services: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim().toLowerCase())) {
+    if (item === '') continue;
+    if (ADDRESS.test(item)) {
+      addresses.push(item);
+      continue;
+    }
+    try {
+      services.push(normalizeUuid(item));
+    } catch {
+      throw new ConfigError(`allow-list entry "${item.slice(0, 64)}" is neither a BLE address nor a UUID`);
+    }
+  }
+  return { addresses, services };
 }

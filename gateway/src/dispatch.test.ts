@@ -149,7 +149,8 @@ describe('dispatch', () => {
   });
 
   it('ignores characteristics it has no handler for, without blaming the device', () => {
-    const outcome = dispatcher.handle(CUFF, '180d', '2a37', fromHex('0648'));
+    // Glucose Measurement (GLS): no profile folder for it.
+    const outcome = dispatcher.handle(CUFF, '1808', '2a18', fromHex('00'));
     expect(outcome.status).toBe('unhandled');
     expect(dispatcher.stats().unhandled).toBe(1);
     expect(lastError(CUFF)).toBeUndefined();
@@ -211,5 +212,17 @@ describe('dispatch', () => {
     expect(dispatcher.handle(CUFF, 'ffff', 'fffe', Uint8Array.of(1)).status).toBe('internal_error');
     expect(dispatcher.stats().internalErrors).toBe(1);
     expect(lastError(CUFF)).toBe('INTERNAL_ERROR');
+  });
+
+  it('keeps one observation a minute from a streaming heart rate sensor, and every one after a gap', () => {
+    const HRM = fromHex('0648'); // 72 bpm, contact detected
+    const send = () => dispatcher.handle('c0:ff:ee:04:00:01', '180d', '2a37', HRM).status;
+    expect(send()).toBe('queued');
+    now += 1000;
+    expect(send()).toBe('sampled_out');
+    now += 59_000;
+    expect(send()).toBe('queued');
+    expect(outbox.size()).toBe(2);
+    expect(dispatcher.stats().sampledOut).toBe(1);
   });
 });

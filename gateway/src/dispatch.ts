@@ -28,6 +28,8 @@ export const GatewayProblemCode = {
   eventGap: 'EVENT_GAP',
   /** The device time was ahead of the gateway clock beyond the allowed skew: receive time used. */
   deviceClockAhead: 'DEVICE_CLOCK_AHEAD',
+  /** The durable outbox could not store a reading (disk full or failing). */
+  outboxWriteFailed: 'OUTBOX_WRITE_FAILED',
   /** An unexpected exception while handling a notification (a gateway bug). */
   internalError: 'INTERNAL_ERROR',
 } as const;
@@ -37,6 +39,7 @@ export type DispatchStatus =
   | 'no_observation'
   | 'unhandled'
   | 'duplicate'
+  | 'sampled_out'
   | 'decode_error'
   | 'rejected'
   | 'invalid_device'
@@ -61,6 +64,8 @@ export interface DispatchStats {
   unhandled: number;
   /** Repeats of an unacknowledged notification, merged (PROTOCOL.md §5). */
   duplicates: number;
+  /** Streaming values between kept samples (handler.sampleIntervalMs), by design not sent. */
+  sampledOut: number;
   invalidDeviceIds: number;
   decodeErrors: Record<string, number>;
   problems: Record<string, number>;
@@ -100,10 +105,13 @@ export class Dispatcher {
   private readonly now: () => number;
   private readonly recent = new Map<string, Recent[]>();
   private readonly counters = new Map<string, number>();
+  /** Per device and streaming characteristic: when the last observation was queued. */
+  private readonly lastSampled = new Map<string, number>();
   private readonly counts: DispatchStats = {
     notifications: 0,
     unhandled: 0,
     duplicates: 0,
+    sampledOut: 0,
     invalidDeviceIds: 0,
     decodeErrors: {},
     problems: {},
@@ -219,7 +227,11 @@ export class Dispatcher {
 
     const queued: Observation[] = [];
     const rejections: Problem[] = [];
-    if (handler.toObservations) {
+    const sampledOut =
+      handler.sampleIntervalMs !== undefined &&
+      receivedAt - (this.lastSampled.get(key) ?? -Infinity) < handler.sampleIntervalMs;
+    if (sampledOut) this.counts.sampledOut++;
+    if (handler.toObservations && !sampledOut) {
       const measuredAtFallback = new Date(receivedAt).toISOString();
       // Numbers are provisional until an observation passes validation, so a rejected one leaves
       // no gap in the gateway's sequence (a gap would look like a lost observation).
@@ -255,7 +267,22 @@ export class Dispatcher {
           continue;
         }
         const observation = { ...checked.value, seq: this.options.sequence.next() } as Observation;
-        const { evicted } = this.options.outbox.enqueue(observation);
+        let evicted: Observation[];
+        try {
+          ({ evicted } = this.options.outbox.enqueue(observation));
+        } catch (err) {
+          // The disk refused the reading (full, read-only, failing): it is not taken. Loud, because
+          // the device has already had its confirmation and will not send it again.
+          const code = GatewayProblemCode.outboxWriteFailed;
+          bump(this.counts.problems, code);
+          devices.error(deviceId, code);
+          logger.error(
+            { ...log, code, kind: observation.kind, seq: observation.seq, err: (err as Error)?.message },
+            'reading could not be stored in the outbox and is lost',
+          );
+          rejections.push({ code, detail: 'outbox write failed' });
+          continue;
+        }
         if (evicted.length > 0) {
           this.counts.evicted += evicted.length;
           logger.error(
@@ -278,12 +305,19 @@ export class Dispatcher {
       logger.warn({ ...log, code: problem.code, detail: problem.detail }, 'device problem');
     }
     if (queued.length > 0) {
+      if (handler.sampleIntervalMs !== undefined) this.lastSampled.set(key, receivedAt);
       this.counts.observationsQueued += queued.length;
       logger.debug({ ...log, queued: queued.map((o) => o.seq) }, 'observations queued');
       this.options.onQueued?.();
     }
     const status: DispatchStatus =
-      queued.length > 0 ? 'queued' : rejections.length > 0 ? 'rejected' : 'no_observation';
+      queued.length > 0
+        ? 'queued'
+        : rejections.length > 0
+          ? 'rejected'
+          : sampledOut
+            ? 'sampled_out'
+            : 'no_observation';
     return { status, observations: queued, problems: [...problems, ...rejections] };
   }
 

@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { Publisher, type BrokerOptions, type PublisherStats } from './publisher.js';
 import { MemoryOutbox, type Outbox, type OutboxStats } from './queue.js';
 import { MemorySequence, type Sequence } from './sequence.js';
+import { NEARLY_FULL_FRACTION, SqliteOutbox } from './durable-outbox.js';
 
 export const GATEWAY_SOFTWARE = 'wardline-gateway/0.1.0';
 
@@ -29,10 +30,12 @@ export interface StartGatewayOptions {
   broker: BrokerOptions;
   /** Where notifications come from: firmware-sim's SimulatedHome, or a BLE central. */
   source: BleLink;
-  /** Default: an in-memory outbox (a durable one slots in here). */
+  /** Default: an in-memory outbox; production uses SqliteOutbox. */
   outbox?: Outbox;
-  /** Default: in-memory, from 0. */
+  /** Default: the SqliteOutbox's persisted sequence, else in-memory from 0. */
   sequence?: Sequence;
+  /** See PublisherOptions.routinePerSecond (replay rate). Default 2000. */
+  routinePerSecond?: number;
   logger?: Logger;
   /** Full device status (and the online status) every this often. Default 30 000. */
   statusIntervalMs?: number;
@@ -87,7 +90,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const now = options.now ?? Date.now;
   const logger = (options.logger ?? silentLogger).child({ site: address.site, gateway: address.gateway });
   const outbox = options.outbox ?? new MemoryOutbox();
-  const sequence = options.sequence ?? new MemorySequence();
+  const sequence =
+    options.sequence ?? (outbox instanceof SqliteOutbox ? outbox.sequence() : new MemorySequence());
   const devices = new DeviceRegistry(now);
   const statusIntervalMs = options.statusIntervalMs ?? 30_000;
 
@@ -111,6 +115,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     ackTimeoutMs: options.ackTimeoutMs,
     now,
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.routinePerSecond !== undefined ? { routinePerSecond: options.routinePerSecond } : {}),
     onConnect: publishAll,
   });
   const dispatcher = new Dispatcher({
@@ -120,9 +125,30 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     logger: logger.child({ component: 'dispatch' }),
     now,
     newId: options.newId ?? randomUUID,
-    onQueued: () => publisher.kick(),
+    onQueued: () => {
+      checkFill();
+      publisher.kick();
+    },
     ...(options.handlerFor ? { handlerFor: options.handlerFor } : {}),
   });
+
+  // Loud when nearly full: an error log once per crossing, and the online status (which carries
+  // pending and capacity) republished at once so the server sees it without waiting.
+  let nearlyFull = false;
+  const checkFill = () => {
+    const { pending, capacity } = outbox.stats();
+    const full = pending >= capacity * NEARLY_FULL_FRACTION;
+    if (full && !nearlyFull) {
+      logger.error(
+        { code: 'OUTBOX_NEARLY_FULL', pending, capacity },
+        'outbox nearly full: the oldest routine readings will be dropped when it is full',
+      );
+      publisher.publishOnline();
+    } else if (!full && nearlyFull) {
+      logger.info({ pending, capacity }, 'outbox below the nearly-full mark again');
+    }
+    nearlyFull = full;
+  };
 
   const onNotification: BleLinkListener<'notification'> = (
     deviceId,
@@ -184,7 +210,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     publisher.publishOnline();
     publishAll();
   }, statusIntervalMs);
-  logger.info({ pending: outbox.size(), statusIntervalMs }, 'gateway started');
+  logger.info({ pending: outbox.size(), nextSeq: sequence.peek(), statusIntervalMs }, 'gateway started');
+  checkFill();
 
   let stopping: Promise<void> | undefined;
   const gateway: RunningGateway = {
@@ -222,7 +249,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         publishAll();
         await publisher.stop(drainTimeoutMs);
         const left = outbox.size();
-        if (left > 0) {
+        if (left > 0 && outbox instanceof SqliteOutbox) {
+          logger.warn(
+            { code: 'PENDING_AT_STOP', pending: left, path: outbox.path },
+            'stopping with unacknowledged observations; they are on disk and will be sent after restart',
+          );
+        } else if (left > 0) {
           logger.error(
             { code: 'UNDELIVERED_AT_STOP', pending: left, urgentPending: outbox.stats().urgentPending },
             'stopping with observations the broker has not acknowledged; the in-memory outbox cannot keep them',

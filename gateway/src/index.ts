@@ -6,3 +6,7 @@ export * from './dispatch.js';
 export * from './publisher.js';
 export * from './gateway.js';
 export * from './config.js';
+export * from './durable-outbox.js';
+export * from './health.js';
+export * from './ble/noble.js';
+export * from './ble/central.js';

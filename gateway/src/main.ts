@@ -1,19 +1,28 @@
 /**
  * CLI entry: `npm start -w @wardline/gateway` (simulator mode) or
- * `tsx gateway/src/main.ts --simulate`. See --help. SIGTERM/SIGINT stop it gracefully: devices
- * disconnect, the outbox drains for a few seconds, the retained offline status is published.
+ * `tsx gateway/src/main.ts [--simulate] [options]`. See --help.
+ *
+ * Devices are always read through noble: the machine's Bluetooth adapter, or with --simulate
+ * firmware-sim's devices behind a simulated noble binding (the same noble objects, no radio).
+ * Without an adapter the gateway says so and exits; it never falls back to simulated readings by
+ * itself. SIGTERM/SIGINT stop it gracefully: devices disconnect, the outbox drains for a few
+ * seconds, the retained offline status is published; what is not acknowledged stays on disk.
  */
 import { readFileSync } from 'node:fs';
 import {
   demoFleet,
   residentsFromDemoGateway,
+  SimulatedBinding,
   SimulatedHome,
   type ResidentSpec,
 } from '@wardline/firmware-sim';
 import { pino } from 'pino';
+import { NoAdapterError, NobleCentral } from './ble/central.js';
+import { loadSystemNoble, nobleWithBinding, type NobleLike } from './ble/noble.js';
 import { ConfigError, describeBroker, parseConfig, type GatewayConfig } from './config.js';
+import { SqliteOutbox } from './durable-outbox.js';
 import { startGateway } from './gateway.js';
-import { MemoryOutbox } from './queue.js';
+import { startHealthServer } from './health.js';
 
 function load(): GatewayConfig {
   try {
@@ -34,13 +43,6 @@ function load(): GatewayConfig {
 }
 
 const config = load();
-if (!config.simulate) {
-  console.error(
-    'BLE radio support is not built yet: run with --simulate (or WARDLINE_SIMULATE=1). See --help.',
-  );
-  process.exit(2);
-}
-
 const logger = pino({ level: config.logLevel, base: { service: 'gateway' } });
 
 let ca: Buffer | undefined;
@@ -62,24 +64,54 @@ function residents(): number | ResidentSpec[] {
   return demo ? residentsFromDemoGateway(demo) : 4;
 }
 
-const home = new SimulatedHome({
-  residents: residents(),
-  seed: config.simulator.seed,
-  timeScale: config.simulator.timeScale,
-  bpIntervalMs: config.simulator.bpIntervalMinutes * 60_000,
-  heartbeatIntervalMs: config.simulator.heartbeatSeconds * 1000,
-});
+let home: SimulatedHome | undefined;
+let binding: SimulatedBinding | undefined;
+let noble: NobleLike;
+if (config.simulate) {
+  home = new SimulatedHome({
+    residents: residents(),
+    seed: config.simulator.seed,
+    timeScale: config.simulator.timeScale,
+    bpIntervalMs: config.simulator.bpIntervalMinutes * 60_000,
+    heartbeatIntervalMs: config.simulator.heartbeatSeconds * 1000,
+  });
+  const radio = new SimulatedBinding(home.allDevices());
+  home.on('rssi', (deviceId, dBm) => radio.setRssi(deviceId, dBm));
+  binding = radio;
+  noble = nobleWithBinding(radio);
+} else {
+  const system = loadSystemNoble();
+  if (!system.ok) {
+    console.error(
+      `No usable Bluetooth: noble could not load (${system.reason}). ` +
+        'Check the adapter and its permissions, or run with --simulate for simulated devices.',
+    );
+    process.exit(2);
+  }
+  noble = system.noble;
+}
+
+let outbox: SqliteOutbox;
+try {
+  outbox = new SqliteOutbox({ path: config.outboxPath, capacity: config.outboxCapacity });
+} catch (err) {
+  console.error(`cannot open the outbox at ${config.outboxPath}: ${(err as Error).message}`);
+  process.exit(2);
+}
 
 logger.info(
   {
     site: config.site,
     gateway: config.gateway,
     broker: describeBroker(config),
-    simulator: { devices: home.devices().length, timeScale: home.timeScale, seed: config.simulator.seed },
+    outbox: { path: config.outboxPath, pending: outbox.size(), capacity: outbox.capacity },
+    mode: config.simulate ? 'simulator (noble on a simulated binding)' : 'Bluetooth adapter (noble)',
+    ...(home ? { simulator: { devices: home.devices().length, timeScale: home.timeScale } } : {}),
   },
-  'starting gateway in simulator mode',
+  'starting gateway',
 );
 
+const central = new NobleCentral({ noble, allow: config.allow, logger: logger.child({ component: 'ble' }) });
 const gateway = await startGateway({
   site: config.site,
   gateway: config.gateway,
@@ -90,19 +122,37 @@ const gateway = await startGateway({
     ...(config.broker.clientId ? { clientId: config.broker.clientId } : {}),
     ...(ca ? { ca } : {}),
   },
-  source: home,
-  outbox: new MemoryOutbox({ capacity: config.outboxCapacity }),
+  source: central,
+  outbox,
+  routinePerSecond: config.replayPerSecond,
   statusIntervalMs: config.statusIntervalSeconds * 1000,
   logger,
 });
-home.start();
+try {
+  await central.start();
+} catch (err) {
+  if (!(err instanceof NoAdapterError)) throw err;
+  logger.error({ code: 'NO_BLUETOOTH_ADAPTER', detail: err.message }, 'no usable Bluetooth adapter');
+  console.error(`No usable Bluetooth adapter (${err.message}). Run with --simulate for simulated devices.`);
+  await gateway.stop(2000);
+  process.exit(2);
+}
+home?.start({ connectDevices: false });
+const health =
+  config.healthPort !== undefined
+    ? await startHealthServer(config.healthPort, gateway, () => ({ ble: central.deviceStates() }))
+    : undefined;
+if (health) logger.info({ port: health.port }, 'health endpoint on 127.0.0.1');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'stopping');
-  home.stop();
+  home?.stop();
+  await central.stop();
+  binding?.stop();
+  await health?.close();
   await gateway.stop();
   process.exit(0);
 }

@@ -66,6 +66,12 @@ export interface PublisherOptions {
   maxInFlightBatches?: number;
   /** Re-send a batch whose PUBACK has not come this long after sending on a live link. Default 30 000. */
   ackTimeoutMs?: number;
+  /**
+   * Routine observations sent per second at most, so a gateway back from a long outage replays
+   * its backlog without flooding the broker and server. Urgent ones are never held back.
+   * Default 2000.
+   */
+  routinePerSecond?: number;
   now?: () => number;
   /** Called on every (re)connection, after the online status. */
   onConnect?: () => void;
@@ -107,6 +113,10 @@ export class Publisher {
   private nextToken = 1;
   private connectedAt = 0;
   private drainScheduled = false;
+  private readonly routinePerSecond: number;
+  /** Real time before which the next routine batch must wait (the replay rate). */
+  private routineNotBefore = 0;
+  private rateTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -126,6 +136,7 @@ export class Publisher {
     this.batchSize = Math.min(MAX_BATCH_SIZE, Math.max(1, options.batchSize ?? 100));
     this.maxInFlight = Math.max(1, options.maxInFlightBatches ?? 1);
     this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.routinePerSecond = Math.max(1, options.routinePerSecond ?? 2000);
     this.topics = {
       obs: gatewayTopic(options.address, Channel.observations),
       devices: gatewayTopic(options.address, Channel.devices),
@@ -263,6 +274,7 @@ export class Publisher {
     this.stopped = true;
     clearInterval(this.watchdog);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.rateTimer);
     if (!client) return;
     let saidGoodbye = false;
     if (client.connected) {
@@ -307,13 +319,31 @@ export class Publisher {
       if (batch.length === 0) return;
       const urgent = isUrgentKind((batch[0] as Observation).kind);
       if (!urgent && this.routineInFlight() >= this.maxInFlight) return;
+      if (!urgent && this.holdForRate()) return;
       let payload = this.payload(batch);
       while (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES && batch.length > 1) {
         batch = batch.slice(0, Math.ceil(batch.length / 2));
         payload = this.payload(batch);
       }
       this.send(client, batch, payload, urgent);
+      if (!urgent) {
+        this.routineNotBefore =
+          Math.max(Date.now(), this.routineNotBefore) + (batch.length * 1000) / this.routinePerSecond;
+      }
     }
+  }
+
+  /** True (and a drain scheduled) when the replay rate says the next routine batch must wait. */
+  private holdForRate(): boolean {
+    const wait = this.routineNotBefore - Date.now();
+    if (wait <= 0) return false;
+    if (!this.rateTimer && !this.stopped) {
+      this.rateTimer = setTimeout(() => {
+        this.rateTimer = undefined;
+        this.kick();
+      }, wait);
+    }
+    return true;
   }
 
   private payload(observations: Observation[]): string {

@@ -102,6 +102,11 @@ export interface CharacteristicHandler<T = unknown> {
    * from the same device within this window are one event.
    */
   repeatWindowMs?: number;
+  /**
+   * For streaming characteristics (continuous oximetry, heart rate ~1 Hz): at most one value per
+   * device per this many ms becomes observations; the others still update device status.
+   */
+  sampleIntervalMs?: number;
 }
 
 export function newObservationId(context: ObservationContext): string {

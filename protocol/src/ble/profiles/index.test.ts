@@ -9,10 +9,13 @@ describe('characteristic dispatch table', () => {
     expect(handlerFor('55e30002-0af7-4dca-9354-00653a5aeadd')?.profile).toBe('falls');
     expect(handlerFor('55e300020af74dca935400653a5aeadd')?.name).toBe('Falls Event');
     expect(handlerFor('2a19')?.profile).toBe('battery');
+    expect(handlerFor('2a37')?.profile).toBe('heart-rate');
+    expect(handlerFor('2a1c')?.profile).toBe('health-thermometer');
+    expect(handlerFor('2a5e')?.name).toBe('PLX Spot-check Measurement');
+    expect(handlerFor('2a5f')?.name).toBe('PLX Continuous Measurement');
   });
 
   it('has nothing for characteristics it does not understand, or garbage', () => {
-    expect(handlerFor('2a37')).toBeUndefined(); // Heart Rate Measurement: not yet
     expect(handlerFor('2a36')).toBeUndefined(); // Intermediate Cuff Pressure: deliberately not
     expect(handlerFor('zz')).toBeUndefined();
   });
@@ -27,6 +30,15 @@ describe('characteristic dispatch table', () => {
       'falls',
     );
     expect(profileForAdvertisement({ serviceUuids: ['180f'] })).toBeUndefined();
-    expect(deviceProfiles.map((p) => p.id)).toEqual(['blood-pressure', 'falls']);
+    expect(profileForAdvertisement({ serviceUuids: ['1822', '180f'] })?.id).toBe('pulse-oximeter');
+    expect(profileForAdvertisement({ serviceUuids: ['1809'] })?.id).toBe('health-thermometer');
+    expect(profileForAdvertisement({ serviceUuids: ['180d'] })?.id).toBe('heart-rate');
+    expect(deviceProfiles.map((p) => p.id)).toEqual([
+      'blood-pressure',
+      'falls',
+      'pulse-oximeter',
+      'health-thermometer',
+      'heart-rate',
+    ]);
   });
 });
