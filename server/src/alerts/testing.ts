@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import type { Observation } from '@wardline/protocol';
+import { createContext, type ServerContext } from '../context.js';
+import { openDatabase } from '../db/database.js';
+import { seedDemo, type SeedWard } from '../demo/seed.js';
+import { createIngest } from '../ingest/ingest.js';
+import { TEST_PASSWORD, testFleet } from '../testing.js';
+import { defaultAlertingConfig, type AlertingConfig } from './config.js';
+import { createAlerting } from './engine.js';
+
+/** A seeded in-memory server context whose alert engine runs on a clock the test moves. */
+export async function alertTestbed(
+  options: { config?: Partial<AlertingConfig>; fleet?: SeedWard[]; start?: string; path?: string } = {},
+) {
+  const clock = { now: options.start ? new Date(options.start) : new Date() };
+  const now = () => new Date(clock.now);
+  const db = openDatabase(options.path ?? ':memory:');
+  const ctx: ServerContext = createContext(db, {
+    alerting: { ...defaultAlertingConfig(), ...options.config },
+  });
+  // The engine's clock is the test's: rebuild it with `now` (the context's default is the wall clock).
+  ctx.alerting = createAlerting({ db, config: { ...defaultAlertingConfig(), ...options.config }, now });
+  await seedDemo(ctx, options.fleet ?? testFleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
+  const ingest = createIngest({
+    db,
+    observations: ctx.observations,
+    devices: ctx.devices,
+    deadLetters: ctx.deadLetters,
+    metrics: ctx.metrics,
+    log: pino({ level: 'silent' }),
+    now,
+    afterStore: ctx.alerting.evaluate,
+  });
+  return {
+    ctx,
+    clock,
+    advance(ms: number) {
+      clock.now = new Date(clock.now.getTime() + ms);
+    },
+    /** One MQTT message through the production ingest path, then the post-commit publish. */
+    send(topic: string, payload: unknown) {
+      const outcome = ingest.handle(topic, Buffer.from(JSON.stringify(payload)));
+      ctx.alerting.publish(outcome);
+      return outcome;
+    },
+    unresolved(patientId?: string) {
+      return ctx.alerting.store
+        .list({ state: 'unresolved', limit: 1000, ...(patientId ? { patientId } : {}) })
+        .map((r) => ctx.alerting.toAlert(r));
+    },
+  };
+}
+
+let seq = 0;
+export function reading(
+  kind: Observation['kind'],
+  values: Record<string, unknown>,
+  measuredAt: Date,
+  deviceId = 'aa:00:00:00:00:01',
+): Observation {
+  return {
+    id: randomUUID(),
+    deviceId,
+    kind,
+    measuredAt: measuredAt.toISOString(),
+    seq: seq++,
+    values,
+  } as Observation;
+}
+
+export function bp(systolic: number, diastolic: number, pulse: number, at: Date, deviceId?: string) {
+  return reading(
+    'blood_pressure',
+    {
+      systolic: { value: systolic, unit: 'mmHg' },
+      diastolic: { value: diastolic, unit: 'mmHg' },
+      pulseRate: { value: pulse, unit: 'bpm' },
+    },
+    at,
+    deviceId,
+  );
+}
+
+export const obsBatch = (at: Date, ...observations: Observation[]) => ({
+  v: 1,
+  sentAt: at.toISOString(),
+  observations,
+});

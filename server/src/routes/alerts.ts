@@ -1,0 +1,275 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import createError from '@fastify/error';
+import type { Alert } from '@wardline/protocol';
+import {
+  AcknowledgeRequest,
+  AlertState,
+  FamilyContactInput,
+  ManualObservationRequest,
+  ResolveRequest,
+  ThresholdsUpdate,
+  validateObservation,
+  type AlertWithHistory,
+  type FamilyContact,
+  type News2Summary,
+  type Observation,
+  type PatientThresholds,
+} from '@wardline/protocol';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { STAFF_GATEWAY_ID } from '../alerts/engine.js';
+import { canSeePatient, requireRole } from '../auth/plugin.js';
+import type { AuthenticatedUser } from '../auth/user-repository.js';
+import { Errors } from '../errors.js';
+import type { IngestOutcome } from '../ingest/ingest.js';
+import { isValidTimeZone } from '../notify/quiet-hours.js';
+
+export const AlertErrors = {
+  notOpen: createError('WL_ALERT_NOT_OPEN', 'Only an open alert can be acknowledged', 409),
+  alreadyResolved: createError('WL_ALERT_RESOLVED', 'The alert is already resolved', 409),
+  badTimeZone: createError<[string]>('WL_BAD_TIME_ZONE', 'Unknown time zone %s', 400),
+  emptyObservation: createError('WL_NO_OBSERVATIONS', 'Give at least one observation', 400),
+  badObservation: createError<[string]>('WL_BAD_OBSERVATION', '%s', 400),
+};
+
+const SAFETY = new Set(['fall', 'help_request']);
+const CLINICAL_FOR_FAMILY = new Set(['news2', 'bp_low', 'spo2_low']);
+
+const AlertQuery = Type.Object({
+  state: Type.Optional(Type.Union([AlertState, Type.Literal('unresolved')])),
+  wardId: Type.Optional(Type.String({ maxLength: 128 })),
+  patientId: Type.Optional(Type.String({ maxLength: 128 })),
+  condition: Type.Optional(Type.String({ maxLength: 64 })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+});
+const AlertParams = Type.Object({ alertId: Type.Integer({ minimum: 1 }) });
+const PatientParams = Type.Object({ patientId: Type.String({ maxLength: 128 }) });
+const ContactParams = Type.Object({
+  patientId: Type.String({ maxLength: 128 }),
+  contactId: Type.Integer({ minimum: 1 }),
+});
+
+/** Alerts, thresholds, family contacts and staff-entered observations. */
+export async function alertRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { alerting, wards, observations } = app.wardline;
+  const staff = requireRole('nurse', 'admin');
+  const anyone = requireRole('nurse', 'admin', 'family');
+
+  function patientOr404(patientId: string) {
+    const patient = wards.patient(patientId);
+    if (!patient) throw new Errors.notFound('patient');
+    return patient;
+  }
+
+  /** What a family member may see of an alert: falls and help calls, clinical ones only with consent. */
+  function familyView(user: AuthenticatedUser, alert: Alert): Alert | null {
+    if (!alert.patientId || user.patientId !== alert.patientId) return null;
+    const contact = alerting.contacts.forUser(alert.patientId, user.username);
+    if (!contact?.consent.notify) return null;
+    if (SAFETY.has(alert.condition)) return alerting.limitedForFamily(alert, contact.consent.clinicalDetail);
+    if (CLINICAL_FOR_FAMILY.has(alert.condition) && contact.consent.clinicalDetail)
+      return alerting.limitedForFamily(alert, true);
+    return null;
+  }
+
+  app.get(
+    '/api/alerts',
+    { preHandler: anyone, schema: { querystring: AlertQuery } },
+    async (request): Promise<Alert[]> => {
+      const user = request.user!;
+      const q = request.query;
+      if (user.role === 'family') {
+        if (!user.patientId) return [];
+        const rows = alerting.store.list({ ...q, patientId: user.patientId, wardId: undefined } as typeof q);
+        return rows.map((r) => familyView(user, alerting.toAlert(r))).filter((a): a is Alert => a !== null);
+      }
+      return alerting.store.list(q).map((r) => alerting.toAlert(r));
+    },
+  );
+
+  app.get(
+    '/api/alerts/:alertId',
+    { preHandler: anyone, schema: { params: AlertParams } },
+    async (request): Promise<AlertWithHistory> => {
+      const user = request.user!;
+      const row = alerting.store.get(request.params.alertId);
+      if (!row) throw new Errors.notFound('alert');
+      const alert = alerting.toAlert(row);
+      if (user.role === 'family') {
+        const view = familyView(user, alert);
+        if (!view) throw new Errors.notFound('alert');
+        return { alert: view, transitions: [], notifications: [] };
+      }
+      return {
+        alert,
+        transitions: alerting.store.transitions(row.id),
+        notifications: alerting.outbox.forAlert(row.id),
+      };
+    },
+  );
+
+  app.post(
+    '/api/alerts/:alertId/acknowledge',
+    { preHandler: staff, schema: { params: AlertParams, body: AcknowledgeRequest } },
+    async (request): Promise<Alert> => {
+      const { alertId } = request.params;
+      const row = alerting.store.get(alertId);
+      if (!row) throw new Errors.notFound('alert');
+      if (!alerting.acknowledge(alertId, request.user!.username, request.body.note ?? null))
+        throw new AlertErrors.notOpen();
+      return alerting.toAlert(alerting.store.get(alertId)!);
+    },
+  );
+
+  app.post(
+    '/api/alerts/:alertId/resolve',
+    { preHandler: staff, schema: { params: AlertParams, body: ResolveRequest } },
+    async (request): Promise<Alert> => {
+      const { alertId } = request.params;
+      if (!alerting.store.get(alertId)) throw new Errors.notFound('alert');
+      if (!alerting.resolve(alertId, request.user!.username, request.body.note))
+        throw new AlertErrors.alreadyResolved();
+      return alerting.toAlert(alerting.store.get(alertId)!);
+    },
+  );
+
+  app.get(
+    '/api/patients/:patientId/news2',
+    { preHandler: anyone, schema: { params: PatientParams } },
+    async (request): Promise<News2Summary> => {
+      const user = request.user!;
+      const { patientId } = request.params;
+      if (!canSeePatient(user, patientId)) throw new Errors.forbidden();
+      patientOr404(patientId);
+      if (
+        user.role === 'family' &&
+        !alerting.contacts.forUser(patientId, user.username)?.consent.clinicalDetail
+      )
+        throw new Errors.forbidden();
+      return alerting.news2(patientId);
+    },
+  );
+
+  app.get(
+    '/api/patients/:patientId/thresholds',
+    { preHandler: staff, schema: { params: PatientParams } },
+    async (request): Promise<PatientThresholds> => {
+      patientOr404(request.params.patientId);
+      return alerting.thresholds.describe(request.params.patientId);
+    },
+  );
+
+  app.put(
+    '/api/patients/:patientId/thresholds',
+    { preHandler: staff, schema: { params: PatientParams, body: ThresholdsUpdate } },
+    async (request): Promise<PatientThresholds> => {
+      const { patientId } = request.params;
+      patientOr404(patientId);
+      alerting.thresholds.update(
+        patientId,
+        request.body.changes,
+        request.user!.username,
+        request.body.reason,
+        new Date().toISOString(),
+      );
+      return alerting.thresholds.describe(patientId);
+    },
+  );
+
+  app.post(
+    '/api/patients/:patientId/manual-observations',
+    { preHandler: staff, schema: { params: PatientParams, body: ManualObservationRequest } },
+    async (request, reply): Promise<Observation[]> => {
+      const { patientId } = request.params;
+      const patient = patientOr404(patientId);
+      const made = alerting.manualObservations(patientId, request.body, request.user!.username);
+      if (made.length === 0) throw new AlertErrors.emptyObservation();
+      const at = new Date();
+      const accepted: Observation[] = [];
+      for (const candidate of made) {
+        // The device contract's own validation: staff entries obey the same ranges and units.
+        const result = validateObservation(candidate, { now: at.getTime() });
+        if (!result.ok)
+          throw new AlertErrors.badObservation(`${result.rejection.code}: ${result.rejection.detail}`);
+        accepted.push(result.value);
+      }
+      const receivedAt = at.toISOString();
+      const outcome: IngestOutcome = {
+        observations: accepted.map((observation) => ({
+          observation,
+          patientId,
+          bedId: patient.bedId,
+          wardId: patient.wardId,
+          receivedAt,
+        })),
+        deviceStatuses: [],
+        gatewayStatus: null,
+        duplicates: 0,
+        rejections: [],
+      };
+      alerting.record(outcome, () => {
+        for (const observation of accepted)
+          observations.insert({ observation, patientId, gatewayId: STAFF_GATEWAY_ID, receivedAt });
+      });
+      reply.code(201);
+      return accepted;
+    },
+  );
+
+  function checkContact(input: FamilyContactInput) {
+    if (!isValidTimeZone(input.timeZone)) throw new AlertErrors.badTimeZone(input.timeZone);
+  }
+
+  app.get(
+    '/api/patients/:patientId/contacts',
+    { preHandler: staff, schema: { params: PatientParams } },
+    async (request): Promise<FamilyContact[]> => {
+      patientOr404(request.params.patientId);
+      return alerting.contacts.list(request.params.patientId);
+    },
+  );
+
+  app.post(
+    '/api/patients/:patientId/contacts',
+    { preHandler: staff, schema: { params: PatientParams, body: FamilyContactInput } },
+    async (request, reply): Promise<FamilyContact> => {
+      patientOr404(request.params.patientId);
+      checkContact(request.body);
+      reply.code(201);
+      return alerting.contacts.create(
+        request.params.patientId,
+        request.body,
+        request.user!.username,
+        new Date().toISOString(),
+      );
+    },
+  );
+
+  app.put(
+    '/api/patients/:patientId/contacts/:contactId',
+    { preHandler: staff, schema: { params: ContactParams, body: FamilyContactInput } },
+    async (request): Promise<FamilyContact> => {
+      const existing = alerting.contacts.get(request.params.contactId);
+      if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');
+      checkContact(request.body);
+      return alerting.contacts.update(
+        request.params.contactId,
+        request.body,
+        request.user!.username,
+        new Date().toISOString(),
+      )!;
+    },
+  );
+
+  app.delete(
+    '/api/patients/:patientId/contacts/:contactId',
+    { preHandler: staff, schema: { params: ContactParams } },
+    async (request, reply) => {
+      const existing = alerting.contacts.get(request.params.contactId);
+      if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');
+      alerting.contacts.remove(request.params.contactId, request.user!.username, new Date().toISOString());
+      reply.code(204);
+    },
+  );
+}
