@@ -1,5 +1,7 @@
 import Type, { type Static } from 'typebox';
+import { TimeSeriesHealth } from './history.js';
 import { Observation } from './observation.js';
+import type { AlertEvent } from './alerts.js';
 import { DeviceStatus, GatewayStatus } from './status.js';
 
 /**
@@ -50,6 +52,7 @@ export const Health = Type.Object({
     duplicates: Type.Integer(),
     rejected: Type.Integer(),
   }),
+  timeSeries: TimeSeriesHealth,
 });
 export type Health = Static<typeof Health>;
 
@@ -153,6 +156,10 @@ export interface ServerToClientEvents {
   observation: (event: ObservationEvent) => void;
   deviceStatus: (event: DeviceStatusEvent) => void;
   gatewayStatus: (event: GatewayStatusEvent) => void;
+  /** A new alert. */
+  alert: (event: AlertEvent) => void;
+  /** A later transition of an alert: acknowledged, resolved, escalated, re-notified, updated. */
+  alertUpdate: (event: AlertEvent) => void;
 }
 
 export type JoinWardAck = { ok: true } | { ok: false; code: string };

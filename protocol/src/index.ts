@@ -6,4 +6,6 @@ export * from './observation.js';
 export * from './status.js';
 export * from './validate.js';
 export * from './api.js';
+export * from './alerts.js';
 export * from './ble/index.js';
+export * from './history.js';

@@ -15,6 +15,10 @@ export const ObservationKind = {
   respirationRate: 'respiration_rate',
   fall: 'fall',
   helpRequest: 'help_request',
+  /** Staff entry: level of consciousness on the ACVPU scale (NEWS2). */
+  consciousness: 'consciousness',
+  /** Staff entry: breathing air or supplemental oxygen (NEWS2), with the flow if known. */
+  inspiredOxygen: 'inspired_oxygen',
 } as const;
 export type ObservationKind = (typeof ObservationKind)[keyof typeof ObservationKind];
 export const OBSERVATION_KINDS = Object.values(ObservationKind);
@@ -35,6 +39,7 @@ export const Quantity = {
   temperature: quantity(Unit.celsius, 25, 45),
   respirationRate: quantity(Unit.perMinute, 0, 80),
   confidence: quantity(Unit.percent, 0, 100),
+  oxygenFlow: quantity(Unit.litresPerMinute, 0, 60),
 };
 
 /** Where a temperature was taken (BLE Health Thermometer temperature type, HTS 3.2). */
@@ -83,6 +88,22 @@ export const valuesSchemas = {
   ),
   fall: Type.Object({ confidence: Type.Optional(Quantity.confidence) }, { additionalProperties: false }),
   help_request: Type.Object({}, { additionalProperties: false }),
+  consciousness: Type.Object(
+    {
+      acvpu: Type.Union([
+        Type.Literal('A'),
+        Type.Literal('C'),
+        Type.Literal('V'),
+        Type.Literal('P'),
+        Type.Literal('U'),
+      ]),
+    },
+    { additionalProperties: false },
+  ),
+  inspired_oxygen: Type.Object(
+    { onOxygen: Type.Boolean(), flowRate: Type.Optional(Quantity.oxygenFlow) },
+    { additionalProperties: false },
+  ),
 } satisfies Record<ObservationKind, TSchema>;
 
 const envelopeFields = {
@@ -116,6 +137,8 @@ export const Observation = Type.Union([
   observationOf('respiration_rate'),
   observationOf('fall'),
   observationOf('help_request'),
+  observationOf('consciousness'),
+  observationOf('inspired_oxygen'),
 ]);
 export type Observation = Static<typeof Observation>;
 export type ObservationOfKind<K extends ObservationKind> = Extract<Observation, { kind: K }>;

@@ -11,6 +11,7 @@ export const Unit = {
   celsius: '°C',
   dBm: 'dBm',
   milliseconds: 'ms',
+  litresPerMinute: 'L/min',
 } as const;
 export type Unit = (typeof Unit)[keyof typeof Unit];
 
@@ -23,6 +24,7 @@ export const ucumCode: Record<Unit, string> = {
   '°C': 'Cel',
   dBm: 'dB[mW]',
   ms: 'ms',
+  'L/min': 'L/min',
 };
 
 const MMHG_PER_KPA = 7.500617;

@@ -5,10 +5,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { authPlugin } from './auth/plugin.js';
 import type { ServerContext } from './context.js';
+import { alertRoutes } from './routes/alerts.js';
 import { authRoutes } from './routes/auth.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deviceRoutes } from './routes/devices.js';
+import { fhirRoutes } from './routes/fhir.js';
 import { healthRoutes } from './routes/health.js';
+import { historyRoutes } from './routes/history.js';
 import { patientRoutes } from './routes/patients.js';
 import { wardRoutes } from './routes/wards.js';
 
@@ -47,13 +50,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(patientRoutes);
   await app.register(deviceRoutes);
   await app.register(deadLetterRoutes);
+  await app.register(alertRoutes);
+  await app.register(historyRoutes);
+  await app.register(fhirRoutes);
 
   const dashboardDir = options.dashboardDir;
   if (dashboardDir && existsSync(join(dashboardDir, 'index.html'))) {
     await app.register(fastifyStatic, { root: dashboardDir, wildcard: false });
     // Client-side routes: any non-API GET serves the single-page app.
     app.setNotFoundHandler((request, reply) => {
-      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+      if (request.method === 'GET' && !/^\/(api|fhir)\//.test(request.url))
+        return reply.sendFile('index.html');
       return reply
         .code(404)
         .send({ statusCode: 404, code: 'WL_NOT_FOUND', error: 'Not Found', message: 'route not found' });

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alertingConfigFromEnv, type AlertingConfig } from './alerts/config.js';
+import type { InfluxSettings } from './timeseries/influx-client.js';
 
 export interface ServerConfig {
   host: string;
@@ -12,6 +14,19 @@ export interface ServerConfig {
   /** Set the Secure flag on the session cookie (behind HTTPS). */
   secureCookies: boolean;
   logLevel: string;
+  /** InfluxDB adapter for time series; absent means the embedded store (SQLite) alone. */
+  influx?: InfluxConfig | null;
+  /** Days of observations the embedded store keeps; absent or null keeps them forever. */
+  retentionDays?: number | null;
+  /** Alert escalation, freshness windows and notification channels; absent means the defaults. */
+  alerting?: AlertingConfig;
+}
+
+export interface InfluxConfig extends InfluxSettings {
+  /** Most points waiting in the durable spool before ingest stops acknowledging MQTT. */
+  spoolLimit: number;
+  /** Points per write request. */
+  batchSize: number;
 }
 
 const defaultDashboardDir = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
@@ -22,6 +37,29 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new Error(`${name} must be a port number, got "${value}"`);
   return n;
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function influxFromEnv(env: NodeJS.ProcessEnv): InfluxConfig | null {
+  const url = env.WARDLINE_INFLUX_URL;
+  if (!url) return null;
+  const bucket = env.WARDLINE_INFLUX_BUCKET ?? 'wardline';
+  return {
+    url,
+    token: env.WARDLINE_INFLUX_TOKEN ?? '',
+    org: env.WARDLINE_INFLUX_ORG ?? '',
+    bucket,
+    database: env.WARDLINE_INFLUX_DATABASE ?? bucket.split('/')[0] ?? bucket,
+    timeoutMs: positive('WARDLINE_INFLUX_TIMEOUT_MS', env.WARDLINE_INFLUX_TIMEOUT_MS, 10_000),
+    spoolLimit: positive('WARDLINE_INFLUX_SPOOL_LIMIT', env.WARDLINE_INFLUX_SPOOL_LIMIT, 5_000_000),
+    batchSize: positive('WARDLINE_INFLUX_BATCH_SIZE', env.WARDLINE_INFLUX_BATCH_SIZE, 5000),
+  };
 }
 
 /** Reads configuration from the environment; secrets come only from there. */
@@ -49,5 +87,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     demo: env.WARDLINE_DEMO === '1',
     secureCookies: env.WARDLINE_SECURE_COOKIES === '1',
     logLevel: env.LOG_LEVEL ?? 'info',
+    alerting: alertingConfigFromEnv(env),
+    influx: influxFromEnv(env),
+    retentionDays: env.WARDLINE_RETENTION_DAYS
+      ? positive('WARDLINE_RETENTION_DAYS', env.WARDLINE_RETENTION_DAYS, 1)
+      : null,
   };
 }

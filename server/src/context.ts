@@ -1,3 +1,5 @@
+import { defaultAlertingConfig, type AlertingConfig } from './alerts/config.js';
+import { createAlerting } from './alerts/engine.js';
 import type { Db } from './db/database.js';
 import { createDeadLetterRepository } from './db/dead-letter-repository.js';
 import { createDeviceRepository } from './db/device-repository.js';
@@ -5,9 +7,11 @@ import { createObservationRepository } from './db/observation-repository.js';
 import { createWardRepository } from './db/ward-repository.js';
 import { createUserRepository } from './auth/user-repository.js';
 import { createIngestMetrics } from './ingest/metrics.js';
+import { createEmbeddedStore } from './timeseries/embedded-store.js';
+import type { TimeSeriesStore } from './timeseries/store.js';
 
 /** Everything route plugins share, created once per server and registered on the app. */
-export function createContext(db: Db) {
+export function createContext(db: Db, options: { alerting?: AlertingConfig } = {}) {
   return {
     db,
     wards: createWardRepository(db),
@@ -18,6 +22,10 @@ export function createContext(db: Db) {
     metrics: createIngestMetrics(),
     startedAt: Date.now(),
     mqttConnected: (): boolean => false,
+    /** Clinical alerting: rules, the alert lifecycle, escalation timers and notifications. */
+    alerting: createAlerting({ db, config: options.alerting ?? defaultAlertingConfig() }),
+    /** History and trends; the embedded store unless InfluxDB is configured. */
+    timeSeries: createEmbeddedStore(db) as TimeSeriesStore,
   };
 }
 export type ServerContext = ReturnType<typeof createContext>;

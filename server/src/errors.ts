@@ -7,4 +7,6 @@ export const Errors = {
   forbidden: createError('WL_FORBIDDEN', 'Your role does not allow this', 403),
   notFound: createError<[string]>('WL_NOT_FOUND', '%s not found', 404),
   conflict: createError<[string]>('WL_CONFLICT', '%s', 409),
+  badRange: createError<[string]>('WL_BAD_RANGE', '%s', 400),
+  timeSeriesUnavailable: createError<[string]>('WL_TIMESERIES_UNAVAILABLE', 'Time-series store: %s', 503),
 };

@@ -1,3 +1,5 @@
 export { startServer, type RunningServer, type StartOptions } from './server.js';
 export { configFromEnv, type ServerConfig } from './config.js';
 export type { SeedWard } from './demo/seed.js';
+export { defaultAlertingConfig, type AlertingConfig } from './alerts/config.js';
+export { verifyWebhook, SIGNATURE_HEADER } from './notify/webhook.js';

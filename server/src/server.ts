@@ -9,6 +9,7 @@ import { seedDemo, type SeedWard } from './demo/seed.js';
 import { createIngest } from './ingest/ingest.js';
 import { startSubscriber, type Subscriber } from './mqtt/subscriber.js';
 import { attachRealtime } from './realtime/hub.js';
+import { startTimeSeries } from './timeseries/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -28,7 +29,7 @@ export interface StartOptions {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
   const db = openDatabase(config.databasePath);
-  const context = createContext(db);
+  const context = createContext(db, config.alerting ? { alerting: config.alerting } : {});
   if (options.demo && context.wards.isEmpty()) {
     await seedDemo(context, options.demo.fleet, options.demo.password, options.demo.scryptCost);
   }
@@ -38,7 +39,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     secureCookies: config.secureCookies,
     logger: options.logger ?? { level: config.logLevel },
   });
+  const timeSeries = startTimeSeries(context, config, app.log.child({ component: 'timeseries' }));
   const hub = attachRealtime(app);
+  context.alerting.attach(hub, app.log.child({ component: 'alerts' }));
   await app.listen({ host: config.host, port: config.port });
 
   let subscriber: Subscriber | null = null;
@@ -50,17 +53,25 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       deadLetters: context.deadLetters,
       metrics: context.metrics,
       log: app.log.child({ component: 'ingest' }),
+      spool: timeSeries.spool,
+      afterStore: context.alerting.evaluate,
     });
     subscriber = startSubscriber({
       ...config.mqtt,
       ...(config.mqtt.caPath ? { ca: readFileSync(config.mqtt.caPath) } : {}),
       ingest,
       log: app.log.child({ component: 'mqtt' }),
-      onOutcome: (outcome) => hub.broadcast(outcome),
+      onOutcome: (outcome) => {
+        hub.broadcast(outcome);
+        context.alerting.publish(outcome);
+      },
     });
     const sub = subscriber;
     context.mqttConnected = () => sub.connected;
   }
+
+  // Resumes persisted escalation timers and pending notifications.
+  context.alerting.start();
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -70,8 +81,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     port,
     async close() {
       await subscriber?.close();
+      await context.alerting.stop();
       await hub.close();
       await app.close();
+      await timeSeries.close();
       db.close();
     },
   };

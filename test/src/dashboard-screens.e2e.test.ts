@@ -127,13 +127,19 @@ describe('dashboard screens in Chromium', () => {
 
     await page.getByTestId('patient-name').filter({ hasText: residentName }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/patients/ward-e2e-p001');
-    await expect(page.getByTestId('patient-bed').textContent()).resolves.toContain('Room 1');
+    await expect
+      .poll(() => page.getByTestId('patient-bed').textContent(), { timeout: 5000 })
+      .toContain('Room 1');
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
-    await expect(page.getByTestId('latest-bp').textContent()).resolves.toBe('128/84 mmHg');
-    await expect(page.getByTestId('patient-vitals').textContent()).resolves.toContain('2 h ago');
-    await expect(page.getByTestId('history-row').first().textContent()).resolves.toContain(
-      '128/84 mmHg, pulse 68 bpm',
-    );
+    await expect
+      .poll(() => page.getByTestId('latest-bp').textContent(), { timeout: 5000 })
+      .toBe('128/84 mmHg');
+    await expect
+      .poll(() => page.getByTestId('patient-vitals').textContent(), { timeout: 5000 })
+      .toContain('2 h ago');
+    await expect
+      .poll(() => page.getByTestId('history-row').first().textContent(), { timeout: 5000 })
+      .toContain('128/84 mmHg, pulse 68 bpm');
     await page.getByTestId('patient-trends').waitFor();
 
     // A new reading arrives live on the patient view, in the latest values and the history.
@@ -141,7 +147,9 @@ describe('dashboard screens in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('latest-bp').textContent(), { timeout: 5000 })
       .toBe('141/84 mmHg');
-    await expect(page.getByTestId('history-row').first().textContent()).resolves.toContain('141/84 mmHg');
+    await expect
+      .poll(() => page.getByTestId('history-row').first().textContent(), { timeout: 5000 })
+      .toContain('141/84 mmHg');
     await expect(page.getByTestId('history-row').count()).resolves.toBe(2);
     await expectAccessible(page);
     await screenshot(page, 'screen-patient');
@@ -172,7 +180,7 @@ describe('dashboard screens in Chromium', () => {
     // Discharge asks first; Cancel changes nothing.
     await residentRow.getByTestId('discharge-button').click();
     const dialog = page.getByTestId('confirm-dialog');
-    await expect(dialog.textContent()).resolves.toContain('Room 2');
+    await expect.poll(() => dialog.textContent(), { timeout: 5000 }).toContain('Room 2');
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Cancel');
     await page.keyboard.press('Escape');
     await expect(dialog.isVisible()).resolves.toBe(false);
@@ -184,7 +192,9 @@ describe('dashboard screens in Chromium', () => {
     // The admit form explains what is missing before sending anything.
     await page.getByTestId('admit-submit').click();
     const admitError = page.getByTestId('admit-error');
-    await expect(admitError.textContent()).resolves.toContain('Enter the resident’s name');
+    await expect
+      .poll(() => admitError.textContent(), { timeout: 5000 })
+      .toContain('Enter the resident’s name');
     await expect(admitError.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
 
     await page.getByTestId('admit-name').fill('Winifred Example');
@@ -203,9 +213,9 @@ describe('dashboard screens in Chromium', () => {
     await page.getByTestId('device-id-input').fill('e2:00:00:00:00:01');
     await page.getByTestId('device-model-input').fill('bp-cuff');
     await page.getByTestId('register-device-submit').click();
-    await expect(page.getByTestId('register-error').textContent()).resolves.toMatch(
-      /already registered.*WL_CONFLICT/,
-    );
+    await expect
+      .poll(() => page.getByTestId('register-error').textContent(), { timeout: 5000 })
+      .toMatch(/already registered.*WL_CONFLICT/);
     await page.getByTestId('device-id-input').fill('e2:00:00:00:00:99');
     await page.getByTestId('device-model-input').fill('thermometer');
     await page.getByTestId('register-device-submit').click();
@@ -214,11 +224,15 @@ describe('dashboard screens in Chromium', () => {
 
     // The discharged resident's cuff is free: assign it to the new resident.
     const cuff = page.locator('[data-testid="device-row"][data-device-id="e2:00:00:00:00:02"]');
-    await expect(cuff.getByTestId('device-assigned-to').textContent()).resolves.toBe('Not assigned');
+    await expect
+      .poll(() => cuff.getByTestId('device-assigned-to').textContent(), { timeout: 5000 })
+      .toBe('Not assigned');
     await cuff.getByTestId('assign-select').selectOption(newPatientId);
     await cuff.getByTestId('assign-button').click();
     await page.getByTestId('admin-message').filter({ hasText: 'now assigned to Winifred Example' }).waitFor();
-    await expect(cuff.getByTestId('device-assigned-to').textContent()).resolves.toContain('Winifred Example');
+    await expect
+      .poll(() => cuff.getByTestId('device-assigned-to').textContent(), { timeout: 5000 })
+      .toContain('Winifred Example');
 
     // Gateways: gw-1 reports online.
     await gateway.publishAsync(
@@ -240,14 +254,16 @@ describe('dashboard screens in Chromium', () => {
     expect(new URL(page.url()).search).toBe('?code=MALFORMED_JSON');
     const letter = page.locator('[data-testid="dead-letter-row"][data-code="MALFORMED_JSON"]').first();
     await letter.locator('summary').click();
-    await expect(letter.locator('pre').textContent()).resolves.toContain('not json');
+    await expect.poll(() => letter.locator('pre').textContent(), { timeout: 5000 }).toContain('not json');
     await expectAccessible(page);
     await screenshot(page, 'screen-admin');
 
     // The ward shows the new resident; the assigned cuff's next reading lands on their card.
     await page.getByTestId('nav-wards').click();
     const bed2 = page.locator('[data-testid="bed-card"][data-bed-id="ward-e2e-bed-2"]');
-    await expect(bed2.getByTestId('resident-name').textContent()).resolves.toBe('Winifred Example');
+    await expect
+      .poll(() => bed2.getByTestId('resident-name').textContent(), { timeout: 5000 })
+      .toBe('Winifred Example');
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
     await publish(bpReading('e2:00:00:00:00:02', 147));
     await expect
@@ -259,7 +275,9 @@ describe('dashboard screens in Chromium', () => {
     // (The server sends no event on admission; the tab notices from the reading, after its
     // resync spacing of up to 10 s.)
     await oldTab.getByTestId('moved-notice').waitFor({ timeout: 15_000 });
-    await expect(oldTab.getByTestId('patient-name').textContent()).resolves.toBe(oldName);
+    await expect
+      .poll(() => oldTab.getByTestId('patient-name').textContent(), { timeout: 5000 })
+      .toBe(oldName);
     await expect(oldTab.getByTestId('latest-bp').count()).resolves.toBe(0);
     await oldTab.reload();
     await oldTab.getByTestId('discharged-notice').waitFor();
@@ -291,10 +309,12 @@ describe('dashboard screens in Chromium', () => {
     await expect(
       page.locator('[data-testid="family-reading"][data-key="bp"]').textContent(),
     ).resolves.toMatch(/^Blood pressure 136\/84 mmHg, taken (just now|1 minute ago)$/);
-    await expect(page.getByTestId('family-equipment').textContent()).resolves.toMatch(
-      /^The monitoring equipment is working\. It last sent a reading (just now|1 minute ago)\.$/,
-    );
-    await expect(page.getByTestId('family-alerts').textContent()).resolves.toContain('will appear here');
+    await expect
+      .poll(() => page.getByTestId('family-equipment').textContent(), { timeout: 5000 })
+      .toMatch(/^The monitoring equipment is working\. It last sent a reading (just now|1 minute ago)\.$/);
+    await expect
+      .poll(() => page.getByTestId('family-alerts').textContent(), { timeout: 5000 })
+      .toContain('will appear here');
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
 
     // Live: a new reading replaces the sentence without a reload.
@@ -351,10 +371,22 @@ describe('dashboard screens in Chromium', () => {
     const port = server.port;
     await server.close();
     for (const page of screens) {
-      await page.locator('[data-testid="connection-state"][data-state="lost"]').waitFor({ timeout: 10_000 });
-      await expect(page.getByTestId('stale-notice').textContent()).resolves.toMatch(
-        /out of date|not updating/,
-      );
+      await page
+        .locator('[data-testid="connection-state"][data-state="lost"]')
+        .waitFor({ timeout: 10_000 })
+        .catch(async (err: unknown) => {
+          const state = await page
+            .getByTestId('connection-state')
+            .getAttribute('data-state')
+            .catch(() => 'none');
+          console.error(
+            `DEBUG state=${state} url=${page.url()} body=${(await page.locator('body').innerText()).slice(0, 300)}`,
+          );
+          throw err;
+        });
+      await expect
+        .poll(() => page.getByTestId('stale-notice').textContent(), { timeout: 5000 })
+        .toMatch(/out of date|not updating/);
     }
     await expect(nurse.getByTestId('connection-state').getAttribute('role')).resolves.toBe('status');
     await expectAccessible(nurse);

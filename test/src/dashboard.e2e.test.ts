@@ -50,7 +50,7 @@ describe('dashboard in Chromium', () => {
     await page.getByTestId('ward-name').filter({ hasText: 'E2E Care Home' }).first().waitFor();
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
     const bed = page.locator('[data-testid="bed-card"][data-bed-id="ward-e2e-bed-1"]');
-    await expect(bed.getByTestId('resident-name').textContent()).resolves.toBeTruthy();
+    await expect.poll(() => bed.getByTestId('resident-name').textContent(), { timeout: 5000 }).toBeTruthy();
 
     await gateway.publishAsync(
       'wardline/v1/site-e2e/gw-1/obs',
@@ -62,7 +62,9 @@ describe('dashboard in Chromium', () => {
     await expect
       .poll(() => bed.getByTestId('bp-value').textContent(), { timeout: 5000 })
       .toMatch(/152\s*\/\s*84\s*mmHg/);
-    await expect(bed.getByTestId('pulse-value').textContent()).resolves.toMatch(/68\s*bpm/);
+    await expect
+      .poll(() => bed.getByTestId('pulse-value').textContent(), { timeout: 5000 })
+      .toMatch(/68\s*bpm/);
 
     const fall = {
       id: randomUUID(),
@@ -74,7 +76,9 @@ describe('dashboard in Chromium', () => {
     };
     await gateway.publishAsync('wardline/v1/site-e2e/gw-1/obs', batchPayload(fall), { qos: 1 });
     await bed.getByTestId('fall-banner').waitFor({ timeout: 3000 });
-    await expect(page.getByTestId('fall-summary').textContent()).resolves.toContain('Room 1');
+    await expect
+      .poll(() => page.getByTestId('fall-summary').textContent(), { timeout: 5000 })
+      .toContain('Room 1');
     await screenshot(page, 'ward-grid-with-fall');
   });
 });

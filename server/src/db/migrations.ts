@@ -98,4 +98,120 @@ export const migrations: readonly string[] = [
     expires_at TEXT NOT NULL
   );
   `,
+  // Time-series spool: line-protocol points waiting for InfluxDB, written in id order. The index on
+  // measured_at serves retention.
+  `
+  CREATE TABLE timeseries_spool (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    observation_id TEXT NOT NULL,
+    line TEXT NOT NULL,
+    enqueued_at TEXT NOT NULL
+  );
+  CREATE INDEX observations_by_time ON observations (measured_at);
+  `,
+  // Clinical alerting: alerts (at most one unresolved per subject and condition, enforced by a
+  // partial unique index), their audit trail, persisted escalation timers (next_escalation_at),
+  // per-patient thresholds with an audit, family contacts with consent, and the durable
+  // notification outbox.
+  `
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    patient_id TEXT REFERENCES patients(id),
+    ward_id TEXT,
+    device_id TEXT,
+    gateway_id TEXT,
+    priority TEXT NOT NULL CHECK (priority IN ('critical', 'high', 'medium', 'low')),
+    state TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved')),
+    title TEXT NOT NULL,
+    message TEXT NOT NULL,
+    detail_json TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    trigger_measured_at TEXT,
+    updated_at TEXT NOT NULL,
+    occurrences INTEGER NOT NULL DEFAULT 1,
+    level INTEGER NOT NULL DEFAULT 1,
+    next_escalation_at TEXT,
+    acknowledged_at TEXT,
+    acknowledged_by TEXT,
+    resolved_at TEXT,
+    resolved_by TEXT,
+    resolution_note TEXT
+  );
+  CREATE UNIQUE INDEX alerts_one_unresolved ON alerts (subject, condition) WHERE state != 'resolved';
+  CREATE INDEX alerts_by_state ON alerts (state, ward_id, opened_at);
+  CREATE INDEX alerts_by_patient ON alerts (patient_id, opened_at);
+  CREATE INDEX alerts_escalation_due ON alerts (next_escalation_at) WHERE next_escalation_at IS NOT NULL;
+  CREATE TABLE alert_transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+    at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    note TEXT
+  );
+  CREATE INDEX alert_transitions_by_alert ON alert_transitions (alert_id, id);
+  CREATE TABLE patient_thresholds (
+    patient_id TEXT PRIMARY KEY REFERENCES patients(id),
+    thresholds_json TEXT NOT NULL
+  );
+  CREATE TABLE threshold_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    at TEXT NOT NULL,
+    by TEXT NOT NULL,
+    field TEXT NOT NULL,
+    old_json TEXT NOT NULL,
+    new_json TEXT NOT NULL,
+    reason TEXT NOT NULL
+  );
+  CREATE TABLE device_activity (
+    device_id TEXT PRIMARY KEY,
+    last_heard_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE family_contacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    contact_json TEXT NOT NULL,
+    consent_recorded_at TEXT NOT NULL,
+    consent_recorded_by TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT
+  );
+  CREATE TABLE family_contact_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    contact_id INTEGER NOT NULL REFERENCES family_contacts(id),
+    at TEXT NOT NULL,
+    by TEXT NOT NULL,
+    action TEXT NOT NULL,
+    old_json TEXT,
+    new_json TEXT
+  );
+  CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+    transition_id INTEGER NOT NULL REFERENCES alert_transitions(id),
+    audience TEXT NOT NULL CHECK (audience IN ('staff', 'family')),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook', 'sms')),
+    recipient TEXT NOT NULL,
+    contact_id INTEGER REFERENCES family_contacts(id),
+    priority TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'not_configured', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    UNIQUE (transition_id, channel, recipient)
+  );
+  CREATE INDEX notifications_due ON notifications (state, next_attempt_at);
+  CREATE INDEX notifications_by_recipient ON notifications (recipient, sent_at);
+  CREATE INDEX notifications_by_alert ON notifications (alert_id);
+  `,
 ];

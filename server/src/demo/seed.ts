@@ -81,5 +81,23 @@ export async function seedDemo(
       displayName: 'Demo Family Member',
       patientId: firstResident,
     });
+    // The demo family member as a consenting contact. The address is non-routable (.invalid) and,
+    // without WARDLINE_SMTP_HOST, mail is recorded as "not configured" rather than sent.
+    if (firstResident) {
+      ctx.alerting.contacts.create(
+        firstResident,
+        {
+          name: 'Demo Family Member',
+          email: 'family@wardline-demo.invalid',
+          username: 'family',
+          timeZone: 'Europe/London',
+          quietHours: { start: '22:00', end: '07:00' },
+          consent: { notify: true, clinicalDetail: false, fallsDuringQuietHours: true },
+          consentNote: 'demo data: consent to fall and help-call messages, no clinical detail',
+        },
+        'demo-seed',
+        at,
+      );
+    }
   })();
 }

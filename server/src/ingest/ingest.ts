@@ -16,6 +16,7 @@ import type { Db } from '../db/database.js';
 import type { DeadLetterRepository } from '../db/dead-letter-repository.js';
 import type { DeviceRepository, DeviceRoute } from '../db/device-repository.js';
 import type { ObservationRepository } from '../db/observation-repository.js';
+import type { Spool } from '../timeseries/spool.js';
 import type { IngestMetrics } from './metrics.js';
 
 export interface AcceptedObservation {
@@ -50,6 +51,10 @@ export interface IngestDependencies {
   metrics: IngestMetrics;
   log: FastifyBaseLogger;
   now?: () => Date;
+  /** Durable queue for InfluxDB, filled in the same transaction; throws when full (backpressure). */
+  spool?: Pick<Spool, 'reserve' | 'enqueue'> | null;
+  /** Runs inside the message's transaction once it is stored (alert rules): commits with it. */
+  afterStore?: (outcome: IngestOutcome, at: Date) => void;
 }
 
 function emptyOutcome(): IngestOutcome {
@@ -109,6 +114,7 @@ export function createIngest(deps: IngestDependencies) {
     const receivedAt = at.toISOString();
     const parsed = parseObservationBatch(json, { now: at.getTime() });
     if (!parsed.ok) return rejectMessage(outcome, topic, JSON.stringify(json), parsed.rejection, receivedAt);
+    deps.spool?.reserve(parsed.value.results.length);
     for (const { raw, result } of parsed.value.results) {
       if (!result.ok) {
         rejectMessage(outcome, topic, JSON.stringify(raw), result.rejection, receivedAt);
@@ -129,6 +135,7 @@ export function createIngest(deps: IngestDependencies) {
         metrics.counters.duplicates++;
         continue;
       }
+      deps.spool?.enqueue(observation, route.patientId, receivedAt);
       metrics.counters.accepted++;
       outcome.observations.push({ observation, receivedAt, ...route });
     }
@@ -197,6 +204,7 @@ export function createIngest(deps: IngestDependencies) {
         break;
       }
     }
+    deps.afterStore?.(outcome, at);
     return outcome;
   });
 

@@ -1,5 +1,6 @@
 import {
   patientRoom,
+  type AlertEvent,
   wardRoom,
   type ClientToServerEvents,
   type JoinWardAck,
@@ -17,6 +18,8 @@ interface SocketData {
 
 export interface RealtimeHub {
   broadcast(outcome: IngestOutcome): void;
+  /** Alert events, to rooms the alert engine chose (ward rooms; patient rooms as consent allows). */
+  emit(event: 'alert' | 'alertUpdate', rooms: string[], payload: AlertEvent): void;
   close(): Promise<void>;
 }
 
@@ -102,6 +105,9 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
           status: gateway.status,
         });
       }
+    },
+    emit(event, rooms, payload) {
+      if (rooms.length > 0) io.to(rooms).emit(event, payload);
     },
     async close() {
       // The HTTP server itself belongs to fastify, which closes it; only the sockets end here.
