@@ -127,6 +127,7 @@ run('broker', 'broker/src/main.ts', {
   MQTT_PORT: String(mqttPort),
   BROKER_HEALTH_PORT: String(brokerHealthPort),
   WARDLINE_BROKER_USERS_FILE: usersFile,
+  WARDLINE_BROKER_DATA_DIR: resolve(home, 'broker'),
 });
 await waitFor(`http://127.0.0.1:${brokerHealthPort}/health`, 'broker');
 

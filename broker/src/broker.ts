@@ -15,6 +15,7 @@ import {
 import pino, { type Logger } from 'pino';
 import { BrokerError, BrokerErrorCode, ConnackCode, RefusalCode, RefusalError } from './errors.js';
 import { ClientIdOwners } from './client-ids.js';
+import { openDurablePersistence } from './durable-persistence.js';
 import { FrameLimitedConnection, FrameTooLargeError } from './frame-limit.js';
 import { createHealthServer, type HealthReport } from './health.js';
 import {
@@ -73,6 +74,11 @@ export interface StartBrokerOptions {
   healthPort?: number;
   /** Largest PUBLISH (and will) payload accepted. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /**
+   * Directory for durable sessions, subscriptions and queued QoS 1 messages (LevelDB). Without
+   * it the broker keeps them in memory and a broker restart loses what it had not delivered.
+   */
+  dataDir?: string;
   /** Default: pino at info level on stdout. */
   logger?: Logger;
 }
@@ -244,6 +250,13 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     },
   };
 
+  const durable = options.dataDir ? openDurablePersistence(options.dataDir) : null;
+  if (durable) hooks.persistence = durable.persistence;
+  else
+    logger.warn(
+      { event: 'memory-persistence' },
+      'no data directory: queued messages do not survive a broker restart',
+    );
   const aedes = await Aedes.createBroker(hooks);
   observe(aedes, logger, clients, refusals, remoteAddressOf);
 
@@ -263,6 +276,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     closing = true;
     const listenersClosed = listeners.map((listener) => stopListening(listener));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await durable?.close();
     // Connections that never completed CONNECT are not aedes clients; they would hold close() open.
     for (const socket of sockets) socket.destroy();
     await Promise.all(listenersClosed);

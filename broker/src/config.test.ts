@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       healthPort: 8081,
       usersFile: '/etc/wardline/users.json',
       maxPayloadBytes: 1_048_576,
+      dataDir: null,
       logLevel: 'info',
     });
   });
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
         BROKER_HEALTH_HOST: '127.0.0.1',
         BROKER_HEALTH_PORT: '9000',
         WARDLINE_BROKER_MAX_PAYLOAD_BYTES: '2097152',
+        WARDLINE_BROKER_DATA_DIR: '/var/lib/wardline-broker',
         LOG_LEVEL: 'debug',
       }),
     ).toEqual({
@@ -52,6 +54,7 @@ describe('loadConfig', () => {
       healthPort: 9000,
       usersFile: '/etc/wardline/users.json',
       maxPayloadBytes: 2_097_152,
+      dataDir: '/var/lib/wardline-broker',
       logLevel: 'debug',
     });
   });

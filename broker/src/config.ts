@@ -22,6 +22,8 @@ export interface BrokerConfig {
   healthPort: number;
   usersFile: string;
   maxPayloadBytes: number;
+  /** Durable sessions and queued messages; null keeps them in memory. */
+  dataDir: string | null;
   logLevel: LogLevel;
 }
 
@@ -85,6 +87,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     healthPort: port('BROKER_HEALTH_PORT', DEFAULT_HEALTH_PORT),
     usersFile: usersFile ?? '',
     maxPayloadBytes,
+    dataDir: read('WARDLINE_BROKER_DATA_DIR') ?? null,
     logLevel: logLevel ?? 'info',
   };
   if (problems.length > 0) {

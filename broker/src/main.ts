@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     healthHost: config.healthHost,
     healthPort: config.healthPort,
     maxPayloadBytes: config.maxPayloadBytes,
+    ...(config.dataDir ? { dataDir: config.dataDir } : {}),
     logger,
   });
 

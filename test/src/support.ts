@@ -100,11 +100,15 @@ export async function brokerUsers(wards: SeedWard[] = fleet): Promise<UserEntry[
   return users;
 }
 
-export async function startTestBroker(users?: UserEntry[]): Promise<RunningBroker> {
+export async function startTestBroker(
+  users?: UserEntry[],
+  { dataDir, port = 0 }: { dataDir?: string; port?: number } = {},
+): Promise<RunningBroker> {
   return startBroker({
     users: users ?? (await brokerUsers()),
     host: '127.0.0.1',
-    port: 0,
+    port,
+    ...(dataDir ? { dataDir } : {}),
     healthPort: 0,
     logger: pino({ level: 'silent' }),
   });

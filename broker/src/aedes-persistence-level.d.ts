@@ -1,0 +1,4 @@
+declare module 'aedes-persistence-level' {
+  const factory: (db: unknown) => unknown;
+  export default factory;
+}

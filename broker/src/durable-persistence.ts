@@ -1,0 +1,28 @@
+/**
+ * Durable broker state: sessions, subscriptions, QoS 1 messages queued for offline clients
+ * and in flight to online ones, retained messages and wills, in LevelDB on local disk. With it
+ * a broker restart loses nothing it has acknowledged: the server's persistent subscription and
+ * everything waiting for it survive, so readings published during and after the restart still
+ * reach it. Writes are not fsynced one by one (LevelDB's default): this survives a crash of the
+ * broker process; against power loss the gateway's outbox and the server's de-duplication are
+ * the guard.
+ */
+import { ClassicLevel } from 'classic-level';
+import aedesPersistenceLevel from 'aedes-persistence-level';
+import { mkdirSync } from 'node:fs';
+
+export interface DurablePersistence {
+  /** Passed to aedes as its `persistence`. */
+  persistence: unknown;
+  close(): Promise<void>;
+}
+
+export function openDurablePersistence(directory: string): DurablePersistence {
+  mkdirSync(directory, { recursive: true });
+  const persistence = aedesPersistenceLevel(new ClassicLevel(directory)) as { destroy(): Promise<void> };
+  return {
+    persistence,
+    // The promise form: the callback form waits for a 'ready' event that aedes 1.x never causes.
+    close: () => persistence.destroy(),
+  };
+}
