@@ -72,6 +72,7 @@ export const PatientSummary = Type.Object({
   displayName: Type.String(),
   wardId: Type.Union([Type.String(), Type.Null()]),
   bedId: Type.Union([Type.String(), Type.Null()]),
+  bedLabel: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type PatientSummary = Static<typeof PatientSummary>;
 
@@ -152,6 +153,13 @@ export interface GatewayStatusEvent {
   status: GatewayStatus;
 }
 
+/** A bed's occupant or devices changed (admission, discharge, device assignment). */
+export interface BedChangedEvent {
+  wardId: string;
+  bedId: string;
+  patient: PatientSummary | null;
+}
+
 export interface ServerToClientEvents {
   observation: (event: ObservationEvent) => void;
   deviceStatus: (event: DeviceStatusEvent) => void;
@@ -160,6 +168,7 @@ export interface ServerToClientEvents {
   alert: (event: AlertEvent) => void;
   /** A later transition of an alert: acknowledged, resolved, escalated, re-notified, updated. */
   alertUpdate: (event: AlertEvent) => void;
+  bedChanged: (event: BedChangedEvent) => void;
 }
 
 export type JoinWardAck = { ok: true } | { ok: false; code: string };

@@ -7,6 +7,7 @@ import { createObservationRepository } from './db/observation-repository.js';
 import { createWardRepository } from './db/ward-repository.js';
 import { createUserRepository } from './auth/user-repository.js';
 import { createIngestMetrics } from './ingest/metrics.js';
+import { createBedChanges } from './realtime/bed-changes.js';
 import { createEmbeddedStore } from './timeseries/embedded-store.js';
 import type { TimeSeriesStore } from './timeseries/store.js';
 
@@ -22,6 +23,7 @@ export function createContext(db: Db, options: { alerting?: AlertingConfig } = {
     metrics: createIngestMetrics(),
     startedAt: Date.now(),
     mqttConnected: (): boolean => false,
+    bedChanges: createBedChanges(),
     /** Clinical alerting: rules, the alert lifecycle, escalation timers and notifications. */
     alerting: createAlerting({ db, config: options.alerting ?? defaultAlertingConfig() }),
     /** History and trends; the embedded store unless InfluxDB is configured. */

@@ -1,4 +1,11 @@
 import type {
+  Alert,
+  AlertState,
+  AlertWithHistory,
+  History,
+  HistoryRange,
+  News2Summary,
+  PatientThresholds,
   Assignment,
   BedState,
   DeadLetter,
@@ -236,4 +243,52 @@ export function describeError(err: unknown): string {
     return 'Cannot reach the Wardline server. Check the connection and try again.';
   if (err instanceof ApiError) return err.message;
   return 'Something went wrong. Try again.';
+}
+
+// ---- Clinical alerting (server/src/routes/alerts.ts) -------------------------------------------
+
+export interface AlertQuery {
+  state?: AlertState | 'unresolved';
+  wardId?: string;
+  patientId?: string;
+  condition?: string;
+  limit?: number;
+}
+
+/** Alerts, newest opened first (the server's order). A family member gets only what consent allows. */
+export function listAlerts(query: AlertQuery = {}, signal?: AbortSignal): Promise<Alert[]> {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const qs = params.toString();
+  return request<Alert[]>('GET', `/api/alerts${qs ? `?${qs}` : ''}`, opts(signal));
+}
+
+export function getAlert(alertId: number, signal?: AbortSignal): Promise<AlertWithHistory> {
+  return request<AlertWithHistory>('GET', `/api/alerts/${alertId}`, opts(signal));
+}
+
+export function acknowledgeAlert(alertId: number, note?: string): Promise<Alert> {
+  return request<Alert>('POST', `/api/alerts/${alertId}/acknowledge`, { body: note ? { note } : {} });
+}
+
+export function resolveAlert(alertId: number, note: string): Promise<Alert> {
+  return request<Alert>('POST', `/api/alerts/${alertId}/resolve`, { body: { note } });
+}
+
+export function getNews2(patientId: string, signal?: AbortSignal): Promise<News2Summary> {
+  return request<News2Summary>('GET', `/api/patients/${seg(patientId)}/news2`, opts(signal));
+}
+
+export function getHistory(
+  patientId: string,
+  kind: ObservationKind,
+  range: HistoryRange,
+  signal?: AbortSignal,
+): Promise<History> {
+  const params = new URLSearchParams({ kind, range });
+  return request<History>('GET', `/api/patients/${seg(patientId)}/history?${params}`, opts(signal));
+}
+
+export function getThresholds(patientId: string, signal?: AbortSignal): Promise<PatientThresholds> {
+  return request<PatientThresholds>('GET', `/api/patients/${seg(patientId)}/thresholds`, opts(signal));
 }

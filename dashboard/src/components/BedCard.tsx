@@ -1,4 +1,4 @@
-import type { BedState, DeviceState } from '@wardline/protocol';
+import type { Alert, BedState, DeviceState, News2Summary } from '@wardline/protocol';
 import { memo, useId, type ReactNode } from 'react';
 import {
   bloodPressure,
@@ -11,6 +11,7 @@ import {
 } from '../lib/vitals.js';
 import { parseTime } from '../lib/time.js';
 import { TimeAgo } from './TimeAgo.js';
+import { news2Band, NEWS2_BAND_LABEL, partialText, PRIORITY_LABEL } from '../lib/alerts.js';
 import { Link } from '../routing/Link.js';
 
 /** The DOM id of a bed's card, for in-page links (fall summary) and focus. */
@@ -22,15 +23,25 @@ interface Props {
   bed: BedState;
   now: number;
   alerts: ActiveAlert[];
+  /** The resident's active clinical alerts from the alert engine, most urgent first. */
+  serverAlerts?: readonly Alert[];
+  /** The resident's current NEWS2, or null while unknown. */
+  news2?: News2Summary | null;
 }
 
-export const BedCard = memo(function BedCard({ bed, now, alerts }: Props) {
+export const BedCard = memo(function BedCard({ bed, now, alerts, serverAlerts = [], news2 = null }: Props) {
   const id = useId();
   const labelId = `${id}-label`;
   const nameId = `${id}-name`;
   const occupied = bed.patient !== null;
   const alerting = alerts.length > 0;
-  const classes = ['bed-card', occupied ? '' : 'bed-card--empty', alerting ? 'bed-card--alert' : '']
+  const topPriority = serverAlerts[0]?.priority;
+  const classes = [
+    'bed-card',
+    occupied ? '' : 'bed-card--empty',
+    alerting || topPriority === 'critical' ? 'bed-card--alert' : '',
+    topPriority && topPriority !== 'critical' ? `bed-card--${topPriority}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
 
@@ -43,6 +54,8 @@ export const BedCard = memo(function BedCard({ bed, now, alerts }: Props) {
       data-testid="bed-card"
       data-bed-id={bed.bedId}
       data-alert={alerting ? alerts[0]?.kind : undefined}
+      data-priority={topPriority}
+      data-news2-band={news2 ? news2Band(news2) : undefined}
     >
       <header className="bed-card__header">
         <h3 className="bed-card__label" id={labelId}>
@@ -65,6 +78,20 @@ export const BedCard = memo(function BedCard({ bed, now, alerts }: Props) {
       </header>
 
       {alerting && <AlertBanner alerts={alerts} now={now} />}
+      {occupied && news2 && <News2Badge news2={news2} />}
+      {serverAlerts.length > 0 && (
+        <ul className="bed-alerts" aria-label="Active alerts" data-testid="bed-alerts">
+          {serverAlerts.map((a) => (
+            <li key={a.id} className={`bed-alerts__item bed-alerts__item--${a.priority}`} data-state={a.state}>
+              <span className={`priority-tag priority-tag--${a.priority}`}>{PRIORITY_LABEL[a.priority]}</span>{' '}
+              {a.title}
+              {a.state === 'acknowledged' && (
+                <span className="bed-alerts__ack"> · ack {a.acknowledgedBy ?? ''}</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
 
       {occupied && (
         <dl className="vitals">
@@ -115,6 +142,26 @@ function AlertBanner({ alerts, now }: { alerts: ActiveAlert[]; now: number }) {
         </p>
       ))}
     </div>
+  );
+}
+
+function News2Badge({ news2 }: { news2: News2Summary }) {
+  const band = news2Band(news2);
+  const partial = partialText(news2);
+  return (
+    <p className={`news2 news2--${band}`} data-testid="news2">
+      <abbr title="National Early Warning Score 2">NEWS2</abbr>{' '}
+      <strong className="news2__score" data-testid="news2-score">
+        {news2.score}
+      </strong>{' '}
+      <span className="news2__band">{NEWS2_BAND_LABEL[band]}</span>
+      {partial && (
+        <span className="news2__partial" data-testid="news2-partial">
+          {' '}
+          ({partial})
+        </span>
+      )}
+    </p>
   );
 }
 

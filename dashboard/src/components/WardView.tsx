@@ -1,16 +1,22 @@
-import type { Ward } from '@wardline/protocol';
-import { useEffect, useMemo } from 'react';
+import type { Alert, AlertEvent, BedState, Ward } from '@wardline/protocol';
+import { useEffect, useMemo, useState } from 'react';
+import { useAlertFeed } from '../hooks/useAlertFeed.js';
+import { useAlertTone } from '../hooks/useAlertTone.js';
 import { useLiveWard } from '../hooks/useLiveWard.js';
 import { useNow } from '../hooks/useNow.js';
 import type { SocketState } from '../hooks/useSocket.js';
-import { activeAlerts } from '../lib/vitals.js';
+import { useWardNews2 } from '../hooks/useWardNews2.js';
+import { alertsByPatient, compareAlerts, compareRisk, isActive, PRIORITY_LABEL, shouldSound } from '../lib/alerts.js';
+import { activeAlerts, type ActiveAlert } from '../lib/vitals.js';
+import { AlertBanner } from './alerts/AlertBanner.js';
 import { ConnectionState, StaleDataNotice } from './ConnectionState.js';
 import { FallSummary, type BedAlerts } from './FallSummary.js';
-import { WardGrid } from './WardGrid.js';
+import { WardGrid, type WardGridItem } from './WardGrid.js';
 import { WardSelect } from './WardPicker.js';
 
 /** How often "4 min ago", staleness and the 30-minute fall window are re-evaluated. */
 const CLOCK_TICK_MS = 15_000;
+const NO_ALERTS: readonly Alert[] = [];
 
 interface Props {
   ward: Ward;
@@ -19,16 +25,92 @@ interface Props {
   socket: SocketState;
 }
 
+/**
+ * A fall or help call seen on the device feed stays on the card for 30 minutes, unless the alert
+ * engine's alert for it has been resolved by a nurse since (then it is dealt with).
+ */
+function notResolved(device: ActiveAlert[], patientId: string | undefined, resolved: readonly Alert[]) {
+  if (!patientId || device.length === 0 || resolved.length === 0) return device;
+  return device.filter(
+    (d) =>
+      !resolved.some(
+        (r) =>
+          r.patientId === patientId &&
+          r.condition === d.kind &&
+          Date.parse(r.triggerMeasuredAt ?? r.openedAt) >= d.measuredAt - 1000,
+      ),
+  );
+}
+
 /** The live ward screen. Mounted with `key={ward.id}`: switching ward starts a fresh view. */
 export function WardView({ ward, wards, onSelectWard, socket }: Props) {
   const now = useNow(CLOCK_TICK_MS);
   const { beds, liveState, lastSyncedAt, errorMessage } = useLiveWard(socket, ward.id);
+  const tone = useAlertTone();
+  const [announcement, setAnnouncement] = useState('');
 
-  const items = useMemo<BedAlerts[]>(
-    () => (beds ?? []).map((bed) => ({ bed, alerts: activeAlerts(bed, now) })),
-    [beds, now],
-  );
-  const alerting = useMemo(
+  const bedsByPatient = useMemo(() => {
+    const map = new Map<string, BedState>();
+    for (const b of beds ?? []) if (b.patient) map.set(b.patient.id, b);
+    return map;
+  }, [beds]);
+
+  // A plain function: useAlertFeed reads the latest one on each event.
+  const onEvent = (event: AlertEvent) => {
+    const a = event.alert;
+    const fresh = event.type === 'opened' || event.type === 'escalated' || event.type === 'recurred';
+    if (!fresh || a.state === 'resolved') return;
+    const b = a.patientId ? bedsByPatient.get(a.patientId) : undefined;
+    const where = b ? `, ${b.label}${b.patient ? `, ${b.patient.displayName}` : ''}` : '';
+    const what = event.type === 'escalated' ? 'Escalated' : 'New';
+    setAnnouncement(`${what} ${PRIORITY_LABEL[a.priority].toLowerCase()} alert: ${a.title}${where}.`);
+    if (shouldSound(a)) tone.play(a.priority === 'critical' ? 'critical' : 'high');
+  };
+
+  const feed = useAlertFeed(socket, {
+    queries: [
+      { state: 'unresolved', wardId: ward.id, limit: 1000 },
+      { state: 'resolved', wardId: ward.id, limit: 100 },
+    ],
+    joinWards: [ward.id],
+    leaveOnUnmount: false, // useLiveWard owns the room
+    accept: (a) => a.wardId === ward.id,
+    onEvent,
+  });
+
+  const patientIds = useMemo(() => [...bedsByPatient.keys()].sort(), [bedsByPatient]);
+  const news2 = useWardNews2(socket, ward.id, patientIds);
+
+  const { active, resolved, byPatient } = useMemo(() => {
+    const all = feed.alerts ? [...feed.alerts.values()] : [];
+    return {
+      active: all.filter(isActive).sort(compareAlerts),
+      resolved: all.filter((a) => !isActive(a)),
+      byPatient: alertsByPatient(all),
+    };
+  }, [feed.alerts]);
+
+  const items = useMemo<WardGridItem[]>(() => {
+    const list = (beds ?? []).map((bed) => {
+      const pid = bed.patient?.id;
+      return {
+        bed,
+        alerts: notResolved(activeAlerts(bed, now), pid, resolved),
+        serverAlerts: (pid && byPatient.get(pid)) || NO_ALERTS,
+        news2: (pid && news2.get(pid)) || null,
+      };
+    });
+    const riskOf = (i: WardGridItem) => ({
+      label: i.bed.label,
+      alerts: i.alerts.length > 0 && !i.serverAlerts.some((a) => a.priority === 'critical')
+        ? [{ priority: 'critical' } as Alert, ...i.serverAlerts]
+        : i.serverAlerts,
+      news2: i.news2,
+    });
+    return list.sort((a, b) => compareRisk(riskOf(a), riskOf(b)));
+  }, [beds, now, resolved, byPatient, news2]);
+
+  const alerting = useMemo<BedAlerts[]>(
     () =>
       items
         .filter((i) => i.alerts.length > 0)
@@ -36,10 +118,12 @@ export function WardView({ ward, wards, onSelectWard, socket }: Props) {
     [items],
   );
   const occupied = items.filter((i) => i.bed.patient !== null).length;
+  const openCount = active.filter((a) => a.state === 'open').length;
 
   useEffect(() => {
-    document.title = `${alerting.length > 0 ? `(${alerting.length}) ` : ''}${ward.name} — Wardline`;
-  }, [alerting.length, ward.name]);
+    const n = Math.max(alerting.length, openCount);
+    document.title = `${n > 0 ? `(${n}) ` : ''}${ward.name} — Wardline`;
+  }, [alerting.length, openCount, ward.name]);
   useEffect(
     () => () => {
       document.title = 'Wardline';
@@ -66,7 +150,22 @@ export function WardView({ ward, wards, onSelectWard, socket }: Props) {
       </div>
 
       <StaleDataNotice state={liveState} lastSyncedAt={lastSyncedAt} errorMessage={errorMessage} />
+      {feed.state === 'failed' && (
+        <p className="notice" role="status" data-testid="alerts-error">
+          Alerts could not be loaded: {feed.errorMessage} Retrying…
+        </p>
+      )}
       <FallSummary items={alerting} />
+      <AlertBanner
+        alerts={active}
+        bedsByPatient={bedsByPatient}
+        now={now}
+        onChanged={feed.apply}
+        muted={tone.muted}
+        onMutedChange={tone.setMuted}
+        announcement={announcement}
+        tonesPlayed={tone.played}
+      />
 
       {beds === null ? (
         <p role="status" className="ward-loading">

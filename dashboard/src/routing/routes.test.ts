@@ -11,6 +11,16 @@ describe('parseRoute', () => {
     expect(parseRoute('/family')).toEqual({ name: 'family' });
   });
 
+  it('reads the alerts inbox filters and ignores unknown values', () => {
+    expect(parseRoute('/alerts', '?state=bogus&priority=high&ward=w1')).toEqual({
+      name: 'alerts',
+      filters: { state: 'unresolved', priority: 'high', wardId: 'w1' },
+    });
+    expect(canOpen('family', { name: 'alerts', filters: { state: 'all', priority: null, wardId: null } })).toBe(
+      false,
+    );
+  });
+
   it('keeps old ?ward= bookmarks working', () => {
     expect(parseRoute('/', '?ward=ward-2')).toEqual({ name: 'ward', wardId: 'ward-2' });
   });
@@ -28,6 +38,8 @@ describe('parseRoute', () => {
       { name: 'admin', deadLetterCode: 'UNKNOWN_DEVICE' },
       { name: 'admin', deadLetterCode: null },
       { name: 'family' },
+      { name: 'alerts', filters: { state: 'unresolved', priority: null, wardId: null } },
+      { name: 'alerts', filters: { state: 'resolved', priority: 'critical', wardId: 'ward 1' } },
     ];
     for (const r of routes) {
       const url = new URL(routePath(r), 'http://x');
@@ -52,8 +64,8 @@ describe('canOpen', () => {
   });
 
   it('shows the admin menu only to admins and no menu to family', () => {
-    expect(navItems('nurse').map((i) => i.label)).toEqual(['Wards']);
-    expect(navItems('admin').map((i) => i.label)).toEqual(['Wards', 'Admin']);
+    expect(navItems('nurse').map((i) => i.label)).toEqual(['Wards', 'Alerts']);
+    expect(navItems('admin').map((i) => i.label)).toEqual(['Wards', 'Alerts', 'Admin']);
     expect(navItems('family')).toEqual([]);
   });
 });

@@ -10,8 +10,23 @@ import type { Role } from '@wardline/protocol';
  *   /patients/:patientId    one resident (staff)
  *   /admin                  admissions, devices, gateways, rejected messages (admin)
  *   /admin?code=X           ... with the rejected messages filtered by code
+ *   /alerts?state=&priority=&ward=   alerts inbox with its filters (staff)
  *   /family                 the family member's relative (family)
  */
+export interface AlertFilters {
+  /** 'unresolved' (open or acknowledged, the default), one state, or 'all'. */
+  state: 'unresolved' | 'open' | 'acknowledged' | 'resolved' | 'all';
+  priority: 'critical' | 'high' | 'medium' | 'low' | null;
+  wardId: string | null;
+}
+
+const FILTER_STATES = ['unresolved', 'open', 'acknowledged', 'resolved', 'all'] as const;
+const FILTER_PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+
+function oneOf<T extends string>(values: readonly T[], raw: string | null): T | null {
+  return values.find((v) => v === raw) ?? null;
+}
+
 export type Route =
   | { name: 'home' }
   | { name: 'wards' }
@@ -19,6 +34,7 @@ export type Route =
   | { name: 'patient'; patientId: string }
   | { name: 'admin'; deadLetterCode: string | null }
   | { name: 'family' }
+  | { name: 'alerts'; filters: AlertFilters }
   | { name: 'notFound'; path: string };
 
 function decode(segment: string): string | null {
@@ -53,6 +69,17 @@ export function parseRoute(pathname: string, search = ''): Route {
       return { name: 'admin', deadLetterCode: params.get('code') || null };
     }
     if (first === 'family' && second === undefined) return { name: 'family' };
+    if (first === 'alerts' && second === undefined) {
+      const ward = params.get('ward');
+      return {
+        name: 'alerts',
+        filters: {
+          state: oneOf(FILTER_STATES, params.get('state')) ?? 'unresolved',
+          priority: oneOf(FILTER_PRIORITIES, params.get('priority')),
+          wardId: ward && ward.length <= 128 ? ward : null,
+        },
+      };
+    }
   }
   return { name: 'notFound', path: pathname };
 }
@@ -71,6 +98,15 @@ export function routePath(route: Route): string {
       return route.deadLetterCode ? `/admin?code=${encodeURIComponent(route.deadLetterCode)}` : '/admin';
     case 'family':
       return '/family';
+    case 'alerts': {
+      const params = new URLSearchParams();
+      const f = route.filters;
+      if (f.state !== 'unresolved') params.set('state', f.state);
+      if (f.priority) params.set('priority', f.priority);
+      if (f.wardId) params.set('ward', f.wardId);
+      const qs = params.toString();
+      return qs ? `/alerts?${qs}` : '/alerts';
+    }
     case 'notFound':
       return route.path;
   }
@@ -94,6 +130,7 @@ export function canOpen(role: Role, route: Route): boolean {
     case 'wards':
     case 'ward':
     case 'patient':
+    case 'alerts':
       return role === 'nurse' || role === 'admin';
     case 'admin':
       return role === 'admin';
@@ -114,6 +151,11 @@ export function navItems(role: Role): NavItem[] {
   if (role === 'family') return [];
   const items: NavItem[] = [
     { label: 'Wards', route: { name: 'wards' }, matches: ['wards', 'ward', 'patient'] },
+    {
+      label: 'Alerts',
+      route: { name: 'alerts', filters: { state: 'unresolved', priority: null, wardId: null } },
+      matches: ['alerts'],
+    },
   ];
   if (role === 'admin')
     items.push({ label: 'Admin', route: { name: 'admin', deadLetterCode: null }, matches: ['admin'] });

@@ -36,6 +36,8 @@ export interface HistoryQuery {
   from?: string;
   to?: string;
   limit: number;
+  /** Newest first: the latest N readings rather than the oldest N. */
+  newestFirst?: boolean;
 }
 
 export function createObservationRepository(db: Db) {
@@ -99,7 +101,9 @@ export function createObservationRepository(db: Db) {
       if (query.to) clauses.push('measured_at < @to');
       const rows = db
         .prepare(
-          `SELECT * FROM observations WHERE ${clauses.join(' AND ')} ORDER BY measured_at ASC, seq ASC LIMIT @limit`,
+          `SELECT * FROM observations WHERE ${clauses.join(' AND ')}
+            ORDER BY measured_at ${query.newestFirst ? 'DESC' : 'ASC'}, seq ${query.newestFirst ? 'DESC' : 'ASC'}
+            LIMIT @limit`,
         )
         .all(query) as ObservationRow[];
       return rows.map((row) => ({

@@ -11,7 +11,7 @@ export interface BedRow {
 
 export function createWardRepository(db: Db) {
   const patientById = db.prepare(
-    `SELECT p.id, p.display_name AS displayName, b.ward_id AS wardId, p.bed_id AS bedId
+    `SELECT p.id, p.display_name AS displayName, b.ward_id AS wardId, p.bed_id AS bedId, b.label AS bedLabel
        FROM patients p LEFT JOIN beds b ON b.id = p.bed_id WHERE p.id = ?`,
   );
   return {
@@ -46,7 +46,7 @@ export function createWardRepository(db: Db) {
     listPatients(): PatientSummary[] {
       return db
         .prepare(
-          `SELECT p.id, p.display_name AS displayName, b.ward_id AS wardId, p.bed_id AS bedId
+          `SELECT p.id, p.display_name AS displayName, b.ward_id AS wardId, p.bed_id AS bedId, b.label AS bedLabel
              FROM patients p LEFT JOIN beds b ON b.id = p.bed_id ORDER BY p.display_name`,
         )
         .all() as PatientSummary[];
@@ -72,6 +72,11 @@ export function createWardRepository(db: Db) {
         bed.label,
         bed.sortOrder,
       );
+    },
+
+    bed(id: string): { id: string; wardId: string; label: string } | undefined {
+      return db.prepare(`SELECT id, ward_id AS wardId, label FROM beds WHERE id = ?`).get(id) as
+        { id: string; wardId: string; label: string } | undefined;
     },
 
     bedExists(id: string): boolean {

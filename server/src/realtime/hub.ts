@@ -60,6 +60,10 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     next();
   });
 
+  const stopBedChanges = app.wardline.bedChanges.subscribe((event) =>
+    io.to(wardRoom(event.wardId)).emit('bedChanged', event),
+  );
+
   io.on('connection', (socket) => {
     const { user } = socket.data;
     if (user.role === 'family' && user.patientId) void socket.join(patientRoom(user.patientId));
@@ -91,7 +95,8 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
       }
       for (const device of outcome.deviceStatuses) {
         if (!device.wardId) continue;
-        io.to(wardRoom(device.wardId)).emit('deviceStatus', {
+        const rooms = [wardRoom(device.wardId), ...(device.patientId ? [patientRoom(device.patientId)] : [])];
+        io.to(rooms).emit('deviceStatus', {
           wardId: device.wardId,
           bedId: device.bedId,
           status: device.status,
@@ -111,6 +116,7 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     },
     async close() {
       // The HTTP server itself belongs to fastify, which closes it; only the sockets end here.
+      stopBedChanges();
       io.disconnectSockets(true);
       io.engine.close();
     },

@@ -176,6 +176,36 @@ describe('HTTP API', () => {
     expect((await admit(admin, 'no-such-bed')).statusCode).toBe(404);
   });
 
+  it('returns the newest readings first when asked, with the bed label on the patient', async () => {
+    const times = ['2026-11-20T08:00:00.000Z', '2026-11-20T12:00:00.000Z', '2026-11-20T20:00:00.000Z'];
+    testIngest(ctx).handle(OBS_TOPIC, batch(...times.map((measuredAt) => bpObservation({ measuredAt }))));
+    const token = await signIn('nurse');
+    const latestTwo = (await get('/api/patients/ward-a-p001/observations?order=desc&limit=2', token)).json();
+    expect((latestTwo as StoredObservation[]).map((h) => h.observation.measuredAt)).toEqual([
+      times[2],
+      times[1],
+    ]);
+    expect((await get('/api/patients/ward-a-p001', token)).json()).toMatchObject({ bedLabel: 'Room 1' });
+  });
+
+  it("shows a family member their relative's devices and no one else's", async () => {
+    const family = await signIn('family');
+    const own = (await get('/api/patients/ward-a-p001/devices', family)).json() as { deviceId: string }[];
+    expect(own.map((d) => d.deviceId)).toEqual(['aa:00:00:00:00:01', 'aa:00:00:00:01:01']);
+    expect((await get('/api/patients/ward-a-p002/devices', family)).statusCode).toBe(403);
+  });
+
+  it('refuses to register a device under the prefix reserved for staff entries', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/devices',
+      headers: { authorization: `Bearer ${await signIn('admin')}` },
+      payload: { deviceId: 'staff:nurse', model: 'bp-cuff', siteCode: 'site-a' },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'WL_CONFLICT' });
+  });
+
   it('lists gateways with their last status to staff', async () => {
     const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     testIngest(ctx).handle(

@@ -9,7 +9,7 @@ const DeviceParams = Type.Object({ deviceId: Type.String({ pattern: DEVICE_ID_PA
 
 export async function deviceRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { devices, wards } = app.wardline;
+  const { devices, wards, bedChanges } = app.wardline;
   const staff = requireRole('nurse', 'admin');
   const admin = requireRole('admin');
 
@@ -32,6 +32,9 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const { deviceId, model, siteCode } = request.body;
+      // `staff:` ids mark observations entered by staff (see the alerting manual-observation route).
+      if (deviceId.startsWith('staff:'))
+        throw new Errors.conflict('device ids starting with "staff:" are reserved');
       if (devices.exists(deviceId)) throw new Errors.conflict(`device ${deviceId} is already registered`);
       devices.registerDevice(deviceId, model, siteCode);
       request.log.info({ deviceId, by: request.user!.username }, 'device registered');
@@ -61,8 +64,12 @@ export async function deviceRoutes(fastify: FastifyInstance) {
       if (!wards.patient(request.body.patientId)) throw new Errors.notFound('patient');
       const at = new Date().toISOString();
       const by = request.user!.username;
+      const previousPatient = devices.route(deviceId)?.patientId ?? null;
       devices.assign(deviceId, request.body.patientId, by, at);
       request.log.info({ deviceId, by }, 'device assigned');
+      for (const patientId of new Set([previousPatient, request.body.patientId])) {
+        if (patientId) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
+      }
       return { deviceId, patientId: request.body.patientId, assignedAt: at, assignedBy: by };
     },
   );
@@ -71,12 +78,14 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     '/api/devices/:deviceId/assignment',
     { preHandler: admin, schema: { params: DeviceParams } },
     async (request, reply) => {
+      const patientId = devices.route(request.params.deviceId)?.patientId ?? null;
       const removed = devices.unassign(
         request.params.deviceId,
         request.user!.username,
         new Date().toISOString(),
       );
       if (!removed) throw new Errors.notFound('assignment');
+      if (patientId) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
       reply.code(204);
     },
   );

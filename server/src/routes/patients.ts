@@ -1,5 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { OBSERVATION_KINDS, type PatientSummary, type StoredObservation } from '@wardline/protocol';
+import {
+  OBSERVATION_KINDS,
+  type DeviceState,
+  type PatientSummary,
+  type StoredObservation,
+} from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
@@ -11,6 +16,7 @@ const HistoryQuery = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
   limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+  order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' }),
 });
 const PatientParams = Type.Object({ patientId: Type.String({ maxLength: 128 }) });
 
@@ -24,7 +30,7 @@ const AdmitRequest = Type.Object(
 
 export async function patientRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, wards, observations, devices } = app.wardline;
+  const { db, wards, observations, devices, bedChanges } = app.wardline;
   const anyone = requireRole('nurse', 'admin', 'family');
   const admin = requireRole('admin');
 
@@ -41,6 +47,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
         wards.admit({ id, displayName, bedId, at: new Date().toISOString() });
       })();
       request.log.info({ patientId: id, bedId, by: request.user!.username }, 'patient admitted');
+      bedChanges.announce(wards, bedId);
       reply.code(201);
       return wards.patient(id)!;
     },
@@ -54,12 +61,14 @@ export async function patientRoutes(fastify: FastifyInstance) {
       if (!wards.patient(patientId)) throw new Errors.notFound('patient');
       const at = new Date().toISOString();
       const by = request.user!.username;
+      const bedId = wards.patient(patientId)?.bedId ?? null;
       db.transaction(() => {
         if (!wards.discharge(patientId, at)) throw new Errors.conflict('patient is already discharged');
         // A discharged person's devices must not keep attributing readings to them.
         for (const deviceId of devices.devicesAssignedTo(patientId)) devices.unassign(deviceId, by, at);
       })();
       request.log.info({ patientId, by }, 'patient discharged');
+      bedChanges.announce(wards, bedId);
       return wards.patient(patientId)!;
     },
   );
@@ -82,17 +91,29 @@ export async function patientRoutes(fastify: FastifyInstance) {
   );
 
   app.get(
+    '/api/patients/:patientId/devices',
+    { preHandler: anyone, schema: { params: PatientParams } },
+    async (request): Promise<DeviceState[]> => {
+      const { patientId } = request.params;
+      if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();
+      if (!wards.patient(patientId)) throw new Errors.notFound('patient');
+      return devices.devicesOfPatients([patientId]).get(patientId) ?? [];
+    },
+  );
+
+  app.get(
     '/api/patients/:patientId/observations',
     { preHandler: anyone, schema: { params: PatientParams, querystring: HistoryQuery } },
     async (request): Promise<StoredObservation[]> => {
       const { patientId } = request.params;
       if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();
       if (!wards.patient(patientId)) throw new Errors.notFound('patient');
-      const { kind, from, to, limit } = request.query;
+      const { kind, from, to, limit, order } = request.query;
       // Stored times are ISO strings in UTC; normalise the bounds so string order is time order.
       return observations.history({
         patientId,
         limit,
+        newestFirst: order === 'desc',
         ...(kind ? { kind } : {}),
         ...(from ? { from: new Date(from).toISOString() } : {}),
         ...(to ? { to: new Date(to).toISOString() } : {}),

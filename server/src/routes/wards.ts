@@ -21,7 +21,13 @@ export function bedStates(ctx: ServerContext, wardId: string): BedState[] {
       label: bed.label,
       wardId: bed.wardId,
       patient: bed.patientId
-        ? { id: bed.patientId, displayName: bed.displayName ?? '', wardId: bed.wardId, bedId: bed.bedId }
+        ? {
+            id: bed.patientId,
+            displayName: bed.displayName ?? '',
+            wardId: bed.wardId,
+            bedId: bed.bedId,
+            bedLabel: bed.label,
+          }
         : null,
       latest: bed.patientId ? (latest.get(bed.patientId) ?? {}) : {},
       devices: bedDevices,
