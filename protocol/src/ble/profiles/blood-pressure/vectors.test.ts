@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { validateObservation } from '../../../validate.js';
 import { fromHex, toHex } from '../../bytes.js';
-import { DecodeError } from '../../errors.js';
 import type { ObservationContext } from '../../profile.js';
 import { decode, type BloodPressureMeasurement } from './decode.js';
 import { encode } from './encode.js';
 import { toObservations } from './observations.js';
+import { decodeErrorCode } from '../vectors-testing.js';
 
 // Fields (SFLOAT little-endian: 120 = 0x0078 -> "7800"; 16.0 kPa = 160e-1 = 0xF0A0 -> "a0f0").
 const SYS_120_MMHG = '7800';
@@ -55,15 +55,7 @@ const context = (overrides: Partial<ObservationContext> = {}): ObservationContex
   };
 };
 
-function decodeError(hex: string): string {
-  try {
-    decode(fromHex(hex));
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecodeError);
-    return (err as DecodeError).code;
-  }
-  throw new Error('expected a DecodeError');
-}
+const decodeError = (hex: string) => decodeErrorCode(decode, hex);
 
 describe('Blood Pressure Measurement vectors', () => {
   it('minimal mmHg measurement', () => {

@@ -5,12 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { validateObservation } from '../../../validate.js';
 import { fromHex, toHex } from '../../bytes.js';
-import { DecodeError } from '../../errors.js';
-import type { ObservationContext } from '../../profile.js';
 import { decode, type FallsEvent } from './decode.js';
 import { encode } from './encode.js';
 import { eventHandler } from './index.js';
 import { toObservations } from './observations.js';
+import { decodeErrorCode, observationContext } from '../vectors-testing.js';
 
 const TS_2025_03_01_08_30_15 = 1_740_817_815; // 0x67c2c597 -> "97c5c267"
 const TS_2025_03_01_08_31_00 = 1_740_817_860; // 0x67c2c5c4 -> "c4c5c267"
@@ -30,25 +29,9 @@ const EMPTY = '';
 /** Not this device: a Blood Pressure Measurement (flags 0x1e) sent to the falls decoder. */
 const NOT_FALLS_BPM = '1e780050005d00e9070301081e0f4800030c00';
 
-const context = (): ObservationContext => {
-  let seq = 7;
-  return {
-    deviceId: 'c0:ff:ee:02:00:01',
-    measuredAtFallback: '2025-03-01T09:00:00.000Z',
-    nextSeq: () => seq++,
-    id: () => '0e4b8f9a-3c2d-4e1f-9a8b-7c6d5e4f3a2b',
-  };
-};
+const context = () => observationContext('c0:ff:ee:02:00:01', 7, '0e4b8f9a-3c2d-4e1f-9a8b-7c6d5e4f3a2b');
 
-function decodeError(hex: string): string {
-  try {
-    decode(fromHex(hex));
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecodeError);
-    return (err as DecodeError).code;
-  }
-  throw new Error('expected a DecodeError');
-}
+const decodeError = (hex: string) => decodeErrorCode(decode, hex);
 
 describe('Falls Event vectors', () => {
   it('fall', () => {

@@ -6,11 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { validateObservation } from '../../../validate.js';
 import { fromHex, toHex } from '../../bytes.js';
-import { DecodeError } from '../../errors.js';
-import type { ObservationContext } from '../../profile.js';
 import { decode } from './decode.js';
 import { encode } from './encode.js';
 import { toObservations } from './observations.js';
+import { decodeErrorCode, observationContext } from '../vectors-testing.js';
 
 const TEMP_36_65_C = '510e00fe'; // 3665 x 10^-2
 const TEMP_98_6_F = 'da0300ff'; // 986 x 10^-1
@@ -41,25 +40,9 @@ const EMPTY = '';
 /** Not this device: a Blood Pressure Measurement sent to the thermometer decoder. */
 const NOT_HTM_BLOOD_PRESSURE = '00780050005d00';
 
-const context = (): ObservationContext => {
-  let seq = 7;
-  return {
-    deviceId: 'c0:ff:ee:03:00:01',
-    measuredAtFallback: '2025-03-01T09:00:00.000Z',
-    nextSeq: () => seq++,
-    id: () => '6f1c2a9e-0b7d-4c55-8e3f-2d1a0c9b8e7f',
-  };
-};
+const context = () => observationContext('c0:ff:ee:03:00:01', 7, '6f1c2a9e-0b7d-4c55-8e3f-2d1a0c9b8e7f');
 
-function decodeError(hex: string): string {
-  try {
-    decode(fromHex(hex));
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecodeError);
-    return (err as DecodeError).code;
-  }
-  throw new Error('expected a DecodeError');
-}
+const decodeError = (hex: string) => decodeErrorCode(decode, hex);
 
 describe('Temperature Measurement vectors', () => {
   it('minimal Celsius measurement, exact to the device resolution', () => {

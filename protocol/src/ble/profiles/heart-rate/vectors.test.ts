@@ -5,11 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { validateObservation } from '../../../validate.js';
 import { fromHex, toHex } from '../../bytes.js';
-import { DecodeError } from '../../errors.js';
-import type { ObservationContext } from '../../profile.js';
 import { decode } from './decode.js';
 import { encode } from './encode.js';
 import { toObservations } from './observations.js';
+import { decodeErrorCode, observationContext } from '../vectors-testing.js';
 
 const HR_72_U8 = '48';
 const HR_72_U16 = '4800';
@@ -35,25 +34,9 @@ const EMPTY = '';
 /** Not this device: a Blood Pressure Measurement sent to the heart rate decoder. */
 const NOT_HRM_BLOOD_PRESSURE = '00780050005d00';
 
-const context = (): ObservationContext => {
-  let seq = 3;
-  return {
-    deviceId: 'c0:ff:ee:04:00:01',
-    measuredAtFallback: '2025-03-01T09:00:00.000Z',
-    nextSeq: () => seq++,
-    id: () => '6f1c2a9e-0b7d-4c55-8e3f-2d1a0c9b8e7f',
-  };
-};
+const context = () => observationContext('c0:ff:ee:04:00:01', 3, '6f1c2a9e-0b7d-4c55-8e3f-2d1a0c9b8e7f');
 
-function decodeError(hex: string): string {
-  try {
-    decode(fromHex(hex));
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecodeError);
-    return (err as DecodeError).code;
-  }
-  throw new Error('expected a DecodeError');
-}
+const decodeError = (hex: string) => decodeErrorCode(decode, hex);
 
 describe('Heart Rate Measurement vectors', () => {
   it('8-bit heart rate, contact detection not supported', () => {

@@ -5,11 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { validateObservation } from '../../../validate.js';
 import { fromHex, toHex } from '../../bytes.js';
-import { DecodeError } from '../../errors.js';
-import type { ObservationContext } from '../../profile.js';
 import { decodeContinuous, decodeSpotCheck } from './decode.js';
 import { encodeContinuous, encodeSpotCheck } from './encode.js';
 import { continuousToObservations, spotCheckToObservations } from './observations.js';
+import { decodeErrorCode, observationContext } from '../vectors-testing.js';
 
 const SPO2_97 = '6100';
 const PR_72 = '4800';
@@ -46,25 +45,9 @@ const EMPTY = '';
 const NOT_PLX_BLOOD_PRESSURE = '00780050005d00';
 const NOT_PLX_HEART_RATE = '0048';
 
-const context = (): ObservationContext => {
-  let seq = 11;
-  return {
-    deviceId: 'c0:ff:ee:05:00:01',
-    measuredAtFallback: '2025-03-01T09:00:00.000Z',
-    nextSeq: () => seq++,
-    id: () => '6f1c2a9e-0b7d-4c55-8e3f-2d1a0c9b8e7f',
-  };
-};
+const context = () => observationContext('c0:ff:ee:05:00:01', 11, '6f1c2a9e-0b7d-4c55-8e3f-2d1a0c9b8e7f');
 
-function decodeError(decode: (b: Uint8Array) => unknown, hex: string): string {
-  try {
-    decode(fromHex(hex));
-  } catch (err) {
-    expect(err).toBeInstanceOf(DecodeError);
-    return (err as DecodeError).code;
-  }
-  throw new Error('expected a DecodeError');
-}
+const decodeError = decodeErrorCode;
 
 describe('PLX Spot-check Measurement vectors', () => {
   it('minimal spot-check', () => {
