@@ -50,8 +50,8 @@ export function isValidDateTime(v: BleDateTime): boolean {
 }
 
 /** The fields as a UTC ISO 8601 string ('2025-03-01T08:30:15Z'), or null if unknown/invalid. */
-export function dateTimeToUtcIso(v: BleDateTime): string | null {
-  if (!isValidDateTime(v)) return null;
+export function dateTimeToUtcIso(v: BleDateTime | null): string | null {
+  if (v === null || !isValidDateTime(v)) return null;
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${pad(v.year, 4)}-${pad(v.month)}-${pad(v.day)}T${pad(v.hours)}:${pad(v.minutes)}:${pad(v.seconds)}Z`;
 }

@@ -1,6 +1,6 @@
 import type { Observation } from '../observation.js';
 import type { DeviceStatus } from '../status.js';
-import type { ConversionProblem } from './errors.js';
+import { ConversionProblemCode, type ConversionProblem } from './errors.js';
 import { normalizeUuid, type BleUuid } from './uuids.js';
 
 /** How a GATT characteristic delivers values to the gateway. */
@@ -111,4 +111,27 @@ export interface CharacteristicHandler<T = unknown> {
 
 export function newObservationId(context: ObservationContext): string {
   return context.id ? context.id() : globalThis.crypto.randomUUID();
+}
+
+/**
+ * The measurement time of a reading: the device's own time stamp when it sent a usable one,
+ * otherwise the gateway's receive time. `deviceTime` is undefined when the device sent no time
+ * stamp at all, and null when it sent one that is unknown, invalid or from an unset clock; that
+ * case is reported, because the reading's time is then only as good as the link's latency.
+ */
+export function measurementTime(
+  deviceTime: string | null | undefined,
+  context: ObservationContext,
+  problems: ConversionProblem[],
+  what: string,
+): string {
+  if (deviceTime === undefined) return context.measuredAtFallback;
+  if (deviceTime === null) {
+    problems.push({
+      code: ConversionProblemCode.invalidTimestamp,
+      detail: `${what}: time stamp unknown, invalid or device clock not set, gateway receive time used`,
+    });
+    return context.measuredAtFallback;
+  }
+  return deviceTime;
 }

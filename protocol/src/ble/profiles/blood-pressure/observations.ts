@@ -9,7 +9,12 @@
  */
 import { dateTimeToUtcIso } from '../../date-time.js';
 import { ConversionProblemCode, type ConversionProblem } from '../../errors.js';
-import { newObservationId, type ConversionResult, type ObservationContext } from '../../profile.js';
+import {
+  measurementTime,
+  newObservationId,
+  type ConversionResult,
+  type ObservationContext,
+} from '../../profile.js';
 import type { ObservationOfKind } from '../../../observation.js';
 import { kpaToMmHg, Unit } from '../../../units.js';
 import type { BloodPressureMeasurement } from './decode.js';
@@ -28,18 +33,8 @@ export function toObservations(
     return { observations: [], problems };
   }
 
-  let measuredAt = context.measuredAtFallback;
-  if (decoded.timestamp !== undefined) {
-    const iso = decoded.timestamp === null ? null : dateTimeToUtcIso(decoded.timestamp);
-    if (iso === null) {
-      problems.push({
-        code: ConversionProblemCode.invalidTimestamp,
-        detail: 'blood pressure: time stamp unknown or invalid, gateway receive time used',
-      });
-    } else {
-      measuredAt = iso;
-    }
-  }
+  const deviceTime = decoded.timestamp === undefined ? undefined : dateTimeToUtcIso(decoded.timestamp);
+  const measuredAt = measurementTime(deviceTime, context, problems, 'blood pressure');
 
   const mmHg = (value: number) => ({
     value: decoded.unit === 'kPa' ? kpaToMmHg(value) : value,

@@ -5,8 +5,13 @@
  *   heartbeat   -> nothing (the gateway updates the device's lastSeen for every value)
  * measuredAt is the device's UTC time stamp, or the gateway receive time when its clock is not set.
  */
-import { ConversionProblemCode, type ConversionProblem } from '../../errors.js';
-import { newObservationId, type ConversionResult, type ObservationContext } from '../../profile.js';
+import type { ConversionProblem } from '../../errors.js';
+import {
+  measurementTime,
+  newObservationId,
+  type ConversionResult,
+  type ObservationContext,
+} from '../../profile.js';
 import type { Observation } from '../../../observation.js';
 import { Unit } from '../../../units.js';
 import type { FallsEvent } from './decode.js';
@@ -19,15 +24,8 @@ export function toObservations(decoded: FallsEvent, context: ObservationContext)
   if (decoded.type === 'heartbeat') return { observations: [], problems: [] };
 
   const problems: ConversionProblem[] = [];
-  let measuredAt = context.measuredAtFallback;
-  if (decoded.timestamp === null) {
-    problems.push({
-      code: ConversionProblemCode.invalidTimestamp,
-      detail: 'falls event: device clock not set, gateway receive time used',
-    });
-  } else {
-    measuredAt = epochSecondsToUtcIso(decoded.timestamp);
-  }
+  const deviceTime = decoded.timestamp === null ? null : epochSecondsToUtcIso(decoded.timestamp);
+  const measuredAt = measurementTime(deviceTime, context, problems, 'falls event');
 
   const envelope = { id: newObservationId(context), deviceId: context.deviceId, measuredAt };
   let observation: Observation;

@@ -8,7 +8,12 @@
  */
 import { dateTimeToUtcIso } from '../../date-time.js';
 import { ConversionProblemCode, type ConversionProblem } from '../../errors.js';
-import { newObservationId, type ConversionResult, type ObservationContext } from '../../profile.js';
+import {
+  measurementTime,
+  newObservationId,
+  type ConversionResult,
+  type ObservationContext,
+} from '../../profile.js';
 import type { ObservationOfKind } from '../../../observation.js';
 import { fahrenheitToCelsius, Unit } from '../../../units.js';
 import type { TemperatureMeasurement } from './decode.js';
@@ -25,18 +30,8 @@ export function toObservations(
     });
     return { observations: [], problems };
   }
-  let measuredAt = context.measuredAtFallback;
-  if (decoded.timestamp !== undefined) {
-    const iso = decoded.timestamp === null ? null : dateTimeToUtcIso(decoded.timestamp);
-    if (iso === null) {
-      problems.push({
-        code: ConversionProblemCode.invalidTimestamp,
-        detail: 'temperature: time stamp unknown or invalid, gateway receive time used',
-      });
-    } else {
-      measuredAt = iso;
-    }
-  }
+  const deviceTime = decoded.timestamp === undefined ? undefined : dateTimeToUtcIso(decoded.timestamp);
+  const measuredAt = measurementTime(deviceTime, context, problems, 'temperature');
   const celsius =
     decoded.unit === 'fahrenheit' ? fahrenheitToCelsius(decoded.temperature) : decoded.temperature;
   const values: ObservationOfKind<'body_temperature'>['values'] = {

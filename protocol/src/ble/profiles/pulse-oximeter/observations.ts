@@ -12,7 +12,12 @@
  */
 import { dateTimeToUtcIso } from '../../date-time.js';
 import { ConversionProblemCode, type ConversionProblem } from '../../errors.js';
-import { newObservationId, type ConversionResult, type ObservationContext } from '../../profile.js';
+import {
+  measurementTime,
+  newObservationId,
+  type ConversionResult,
+  type ObservationContext,
+} from '../../profile.js';
 import type { ObservationOfKind } from '../../../observation.js';
 import { Unit } from '../../../units.js';
 import type { PlxContinuous, PlxDeviceStatus, PlxMeasurementStatus, PlxSpotCheck } from './decode.js';
@@ -76,18 +81,9 @@ function build(
 
 export function spotCheckToObservations(m: PlxSpotCheck, context: ObservationContext): ConversionResult {
   const problems: ConversionProblem[] = [];
-  let measuredAt = context.measuredAtFallback;
-  if (m.timestamp !== undefined) {
-    const iso = m.timestamp === null || m.deviceClockNotSet ? null : dateTimeToUtcIso(m.timestamp);
-    if (iso === null) {
-      problems.push({
-        code: ConversionProblemCode.invalidTimestamp,
-        detail: 'SpO2: time stamp unknown, invalid or device clock not set, gateway receive time used',
-      });
-    } else {
-      measuredAt = iso;
-    }
-  }
+  const deviceTime =
+    m.timestamp === undefined ? undefined : m.deviceClockNotSet ? null : dateTimeToUtcIso(m.timestamp);
+  const measuredAt = measurementTime(deviceTime, context, problems, 'SpO2');
   return build(m, measuredAt, problems, context);
 }
 
