@@ -82,7 +82,11 @@ export const BedCard = memo(function BedCard({ bed, now, alerts, serverAlerts = 
       {serverAlerts.length > 0 && (
         <ul className="bed-alerts" aria-label="Active alerts" data-testid="bed-alerts">
           {serverAlerts.map((a) => (
-            <li key={a.id} className={`bed-alerts__item bed-alerts__item--${a.priority}`} data-state={a.state}>
+            <li
+              key={a.id}
+              className={`bed-alerts__item bed-alerts__item--${a.priority}`}
+              data-state={a.state}
+            >
               <span className={`priority-tag priority-tag--${a.priority}`}>{PRIORITY_LABEL[a.priority]}</span>{' '}
               {a.title}
               {a.state === 'acknowledged' && (

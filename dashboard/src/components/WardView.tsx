@@ -6,7 +6,14 @@ import { useLiveWard } from '../hooks/useLiveWard.js';
 import { useNow } from '../hooks/useNow.js';
 import type { SocketState } from '../hooks/useSocket.js';
 import { useWardNews2 } from '../hooks/useWardNews2.js';
-import { alertsByPatient, compareAlerts, compareRisk, isActive, PRIORITY_LABEL, shouldSound } from '../lib/alerts.js';
+import {
+  alertsByPatient,
+  compareAlerts,
+  compareRisk,
+  isActive,
+  PRIORITY_LABEL,
+  shouldSound,
+} from '../lib/alerts.js';
 import { activeAlerts, type ActiveAlert } from '../lib/vitals.js';
 import { AlertBanner } from './alerts/AlertBanner.js';
 import { ConnectionState, StaleDataNotice } from './ConnectionState.js';
@@ -102,9 +109,10 @@ export function WardView({ ward, wards, onSelectWard, socket }: Props) {
     });
     const riskOf = (i: WardGridItem) => ({
       label: i.bed.label,
-      alerts: i.alerts.length > 0 && !i.serverAlerts.some((a) => a.priority === 'critical')
-        ? [{ priority: 'critical' } as Alert, ...i.serverAlerts]
-        : i.serverAlerts,
+      alerts:
+        i.alerts.length > 0 && !i.serverAlerts.some((a) => a.priority === 'critical')
+          ? [{ priority: 'critical' } as Alert, ...i.serverAlerts]
+          : i.serverAlerts,
       news2: i.news2,
     });
     return list.sort((a, b) => compareRisk(riskOf(a), riskOf(b)));

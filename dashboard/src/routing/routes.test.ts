@@ -16,9 +16,9 @@ describe('parseRoute', () => {
       name: 'alerts',
       filters: { state: 'unresolved', priority: 'high', wardId: 'w1' },
     });
-    expect(canOpen('family', { name: 'alerts', filters: { state: 'all', priority: null, wardId: null } })).toBe(
-      false,
-    );
+    expect(
+      canOpen('family', { name: 'alerts', filters: { state: 'all', priority: null, wardId: null } }),
+    ).toBe(false);
   });
 
   it('keeps old ?ward= bookmarks working', () => {

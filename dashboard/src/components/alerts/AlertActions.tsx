@@ -127,7 +127,12 @@ export function AlertActions({ alert, onChanged, compact = false }: Props) {
             data-testid="alert-resolve-note"
           />
           <div className="alert-actions__buttons">
-            <button type="submit" className="button button--small" disabled={busy} data-testid="alert-resolve-submit">
+            <button
+              type="submit"
+              className="button button--small"
+              disabled={busy}
+              data-testid="alert-resolve-submit"
+            >
               Resolve alert
             </button>
             <button

@@ -90,7 +90,9 @@ export function AlertBanner(props: Props) {
                   data-state={a.state}
                 >
                   <div className="alert-item__text">
-                    <span className={`priority-tag priority-tag--${a.priority}`}>{PRIORITY_LABEL[a.priority]}</span>{' '}
+                    <span className={`priority-tag priority-tag--${a.priority}`}>
+                      {PRIORITY_LABEL[a.priority]}
+                    </span>{' '}
                     {bed ? (
                       <a href={`#${bedElementId(bed.bedId)}`} onClick={(e) => focusBed(e, bed.bedId)}>
                         {bed.label}
@@ -110,12 +112,20 @@ export function AlertBanner(props: Props) {
           </ul>
         )}
         {alerts.length > visible.length && (
-          <button type="button" className="button button--small button--secondary" onClick={() => setShowAll(true)}>
+          <button
+            type="button"
+            className="button button--small button--secondary"
+            onClick={() => setShowAll(true)}
+          >
             Show all {alerts.length} alerts
           </button>
         )}
         {showAll && alerts.length > FOLD_AT && (
-          <button type="button" className="button button--small button--secondary" onClick={() => setShowAll(false)}>
+          <button
+            type="button"
+            className="button button--small button--secondary"
+            onClick={() => setShowAll(false)}
+          >
             Show fewer
           </button>
         )}
