@@ -5,6 +5,10 @@ import type {
   History,
   HistoryRange,
   News2Summary,
+  ManualObservationRequest,
+  Thresholds,
+  FamilyContact,
+  FamilyContactInput,
   PatientThresholds,
   Assignment,
   BedState,
@@ -284,11 +288,54 @@ export function getHistory(
   kind: ObservationKind,
   range: HistoryRange,
   signal?: AbortSignal,
+  window?: 'raw',
 ): Promise<History> {
   const params = new URLSearchParams({ kind, range });
+  if (window) params.set('window', window);
   return request<History>('GET', `/api/patients/${seg(patientId)}/history?${params}`, opts(signal));
 }
 
 export function getThresholds(patientId: string, signal?: AbortSignal): Promise<PatientThresholds> {
   return request<PatientThresholds>('GET', `/api/patients/${seg(patientId)}/thresholds`, opts(signal));
+}
+
+export function postManualObservations(
+  patientId: string,
+  body: ManualObservationRequest,
+): Promise<StoredObservation['observation'][]> {
+  return request<StoredObservation['observation'][]>(
+    'POST',
+    `/api/patients/${seg(patientId)}/manual-observations`,
+    { body },
+  );
+}
+
+export function updateThresholds(
+  patientId: string,
+  changes: Partial<Thresholds>,
+  reason: string,
+): Promise<PatientThresholds> {
+  return request<PatientThresholds>('PUT', `/api/patients/${seg(patientId)}/thresholds`, {
+    body: { changes, reason },
+  });
+}
+
+export function listContacts(patientId: string, signal?: AbortSignal): Promise<FamilyContact[]> {
+  return request<FamilyContact[]>('GET', `/api/patients/${seg(patientId)}/contacts`, opts(signal));
+}
+
+export function createContact(patientId: string, body: FamilyContactInput): Promise<FamilyContact> {
+  return request<FamilyContact>('POST', `/api/patients/${seg(patientId)}/contacts`, { body });
+}
+
+export function updateContact(
+  patientId: string,
+  contactId: number,
+  body: FamilyContactInput,
+): Promise<FamilyContact> {
+  return request<FamilyContact>('PUT', `/api/patients/${seg(patientId)}/contacts/${contactId}`, { body });
+}
+
+export async function deleteContact(patientId: string, contactId: number): Promise<void> {
+  await request<unknown>('DELETE', `/api/patients/${seg(patientId)}/contacts/${contactId}`);
 }

@@ -150,6 +150,12 @@ function AlertBanner({ alerts, now }: { alerts: ActiveAlert[]; now: number }) {
 }
 
 function News2Badge({ news2 }: { news2: News2Summary }) {
+  if (news2.parameters.length === 0)
+    return (
+      <p className="news2 news2--none" data-testid="news2">
+        <abbr title="National Early Warning Score 2">NEWS2</abbr> not scored: no readings
+      </p>
+    );
   const band = news2Band(news2);
   const partial = partialText(news2);
   return (

@@ -4,6 +4,7 @@ import { useSocket } from '../hooks/useSocket.js';
 import { navigate } from '../routing/navigation.js';
 import { canOpen, homeRoute, routePath, type Route } from '../routing/routes.js';
 import { AdminScreen } from './admin/AdminScreen.js';
+import { AlertsInbox } from './alerts/AlertsInbox.js';
 import { FamilyView } from './family/FamilyView.js';
 import { NotAvailable, NotFound } from './NotAvailable.js';
 import { PatientView } from './patient/PatientView.js';
@@ -59,6 +60,8 @@ export function SignedIn({ user, route, onUnauthorized }: Props) {
       return <AdminScreen deadLetterCode={route.deadLetterCode} />;
     case 'family':
       return <FamilyView socket={socketState} />;
+    case 'alerts':
+      return <AlertsInbox filters={route.filters} socket={socketState} />;
     case 'notFound':
       return <NotFound role={user.role} />;
   }

@@ -1,4 +1,4 @@
-import type { Alert, AlertEvent, BedState, Ward } from '@wardline/protocol';
+import type { Alert, AlertEvent, BedState, News2Summary, Ward } from '@wardline/protocol';
 import { useEffect, useMemo, useState } from 'react';
 import { useAlertFeed } from '../hooks/useAlertFeed.js';
 import { useAlertTone } from '../hooks/useAlertTone.js';
@@ -11,6 +11,7 @@ import {
   compareAlerts,
   compareRisk,
   isActive,
+  needsAttention,
   PRIORITY_LABEL,
   shouldSound,
 } from '../lib/alerts.js';
@@ -24,6 +25,8 @@ import { WardSelect } from './WardPicker.js';
 /** How often "4 min ago", staleness and the 30-minute fall window are re-evaluated. */
 const CLOCK_TICK_MS = 15_000;
 const NO_ALERTS: readonly Alert[] = [];
+/** One shared empty list, so a card without alerts keeps equal props and is not re-rendered. */
+const NO_DEVICE_ALERTS: ActiveAlert[] = [];
 
 interface Props {
   ward: Ward;
@@ -37,7 +40,8 @@ interface Props {
  * engine's alert for it has been resolved by a nurse since (then it is dealt with).
  */
 function notResolved(device: ActiveAlert[], patientId: string | undefined, resolved: readonly Alert[]) {
-  if (!patientId || device.length === 0 || resolved.length === 0) return device;
+  if (device.length === 0) return NO_DEVICE_ALERTS;
+  if (!patientId || resolved.length === 0) return device;
   return device.filter(
     (d) =>
       !resolved.some(
@@ -47,6 +51,11 @@ function notResolved(device: ActiveAlert[], patientId: string | undefined, resol
           Date.parse(r.triggerMeasuredAt ?? r.openedAt) >= d.measuredAt - 1000,
       ),
   );
+}
+
+/** A score from no readings at all is no score (it must not sort or read as "low risk"). */
+function scored(n: News2Summary | undefined): News2Summary | null {
+  return n && n.parameters.length > 0 ? n : null;
 }
 
 /** The live ward screen. Mounted with `key={ward.id}`: switching ward starts a fresh view. */
@@ -105,6 +114,7 @@ export function WardView({ ward, wards, onSelectWard, socket }: Props) {
         alerts: notResolved(activeAlerts(bed, now), pid, resolved),
         serverAlerts: (pid && byPatient.get(pid)) || NO_ALERTS,
         news2: (pid && news2.get(pid)) || null,
+        attention: false,
       };
     });
     const riskOf = (i: WardGridItem) => ({
@@ -113,8 +123,9 @@ export function WardView({ ward, wards, onSelectWard, socket }: Props) {
         i.alerts.length > 0 && !i.serverAlerts.some((a) => a.priority === 'critical')
           ? [{ priority: 'critical' } as Alert, ...i.serverAlerts]
           : i.serverAlerts,
-      news2: i.news2,
+      news2: scored(i.news2 ?? undefined),
     });
+    for (const i of list) i.attention = needsAttention(riskOf(i));
     return list.sort((a, b) => compareRisk(riskOf(a), riskOf(b)));
   }, [beds, now, resolved, byPatient, news2]);
 

@@ -9,6 +9,8 @@ const CONCURRENCY = 4;
 const MIN_REFRESH_MS = 30_000;
 /** Readings arriving together (a cuff's BP and pulse) cause one refresh. */
 const SETTLE_MS = 1500;
+/** Answers are applied together at most this often: one ward re-render, not one per resident. */
+const FLUSH_MS = 1000;
 
 /**
  * The NEWS2 summary of every resident on a ward. The server has no ward-wide NEWS2 endpoint and
@@ -28,6 +30,8 @@ export function useWardNews2(
   const timersRef = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const aliveRef = useRef(true);
   const pumpRef = useRef<() => void>(() => undefined);
+  const pendingRef = useRef(new Map<string, News2Summary>());
+  const flushTimerRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
     aliveRef.current = true;
@@ -41,7 +45,14 @@ export function useWardNews2(
         getNews2(id)
           .then(
             (summary) => {
-              if (aliveRef.current) setScores((m) => new Map(m).set(id, summary));
+              if (!aliveRef.current) return;
+              pendingRef.current.set(id, summary);
+              flushTimerRef.current ??= setTimeout(() => {
+                flushTimerRef.current = undefined;
+                const batch = pendingRef.current;
+                pendingRef.current = new Map();
+                if (aliveRef.current) setScores((m) => new Map([...m, ...batch]));
+              }, FLUSH_MS);
             },
             () => undefined, // no score shown rather than a wrong one; the next reading retries
           )
@@ -55,6 +66,8 @@ export function useWardNews2(
       aliveRef.current = false;
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
+      clearTimeout(flushTimerRef.current);
+      flushTimerRef.current = undefined;
     };
   }, []);
 

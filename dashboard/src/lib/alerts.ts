@@ -114,12 +114,17 @@ export interface RiskInput {
   news2: Pick<News2Summary, 'risk' | 'score'> | null;
 }
 
-/** The ward's order: active critical alerts, then any active alert by priority, then NEWS2 band, then label. */
-export function riskKey(input: RiskInput): [number, number, number] {
+/**
+ * The ward's order: beds with active alerts by their most urgent priority (critical first), then
+ * by NEWS2 band (high, medium, low-medium, then low or not yet scored), then by label. Not by the score within
+ * a band: cards would shuffle on every reading for no clinical gain.
+ */
+export function riskKey(input: RiskInput): [number, number] {
   const top = input.alerts[0];
   const alertRank = top ? PRIORITY_RANK[top.priority] : 4;
-  const band = input.news2 ? NEWS2_BAND_RANK[news2Band(input.news2)] : 4;
-  return [alertRank, band, input.news2 ? -input.news2.score : 0];
+  // Not yet scored sorts with low: a first reading must not move every bed.
+  const band = input.news2 ? NEWS2_BAND_RANK[news2Band(input.news2)] : NEWS2_BAND_RANK.low;
+  return [alertRank, band];
 }
 
 const collator = new Intl.Collator('en-GB', { numeric: true, sensitivity: 'base' });
@@ -127,7 +132,7 @@ const collator = new Intl.Collator('en-GB', { numeric: true, sensitivity: 'base'
 export function compareRisk(a: RiskInput, b: RiskInput): number {
   const ka = riskKey(a);
   const kb = riskKey(b);
-  return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2] || collator.compare(a.label, b.label);
+  return ka[0] - kb[0] || ka[1] - kb[1] || collator.compare(a.label, b.label);
 }
 
 /** "Level 2 (charge nurse), next at 14:05" for an active alert. */
@@ -149,4 +154,10 @@ export function dateTime(iso: string): string {
   return Number.isNaN(d.getTime())
     ? iso
     : d.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+/** Whether a bed belongs in the ward's "needs attention" group: an active alert or NEWS2 band above low. */
+export function needsAttention(input: RiskInput): boolean {
+  const [alertRank, band] = riskKey(input);
+  return alertRank < 4 || band < NEWS2_BAND_RANK.low;
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useNow } from '../../hooks/useNow.js';
 import { formatAbsolute } from '../../lib/time.js';
+import { AlertSettingsSection } from './AlertSettingsSection.js';
 import { DeadLettersSection } from './DeadLettersSection.js';
 import { DevicesSection } from './DevicesSection.js';
 import { GatewaysSection } from './GatewaysSection.js';
@@ -62,6 +63,9 @@ export function AdminScreen({ deadLetterCode }: Props) {
             <a href="#residents">Residents</a>
           </li>
           <li>
+            <a href="#alert-settings">Alert settings</a>
+          </li>
+          <li>
             <a href="#devices">Devices</a>
           </li>
           <li>
@@ -88,6 +92,7 @@ export function AdminScreen({ deadLetterCode }: Props) {
       {data ? (
         <>
           <ResidentsSection data={data} onChanged={changed} />
+          <AlertSettingsSection residents={data.residents} />
           <DevicesSection data={data} now={now} onChanged={changed} />
           <GatewaysSection
             gateways={data.gateways}

@@ -7,15 +7,13 @@ interface Props {
   alert: Alert;
   /** Called with the alert as the server returned it. */
   onChanged: (alert: Alert) => void;
-  /** Short labels for the ward banner ("Acknowledge"), fuller in the inbox. */
-  compact?: boolean;
 }
 
 /**
  * Acknowledge in one click; resolve with a required note (the server refuses a resolve without
  * one, and falls are closed only this way). Shows who acknowledged and when once done.
  */
-export function AlertActions({ alert, onChanged, compact = false }: Props) {
+export function AlertActions({ alert, onChanged }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [resolving, setResolving] = useState(false);
@@ -56,7 +54,7 @@ export function AlertActions({ alert, onChanged, compact = false }: Props) {
     }
   };
 
-  const label = `${alert.title}${compact ? '' : ''}`;
+  const label = alert.title;
   return (
     <div className="alert-actions" data-alert-id={alert.id}>
       {alert.state === 'acknowledged' && alert.acknowledgedBy && (

@@ -105,7 +105,7 @@ export function AlertBanner(props: Props) {
                       · <TimeAgo at={Date.parse(a.openedAt)} now={now} />
                     </span>
                   </div>
-                  <AlertActions alert={a} onChanged={onChanged} compact />
+                  <AlertActions alert={a} onChanged={onChanged} />
                 </li>
               );
             })}

@@ -1,12 +1,15 @@
 import type { PatientSummary } from '@wardline/protocol';
+import type { Alert } from '@wardline/protocol';
 import { useEffect, useMemo } from 'react';
+import { useAlertFeed } from '../../hooks/useAlertFeed.js';
+
 import { listPatients } from '../../api/client.js';
 import { useNow } from '../../hooks/useNow.js';
 import { latestByKind, usePatientHistory } from '../../hooks/usePatientHistory.js';
 import { useResource } from '../../hooks/useResource.js';
 import type { SocketState } from '../../hooks/useSocket.js';
 import { equipmentInWords, plainReadings } from '../../lib/plain.js';
-import { formatAbsolute } from '../../lib/time.js';
+import { formatAbsolute, formatAgoInWords } from '../../lib/time.js';
 import { ConnectionState } from '../ConnectionState.js';
 
 const CLOCK_TICK_MS = 30_000;
@@ -114,6 +117,7 @@ function Relative({ relative, socket }: { relative: PatientSummary; socket: Sock
           Alerts about {relative.displayName}, such as a fall or a call for help, will appear here. The care
           team is alerted straight away; this page is for your information.
         </p>
+        <FamilyAlerts relative={relative} socket={socket} now={now} />
       </section>
 
       <p className="family-footnote">
@@ -121,5 +125,67 @@ function Relative({ relative, socket }: { relative: PatientSummary; socket: Sock
         sent from this page.
       </p>
     </main>
+  );
+}
+
+const SHOWN = 5;
+
+/** What happened, for a family member; other (clinical) alerts keep the server's limited title. */
+const FAMILY_WHAT: Record<string, string> = {
+  fall: 'A fall was detected',
+  help_request: 'A call for help was made',
+};
+
+/** What happened, in plain words, from the alert's limited (family) wording. */
+function plainState(a: Alert, now: number): string {
+  if (a.state === 'resolved')
+    return `The care team dealt with it${a.resolvedAt ? ` ${formatAgoInWords(Date.parse(a.resolvedAt), now)}` : ''}.`;
+  if (a.state === 'acknowledged') return 'A member of the care team is looking after it.';
+  return 'The care team has been alerted.';
+}
+
+/**
+ * The relative's recent alerts as the server allows this family member to see them: falls and
+ * calls for help, and clinical alerts only with consent for clinical detail, in the limited
+ * wording. Live: the server pushes them to the resident's room.
+ */
+function FamilyAlerts({
+  relative,
+  socket,
+  now,
+}: {
+  relative: PatientSummary;
+  socket: SocketState;
+  now: number;
+}) {
+  const feed = useAlertFeed(socket, {
+    queries: [{ limit: 20 }],
+    joinWards: [],
+    leaveOnUnmount: false,
+    accept: (a) => a.patientId === relative.id,
+  });
+  const recent = useMemo(
+    () =>
+      feed.alerts
+        ? [...feed.alerts.values()].sort((a, b) => b.openedAt.localeCompare(a.openedAt)).slice(0, SHOWN)
+        : null,
+    [feed.alerts],
+  );
+  if (recent === null)
+    return (
+      <p role="status">
+        {feed.state === 'failed' ? 'Alerts could not be loaded. Trying again.' : 'Loading…'}
+      </p>
+    );
+  if (recent.length === 0) return <p data-testid="family-no-alerts">There have been no alerts recently.</p>;
+  return (
+    <ul className="family-readings family-alerts" data-testid="family-alert-list">
+      {recent.map((a) => (
+        <li key={a.id} data-testid="family-alert" data-state={a.state}>
+          <strong>{FAMILY_WHAT[a.condition] ?? a.title}</strong>{' '}
+          {formatAgoInWords(Date.parse(a.openedAt), now)}. {plainState(a, now)}
+        </li>
+      ))}
+    </ul>
   );
 }

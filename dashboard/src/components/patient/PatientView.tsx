@@ -1,6 +1,7 @@
 import type { BedState, PatientSummary, Ward } from '@wardline/protocol';
-import { useEffect } from 'react';
-import { ApiError, getPatient, listWards } from '../../api/client.js';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { ApiError, getNews2, getPatient, getThresholds, listWards } from '../../api/client.js';
+import { useAlertFeed } from '../../hooks/useAlertFeed.js';
 import { useLiveWard, type LiveState } from '../../hooks/useLiveWard.js';
 import { useNow } from '../../hooks/useNow.js';
 import { usePatientHistory } from '../../hooks/usePatientHistory.js';
@@ -11,9 +12,14 @@ import { ConnectionState, StaleDataNotice } from '../ConnectionState.js';
 import { NotAvailable } from '../NotAvailable.js';
 import { LatestVitals } from './LatestVitals.js';
 import { ObservationHistory } from './ObservationHistory.js';
-import { PatientTrends } from './PatientTrends.js';
+import { News2Panel } from './News2Panel.js';
+import { PatientAlerts } from './PatientAlerts.js';
+import { ManualObservationForm } from './ManualObservationForm.js';
 
 const CLOCK_TICK_MS = 15_000;
+
+// The charts (recharts) load only on this screen, so the ward screen stays small and fast.
+const PatientTrends = lazy(() => import('./PatientTrends.js').then((m) => ({ default: m.PatientTrends })));
 
 interface Props {
   patientId: string;
@@ -112,6 +118,21 @@ function PatientPage({ patient, ward, bed, moved, liveState, socket }: PageProps
   const now = useNow(CLOCK_TICK_MS);
   const history = usePatientHistory(socket, patient.id);
   const discharged = patient.wardId === null;
+  const [saves, setSaves] = useState(0);
+  const newest = history.entries?.[0]?.observation.id ?? '';
+  const [thresholds] = useResource((signal) => getThresholds(patient.id, signal), [patient.id]);
+  const [news2] = useResource((signal) => getNews2(patient.id, signal), [patient.id, newest, saves]);
+  const feed = useAlertFeed(socket, {
+    queries: [{ patientId: patient.id, limit: 200 }],
+    joinWards: [],
+    leaveOnUnmount: false,
+    accept: (a) => a.patientId === patient.id,
+  });
+  const alerts = useMemo(() => (feed.alerts ? [...feed.alerts.values()] : null), [feed.alerts]);
+  const refreshKey = useMemo(() => {
+    // Refetch the charts for new readings, but at most about once a minute.
+    return Math.floor((history.entries?.[0]?.measuredAt ?? 0) / 60_000) + saves;
+  }, [history.entries, saves]);
 
   useEffect(() => {
     document.title = `${patient.displayName} — Wardline`;
@@ -168,7 +189,21 @@ function PatientPage({ patient, ward, bed, moved, liveState, socket }: PageProps
 
       <div className="patient-layout">
         {bed && <LatestVitals bed={bed} now={now} />}
-        <PatientTrends entries={history.entries} />
+        <News2Panel news2={news2} />
+      </div>
+      <Suspense fallback={<p role="status">Loading trends…</p>}>
+        <PatientTrends
+          patientId={patient.id}
+          thresholds={thresholds.data?.thresholds ?? null}
+          alerts={alerts ?? []}
+          refreshKey={refreshKey}
+        />
+      </Suspense>
+      <div className="patient-layout">
+        <PatientAlerts alerts={alerts} onChanged={feed.apply} />
+        {!discharged && (
+          <ManualObservationForm patientId={patient.id} onSaved={() => setSaves((n) => n + 1)} />
+        )}
       </div>
       <ObservationHistory history={history} now={now} />
     </main>
