@@ -7,7 +7,8 @@ import { TimeAgo } from '../TimeAgo.js';
 import { ErrorSummary, Field, type SummaryItem } from './ErrorSummary.js';
 import { adminErrorMessage } from './errors.js';
 import type { AdminData, Resident } from './useAdminData.js';
-import { validateDevice, type FieldErrors } from './validation.js';
+import { useAdminForm } from './useAdminForm.js';
+import { validateDevice } from './validation.js';
 
 interface Props {
   data: AdminData;
@@ -241,35 +242,25 @@ function RegisterDeviceForm({ data, onChanged }: Omit<Props, 'now'>) {
   const [siteCode, setSiteCode] = useState(() =>
     data.siteCodes.length === 1 ? (data.siteCodes[0] ?? '') : '',
   );
-  const [errors, setErrors] = useState<FieldErrors<'deviceId' | 'model' | 'siteCode'>>({});
-  const [apiError, setApiError] = useState<{ message: string; code: string | null } | null>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [busy, setBusy] = useState(false);
+  const { errors, apiError, attempt, busy, run } = useAdminForm<'deviceId' | 'model' | 'siteCode'>(
+    'register',
+  );
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (busy) return;
-    setAttempt((n) => n + 1);
     const values = { deviceId: deviceId.trim(), model: model.trim(), siteCode };
-    const found = validateDevice(values);
-    setErrors(found);
-    setApiError(null);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      await registerDevice(values);
-      setDeviceId('');
-      setModel('');
-      await onChanged(
-        `${values.model} ${values.deviceId} was registered at ${values.siteCode}. Assign it to a resident below.`,
-      );
-    } catch (err) {
-      setApiError(adminErrorMessage(err, 'register'));
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      () => validateDevice(values),
+      async () => {
+        await registerDevice(values);
+        setDeviceId('');
+        setModel('');
+        await onChanged(
+          `${values.model} ${values.deviceId} was registered at ${values.siteCode}. Assign it to a resident below.`,
+        );
+      },
+    );
   };
-
   const items: SummaryItem[] = [
     ...(errors.deviceId ? [{ fieldId: 'device-id', message: errors.deviceId }] : []),
     ...(errors.model ? [{ fieldId: 'device-model', message: errors.model }] : []),

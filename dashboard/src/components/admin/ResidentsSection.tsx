@@ -5,7 +5,8 @@ import { ConfirmDialog } from './ConfirmDialog.js';
 import { ErrorSummary, Field, type SummaryItem } from './ErrorSummary.js';
 import { adminErrorMessage } from './errors.js';
 import type { AdminData, Resident } from './useAdminData.js';
-import { validateAdmission, type FieldErrors } from './validation.js';
+import { useAdminForm } from './useAdminForm.js';
+import { validateAdmission } from './validation.js';
 
 interface Props {
   data: AdminData;
@@ -27,33 +28,22 @@ export function ResidentsSection({ data, onChanged }: Props) {
 function AdmitForm({ data, onChanged }: Props) {
   const [displayName, setDisplayName] = useState('');
   const [bedId, setBedId] = useState('');
-  const [errors, setErrors] = useState<FieldErrors<'displayName' | 'bedId'>>({});
-  const [apiError, setApiError] = useState<{ message: string; code: string | null } | null>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [busy, setBusy] = useState(false);
+  const { errors, apiError, attempt, busy, run } = useAdminForm<'displayName' | 'bedId'>('admit');
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (busy) return;
-    setAttempt((n) => n + 1);
-    const found = validateAdmission({ displayName, bedId });
-    setErrors(found);
-    setApiError(null);
-    if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      const patient = await admitPatient({ displayName: displayName.trim(), bedId });
-      const bed = data.freeBeds.find((b) => b.bedId === bedId);
-      setDisplayName('');
-      setBedId('');
-      await onChanged(
-        `${patient.displayName} was admitted to ${bed ? `${bed.label}, ${bed.wardName}` : 'the bed'}.`,
-      );
-    } catch (err) {
-      setApiError(adminErrorMessage(err, 'admit'));
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      () => validateAdmission({ displayName, bedId }),
+      async () => {
+        const patient = await admitPatient({ displayName: displayName.trim(), bedId });
+        const bed = data.freeBeds.find((b) => b.bedId === bedId);
+        setDisplayName('');
+        setBedId('');
+        await onChanged(
+          `${patient.displayName} was admitted to ${bed ? `${bed.label}, ${bed.wardName}` : 'the bed'}.`,
+        );
+      },
+    );
   };
 
   const items: SummaryItem[] = [
