@@ -12,7 +12,6 @@
  * dashboard first so the figures are for the current code. BENCH_SECONDS sets the duration.
  */
 import type { Observation } from '@wardline/protocol';
-import type { SeedWard } from '@wardline/server';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { launchChromium } from '../../test/src/browser.js';
@@ -27,6 +26,8 @@ import {
   startTestServer,
   tempDir,
   waitUntil,
+  largeWard,
+  largeWardDeviceId,
 } from '../../test/src/support.js';
 
 const BEDS = 200;
@@ -34,27 +35,8 @@ const RATE = 20; // readings per second
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const TARGET_LONG_TASK_MS = 50;
 
-const deviceId = (n: number) =>
-  `bb:00:00:00:${String(Math.floor(n / 100)).padStart(2, '0')}:${String(n % 100).padStart(2, '0')}`;
-
-const bigWard: SeedWard[] = [
-  {
-    id: 'ward-big',
-    name: 'Big Virtual Ward',
-    kind: 'virtual_ward',
-    site: 'site-big',
-    gateways: [
-      {
-        site: 'site-big',
-        gateway: 'gw-1',
-        residents: Array.from({ length: BEDS }, (_, i) => ({
-          number: i + 1,
-          devices: [{ id: deviceId(i + 1), model: 'bp-cuff' }],
-        })),
-      },
-    ],
-  },
-];
+const bigWard = largeWard(BEDS);
+const deviceId = largeWardDeviceId;
 
 interface PhaseStats {
   frames: number;

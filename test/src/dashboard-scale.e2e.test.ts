@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import type { RunningBroker } from '@wardline/broker';
-import type { RunningServer, SeedWard } from '@wardline/server';
+import type { RunningServer } from '@wardline/server';
 import { join } from 'node:path';
 import { launchChromium, screenshot } from './browser.js';
 import {
@@ -21,30 +21,13 @@ import {
   startTestServer,
   tempDir,
   waitUntil,
+  largeWard,
+  largeWardDeviceId,
 } from './support.js';
 
 const BEDS = 200;
-const deviceId = (n: number) =>
-  `bb:00:00:00:${String(Math.floor(n / 100)).padStart(2, '0')}:${String(n % 100).padStart(2, '0')}`;
-
-const bigWard: SeedWard[] = [
-  {
-    id: 'ward-big',
-    name: 'Big Virtual Ward',
-    kind: 'virtual_ward',
-    site: 'site-big',
-    gateways: [
-      {
-        site: 'site-big',
-        gateway: 'gw-1',
-        residents: Array.from({ length: BEDS }, (_, i) => ({
-          number: i + 1,
-          devices: [{ id: deviceId(i + 1), model: 'bp-cuff' }],
-        })),
-      },
-    ],
-  },
-];
+const bigWard = largeWard(BEDS);
+const deviceId = largeWardDeviceId;
 
 describe('a 200-bed ward in Chromium', () => {
   let broker: RunningBroker;

@@ -78,6 +78,32 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A BLE-style id for the n-th (1-based) cuff of a large ward. */
+export const largeWardDeviceId = (n: number) =>
+  `bb:00:00:00:${String(Math.floor(n / 100)).padStart(2, '0')}:${String(n % 100).padStart(2, '0')}`;
+
+/** One virtual ward of `beds` residents on one gateway, each with a cuff: for scale tests and benches. */
+export function largeWard(beds: number): SeedWard[] {
+  return [
+    {
+      id: 'ward-big',
+      name: 'Big Virtual Ward',
+      kind: 'virtual_ward',
+      site: 'site-big',
+      gateways: [
+        {
+          site: 'site-big',
+          gateway: 'gw-1',
+          residents: Array.from({ length: beds }, (_, i) => ({
+            number: i + 1,
+            devices: [{ id: largeWardDeviceId(i + 1), model: 'bp-cuff' }],
+          })),
+        },
+      ],
+    },
+  ];
+}
+
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `wardline-${prefix}-`));
 
 export async function brokerUsers(wards: SeedWard[] = fleet): Promise<UserEntry[]> {
