@@ -15,6 +15,7 @@ import {
 import pino, { type Logger } from 'pino';
 import { BrokerError, BrokerErrorCode, ConnackCode, RefusalCode, RefusalError } from './errors.js';
 import { ClientIdOwners } from './client-ids.js';
+import { deliverOutOfCounterOrder } from './delivery-order.js';
 import { openDurablePersistence } from './durable-persistence.js';
 import { FrameLimitedConnection, FrameTooLargeError } from './frame-limit.js';
 import { createHealthServer, type HealthReport } from './health.js';
@@ -138,6 +139,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   const hooks: AedesOptions = {
     preConnect(client, packet, callback) {
       connectPackets.set(client, packet);
+      deliverOutOfCounterOrder(client);
       callback(null, true);
     },
 

@@ -13,3 +13,4 @@ export * from './noble-binding.js';
 export * from './simulated-home.js';
 export * from './demo-fleet.js';
 export * from './cohort.js';
+export * from './fleet/index.js';

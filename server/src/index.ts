@@ -3,3 +3,4 @@ export { configFromEnv, type ServerConfig } from './config.js';
 export type { SeedWard } from './demo/seed.js';
 export { defaultAlertingConfig, type AlertingConfig } from './alerts/config.js';
 export { verifyWebhook, SIGNATURE_HEADER } from './notify/webhook.js';
+export { seedDatabaseFile } from './demo/seed-file.js';

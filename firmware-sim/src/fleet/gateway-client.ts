@@ -1,0 +1,182 @@
+/**
+ * One simulated gateway's MQTT side, behaving as the real gateway does on the wire: its own
+ * connection and credentials, a persistent session (clean: false) with a stable client id, a
+ * retained online status with an offline last will, and an outbox that publishes QoS 1 batches
+ * one at a time, urgent kinds (falls, help calls) first, removing readings only on PUBACK.
+ * The outbox is in memory: the fleet stands in for thousands of gateways in one process; the
+ * real gateway's durable outbox is tested on its own.
+ */
+import {
+  Channel,
+  MAX_BATCH_SIZE,
+  OBSERVATION_BATCH_VERSION,
+  STATUS_VERSION,
+  gatewayTopic,
+  isUrgentKind,
+  type Observation,
+} from '@wardline/protocol';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { FleetGateway } from './plan.js';
+
+export interface FleetConnectionOptions {
+  url: string;
+  password: (gateway: FleetGateway) => string;
+  /** Default 30 s, as the gateway. */
+  keepaliveSeconds?: number;
+  /** Automatic reconnect after a lost connection; default 2000 ms, as the gateway. */
+  reconnectPeriodMs?: number;
+  /** Observations per batch; default 100, as the gateway. */
+  batchSize?: number;
+  /** Publish the retained online status on connect and an offline will. Default true. */
+  announce?: boolean;
+  /** Called with each batch once the broker has acknowledged it. */
+  onAcked?: (gateway: FleetGateway, observations: readonly Observation[]) => void;
+}
+
+export class FleetGatewayClient {
+  #client: MqttClient | null = null;
+  readonly #urgent: Observation[] = [];
+  readonly #routine: Observation[] = [];
+  #inFlight: { batch: Observation[]; urgent: boolean } | null = null;
+  #generation = 0;
+  #offline = false;
+  readonly #topics: { obs: string; status: string };
+  readonly #batchSize: number;
+  taken = 0;
+  acked = 0;
+  connects = 0;
+
+  constructor(
+    readonly gateway: FleetGateway,
+    private readonly options: FleetConnectionOptions,
+  ) {
+    this.#topics = {
+      obs: gatewayTopic(gateway, Channel.observations),
+      status: gatewayTopic(gateway, Channel.status),
+    };
+    this.#batchSize = Math.min(MAX_BATCH_SIZE, options.batchSize ?? 100);
+  }
+
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
+  /** Readings taken and not yet acknowledged by the broker (queued or in flight). */
+  get pending(): number {
+    return this.taken - this.acked;
+  }
+
+  /** Connects (again after `goOffline`); resolves on CONNACK, rejects on refusal. */
+  connect(): Promise<void> {
+    this.#offline = false;
+    if (this.#client) return Promise.resolve();
+    const client = mqtt.connect(this.options.url, this.#clientOptions());
+    this.#client = client;
+    client.on('connect', () => {
+      this.connects++;
+      if (this.options.announce !== false) this.#publishStatus('online');
+      this.#pump();
+    });
+    // Failures surface through connect()'s promise and the counts: a fleet must not log each one.
+    client.on('error', () => {});
+    return new Promise<void>((resolve, reject) => {
+      const onConnect = () => {
+        client.off('error', onError);
+        resolve();
+      };
+      const onError = (err: Error) => {
+        client.off('connect', onConnect);
+        reject(err);
+      };
+      client.once('connect', onConnect);
+      client.once('error', onError);
+    });
+  }
+
+  /** Takes a reading: it waits in the outbox until the broker acknowledges it. */
+  take(observation: Observation): void {
+    this.taken++;
+    (isUrgentKind(observation.kind) ? this.#urgent : this.#routine).push(observation);
+    this.#pump();
+  }
+
+  /**
+   * A drop-out: the connection ends without a goodbye (the broker publishes the will) and
+   * readings queue until `connect()`. A batch in flight goes back to the outbox and is sent
+   * again, as a real gateway does: the broker may have had it, and the server de-duplicates.
+   */
+  async goOffline(): Promise<void> {
+    await this.close(true);
+  }
+
+  /** Ends the connection; `force` skips waiting for in-flight acknowledgements. */
+  async close(force = false): Promise<void> {
+    this.#offline = true;
+    const client = this.#client;
+    this.#client = null;
+    this.#generation++;
+    if (this.#inFlight) {
+      const { batch, urgent } = this.#inFlight;
+      (urgent ? this.#urgent : this.#routine).unshift(...batch);
+      this.#inFlight = null;
+    }
+    if (!client) return;
+    if (force) client.stream?.destroy();
+    await new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
+  }
+
+  #clientOptions(): IClientOptions {
+    const { gateway, options } = this;
+    return {
+      clientId: `wardline-gw-${gateway.site}-${gateway.gateway}`,
+      username: gateway.username,
+      password: options.password(gateway),
+      clean: false,
+      protocolVersion: 4,
+      keepalive: options.keepaliveSeconds ?? 30,
+      reconnectPeriod: options.reconnectPeriodMs ?? 2000,
+      connectTimeout: 30_000,
+      resubscribe: false,
+      queueQoSZero: false,
+      ...(options.announce !== false
+        ? { will: { topic: this.#topics.status, payload: this.#status('offline'), qos: 1, retain: true } }
+        : {}),
+    };
+  }
+
+  #status(state: 'online' | 'offline'): Buffer {
+    return Buffer.from(JSON.stringify({ v: STATUS_VERSION, state, at: new Date().toISOString() }));
+  }
+
+  #publishStatus(state: 'online' | 'offline'): void {
+    this.#client?.publish(this.#topics.status, this.#status(state), { qos: 1, retain: true }, () => {});
+  }
+
+  /** One batch in flight at a time, urgent first; on a lost connection mqtt.js re-sends it. */
+  #pump(): void {
+    const client = this.#client;
+    if (this.#inFlight || this.#offline || !client?.connected) return;
+    const urgent = this.#urgent.length > 0;
+    const source = urgent ? this.#urgent : this.#routine;
+    if (source.length === 0) return;
+    const batch = source.splice(0, this.#batchSize);
+    this.#inFlight = { batch, urgent };
+    const generation = this.#generation;
+    const payload = JSON.stringify({
+      v: OBSERVATION_BATCH_VERSION,
+      sentAt: new Date().toISOString(),
+      observations: batch,
+    });
+    client.publish(this.#topics.obs, payload, { qos: 1 }, (err) => {
+      if (generation !== this.#generation) return; // connection closed: close() re-queued the batch
+      this.#inFlight = null;
+      if (err) {
+        source.unshift(...batch);
+        return;
+      }
+      this.acked += batch.length;
+      this.options.onAcked?.(this.gateway, batch);
+      this.#pump();
+    });
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Realistic observations for a fleet, in the wire contract's form (what a gateway publishes
+ * after decoding its devices' bytes): vitals from each resident's scenario, one canonical unit
+ * per component, per-gateway sequence numbers, and ids drawn from a seeded stream so that a
+ * replay of the same fleet produces the same ids (and the server's de-duplication sees them).
+ */
+import type { Observation } from '@wardline/protocol';
+import { Rng, mixSeed } from '../prng.js';
+import { createScenario, type Scenario } from '../scenarios.js';
+import type { FleetDevice, FleetGateway, FleetPlan, FleetResident } from './plan.js';
+
+export interface FleetReadingsOptions {
+  /** deteriorating residents reach the danger zone this long after the fleet's start. Default 2 h. */
+  deteriorationMs?: number;
+}
+
+interface GatewayStream {
+  rng: Rng;
+  seq: number;
+  cursor: number;
+  routineDevices: { resident: FleetResident; device: FleetDevice }[];
+}
+
+const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, v));
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+function uuidFrom(rng: Rng): string {
+  const bytes = Array.from({ length: 16 }, () => Math.floor(rng.next() * 256));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export class FleetReadings {
+  readonly #streams = new Map<number, GatewayStream>();
+  readonly #scenarios = new Map<number, Scenario>();
+  readonly #deteriorationMs: number;
+
+  constructor(
+    private readonly plan: FleetPlan,
+    options: FleetReadingsOptions = {},
+  ) {
+    this.#deteriorationMs = options.deteriorationMs ?? 2 * 3_600_000;
+  }
+
+  #stream(gateway: FleetGateway): GatewayStream {
+    let stream = this.#streams.get(gateway.index);
+    if (!stream) {
+      stream = {
+        rng: new Rng(mixSeed(this.plan.options.seed, 0x5eed, gateway.index)),
+        seq: 0,
+        cursor: 0,
+        routineDevices: gateway.residents.flatMap((resident) =>
+          resident.devices.filter((d) => d.model !== 'falls-sensor').map((device) => ({ resident, device })),
+        ),
+      };
+      this.#streams.set(gateway.index, stream);
+    }
+    return stream;
+  }
+
+  #scenario(resident: FleetResident): Scenario {
+    let scenario = this.#scenarios.get(resident.index);
+    if (!scenario) {
+      scenario = createScenario(resident.scenario, { deteriorationMs: this.#deteriorationMs });
+      this.#scenarios.set(resident.index, scenario);
+    }
+    return scenario;
+  }
+
+  /** 0 for stable residents; 0..1 along a deteriorating resident's course. */
+  #progress(resident: FleetResident, elapsedMs: number): number {
+    if (resident.scenario !== 'deteriorating') return 0;
+    return clamp(elapsedMs / this.#deteriorationMs, 0, 1) ** 1.5;
+  }
+
+  /**
+   * The gateway's next routine reading, its devices taking turns: a cuff, oximeter or
+   * thermometer reading measured at `measuredAtMs`, `elapsedMs` into the residents' scenarios.
+   */
+  routine(gateway: FleetGateway, measuredAtMs: number, elapsedMs = 0): Observation {
+    const stream = this.#stream(gateway);
+    if (stream.routineDevices.length === 0)
+      throw new Error(`gateway ${gateway.gateway} has no vital-sign devices`);
+    const { resident, device } = stream.routineDevices[stream.cursor++ % stream.routineDevices.length]!;
+    const rng = stream.rng;
+    const envelope = {
+      id: uuidFrom(rng),
+      deviceId: device.id,
+      measuredAt: new Date(measuredAtMs).toISOString(),
+      seq: stream.seq++,
+    };
+    const progress = this.#progress(resident, elapsedMs);
+    switch (device.model) {
+      case 'pulse-oximeter': {
+        const spo2 = Math.round(clamp(rng.normal(97 - 7 * progress, 1), 70, 100));
+        const pulse = this.#scenario(resident).vitals(elapsedMs, rng).pulseRate;
+        return {
+          ...envelope,
+          kind: 'spo2',
+          values: { spo2: { value: spo2, unit: '%' }, pulseRate: { value: pulse, unit: 'bpm' } },
+        };
+      }
+      case 'thermometer': {
+        const temperature = round1(clamp(rng.normal(36.8 + 1.6 * progress, 0.2), 34, 42));
+        return {
+          ...envelope,
+          kind: 'body_temperature',
+          values: { temperature: { value: temperature, unit: '°C' } },
+        };
+      }
+      default: {
+        const v = this.#scenario(resident).vitals(elapsedMs, rng);
+        return {
+          ...envelope,
+          kind: 'blood_pressure',
+          values: {
+            systolic: { value: v.systolic, unit: 'mmHg' },
+            diastolic: { value: v.diastolic, unit: 'mmHg' },
+            meanArterial: { value: v.meanArterial, unit: 'mmHg' },
+            pulseRate: { value: v.pulseRate, unit: 'bpm' },
+          },
+        };
+      }
+    }
+  }
+
+  /** A fall reported by the resident's falls sensor (the gateway's next sequence number). */
+  fall(gateway: FleetGateway, resident: FleetResident, measuredAtMs: number): Observation {
+    return this.#event(gateway, resident, measuredAtMs, 'fall');
+  }
+
+  /** A help-button press on the resident's falls sensor. */
+  helpRequest(gateway: FleetGateway, resident: FleetResident, measuredAtMs: number): Observation {
+    return this.#event(gateway, resident, measuredAtMs, 'help_request');
+  }
+
+  #event(
+    gateway: FleetGateway,
+    resident: FleetResident,
+    measuredAtMs: number,
+    kind: 'fall' | 'help_request',
+  ): Observation {
+    const sensor = resident.devices.find((d) => d.model === 'falls-sensor');
+    if (!sensor) throw new Error(`resident ${resident.index} has no falls sensor`);
+    const stream = this.#stream(gateway);
+    const envelope = {
+      id: uuidFrom(stream.rng),
+      deviceId: sensor.id,
+      measuredAt: new Date(measuredAtMs).toISOString(),
+      seq: stream.seq++,
+    };
+    return kind === 'fall'
+      ? { ...envelope, kind, values: { confidence: { value: 92, unit: '%' } } }
+      : { ...envelope, kind, values: {} };
+  }
+}

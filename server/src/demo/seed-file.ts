@@ -1,0 +1,22 @@
+import { createContext } from '../context.js';
+import { openDatabase } from '../db/database.js';
+import type { ScryptCost } from '@wardline/broker';
+import { seedDemo, type SeedWard } from './seed.js';
+
+/**
+ * Seeds a database file before the server first opens it: large simulated fleets (benchmarks,
+ * fault tests) are registered in one transaction instead of through thousands of API calls.
+ */
+export async function seedDatabaseFile(
+  path: string,
+  fleet: SeedWard[],
+  password: string,
+  cost?: ScryptCost,
+): Promise<void> {
+  const db = openDatabase(path);
+  try {
+    await seedDemo(createContext(db), fleet, password, cost);
+  } finally {
+    db.close();
+  }
+}

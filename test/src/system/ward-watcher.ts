@@ -1,0 +1,87 @@
+/**
+ * What a nurse's dashboard receives: one socket.io connection signed in as a nurse, joined to
+ * every ward of the fleet, counting each observation pushed (by id, so repeats show) and
+ * timing each fall alert from the fall's measurement time to its arrival.
+ */
+import type {
+  AlertEvent,
+  ClientToServerEvents,
+  ObservationEvent,
+  ServerToClientEvents,
+} from '@wardline/protocol';
+import { io, type Socket } from 'socket.io-client';
+
+export class WardWatcher {
+  readonly seen = new Map<string, number>();
+  observations = 0;
+  repeats = 0;
+  /** Fall alerts opened: falls-sensor id -> arrival time (ms since epoch). */
+  readonly fallAlerts = new Map<string, { arrivedAtMs: number; measuredAt: string | null }>();
+  alertsOpened = 0;
+  #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+  #listeners: ((event: ObservationEvent) => void)[] = [];
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+    private readonly wardIds: readonly string[],
+  ) {}
+
+  /** Connects and joins every ward; resolves when all joins are acknowledged. */
+  async start(): Promise<void> {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.baseUrl, {
+      auth: { token: this.token },
+      transports: ['websocket'],
+      reconnection: true,
+      reconnectionDelay: 200,
+    });
+    this.#socket = socket;
+    socket.on('observation', (event) => {
+      this.observations++;
+      const count = this.seen.get(event.observation.id) ?? 0;
+      if (count > 0) this.repeats++;
+      this.seen.set(event.observation.id, count + 1);
+      for (const listener of this.#listeners) listener(event);
+    });
+    socket.on('alert', (event: AlertEvent) => {
+      if (event.type !== 'opened') return;
+      this.alertsOpened++;
+      if (event.alert.condition === 'fall' && event.alert.deviceId) {
+        this.fallAlerts.set(event.alert.deviceId, {
+          arrivedAtMs: Date.now(),
+          measuredAt: event.alert.triggerMeasuredAt,
+        });
+      }
+    });
+    // After a server restart the socket reconnects; rooms are joined again.
+    socket.on('connect', () => void this.#joinAll());
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    await this.#joinAll();
+  }
+
+  onObservation(listener: (event: ObservationEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async #joinAll(): Promise<void> {
+    const socket = this.#socket;
+    if (!socket) return;
+    await Promise.all(
+      this.wardIds.map(
+        (wardId) =>
+          new Promise<void>((resolve, reject) =>
+            socket.emit('joinWard', wardId, (result) =>
+              result.ok ? resolve() : reject(new Error(`joinWard ${wardId}: ${result.code}`)),
+            ),
+          ),
+      ),
+    );
+  }
+
+  close(): void {
+    this.#socket?.close();
+  }
+}
