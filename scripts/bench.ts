@@ -26,7 +26,10 @@ if (files.length === 0) {
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${relative(root, file)} ===`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', file], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     failed++;
     console.error(`${relative(root, file)} failed (exit ${result.status ?? result.signal})`);

@@ -1,0 +1,78 @@
+/**
+ * Reconnect storm: every gateway has been offline for an hour and has an hour of readings in
+ * its outbox; all reconnect at once and replay (urgent first, then batches of 100). Measured:
+ * time until all are connected again, the drain rate until every reading is on the nurse's
+ * socket, falls landing during the drain timed to their alert, and the server's memory.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { scaled, startStage, stopStage, storedCount, waitFor } from './load.js';
+import { fmt, latencySummary, progress } from './report.js';
+
+export async function measureReconnectStorm(gateways: number, readingsPerGatewayHour: number) {
+  gateways = scaled(gateways, 20);
+  const stage = await startStage('storm', { gateways, residentsPerGateway: 1, seed: 4, bedsPerWard: 200 });
+  const { fleet, system } = stage;
+  const watcher = stage.watcher!;
+  const serverSeededBytes = system.server.rssBytes();
+  progress(`storm: ${fmt.int(gateways)} gateways go offline and queue an hour of readings each`);
+  await Promise.all(fleet.clients.map((c) => c.goOffline()));
+  const now = Date.now();
+  for (const client of fleet.clients) fleet.takeHistory(client, now - 3_600_000, now, readingsPerGatewayHour);
+  const backlog = fleet.taken;
+  const started = performance.now();
+  await Promise.all(fleet.clients.map((c) => c.connect().catch(() => undefined)));
+  const reconnectSeconds = (performance.now() - started) / 1000;
+  progress(
+    `storm: ${fmt.int(fleet.connectedCount)} reconnected in ${reconnectSeconds.toFixed(1)} s; draining ${fmt.int(backlog)} readings`,
+  );
+
+  const falls: { deviceId: string; measuredAtMs: number }[] = [];
+  let draining = true;
+  const fallLoop = (async () => {
+    while (draining) {
+      await sleep(250);
+      if (!draining) break;
+      const fall = fleet.takeFall();
+      falls.push({
+        deviceId: fall.resident.devices.find((d) => d.model === 'falls-sensor')!.id,
+        measuredAtMs: fall.measuredAtMs,
+      });
+    }
+  })();
+  const report = setInterval(
+    () =>
+      progress(`storm: ${fmt.int(watcher.seen.size)} of ${fmt.int(backlog)} replayed readings on the socket`),
+    5000,
+  );
+  const drained = await waitFor(() => watcher.seen.size >= fleet.taken, 900_000);
+  const drainSeconds = (performance.now() - started) / 1000;
+  draining = false;
+  clearInterval(report);
+  await fallLoop;
+  await waitFor(() => falls.every((f) => watcher.fallAlerts.has(f.deviceId)), 30_000);
+  const latencies = falls.flatMap((f) => {
+    const alert = watcher.fallAlerts.get(f.deviceId);
+    return alert ? [alert.arrivedAtMs - f.measuredAtMs] : [];
+  });
+  const serverDrainedBytes = system.server.rssBytes();
+  const stored = storedCount(system.databasePath);
+  const taken = fleet.taken;
+  await stopStage(stage);
+  return {
+    gateways,
+    backlog,
+    drained,
+    reconnectSeconds,
+    drainSeconds,
+    drainPerSecond: watcher.seen.size / drainSeconds,
+    taken,
+    stored,
+    lost: taken - stored,
+    falls: falls.length,
+    fallsMissed: falls.length - latencies.length,
+    fallLatency: latencySummary(latencies),
+    beds: stage.plan.residents.length,
+    serverSeededBytes,
+    serverDrainedBytes,
+  };
+}
