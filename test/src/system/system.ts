@@ -110,8 +110,14 @@ export class WardlineSystem {
     if (options.server !== false && options.seed !== false) {
       await seedDatabaseFile(system.databasePath, options.plan.wards, STAFF_PASSWORD, FAST_SCRYPT);
     }
-    await system.startBroker();
-    if (options.server !== false) await system.startServer();
+    try {
+      await system.startBroker();
+      if (options.server !== false) await system.startServer();
+    } catch (err) {
+      // A process that did start must not outlive the failure (e.g. a port taken meanwhile).
+      await system.stop();
+      throw err;
+    }
     return system;
   }
 
