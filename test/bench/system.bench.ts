@@ -33,8 +33,16 @@ const TARGET = {
 };
 const rows: Row[] = [];
 const results: Record<string, unknown> = { scale: SCALE, startedAt: new Date().toISOString(), cores: 2 };
+const out = join(repoRoot, 'test-artifacts', 'bench-system.json');
+mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+/** After each section: its rows now, and the JSON so far, so that a cut-short run keeps its figures. */
+function sectionDone(from: number): void {
+  printTable(rows.slice(from));
+  writeFileSync(out, JSON.stringify({ ...results, rows }, null, 2));
+}
 
 if (only.has('ingest')) {
+  const from = rows.length;
   const runs: IngestResult[] = [await measureIngest('live', 1000, 5), await measureIngest('drain', 200, 100)];
   results.ingest = runs;
   for (const r of runs) {
@@ -59,9 +67,11 @@ if (only.has('ingest')) {
       for (const h of r.hotSpots) console.log(`  ${(h.share * 100).toFixed(1).padStart(5)} %  ${h.where}`);
     }
   }
+  sectionDone(from);
 }
 
 if (only.has('falls')) {
+  const from = rows.length;
   const f = await measureFallLatency(2000, Number(process.env.BENCH_FALL_SECONDS ?? 30));
   results.falls = f;
   rows.push({
@@ -72,9 +82,11 @@ if (only.has('falls')) {
     target: `p99 < ${TARGET.fallP99Ms} ms`,
     verdict: f.missed > 0 ? `${f.missed} falls missed` : verdict(f.loaded.p99, TARGET.fallP99Ms, false),
   });
+  sectionDone(from);
 }
 
 if (only.has('connections')) {
+  const from = rows.length;
   const c = await measureConnections(TARGET.connections, Number(process.env.BENCH_HOLD_SECONDS ?? 65));
   results.connections = c;
   const capped =
@@ -97,12 +109,14 @@ if (only.has('connections')) {
     target: '-',
     verdict: `${fmt.mib(c.brokerHeldBytes)} at ${fmt.int(c.held)}`,
   });
+  sectionDone(from);
 }
 
 let drainBaseline = (results.ingest as IngestResult[] | undefined)?.find(
   (r) => r.label === 'drain',
 )?.endToEndPerSecond;
 if (only.has('storm')) {
+  const from = rows.length;
   const s = await measureReconnectStorm(10_000, Number(process.env.BENCH_STORM_READINGS_PER_HOUR ?? 60));
   results.storm = s;
   drainBaseline ??= NaN;
@@ -125,9 +139,11 @@ if (only.has('storm')) {
         ? `${s.fallsMissed} falls missed`
         : verdict(s.fallLatency.max, TARGET.stormFallMs, false),
   });
+  sectionDone(from);
 }
 
 if (only.has('memory')) {
+  const from = rows.length;
   const m = await measureServerMemory(10_000);
   results.memory = m;
   rows.push({
@@ -138,12 +154,11 @@ if (only.has('memory')) {
     target: '-',
     verdict: `${fmt.mib(m.fullBytes)} in all`,
   });
+  sectionDone(from);
 }
 
 progress('done');
 printTable(rows);
-mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
-const out = join(repoRoot, 'test-artifacts', 'bench-system.json');
 writeFileSync(out, JSON.stringify({ ...results, rows }, null, 2));
 console.log(`\nJSON: ${out}`);
 process.exit(0);

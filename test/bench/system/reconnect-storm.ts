@@ -44,11 +44,13 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
       progress(`storm: ${fmt.int(watcher.seen.size)} of ${fmt.int(backlog)} replayed readings on the socket`),
     5000,
   );
-  const drained = await waitFor(() => watcher.seen.size >= fleet.taken, 900_000);
+  // The replayed hour is through once the socket has seen it all (falls keep arriving meanwhile).
+  const drained = await waitFor(() => watcher.seen.size - falls.length >= backlog, 900_000);
   const drainSeconds = (performance.now() - started) / 1000;
   draining = false;
   clearInterval(report);
   await fallLoop;
+  await waitFor(() => watcher.seen.size >= fleet.taken, 60_000);
   await waitFor(() => falls.every((f) => watcher.fallAlerts.has(f.deviceId)), 30_000);
   const latencies = falls.flatMap((f) => {
     const alert = watcher.fallAlerts.get(f.deviceId);

@@ -46,7 +46,15 @@ export class ManagedProcess {
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.#child = child;
-    this.#exit = new Promise((done) => child.once('exit', () => done()));
+    // Never outlive the test or bench that started it, even when that process dies abruptly.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    this.#exit = new Promise((done) =>
+      child.once('exit', () => {
+        process.off('exit', killOnExit);
+        done();
+      }),
+    );
   }
 
   /** SIGTERM and wait (SIGKILL after `graceMs`), or SIGKILL at once. */
