@@ -20,6 +20,7 @@ import { startGateway, type RunningGateway } from './gateway.js';
 
 const address = { site: 'test-site', gateway: 'gw-1' };
 const OBS = gatewayTopic(address, Channel.observations);
+const URGENT = gatewayTopic(address, Channel.urgent);
 const STATUS = gatewayTopic(address, Channel.status);
 const DEVICES = gatewayTopic(address, Channel.devices);
 
@@ -115,7 +116,7 @@ async function gatewayFor(
 
 function observationsIn(messages: { topic: string; payload: Buffer }[]): Observation[] {
   return messages
-    .filter((m) => m.topic === OBS)
+    .filter((m) => m.topic === OBS || m.topic === URGENT)
     .flatMap((m) => {
       const parsed = parseObservationBatch(JSON.parse(m.payload.toString('utf8')), { now: Date.now() });
       if (!parsed.ok) throw new Error(`invalid batch: ${parsed.rejection.code}`);
@@ -251,6 +252,10 @@ describe('gateway end to end', () => {
     const seqs = [...new Set(all.map((o) => o.seq))].sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 11 }, (_, i) => i));
     expect(all.filter((o) => o.kind === 'fall')).not.toHaveLength(0);
+    // Falls travel on the urgent topic, which carries nothing else.
+    const urgent = seen.flatMap((p) => observationsIn(p.filter((m) => m.topic === URGENT)));
+    expect(urgent.map((o) => o.kind)).toContain('fall');
+    expect(urgent.every((o) => o.kind === 'fall' || o.kind === 'help_request')).toBe(true);
     // The batch in flight when the broker died was re-sent to the new broker.
     expect(observationsIn(broker.published).map((o) => o.seq)).toContain(3);
     expect(gateway.stats().mqtt.connects).toBeGreaterThanOrEqual(3);

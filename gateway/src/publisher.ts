@@ -139,6 +139,7 @@ export class Publisher {
     this.routinePerSecond = Math.max(1, options.routinePerSecond ?? 2000);
     this.topics = {
       obs: gatewayTopic(options.address, Channel.observations),
+      urgent: gatewayTopic(options.address, Channel.urgent),
       devices: gatewayTopic(options.address, Channel.devices),
       status: gatewayTopic(options.address, Channel.status),
     };
@@ -364,7 +365,7 @@ export class Publisher {
       { token, size: ids.length, urgent, bytes: Buffer.byteLength(payload) },
       'batch sent',
     );
-    client.publish(this.topics.obs, payload, { qos: 1 }, (err) => {
+    client.publish(urgent ? this.topics.urgent : this.topics.obs, payload, { qos: 1 }, (err) => {
       if (err) {
         this.counts.publishErrors++;
         this.release(token);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Channel, SERVER_SUBSCRIPTIONS, commandTopic, gatewayTopic, parseUplinkTopic } from './topics.js';
+import {
+  Channel,
+  SERVER_SUBSCRIPTIONS,
+  SERVER_URGENT_SUBSCRIPTIONS,
+  commandTopic,
+  gatewayTopic,
+  parseUplinkTopic,
+} from './topics.js';
 
 describe('topic scheme', () => {
   const address = { site: 'larkspur', gateway: 'gw-01' };
@@ -33,11 +40,17 @@ describe('topic scheme', () => {
     }
   });
 
-  it('subscribes the server to every uplink channel of every gateway', () => {
+  it('subscribes the server to every uplink channel of every gateway, urgent ones on their own session', () => {
     expect(SERVER_SUBSCRIPTIONS).toEqual([
       'wardline/v1/+/+/obs',
       'wardline/v1/+/+/devices',
       'wardline/v1/+/+/status',
     ]);
+    expect(SERVER_URGENT_SUBSCRIPTIONS).toEqual(['wardline/v1/+/+/urgent']);
+    expect(parseUplinkTopic('wardline/v1/larkspur/gw-01/urgent')).toEqual({
+      site: 'larkspur',
+      gateway: 'gw-01',
+      channel: Channel.urgent,
+    });
   });
 });

@@ -4,6 +4,7 @@ import { isTopicSegment } from './ids.js';
  * Topic scheme, version 1:
  *
  *   wardline/v1/{site}/{gateway}/obs          observation batches, QoS 1        gateway -> server
+ *   wardline/v1/{site}/{gateway}/urgent       falls and help calls, QoS 1       gateway -> server
  *   wardline/v1/{site}/{gateway}/devices      device status batches, QoS 1      gateway -> server
  *   wardline/v1/{site}/{gateway}/status       gateway status, retained, last will gateway -> server
  *   wardline/v1/{site}/{gateway}/cmd/{name}   commands, QoS 1                   server -> gateway
@@ -15,6 +16,12 @@ export const TOPIC_VERSION = 'v1';
 
 export const Channel = {
   observations: 'obs',
+  /**
+   * Observation batches of urgent kinds only (isUrgentKind: falls, help calls). The server reads
+   * them on a session of their own, so they never queue behind a backlog of routine readings
+   * (a reconnect storm, a server catching up after a restart).
+   */
+  urgent: 'urgent',
   devices: 'devices',
   status: 'status',
 } as const;
@@ -42,10 +49,13 @@ export function commandTopic(address: GatewayAddress, name: string): string {
   return `${gatewayPrefix(address)}/cmd/${name}`;
 }
 
-/** What the server subscribes to: every gateway's uplink channels. */
-export const SERVER_SUBSCRIPTIONS = Object.values(Channel).map(
-  (c) => `${TOPIC_ROOT}/${TOPIC_VERSION}/+/+/${c}`,
-);
+const everyGateway = (c: Channel) => `${TOPIC_ROOT}/${TOPIC_VERSION}/+/+/${c}`;
+
+/** What the server's main session subscribes to: every gateway's routine uplink channels. */
+export const SERVER_SUBSCRIPTIONS = [Channel.observations, Channel.devices, Channel.status].map(everyGateway);
+
+/** What the server's urgent session subscribes to: every gateway's falls and help calls. */
+export const SERVER_URGENT_SUBSCRIPTIONS = [everyGateway(Channel.urgent)];
 
 export interface ParsedTopic extends GatewayAddress {
   channel: Channel;

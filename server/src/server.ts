@@ -1,3 +1,4 @@
+import { SERVER_SUBSCRIPTIONS, SERVER_URGENT_SUBSCRIPTIONS } from '@wardline/protocol';
 import type { ScryptCost } from '@wardline/broker';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -44,7 +45,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   context.alerting.attach(hub, app.log.child({ component: 'alerts' }));
   await app.listen({ host: config.host, port: config.port });
 
-  let subscriber: Subscriber | null = null;
+  const subscribers: Subscriber[] = [];
   if (config.mqtt) {
     const ingest = createIngest({
       db,
@@ -56,18 +57,28 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       spool: timeSeries.spool,
       afterStore: context.alerting.evaluate,
     });
-    subscriber = startSubscriber({
-      ...config.mqtt,
-      ...(config.mqtt.caPath ? { ca: readFileSync(config.mqtt.caPath) } : {}),
-      ingest,
-      log: app.log.child({ component: 'mqtt' }),
-      onOutcome: (outcome) => {
-        hub.broadcast(outcome);
-        context.alerting.publish(outcome);
-      },
-    });
-    const sub = subscriber;
-    context.mqttConnected = () => sub.connected;
+    const mqttConfig = config.mqtt;
+    const ca = mqttConfig.caPath ? readFileSync(mqttConfig.caPath) : undefined;
+    const session = (clientId: string, subscriptions: string[]) =>
+      startSubscriber({
+        ...mqttConfig,
+        ...(ca ? { ca } : {}),
+        clientId,
+        subscriptions,
+        ingest,
+        log: app.log.child({ component: 'mqtt' }),
+        onOutcome: (outcome) => {
+          hub.broadcast(outcome);
+          context.alerting.publish(outcome);
+        },
+      });
+    // Two persistent sessions: falls and help calls have their own, so that they never wait
+    // behind a backlog of routine readings queued for the main one.
+    subscribers.push(
+      session(config.mqtt.clientId, SERVER_SUBSCRIPTIONS),
+      session(`${config.mqtt.clientId}-urgent`, SERVER_URGENT_SUBSCRIPTIONS),
+    );
+    context.mqttConnected = () => subscribers.every((s) => s.connected);
   }
 
   // Resumes persisted escalation timers and pending notifications.
@@ -80,7 +91,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     context,
     port,
     async close() {
-      await subscriber?.close();
+      await Promise.all(subscribers.map((s) => s.close()));
       await context.alerting.stop();
       await hub.close();
       await app.close();

@@ -2,7 +2,8 @@
  * One simulated gateway's MQTT side, behaving as the real gateway does on the wire: its own
  * connection and credentials, a persistent session (clean: false) with a stable client id, a
  * retained online status with an offline last will, and an outbox that publishes QoS 1 batches
- * one at a time, urgent kinds (falls, help calls) first, removing readings only on PUBACK.
+ * one at a time, urgent kinds (falls, help calls) first and on their own topic, removing readings
+ * only on PUBACK.
  * The outbox is in memory: the fleet stands in for thousands of gateways in one process; the
  * real gateway's durable outbox is tested on its own.
  */
@@ -40,7 +41,7 @@ export class FleetGatewayClient {
   #inFlight: { batch: Observation[]; urgent: boolean } | null = null;
   #generation = 0;
   #offline = false;
-  readonly #topics: { obs: string; status: string };
+  readonly #topics: { obs: string; urgent: string; status: string };
   readonly #batchSize: number;
   taken = 0;
   acked = 0;
@@ -52,6 +53,7 @@ export class FleetGatewayClient {
   ) {
     this.#topics = {
       obs: gatewayTopic(gateway, Channel.observations),
+      urgent: gatewayTopic(gateway, Channel.urgent),
       status: gatewayTopic(gateway, Channel.status),
     };
     this.#batchSize = Math.min(MAX_BATCH_SIZE, options.batchSize ?? 100);
@@ -167,7 +169,7 @@ export class FleetGatewayClient {
       sentAt: new Date().toISOString(),
       observations: batch,
     });
-    client.publish(this.#topics.obs, payload, { qos: 1 }, (err) => {
+    client.publish(urgent ? this.#topics.urgent : this.#topics.obs, payload, { qos: 1 }, (err) => {
       if (generation !== this.#generation) return; // connection closed: close() re-queued the batch
       this.#inFlight = null;
       if (err) {

@@ -183,6 +183,7 @@ export function createIngest(deps: IngestDependencies) {
     const gateway = devices.ensureGateway(address.site, address.gateway);
     switch (address.channel) {
       case Channel.observations:
+      case Channel.urgent:
         ingestObservations(outcome, topic, decoded.value, gateway, at);
         break;
       case Channel.devices:

@@ -1,4 +1,3 @@
-import { SERVER_SUBSCRIPTIONS } from '@wardline/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +6,8 @@ import type { Ingest, IngestOutcome } from '../ingest/ingest.js';
 export interface SubscriberOptions {
   url: string;
   clientId: string;
+  /** Topic filters of this session (the main one, or the urgent lane's). */
+  subscriptions: string[];
   username: string;
   password: string;
   ca?: Buffer;
@@ -43,8 +44,11 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
   const client: MqttClient = mqtt.connect(options.url, clientOptions);
 
   client.on('connect', (connack) => {
-    log.info({ sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
-    client.subscribe(SERVER_SUBSCRIPTIONS, { qos: 1 }, (err, granted) => {
+    log.info(
+      { sessionPresent: connack.sessionPresent, clientId: options.clientId },
+      'connected to MQTT broker',
+    );
+    client.subscribe(options.subscriptions, { qos: 1 }, (err, granted) => {
       if (err) return log.error({ err }, 'subscribe failed');
       const refused = granted?.filter((g) => g.qos === 128) ?? [];
       if (refused.length > 0)
@@ -73,7 +77,10 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     void ingestWithRetry(packet.topic, payload).then((outcome) => {
       if (!outcome) return; // closing: leave it unacknowledged for redelivery
-      done();
+      // Acknowledge on the next turn of the event loop, not in this microtask: mqtt.js reads the
+      // next queued message as soon as `done` returns, and a deep backlog would otherwise starve
+      // every other socket (the urgent session, HTTP, dashboards) until it is drained.
+      setImmediate(done);
       try {
         options.onOutcome(outcome);
       } catch (err) {
