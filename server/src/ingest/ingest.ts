@@ -209,9 +209,19 @@ export function createIngest(deps: IngestDependencies) {
     return outcome;
   });
 
+  // Each message keeps its own savepoint inside; the group shares one commit (one WAL sync).
+  const handleGroupInTransaction = db.transaction(
+    (messages: readonly { topic: string; payload: Uint8Array }[]): IngestOutcome[] =>
+      messages.map((m) => handleInTransaction(m.topic, m.payload)),
+  );
+
   return {
     handle(topic: string, payload: Uint8Array): IngestOutcome {
       return handleInTransaction(topic, payload);
+    },
+    /** Several messages in one transaction: all durable when it returns, or none if it throws. */
+    handleGroup(messages: readonly { topic: string; payload: Uint8Array }[]): IngestOutcome[] {
+      return handleGroupInTransaction(messages);
     },
   };
 }

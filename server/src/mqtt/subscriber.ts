@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ingest, IngestOutcome } from '../ingest/ingest.js';
+import { groupCommit, type HeldMessage } from './group-commit.js';
 
 export interface SubscriberOptions {
   url: string;
@@ -23,11 +24,14 @@ export interface Subscriber {
 }
 
 const MAX_RETRY_DELAY_MS = 5000;
+/** Messages stored per transaction at most; also how far mqtt.js reads ahead of a commit. */
+const MAX_GROUP = 200;
 
 /**
  * The server's MQTT session: persistent (clean: false) so that the broker queues QoS 1
  * messages while the server restarts. Each message is acknowledged only after ingest has
- * committed it; if storage fails, the message is retried here and never acknowledged unstored.
+ * committed it (messages arriving together share one commit, see group-commit.ts); if storage
+ * fails, the messages are retried here and never acknowledged unstored.
  */
 export function startSubscriber(options: SubscriberOptions): Subscriber {
   const { log, ingest } = options;
@@ -59,35 +63,53 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
   client.on('offline', () => log.warn('MQTT broker unreachable'));
   client.on('error', (err) => log.error({ err: err.message }, 'MQTT client error'));
 
-  async function ingestWithRetry(topic: string, payload: Buffer): Promise<IngestOutcome | null> {
+  /** Stores one message, retrying while storage fails; throws only when the session is closing. */
+  async function storeOneWithRetry(message: HeldMessage): Promise<IngestOutcome> {
     for (let attempt = 0; !closing; attempt++) {
       try {
-        return ingest.handle(topic, payload);
+        return ingest.handle(message.topic, message.payload);
       } catch (err) {
-        // Storage is failing (disk full, locked): hold the message unacknowledged and retry.
+        // Storage is failing (disk full, locked) or the time-series spool is full (backpressure):
+        // hold the message unacknowledged and retry.
         const delay = Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** attempt);
-        log.error({ err: (err as Error).message, topic, attempt }, 'storing message failed; will retry');
+        log.error(
+          { err: (err as Error).message, topic: message.topic, attempt },
+          'storing message failed; will retry',
+        );
         await sleep(delay);
       }
     }
-    return null;
+    throw new Error('closing');
   }
 
-  client.handleMessage = (packet, done) => {
-    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    void ingestWithRetry(packet.topic, payload).then((outcome) => {
-      if (!outcome) return; // closing: leave it unacknowledged for redelivery
-      // Acknowledge on the next turn of the event loop, not in this microtask: mqtt.js reads the
-      // next queued message as soon as `done` returns, and a deep backlog would otherwise starve
-      // every other socket (the urgent session, HTTP, dashboards) until it is drained.
-      setImmediate(done);
-      try {
-        options.onOutcome(outcome);
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'real-time fan-out failed');
+  /**
+   * Stores a group in one transaction; if that fails, one message at a time, each retried until
+   * stored, so a group never waits for room that only a smaller step would find.
+   */
+  async function storeGroup(messages: readonly HeldMessage[]): Promise<IngestOutcome[]> {
+    try {
+      return ingest.handleGroup(messages);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, messages: messages.length }, 'group not stored; one by one');
+    }
+    const outcomes: IngestOutcome[] = [];
+    for (const message of messages) outcomes.push(await storeOneWithRetry(message));
+    return outcomes;
+  }
+
+  groupCommit(client, {
+    maxGroup: MAX_GROUP,
+    async store(messages) {
+      const outcomes = await storeGroup(messages);
+      for (const outcome of outcomes) {
+        try {
+          options.onOutcome(outcome);
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'real-time fan-out failed');
+        }
       }
-    });
-  };
+    },
+  });
 
   return {
     get connected() {

@@ -1,0 +1,107 @@
+import type { MqttClient, Packet } from 'mqtt';
+
+/**
+ * Group commit for QoS 1 messages on one mqtt.js session. mqtt.js hands over one message at a
+ * time and sends its PUBACK as soon as `handleMessage` calls back, so storing each message in
+ * its own transaction before calling back means one commit (one WAL sync) per message. Here
+ * `handleMessage` calls back at once, so mqtt.js reads on, but the PUBACK itself is held until
+ * the group the message belongs to has committed; the messages that arrived in the same turn
+ * of the event loop are stored together. Nothing is acknowledged before it is durable.
+ *
+ * This wraps mqtt.js's private `_sendPacket` (mqtt 5.x), the one place every PUBACK goes
+ * through; `test/src/faults/` and the restart tests check that nothing acknowledged is lost.
+ */
+type SendPacket = (packet: Packet, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
+
+export interface HeldMessage {
+  topic: string;
+  payload: Buffer;
+  /** Sends the held PUBACK, if the connection it arrived on is still the current one. */
+  acknowledge(): void;
+}
+
+export interface GroupCommitOptions {
+  /** Most messages per group; past it, mqtt.js stops reading until the group has committed. */
+  maxGroup: number;
+  /** Stores the group; throws if storage fails (nothing is acknowledged then). */
+  store(messages: readonly HeldMessage[]): void | Promise<void>;
+}
+
+export function groupCommit(client: MqttClient, options: GroupCommitOptions): void {
+  const internals = client as unknown as { _sendPacket: SendPacket };
+  const sendPacket = internals._sendPacket.bind(client);
+  /** PUBACKs waiting for their group to commit, by message id, on the current connection. */
+  const held = new Map<number, () => void>();
+  let connection = 0;
+  let group: HeldMessage[] = [];
+  let resumeReading: (() => void) | null = null;
+  let flushing = false;
+  let scheduled = false;
+
+  internals._sendPacket = (packet, cb, ...rest) => {
+    if (packet.cmd === 'puback' && packet.messageId !== undefined && held.has(packet.messageId)) {
+      held.set(packet.messageId, () => sendPacket(packet, undefined, ...rest));
+      cb?.(); // mqtt.js reads the next message; the PUBACK waits for the commit
+      return;
+    }
+    sendPacket(packet, cb, ...rest);
+  };
+
+  // A PUBACK belongs to the connection the message came on; after a reconnect the broker
+  // re-sends whatever was not acknowledged, and ingest de-duplicates it.
+  client.on('close', () => {
+    connection++;
+    held.clear();
+  });
+
+  const flush = async () => {
+    scheduled = false;
+    if (flushing || group.length === 0) return;
+    flushing = true;
+    const messages = group;
+    group = [];
+    const resume = resumeReading;
+    resumeReading = null;
+    try {
+      await options.store(messages);
+    } catch {
+      // Shutting down: nothing of this group is acknowledged; the broker re-sends it all.
+      flushing = false;
+      return;
+    }
+    for (const m of messages) m.acknowledge();
+    flushing = false;
+    resume?.();
+    if (group.length > 0) schedule();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => void flush());
+  };
+
+  client.handleMessage = (packet, done) => {
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const messageId = packet.messageId;
+    const at = connection;
+    const acknowledge = () => {
+      if (messageId === undefined || at !== connection) return;
+      const send = held.get(messageId);
+      held.delete(messageId);
+      send?.();
+    };
+    group.push({ topic: packet.topic, payload, acknowledge });
+    schedule();
+    if (packet.qos === 0 || messageId === undefined) return done();
+    if (group.length >= options.maxGroup) {
+      // Full: stop reading until this group commits; calling back then sends the PUBACK at once.
+      // Not after a reconnect, though: mqtt.js would queue that PUBACK for the new connection.
+      resumeReading = () => {
+        if (at === connection) done();
+      };
+      return;
+    }
+    held.set(messageId, () => {});
+    done();
+  };
+}
