@@ -137,6 +137,11 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     client?.conn instanceof FrameLimitedConnection ? client.conn.remoteAddress : undefined;
 
   const hooks: AedesOptions = {
+    // aedes queues publishes beyond `concurrency` (default 100) in mqemitter, which drains that
+    // queue by recursion: thousands of gateways dropping at once (a site's network outage, each
+    // with a last will) overflowed the stack and killed the broker. No queue, no recursion; the
+    // publishes in flight are bounded by the clients' own in-flight windows.
+    concurrency: 1 << 20,
     preConnect(client, packet, callback) {
       connectPackets.set(client, packet);
       deliverOutOfCounterOrder(client);

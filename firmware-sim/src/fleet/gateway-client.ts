@@ -38,7 +38,9 @@ export class FleetGatewayClient {
   #client: MqttClient | null = null;
   readonly #urgent: Observation[] = [];
   readonly #routine: Observation[] = [];
+  /** The routine batch awaiting its PUBACK (one at a time), and urgent ones (never held back). */
   #inFlight: { batch: Observation[]; urgent: boolean } | null = null;
+  readonly #urgentInFlight = new Set<Observation[]>();
   #generation = 0;
   #offline = false;
   readonly #topics: { obs: string; urgent: string; status: string };
@@ -118,10 +120,11 @@ export class FleetGatewayClient {
     this.#client = null;
     this.#generation++;
     if (this.#inFlight) {
-      const { batch, urgent } = this.#inFlight;
-      (urgent ? this.#urgent : this.#routine).unshift(...batch);
+      this.#routine.unshift(...this.#inFlight.batch);
       this.#inFlight = null;
     }
+    for (const batch of this.#urgentInFlight) this.#urgent.unshift(...batch);
+    this.#urgentInFlight.clear();
     if (!client) return;
     if (force) client.stream?.destroy();
     await new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
@@ -154,15 +157,21 @@ export class FleetGatewayClient {
     this.#client?.publish(this.#topics.status, this.#status(state), { qos: 1, retain: true }, () => {});
   }
 
-  /** One batch in flight at a time, urgent first; on a lost connection mqtt.js re-sends it. */
+  /**
+   * As the gateway: urgent batches go out at once, whatever is in flight; routine ones one at a
+   * time. A batch not acknowledged when the connection closes goes back to the outbox.
+   */
   #pump(): void {
     const client = this.#client;
-    if (this.#inFlight || this.#offline || !client?.connected) return;
-    const urgent = this.#urgent.length > 0;
-    const source = urgent ? this.#urgent : this.#routine;
-    if (source.length === 0) return;
-    const batch = source.splice(0, this.#batchSize);
-    this.#inFlight = { batch, urgent };
+    if (this.#offline || !client?.connected) return;
+    while (this.#urgent.length > 0) this.#send(client, this.#urgent.splice(0, this.#batchSize), true);
+    if (!this.#inFlight && this.#routine.length > 0)
+      this.#send(client, this.#routine.splice(0, this.#batchSize), false);
+  }
+
+  #send(client: MqttClient, batch: Observation[], urgent: boolean): void {
+    if (urgent) this.#urgentInFlight.add(batch);
+    else this.#inFlight = { batch, urgent };
     const generation = this.#generation;
     const payload = JSON.stringify({
       v: OBSERVATION_BATCH_VERSION,
@@ -171,9 +180,10 @@ export class FleetGatewayClient {
     });
     client.publish(urgent ? this.#topics.urgent : this.#topics.obs, payload, { qos: 1 }, (err) => {
       if (generation !== this.#generation) return; // connection closed: close() re-queued the batch
-      this.#inFlight = null;
+      if (urgent) this.#urgentInFlight.delete(batch);
+      else this.#inFlight = null;
       if (err) {
-        source.unshift(...batch);
+        (urgent ? this.#urgent : this.#routine).unshift(...batch);
         return;
       }
       this.acked += batch.length;

@@ -57,8 +57,13 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
     return alert ? [alert.arrivedAtMs - f.measuredAtMs] : [];
   });
   const serverDrainedBytes = system.server.rssBytes();
+  await fleet.drained(60_000);
   const stored = storedCount(system.databasePath);
   const taken = fleet.taken;
+  const acked = fleet.acked;
+  const droppedConnections = fleet.clients.reduce((n, c) => n + Math.max(0, c.connects - 2), 0);
+  if (stored !== taken)
+    progress(`storm: ${fmt.int(taken)} taken, ${fmt.int(acked)} acknowledged by the broker, ${fmt.int(stored)} stored`);
   await stopStage(stage);
   return {
     gateways,
@@ -70,6 +75,8 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
     taken,
     stored,
     lost: taken - stored,
+    acked,
+    droppedConnections,
     falls: falls.length,
     fallsMissed: falls.length - latencies.length,
     fallLatency: latencySummary(latencies),

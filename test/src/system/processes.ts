@@ -43,8 +43,10 @@ export class ManagedProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // One log for both streams, ended only when the process has exited.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('close', () => log.end());
     this.#child = child;
     // Never outlive the test or bench that started it, even when that process dies abruptly.
     const killOnExit = () => child.kill('SIGKILL');
