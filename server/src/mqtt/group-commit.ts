@@ -23,6 +23,11 @@ export interface HeldMessage {
 export interface GroupCommitOptions {
   /** Most messages per group; past it, mqtt.js stops reading until the group has committed. */
   maxGroup: number;
+  /**
+   * Most payload bytes per group: a group is one synchronous stretch of work, and the urgent
+   * session and every socket wait for it, so it is kept to tens of milliseconds.
+   */
+  maxGroupBytes: number;
   /** Stores the group; throws if storage fails (nothing is acknowledged then). */
   store(messages: readonly HeldMessage[]): void | Promise<void>;
 }
@@ -34,6 +39,7 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
   const held = new Map<number, () => void>();
   let connection = 0;
   let group: HeldMessage[] = [];
+  let groupBytes = 0;
   let resumeReading: (() => void) | null = null;
   let flushing = false;
   let scheduled = false;
@@ -60,6 +66,7 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
     flushing = true;
     const messages = group;
     group = [];
+    groupBytes = 0;
     const resume = resumeReading;
     resumeReading = null;
     try {
@@ -91,9 +98,10 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
       send?.();
     };
     group.push({ topic: packet.topic, payload, acknowledge });
+    groupBytes += payload.length;
     schedule();
     if (packet.qos === 0 || messageId === undefined) return done();
-    if (group.length >= options.maxGroup) {
+    if (group.length >= options.maxGroup || groupBytes >= options.maxGroupBytes) {
       // Full: stop reading until this group commits; calling back then sends the PUBACK at once.
       // Not after a reconnect, though: mqtt.js would queue that PUBACK for the new connection.
       resumeReading = () => {

@@ -26,6 +26,8 @@ export interface Subscriber {
 const MAX_RETRY_DELAY_MS = 5000;
 /** Messages stored per transaction at most; also how far mqtt.js reads ahead of a commit. */
 const MAX_GROUP = 200;
+/** About 500 readings: a group's transaction and fan-out stay within tens of milliseconds. */
+const MAX_GROUP_BYTES = 64 * 1024;
 
 /**
  * The server's MQTT session: persistent (clean: false) so that the broker queues QoS 1
@@ -99,6 +101,7 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
 
   groupCommit(client, {
     maxGroup: MAX_GROUP,
+    maxGroupBytes: MAX_GROUP_BYTES,
     async store(messages) {
       const outcomes = await storeGroup(messages);
       for (const outcome of outcomes) {
