@@ -63,7 +63,9 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
   const acked = fleet.acked;
   const droppedConnections = fleet.clients.reduce((n, c) => n + Math.max(0, c.connects - 2), 0);
   if (stored !== taken)
-    progress(`storm: ${fmt.int(taken)} taken, ${fmt.int(acked)} acknowledged by the broker, ${fmt.int(stored)} stored`);
+    progress(
+      `storm: ${fmt.int(taken)} taken, ${fmt.int(acked)} acknowledged by the broker, ${fmt.int(stored)} stored`,
+    );
   await stopStage(stage);
   return {
     gateways,
