@@ -7,7 +7,7 @@
  */
 import { SERVER_SUBSCRIPTIONS } from '@wardline/protocol';
 import mqtt from 'mqtt';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { closedLoop, scaled, startStage, stopStage, storedCount, waitFor } from './load.js';
 import { hotSpots, type HotSpot } from './profile.js';
@@ -62,7 +62,10 @@ async function baseline(label: string, gateways: number, batchSize: number): Pro
 async function endToEnd(label: string, gateways: number, batchSize: number) {
   const profileDir = join(repoRoot, 'test-artifacts', `profile-${label.replace(/\W+/g, '-')}`);
   const profiling = process.env.BENCH_PROFILE === '1';
-  if (profiling) mkdirSync(profileDir, { recursive: true });
+  if (profiling) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+  }
   const stage = await startStage(
     `${label} end-to-end`,
     { gateways, residentsPerGateway: 5, seed: 1 },

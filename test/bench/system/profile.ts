@@ -1,5 +1,5 @@
 /** Reads a V8 .cpuprofile (node --cpu-prof) and lists where the CPU went, by self time. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 interface ProfileNode {
@@ -15,7 +15,11 @@ export interface HotSpot {
 }
 
 export function hotSpots(dir: string, root: string, top = 12): HotSpot[] {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  // The main thread's profile of the newest run (a process also writes one per worker thread).
+  const file = readdirSync(dir)
+    .filter((f) => /\.0\.\d+\.cpuprofile$/.test(f)) // CPU.<date>.<time>.<pid>.<thread 0 = main>.<n>
+    .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at)[0]?.f;
   if (!file) return [];
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
     nodes: ProfileNode[];
