@@ -19,7 +19,22 @@ export interface DurablePersistence {
 
 export function openDurablePersistence(directory: string): DurablePersistence {
   mkdirSync(directory, { recursive: true });
-  const persistence = aedesPersistenceLevel(new ClassicLevel(directory)) as { destroy(): Promise<void> };
+  const persistence = aedesPersistenceLevel(new ClassicLevel(directory)) as {
+    destroy(): Promise<void>;
+    outgoingUpdate(client: unknown, packet: unknown): Promise<void>;
+  };
+  // A live delivery can find its queued copy already gone: the session's replay after a
+  // reconnect delivered and cleared it first. aedes then treats the miss as a client error and
+  // drops the connection (our storm bench saw hundreds of such drops, each forcing another
+  // replay). Deliver it anyway: at worst a repeat, which every Wardline consumer de-duplicates.
+  const outgoingUpdate = persistence.outgoingUpdate.bind(persistence);
+  persistence.outgoingUpdate = async (client, packet) => {
+    try {
+      await outgoingUpdate(client, packet);
+    } catch (err) {
+      if ((err as Error).message !== 'no such packet') throw err;
+    }
+  };
   return {
     persistence,
     // The promise form: the callback form waits for a 'ready' event that aedes 1.x never causes.

@@ -5,6 +5,7 @@
  * replay of the same fleet produces the same ids (and the server's de-duplication sees them).
  */
 import type { Observation } from '@wardline/protocol';
+import { createHash } from 'node:crypto';
 import { Rng, mixSeed } from '../prng.js';
 import { createScenario, type Scenario } from '../scenarios.js';
 import type { FleetDevice, FleetGateway, FleetPlan, FleetResident } from './plan.js';
@@ -24,11 +25,16 @@ interface GatewayStream {
 const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, v));
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
-function uuidFrom(rng: Rng): string {
-  const bytes = Array.from({ length: 16 }, () => Math.floor(rng.next() * 256));
+/**
+ * A version-4-shaped UUID from (seed, gateway, seq): the same every run, unique across the fleet.
+ * Not drawn from the PRNG: mulberry32 has 2^32 states, so the streams of thousands of gateways
+ * overlap and gave two gateways the same ids (the server rightly kept only one of each).
+ */
+function uuidFor(seed: number, gateway: number, seq: number): string {
+  const bytes = createHash('sha256').update(`${seed}:${gateway}:${seq}`).digest();
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = bytes.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -86,7 +92,7 @@ export class FleetReadings {
     const { resident, device } = stream.routineDevices[stream.cursor++ % stream.routineDevices.length]!;
     const rng = stream.rng;
     const envelope = {
-      id: uuidFrom(rng),
+      id: uuidFor(this.plan.options.seed, gateway.index, stream.seq),
       deviceId: device.id,
       measuredAt: new Date(measuredAtMs).toISOString(),
       seq: stream.seq++,
@@ -146,7 +152,7 @@ export class FleetReadings {
     if (!sensor) throw new Error(`resident ${resident.index} has no falls sensor`);
     const stream = this.#stream(gateway);
     const envelope = {
-      id: uuidFrom(stream.rng),
+      id: uuidFor(this.plan.options.seed, gateway.index, stream.seq),
       deviceId: sensor.id,
       measuredAt: new Date(measuredAtMs).toISOString(),
       seq: stream.seq++,

@@ -35,9 +35,17 @@ export interface GroupCommitOptions {
 export function groupCommit(client: MqttClient, options: GroupCommitOptions): void {
   const internals = client as unknown as { _sendPacket: SendPacket };
   const sendPacket = internals._sendPacket.bind(client);
-  /** PUBACKs waiting for their group to commit, by message id, on the current connection. */
-  const held = new Map<number, () => void>();
-  let connection = 0;
+  /**
+   * PUBACKs waiting for their group to commit, by message id, per connection (stream). A message
+   * id means nothing on another connection: after a reconnect the broker numbers afresh, and a
+   * PUBACK sent there would acknowledge a different message, which would then never be stored.
+   */
+  let held = new WeakMap<object, Map<number, () => void>>();
+  const heldOn = (stream: object) => {
+    let map = held.get(stream);
+    if (!map) held.set(stream, (map = new Map()));
+    return map;
+  };
   let group: HeldMessage[] = [];
   let groupBytes = 0;
   let resumeReading: (() => void) | null = null;
@@ -45,19 +53,19 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
   let scheduled = false;
 
   internals._sendPacket = (packet, cb, ...rest) => {
-    if (packet.cmd === 'puback' && packet.messageId !== undefined && held.has(packet.messageId)) {
-      held.set(packet.messageId, () => sendPacket(packet, undefined, ...rest));
+    const waiting = packet.cmd === 'puback' ? held.get(client.stream) : undefined;
+    if (waiting && packet.messageId !== undefined && waiting.has(packet.messageId)) {
+      waiting.set(packet.messageId, () => sendPacket(packet, undefined, ...rest));
       cb?.(); // mqtt.js reads the next message; the PUBACK waits for the commit
       return;
     }
     sendPacket(packet, cb, ...rest);
   };
 
-  // A PUBACK belongs to the connection the message came on; after a reconnect the broker
-  // re-sends whatever was not acknowledged, and ingest de-duplicates it.
-  client.on('close', () => {
-    connection++;
-    held.clear();
+  // mqtt.js may hand over messages it had already read from a connection after that connection
+  // closed; their PUBACKs are never sent (the broker re-sends them, ingest de-duplicates).
+  client.on('connect', () => {
+    held = new WeakMap();
   });
 
   const flush = async () => {
@@ -90,11 +98,13 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
   client.handleMessage = (packet, done) => {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const messageId = packet.messageId;
-    const at = connection;
+    const via = client.stream;
+    const live = () => client.stream === via && client.connected;
     const acknowledge = () => {
-      if (messageId === undefined || at !== connection) return;
-      const send = held.get(messageId);
-      held.delete(messageId);
+      if (messageId === undefined || !live()) return;
+      const waiting = held.get(via);
+      const send = waiting?.get(messageId);
+      waiting?.delete(messageId);
       send?.();
     };
     group.push({ topic: packet.topic, payload, acknowledge });
@@ -103,13 +113,14 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
     if (packet.qos === 0 || messageId === undefined) return done();
     if (group.length >= options.maxGroup || groupBytes >= options.maxGroupBytes) {
       // Full: stop reading until this group commits; calling back then sends the PUBACK at once.
-      // Not after a reconnect, though: mqtt.js would queue that PUBACK for the new connection.
+      // Only on the same, still open, connection: otherwise mqtt.js would queue that PUBACK for
+      // the next one.
       resumeReading = () => {
-        if (at === connection) done();
+        if (live()) done();
       };
       return;
     }
-    held.set(messageId, () => {});
+    heldOn(via).set(messageId, () => {});
     done();
   };
 }
