@@ -24,6 +24,7 @@ import {
 } from '@wardline/firmware-sim';
 import type { Observation } from '@wardline/protocol';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../support.js';
 import { WardlineSystem } from '../system/system.js';
@@ -224,6 +225,37 @@ export class FaultHarness {
   }
 
   /** Where the lost readings came from, for the failure message. */
+  /**
+   * The checks every fault shares: nothing lost, duplicated, re-timed or acknowledged twice, the
+   * backlog stored in time, every fall alerted exactly once.
+   */
+  expectIntact(
+    t: Tally,
+    run: {
+      downAt: number;
+      drained: boolean;
+      recoveredMs: number | null;
+      expectedTaken: number;
+      returning: string;
+    },
+  ): void {
+    expect(t.lost.length, this.describeLost(t.lost, run.downAt)).toBe(0);
+    expect(run.drained, 'every reading acknowledged by the broker').toBe(true);
+    expect(
+      run.recoveredMs,
+      `the backlog stored within a minute of the ${run.returning} returning`,
+    ).not.toBeNull();
+    expect(t.taken).toBe(run.expectedTaken);
+    expect(t.duplicated, 'readings duplicated').toBe(0);
+    expect(t.timeMismatches, 'measured_at changed').toBe(0);
+    expect(t.stored).toBe(t.taken);
+    expect(t.falls).toBeGreaterThanOrEqual(15);
+    expect(t.missed, 'fall alerts missed').toEqual([]);
+    expect(t.doubled, 'fall alerts doubled').toBe(0);
+    expect(t.fallAlerts).toBe(t.falls);
+    expect(this.multiplyAcked, 'readings acknowledged twice').toBe(0);
+  }
+
   describeLost(lost: readonly string[], referenceMs: number): string {
     if (lost.length === 0) return 'none';
     const byGateway = new Map<string, number>();
