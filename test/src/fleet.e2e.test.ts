@@ -2,7 +2,7 @@ import { FleetRunner, planFleet } from '@wardline/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, waitUntil } from './support.js';
 import { WardlineSystem } from './system/system.js';
-import { WardWatcher } from './system/ward-watcher.js';
+import type { WardWatcher } from './system/ward-watcher.js';
 
 describe('fleet simulator against the whole system', () => {
   const plan = planFleet({ gateways: 30, residentsPerGateway: 2, seed: 7, bedsPerWard: 20 });
@@ -12,12 +12,7 @@ describe('fleet simulator against the whole system', () => {
 
   beforeAll(async () => {
     system = await WardlineSystem.start({ plan, dir: tempDir('fleet') });
-    watcher = new WardWatcher(
-      system.httpUrl,
-      await system.signIn(),
-      plan.wards.map((w) => w.id),
-    );
-    await watcher.start();
+    watcher = await system.watchWards();
     fleet = new FleetRunner(plan, { url: system.brokerUrl, password: system.gatewayPassword });
   }, 120_000);
 
@@ -39,7 +34,7 @@ describe('fleet simulator against the whole system', () => {
         { atMs: 800, type: 'dropout', gateways: 5, forMs: 1000 },
         { atMs: 1500, type: 'fall' },
       ],
-      onFall: (fall) => falls.push(fall.resident.devices.find((d) => d.model === 'falls-sensor')!.id),
+      onFall: (fall) => falls.push(fall.deviceId),
     });
     expect(await fleet.drained(30_000)).toBe(true);
     const taken = fleet.taken;

@@ -39,7 +39,7 @@ export class FleetGatewayClient {
   readonly #urgent: Observation[] = [];
   readonly #routine: Observation[] = [];
   /** The routine batch awaiting its PUBACK (one at a time), and urgent ones (never held back). */
-  #inFlight: { batch: Observation[]; urgent: boolean } | null = null;
+  #routineInFlight: Observation[] | null = null;
   readonly #urgentInFlight = new Set<Observation[]>();
   #generation = 0;
   #offline = false;
@@ -119,9 +119,9 @@ export class FleetGatewayClient {
     const client = this.#client;
     this.#client = null;
     this.#generation++;
-    if (this.#inFlight) {
-      this.#routine.unshift(...this.#inFlight.batch);
-      this.#inFlight = null;
+    if (this.#routineInFlight) {
+      this.#routine.unshift(...this.#routineInFlight);
+      this.#routineInFlight = null;
     }
     for (const batch of this.#urgentInFlight) this.#urgent.unshift(...batch);
     this.#urgentInFlight.clear();
@@ -165,13 +165,13 @@ export class FleetGatewayClient {
     const client = this.#client;
     if (this.#offline || !client?.connected) return;
     while (this.#urgent.length > 0) this.#send(client, this.#urgent.splice(0, this.#batchSize), true);
-    if (!this.#inFlight && this.#routine.length > 0)
+    if (!this.#routineInFlight && this.#routine.length > 0)
       this.#send(client, this.#routine.splice(0, this.#batchSize), false);
   }
 
   #send(client: MqttClient, batch: Observation[], urgent: boolean): void {
     if (urgent) this.#urgentInFlight.add(batch);
-    else this.#inFlight = { batch, urgent };
+    else this.#routineInFlight = batch;
     const generation = this.#generation;
     const payload = JSON.stringify({
       v: OBSERVATION_BATCH_VERSION,
@@ -181,7 +181,7 @@ export class FleetGatewayClient {
     client.publish(urgent ? this.#topics.urgent : this.#topics.obs, payload, { qos: 1 }, (err) => {
       if (generation !== this.#generation) return; // connection closed: close() re-queued the batch
       if (urgent) this.#urgentInFlight.delete(batch);
-      else this.#inFlight = null;
+      else this.#routineInFlight = null;
       if (err) {
         (urgent ? this.#urgent : this.#routine).unshift(...batch);
         return;

@@ -19,8 +19,17 @@ export type FleetEvent =
   /** Every gateway in `gateways` (default all) drops at once and reconnects at once after `forMs`. */
   | { atMs: number; type: 'reconnect-storm'; forMs: number; gateways?: number };
 
+/** A script of a fall every `everyMs` from `fromMs` to `toMs` (exclusive) of the load's clock. */
+export function fallsEvery(everyMs: number, fromMs: number, toMs: number): FleetEvent[] {
+  const events: FleetEvent[] = [];
+  for (let at = fromMs; at < toMs; at += everyMs) events.push({ atMs: at, type: 'fall' });
+  return events;
+}
+
 export interface FallRecord {
   id: string;
+  /** The falls sensor that reported it. */
+  deviceId: string;
   gateway: FleetGateway;
   resident: FleetResident;
   measuredAtMs: number;
@@ -127,7 +136,13 @@ export class FleetRunner {
     this.#fallen.add(resident.index);
     const observation = this.readings.fall(client.gateway, resident, atMs);
     client.take(observation);
-    return { id: observation.id, gateway: client.gateway, resident, measuredAtMs: atMs };
+    return {
+      id: observation.id,
+      deviceId: observation.deviceId,
+      gateway: client.gateway,
+      resident,
+      measuredAtMs: atMs,
+    };
   }
 
   /** A past stretch of a gateway's readings (an outage's worth), measured at their own times. */

@@ -36,16 +36,12 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
   const internals = client as unknown as { _sendPacket: SendPacket };
   const sendPacket = internals._sendPacket.bind(client);
   /**
-   * PUBACKs waiting for their group to commit, by message id, per connection (stream). A message
-   * id means nothing on another connection: after a reconnect the broker numbers afresh, and a
-   * PUBACK sent there would acknowledge a different message, which would then never be stored.
+   * PUBACKs waiting for their group to commit, by message id, on the current connection. A
+   * message id means nothing on another connection: after a reconnect the broker numbers afresh,
+   * and a PUBACK sent there would acknowledge a different message, which would never be stored.
+   * So the map starts afresh with each connection, and a message acknowledges only on its own.
    */
-  let held = new WeakMap<object, Map<number, () => void>>();
-  const heldOn = (stream: object) => {
-    let map = held.get(stream);
-    if (!map) held.set(stream, (map = new Map()));
-    return map;
-  };
+  let held = new Map<number, () => void>();
   let group: HeldMessage[] = [];
   let groupBytes = 0;
   let resumeReading: (() => void) | null = null;
@@ -53,9 +49,8 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
   let scheduled = false;
 
   internals._sendPacket = (packet, cb, ...rest) => {
-    const waiting = packet.cmd === 'puback' ? held.get(client.stream) : undefined;
-    if (waiting && packet.messageId !== undefined && waiting.has(packet.messageId)) {
-      waiting.set(packet.messageId, () => sendPacket(packet, undefined, ...rest));
+    if (packet.cmd === 'puback' && packet.messageId !== undefined && held.has(packet.messageId)) {
+      held.set(packet.messageId, () => sendPacket(packet, undefined, ...rest));
       cb?.(); // mqtt.js reads the next message; the PUBACK waits for the commit
       return;
     }
@@ -65,7 +60,7 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
   // mqtt.js may hand over messages it had already read from a connection after that connection
   // closed; their PUBACKs are never sent (the broker re-sends them, ingest de-duplicates).
   client.on('connect', () => {
-    held = new WeakMap();
+    held = new Map();
   });
 
   const flush = async () => {
@@ -102,9 +97,8 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
     const live = () => client.stream === via && client.connected;
     const acknowledge = () => {
       if (messageId === undefined || !live()) return;
-      const waiting = held.get(via);
-      const send = waiting?.get(messageId);
-      waiting?.delete(messageId);
+      const send = held.get(messageId);
+      held.delete(messageId);
       send?.();
     };
     group.push({ topic: packet.topic, payload, acknowledge });
@@ -120,7 +114,7 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
       };
       return;
     }
-    heldOn(via).set(messageId, () => {});
+    held.set(messageId, () => {});
     done();
   };
 }

@@ -3,6 +3,7 @@
  * lands every 250 ms on a different resident; each fall is timed from its measurement time (set
  * by the simulated sensor when it happened) to the fall alert arriving on the nurse's socket.
  */
+import { fallsEvery, type FallRecord } from '@wardline/firmware-sim';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled, startStage, stopStage, waitFor } from './load.js';
 import { fmt, latencySummary, progress } from './report.js';
@@ -10,32 +11,20 @@ import { fmt, latencySummary, progress } from './report.js';
 export async function measureFallLatency(readingsPerSecond: number, seconds: number) {
   const stage = await startStage('falls', { gateways: scaled(400, 20), residentsPerGateway: 5, seed: 2 });
   const watcher = stage.watcher!;
-  const falls: { deviceId: string; measuredAtMs: number }[] = [];
-  const record = (fall: { resident: { devices: { id: string; model: string }[] }; measuredAtMs: number }) =>
-    falls.push({
-      deviceId: fall.resident.devices.find((d) => d.model === 'falls-sensor')!.id,
-      measuredAtMs: fall.measuredAtMs,
-    });
-  const latenciesOf = (list: typeof falls) =>
-    list.flatMap((f) => {
-      const alert = watcher.fallAlerts.get(f.deviceId);
-      return alert ? [alert.arrivedAtMs - f.measuredAtMs] : [];
-    });
+  const falls: FallRecord[] = [];
+  const record = (fall: FallRecord) => falls.push(fall);
 
   // Baseline: the same falls on the idle system.
   for (let i = 0; i < 20; i++) {
     record(stage.fleet.takeFall());
     await sleep(100);
   }
-  await waitFor(() => falls.every((f) => watcher.fallAlerts.has(f.deviceId)), 10_000);
-  const idle = latencySummary(latenciesOf(falls));
+  await waitFor(() => watcher.alerted(falls), 10_000);
+  const idle = latencySummary(watcher.fallLatencies(falls));
   progress(`falls: idle system p50 ${fmt.ms(idle.p50)}, p99 ${fmt.ms(idle.p99)}`);
   falls.length = 0;
 
-  const script = Array.from({ length: Math.floor((seconds * 1000 - 2000) / 250) }, (_, i) => ({
-    atMs: 2000 + i * 250,
-    type: 'fall' as const,
-  }));
+  const script = fallsEvery(250, 2000, seconds * 1000);
   await stage.fleet.runLoad({
     readingsPerSecond,
     durationMs: seconds * 1000,
@@ -47,8 +36,8 @@ export async function measureFallLatency(readingsPerSecond: number, seconds: num
         `falls: ${(ms / 1000).toFixed(0)} s, ${fmt.int(stage.fleet.taken)} readings, ${falls.length} falls`,
       ),
   });
-  await waitFor(() => falls.every((f) => watcher.fallAlerts.has(f.deviceId)), 30_000);
-  const latencies = latenciesOf(falls);
+  await waitFor(() => watcher.alerted(falls), 30_000);
+  const latencies = watcher.fallLatencies(falls);
   const missed = falls.length - latencies.length;
   const taken = stage.fleet.taken;
   await stopStage(stage);

@@ -9,7 +9,7 @@ import { SERVER_SUBSCRIPTIONS } from '@wardline/protocol';
 import mqtt from 'mqtt';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { closedLoop, scaled, startStage, stopStage, storedCount, waitFor } from './load.js';
+import { closedLoop, scaled, startStage, stopStage, waitFor } from './load.js';
 import { hotSpots, type HotSpot } from './profile.js';
 import { fmt, progress } from './report.js';
 import { repoRoot } from '../../src/system/processes.js';
@@ -81,7 +81,7 @@ async function endToEnd(label: string, gateways: number, batchSize: number) {
   progress(`${label} end-to-end: draining ${fmt.int(taken - watcher.seen.size)} in flight`);
   await stage.fleet.drained(300_000);
   await waitFor(() => watcher.seen.size >= taken, 300_000);
-  const stored = storedCount(stage.system.databasePath);
+  const stored = stage.system.storedReadings();
   const pushedTwice = watcher.repeats;
   await stopStage(stage);
   return {

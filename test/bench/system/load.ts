@@ -1,10 +1,9 @@
 /** Shared pieces of the system benchmark: the fleet on a system, and closed-loop load. */
 import { FleetRunner, planFleet, type FleetOptions, type FleetPlan } from '@wardline/firmware-sim';
-import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../../src/support.js';
 import { WardlineSystem, type SystemOptions } from '../../src/system/system.js';
-import { WardWatcher } from '../../src/system/ward-watcher.js';
+import type { WardWatcher } from '../../src/system/ward-watcher.js';
 import { fmt, progress } from './report.js';
 
 export const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -29,12 +28,7 @@ export async function startStage(
   const system = await WardlineSystem.start({ plan, dir: tempDir(`bench-${name}`), ...options });
   let watcher: WardWatcher | null = null;
   if (options.server !== false && options.watch !== false) {
-    watcher = new WardWatcher(
-      system.httpUrl,
-      await system.signIn(),
-      plan.wards.map((w) => w.id),
-    );
-    await watcher.start();
+    watcher = await system.watchWards();
   }
   const fleet = new FleetRunner(plan, {
     url: system.brokerUrl,
@@ -88,16 +82,6 @@ export async function closedLoop(
   const seconds = (performance.now() - measureStart) / 1000;
   const through = consumed() - consumedAtStart;
   return { perSecond: through / seconds, consumed: through, seconds };
-}
-
-/** Readings stored in the server's SQLite, and how many of the given ids are missing. */
-export function storedCount(databasePath: string): number {
-  const db = new Database(databasePath, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
 }
 
 export async function waitFor(probe: () => boolean, timeoutMs: number): Promise<boolean> {

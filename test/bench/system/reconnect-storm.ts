@@ -1,3 +1,4 @@
+import type { FallRecord } from '@wardline/firmware-sim';
 /**
  * Reconnect storm: every gateway has been offline for an hour and has an hour of readings in
  * its outbox; all reconnect at once and replay (urgent first, then batches of 100). Measured:
@@ -5,7 +6,7 @@
  * socket, falls landing during the drain timed to their alert, and the server's memory.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scaled, startStage, stopStage, storedCount, waitFor } from './load.js';
+import { scaled, startStage, stopStage, waitFor } from './load.js';
 import { fmt, latencySummary, progress } from './report.js';
 
 export async function measureReconnectStorm(gateways: number, readingsPerGatewayHour: number) {
@@ -26,17 +27,13 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
     `storm: ${fmt.int(fleet.connectedCount)} reconnected in ${reconnectSeconds.toFixed(1)} s; draining ${fmt.int(backlog)} readings`,
   );
 
-  const falls: { deviceId: string; measuredAtMs: number }[] = [];
+  const falls: FallRecord[] = [];
   let draining = true;
   const fallLoop = (async () => {
     while (draining) {
       await sleep(250);
       if (!draining) break;
-      const fall = fleet.takeFall();
-      falls.push({
-        deviceId: fall.resident.devices.find((d) => d.model === 'falls-sensor')!.id,
-        measuredAtMs: fall.measuredAtMs,
-      });
+      falls.push(fleet.takeFall());
     }
   })();
   const report = setInterval(
@@ -51,14 +48,11 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
   clearInterval(report);
   await fallLoop;
   await waitFor(() => watcher.seen.size >= fleet.taken, 60_000);
-  await waitFor(() => falls.every((f) => watcher.fallAlerts.has(f.deviceId)), 30_000);
-  const latencies = falls.flatMap((f) => {
-    const alert = watcher.fallAlerts.get(f.deviceId);
-    return alert ? [alert.arrivedAtMs - f.measuredAtMs] : [];
-  });
+  await waitFor(() => watcher.alerted(falls), 30_000);
+  const latencies = watcher.fallLatencies(falls);
   const serverDrainedBytes = system.server.rssBytes();
   await fleet.drained(60_000);
-  const stored = storedCount(system.databasePath);
+  const stored = system.storedReadings();
   const taken = fleet.taken;
   const acked = fleet.acked;
   const droppedConnections = fleet.clients.reduce((n, c) => n + Math.max(0, c.connects - 2), 0);

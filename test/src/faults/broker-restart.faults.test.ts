@@ -13,7 +13,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaultHarness, fallsEvery } from './harness.js';
+import { fallsEvery } from '@wardline/firmware-sim';
+import { FaultHarness } from './harness.js';
 
 const RATE = 200;
 const DURATION_MS = 20_000;

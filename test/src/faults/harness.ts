@@ -23,12 +23,11 @@ import {
   type FleetPlan,
 } from '@wardline/firmware-sim';
 import type { Observation } from '@wardline/protocol';
-import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../support.js';
 import { WardlineSystem } from '../system/system.js';
-import { WardWatcher } from '../system/ward-watcher.js';
+import type { WardWatcher } from '../system/ward-watcher.js';
 
 export interface TakenReading {
   id: string;
@@ -70,13 +69,6 @@ export interface HarnessOptions {
   residentsPerGateway?: number;
   seed?: number;
   serverEnv?: Record<string, string>;
-}
-
-/** A fall every `everyMs` from `fromMs` to `toMs` (exclusive) of the load's clock. */
-export function fallsEvery(everyMs: number, fromMs: number, toMs: number): FleetEvent[] {
-  const events: FleetEvent[] = [];
-  for (let at = fromMs; at < toMs; at += everyMs) events.push({ atMs: at, type: 'fall' });
-  return events;
 }
 
 /**
@@ -133,7 +125,7 @@ export class FaultHarness {
 
   async #connect(): Promise<void> {
     const { system } = this;
-    this.watcher = await this.newWatcher();
+    this.watcher = await system.watchWards();
     this.fleet = new FleetRunner(this.plan, {
       url: system.brokerUrl,
       password: system.gatewayPassword,
@@ -153,17 +145,6 @@ export class FaultHarness {
     if (progress.failed > 0) throw new Error(`${progress.failed} gateways failed to connect`);
   }
 
-  /** A nurse's socket joined to every ward of the fleet. */
-  async newWatcher(): Promise<WardWatcher> {
-    const watcher = new WardWatcher(
-      this.system.httpUrl,
-      await this.system.signIn('nurse'),
-      this.plan.wards.map((w) => w.id),
-    );
-    await watcher.start();
-    return watcher;
-  }
-
   record(o: Observation, gateway: string): void {
     if (this.taken.has(o.id)) throw new Error(`the simulator reused observation id ${o.id}`);
     this.taken.set(o.id, {
@@ -178,10 +159,8 @@ export class FaultHarness {
   }
 
   onFall = (fall: FallRecord): void => {
-    const sensor = fall.resident.devices.find((d) => d.model === 'falls-sensor');
-    if (!sensor) throw new Error(`resident ${fall.resident.index} has no falls sensor`);
-    if (this.falls.has(sensor.id)) throw new Error(`resident ${fall.resident.index} fell twice`);
-    this.falls.set(sensor.id, { id: fall.id, takenAtMs: Date.now() });
+    if (this.falls.has(fall.deviceId)) throw new Error(`resident ${fall.resident.index} fell twice`);
+    this.falls.set(fall.deviceId, { id: fall.id, takenAtMs: Date.now() });
   };
 
   /** Steady load with the given script; falls are recorded. */
@@ -189,14 +168,8 @@ export class FaultHarness {
     return this.fleet.runLoad({ readingsPerSecond, durationMs, script, onFall: this.onFall });
   }
 
-  /** Reads the database from outside the server process, read-only. */
   query<T>(sql: string): T[] {
-    const db = new Database(this.system.databasePath, { readonly: true, fileMustExist: true });
-    try {
-      return db.prepare(sql).all() as T[];
-    } finally {
-      db.close();
-    }
+    return this.system.query<T>(sql);
   }
 
   storedIds(): Set<string> {

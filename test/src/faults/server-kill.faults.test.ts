@@ -25,7 +25,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WardWatcher } from '../system/ward-watcher.js';
-import { FaultHarness, fallsEvery } from './harness.js';
+import { fallsEvery } from '@wardline/firmware-sim';
+import { FaultHarness } from './harness.js';
 
 const RATE = 200;
 const DURATION_MS = 32_000;
@@ -59,7 +60,7 @@ describe('fault: server kill -9 under load', () => {
     let joinedAt = Infinity;
     const [recoveredMs, watcher] = await Promise.all([
       h.waitStored(backlog, 60_000),
-      h.newWatcher().then((w) => {
+      h.system.watchWards().then((w) => {
         joinedAt = Date.now();
         return w;
       }),

@@ -23,7 +23,8 @@ import {
   startVictoriaMetrics,
   type RunningEngine,
 } from '../../../server/src/testing-engines.js';
-import { FaultHarness, fallsEvery } from './harness.js';
+import { fallsEvery } from '@wardline/firmware-sim';
+import { FaultHarness } from './harness.js';
 
 const OUTAGE_MS = Number(process.env.WARDLINE_OUTAGE_SECONDS ?? 60) * 1000;
 const RATE = 100;

@@ -7,11 +7,13 @@
 import { hashPassword, type ScryptCost, type UserEntry } from '@wardline/broker';
 import type { FleetGateway, FleetPlan } from '@wardline/firmware-sim';
 import { seedDatabaseFile } from '@wardline/server';
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../support.js';
 import { ManagedProcess, waitForHttp } from './processes.js';
+import { WardWatcher } from './ward-watcher.js';
 
 /** The cheap scrypt cost the tests use; the bench reports what the production cost changes. */
 export const FAST_SCRYPT: ScryptCost = { N: 2 ** 10, r: 8, p: 1 };
@@ -21,7 +23,6 @@ const SERVER_MQTT_USER = 'wardline-server';
 export interface SystemOptions {
   plan: FleetPlan;
   dir: string;
-  gatewayCost?: ScryptCost;
   /** Extra environment for the server (InfluxDB, alerting). */
   serverEnv?: Record<string, string>;
   /** Register the fleet's wards, beds, patients and devices on the server. Default true. */
@@ -29,8 +30,6 @@ export interface SystemOptions {
   /** Start the server at all (a bare broker for baselines). Default true. */
   server?: boolean;
   logLevel?: string;
-  /** Keep broker sessions and queued messages on disk (as deployed). Default true. */
-  durableBroker?: boolean;
   /** Extra node flags for the server (heap size, profiling). */
   serverNodeArgs?: string[];
 }
@@ -56,7 +55,7 @@ export class WardlineSystem {
         BROKER_HEALTH_HOST: '127.0.0.1',
         BROKER_HEALTH_PORT: String(this.brokerHealthPort),
         WARDLINE_BROKER_USERS_FILE: join(dir, 'broker-users.json'),
-        ...(options.durableBroker !== false ? { WARDLINE_BROKER_DATA_DIR: join(dir, 'broker-data') } : {}),
+        WARDLINE_BROKER_DATA_DIR: join(dir, 'broker-data'),
         LOG_LEVEL: logLevel,
       }),
       join(dir, 'broker.log'),
@@ -122,12 +121,11 @@ export class WardlineSystem {
   }
 
   async #writeUsers(): Promise<void> {
-    const cost = this.options.gatewayCost ?? FAST_SCRYPT;
     const users: UserEntry[] = [
       {
         username: SERVER_MQTT_USER,
         role: 'server',
-        passwordHash: await hashPassword(this.serverMqttPassword, cost),
+        passwordHash: await hashPassword(this.serverMqttPassword, FAST_SCRYPT),
       },
     ];
     const gateways = this.options.plan.gateways;
@@ -142,7 +140,7 @@ export class WardlineSystem {
             role: 'gateway',
             site: g.site,
             gateway: g.gateway,
-            passwordHash: await hashPassword(password, cost),
+            passwordHash: await hashPassword(password, FAST_SCRYPT),
           };
         }),
       );
@@ -159,6 +157,32 @@ export class WardlineSystem {
   async startServer(): Promise<void> {
     this.server.start();
     await waitForHttp(`${this.httpUrl}/api/health`, 120_000, this.server);
+  }
+
+  /** A nurse's socket joined to every ward of the fleet, started. */
+  async watchWards(): Promise<WardWatcher> {
+    const watcher = new WardWatcher(
+      this.httpUrl,
+      await this.signIn('nurse'),
+      this.options.plan.wards.map((w) => w.id),
+    );
+    await watcher.start();
+    return watcher;
+  }
+
+  /** Reads the server's database from outside its process, read-only. */
+  query<T>(sql: string, ...params: unknown[]): T[] {
+    const db = new Database(this.databasePath, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Readings stored by the server. */
+  storedReadings(): number {
+    return this.query<{ n: number }>('SELECT count(*) AS n FROM observations')[0]?.n ?? 0;
   }
 
   /** A staff session token (nurse or admin), for REST and socket.io. */

@@ -3,23 +3,15 @@
  * every ward of the fleet, counting each observation pushed (by id, so repeats show) and
  * timing each fall alert from the fall's measurement time to its arrival.
  */
-import type {
-  AlertEvent,
-  ClientToServerEvents,
-  ObservationEvent,
-  ServerToClientEvents,
-} from '@wardline/protocol';
+import type { AlertEvent, ClientToServerEvents, ServerToClientEvents } from '@wardline/protocol';
 import { io, type Socket } from 'socket.io-client';
 
 export class WardWatcher {
   readonly seen = new Map<string, number>();
-  observations = 0;
   repeats = 0;
   /** Fall alerts opened: falls-sensor id -> arrival time (ms since epoch). */
   readonly fallAlerts = new Map<string, { arrivedAtMs: number; measuredAt: string | null }>();
-  alertsOpened = 0;
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
-  #listeners: ((event: ObservationEvent) => void)[] = [];
 
   constructor(
     private readonly baseUrl: string,
@@ -37,15 +29,12 @@ export class WardWatcher {
     });
     this.#socket = socket;
     socket.on('observation', (event) => {
-      this.observations++;
       const count = this.seen.get(event.observation.id) ?? 0;
       if (count > 0) this.repeats++;
       this.seen.set(event.observation.id, count + 1);
-      for (const listener of this.#listeners) listener(event);
     });
     socket.on('alert', (event: AlertEvent) => {
       if (event.type !== 'opened') return;
-      this.alertsOpened++;
       if (event.alert.condition === 'fall' && event.alert.deviceId) {
         this.fallAlerts.set(event.alert.deviceId, {
           arrivedAtMs: Date.now(),
@@ -62,8 +51,17 @@ export class WardWatcher {
     await this.#joinAll();
   }
 
-  onObservation(listener: (event: ObservationEvent) => void): void {
-    this.#listeners.push(listener);
+  /** Whether every one of these falls has its alert on the socket. */
+  alerted(falls: readonly { deviceId: string }[]): boolean {
+    return falls.every((f) => this.fallAlerts.has(f.deviceId));
+  }
+
+  /** Measurement to alert on the socket, ms, for the falls that have arrived. */
+  fallLatencies(falls: readonly { deviceId: string; measuredAtMs: number }[]): number[] {
+    return falls.flatMap((f) => {
+      const alert = this.fallAlerts.get(f.deviceId);
+      return alert ? [alert.arrivedAtMs - f.measuredAtMs] : [];
+    });
   }
 
   async #joinAll(): Promise<void> {
