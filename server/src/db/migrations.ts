@@ -214,4 +214,34 @@ export const migrations: readonly string[] = [
   CREATE INDEX notifications_by_recipient ON notifications (recipient, sent_at);
   CREATE INDEX notifications_by_alert ON notifications (alert_id);
   `,
+  // Edge isolation: a device may be pinned to one gateway of its site (NULL: any gateway of the
+  // site); messages whose handling keeps failing are counted across restarts until dead-lettered;
+  // staff accounts can be disabled; sign-in failures are throttled per user and per address and
+  // every sign-in attempt is recorded with the name tried.
+  `
+  ALTER TABLE devices ADD COLUMN gateway_code TEXT;
+  ALTER TABLE users ADD COLUMN disabled_at TEXT;
+  CREATE TABLE ingest_failures (
+    message_hash TEXT PRIMARY KEY,
+    topic TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_failed_at TEXT NOT NULL,
+    last_error TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE sign_in_throttle (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_failure_at TEXT NOT NULL,
+    locked_until TEXT
+  ) WITHOUT ROWID;
+  CREATE TABLE sign_in_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    username TEXT NOT NULL,
+    address TEXT,
+    outcome TEXT NOT NULL,
+    code TEXT
+  );
+  CREATE INDEX sign_in_events_by_user ON sign_in_events (username, id);
+  `,
 ];
