@@ -34,7 +34,7 @@ export const authPlugin = fp(
   { name: 'wardline-auth', dependencies: ['wardline-context'] },
 );
 
-/** preHandler: the caller must be signed in with one of these roles. */
+/** onRequest (before body and schema validation): the caller must be signed in with one of these roles. */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest): Promise<void> => {
     if (!request.user) throw new Errors.unauthenticated();

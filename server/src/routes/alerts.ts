@@ -75,7 +75,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/alerts',
-    { preHandler: anyone, schema: { querystring: AlertQuery } },
+    { onRequest: anyone, schema: { querystring: AlertQuery } },
     async (request): Promise<Alert[]> => {
       const user = request.user!;
       const q = request.query;
@@ -90,7 +90,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/alerts/:alertId',
-    { preHandler: anyone, schema: { params: AlertParams } },
+    { onRequest: anyone, schema: { params: AlertParams } },
     async (request): Promise<AlertWithHistory> => {
       const user = request.user!;
       const row = alerting.store.get(request.params.alertId);
@@ -111,7 +111,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/alerts/:alertId/acknowledge',
-    { preHandler: staff, schema: { params: AlertParams, body: AcknowledgeRequest } },
+    { onRequest: staff, schema: { params: AlertParams, body: AcknowledgeRequest } },
     async (request): Promise<Alert> => {
       const { alertId } = request.params;
       const row = alerting.store.get(alertId);
@@ -124,7 +124,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/alerts/:alertId/resolve',
-    { preHandler: staff, schema: { params: AlertParams, body: ResolveRequest } },
+    { onRequest: staff, schema: { params: AlertParams, body: ResolveRequest } },
     async (request): Promise<Alert> => {
       const { alertId } = request.params;
       if (!alerting.store.get(alertId)) throw new Errors.notFound('alert');
@@ -136,7 +136,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/patients/:patientId/news2',
-    { preHandler: anyone, schema: { params: PatientParams } },
+    { onRequest: anyone, schema: { params: PatientParams } },
     async (request): Promise<News2Summary> => {
       const user = request.user!;
       const { patientId } = request.params;
@@ -153,7 +153,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/patients/:patientId/thresholds',
-    { preHandler: staff, schema: { params: PatientParams } },
+    { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<PatientThresholds> => {
       patientOr404(request.params.patientId);
       return alerting.thresholds.describe(request.params.patientId);
@@ -162,7 +162,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.put(
     '/api/patients/:patientId/thresholds',
-    { preHandler: staff, schema: { params: PatientParams, body: ThresholdsUpdate } },
+    { onRequest: staff, schema: { params: PatientParams, body: ThresholdsUpdate } },
     async (request): Promise<PatientThresholds> => {
       const { patientId } = request.params;
       patientOr404(patientId);
@@ -179,7 +179,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/patients/:patientId/manual-observations',
-    { preHandler: staff, schema: { params: PatientParams, body: ManualObservationRequest } },
+    { onRequest: staff, schema: { params: PatientParams, body: ManualObservationRequest } },
     async (request, reply): Promise<Observation[]> => {
       const { patientId } = request.params;
       const patient = patientOr404(patientId);
@@ -223,7 +223,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/patients/:patientId/contacts',
-    { preHandler: staff, schema: { params: PatientParams } },
+    { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<FamilyContact[]> => {
       patientOr404(request.params.patientId);
       return alerting.contacts.list(request.params.patientId);
@@ -232,7 +232,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/patients/:patientId/contacts',
-    { preHandler: staff, schema: { params: PatientParams, body: FamilyContactInput } },
+    { onRequest: staff, schema: { params: PatientParams, body: FamilyContactInput } },
     async (request, reply): Promise<FamilyContact> => {
       patientOr404(request.params.patientId);
       checkContact(request.body);
@@ -248,7 +248,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.put(
     '/api/patients/:patientId/contacts/:contactId',
-    { preHandler: staff, schema: { params: ContactParams, body: FamilyContactInput } },
+    { onRequest: staff, schema: { params: ContactParams, body: FamilyContactInput } },
     async (request): Promise<FamilyContact> => {
       const existing = alerting.contacts.get(request.params.contactId);
       if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');
@@ -264,7 +264,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.delete(
     '/api/patients/:patientId/contacts/:contactId',
-    { preHandler: staff, schema: { params: ContactParams } },
+    { onRequest: staff, schema: { params: ContactParams } },
     async (request, reply) => {
       const existing = alerting.contacts.get(request.params.contactId);
       if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');

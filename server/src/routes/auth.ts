@@ -44,7 +44,7 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
 
   app.get(
     '/api/auth/me',
-    { preHandler: requireRole('nurse', 'admin', 'family') },
+    { onRequest: requireRole('nurse', 'admin', 'family') },
     async (request): Promise<SessionUser> => {
       const user = request.user!;
       return { username: user.username, role: user.role, displayName: user.displayName };

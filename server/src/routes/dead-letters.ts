@@ -11,7 +11,7 @@ export async function deadLetterRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/dead-letters',
     {
-      preHandler: requireRole('admin'),
+      onRequest: requireRole('admin'),
       schema: {
         querystring: Type.Object({
           code: Type.Optional(Type.String({ maxLength: 64 })),

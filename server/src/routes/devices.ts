@@ -13,12 +13,12 @@ export async function deviceRoutes(fastify: FastifyInstance) {
   const staff = requireRole('nurse', 'admin');
   const admin = requireRole('admin');
 
-  app.get('/api/devices', { preHandler: staff }, async (): Promise<DeviceState[]> => devices.list());
+  app.get('/api/devices', { onRequest: staff }, async (): Promise<DeviceState[]> => devices.list());
 
   app.post(
     '/api/devices',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         body: Type.Object(
           {
@@ -43,16 +43,16 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     },
   );
 
-  app.get('/api/gateways', { preHandler: staff }, async () => devices.listGateways());
+  app.get('/api/gateways', { onRequest: staff }, async () => devices.listGateways());
 
-  app.get('/api/assignments', { preHandler: staff }, async (): Promise<Assignment[]> =>
+  app.get('/api/assignments', { onRequest: staff }, async (): Promise<Assignment[]> =>
     devices.listAssignments(),
   );
 
   app.put(
     '/api/devices/:deviceId/assignment',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         params: DeviceParams,
         body: Type.Object({ patientId: Type.String({ maxLength: 128 }) }, { additionalProperties: false }),
@@ -76,7 +76,7 @@ export async function deviceRoutes(fastify: FastifyInstance) {
 
   app.delete(
     '/api/devices/:deviceId/assignment',
-    { preHandler: admin, schema: { params: DeviceParams } },
+    { onRequest: admin, schema: { params: DeviceParams } },
     async (request, reply) => {
       const patientId = devices.route(request.params.deviceId)?.patientId ?? null;
       const removed = devices.unassign(

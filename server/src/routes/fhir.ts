@@ -120,7 +120,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/fhir/Patient/:id',
-    { preHandler: anyone, schema: { params: IdParams } },
+    { onRequest: anyone, schema: { params: IdParams } },
     async (request, reply) => {
       if (!canSeePatient(request.user!, request.params.id)) throw new Errors.forbidden();
       const patient = wards.patient(request.params.id);
@@ -132,7 +132,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/fhir/Observation/:id',
-    { preHandler: anyone, schema: { params: IdParams } },
+    { onRequest: anyone, schema: { params: IdParams } },
     async (request, reply) => {
       const row = byId.get(request.params.id) as Row | undefined;
       const resource = row ? observationResource(toStored(row)) : null;
@@ -145,7 +145,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/fhir/Observation',
-    { preHandler: anyone, schema: { querystring: SearchQuery } },
+    { onRequest: anyone, schema: { querystring: SearchQuery } },
     async (request, reply) => {
       const q = request.query;
       const patientId = q.patient.replace(/^Patient\//, '');

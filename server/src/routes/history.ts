@@ -79,7 +79,7 @@ export async function historyRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/patients/:patientId/history',
-    { preHandler: anyone, schema: { params: PatientParams, querystring: HistoryQuerystring } },
+    { onRequest: anyone, schema: { params: PatientParams, querystring: HistoryQuerystring } },
     async (request, reply) => {
       const { patientId } = request.params;
       if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();

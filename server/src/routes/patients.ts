@@ -36,7 +36,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/patients',
-    { preHandler: admin, schema: { body: AdmitRequest } },
+    { onRequest: admin, schema: { body: AdmitRequest } },
     async (request, reply): Promise<PatientSummary> => {
       const { displayName, bedId } = request.body;
       if (!wards.bedExists(bedId)) throw new Errors.notFound('bed');
@@ -55,7 +55,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/patients/:patientId/discharge',
-    { preHandler: admin, schema: { params: PatientParams } },
+    { onRequest: admin, schema: { params: PatientParams } },
     async (request): Promise<PatientSummary> => {
       const { patientId } = request.params;
       if (!wards.patient(patientId)) throw new Errors.notFound('patient');
@@ -73,7 +73,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
     },
   );
 
-  app.get('/api/patients', { preHandler: anyone }, async (request): Promise<PatientSummary[]> => {
+  app.get('/api/patients', { onRequest: anyone }, async (request): Promise<PatientSummary[]> => {
     const all = wards.listPatients();
     const user = request.user!;
     return all.filter((p) => canSeePatient(user, p.id));
@@ -81,7 +81,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/patients/:patientId',
-    { preHandler: anyone, schema: { params: PatientParams } },
+    { onRequest: anyone, schema: { params: PatientParams } },
     async (request): Promise<PatientSummary> => {
       if (!canSeePatient(request.user!, request.params.patientId)) throw new Errors.forbidden();
       const patient = wards.patient(request.params.patientId);
@@ -92,7 +92,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/patients/:patientId/devices',
-    { preHandler: anyone, schema: { params: PatientParams } },
+    { onRequest: anyone, schema: { params: PatientParams } },
     async (request): Promise<DeviceState[]> => {
       const { patientId } = request.params;
       if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();
@@ -103,7 +103,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/patients/:patientId/observations',
-    { preHandler: anyone, schema: { params: PatientParams, querystring: HistoryQuery } },
+    { onRequest: anyone, schema: { params: PatientParams, querystring: HistoryQuery } },
     async (request): Promise<StoredObservation[]> => {
       const { patientId } = request.params;
       if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();

@@ -41,11 +41,11 @@ export async function wardRoutes(fastify: FastifyInstance) {
   const ctx = app.wardline;
   const staff = requireRole('nurse', 'admin');
 
-  app.get('/api/wards', { preHandler: staff }, async (): Promise<Ward[]> => ctx.wards.listWards());
+  app.get('/api/wards', { onRequest: staff }, async (): Promise<Ward[]> => ctx.wards.listWards());
 
   app.get(
     '/api/wards/:wardId/beds',
-    { preHandler: staff, schema: { params: Type.Object({ wardId: Type.String({ maxLength: 128 }) }) } },
+    { onRequest: staff, schema: { params: Type.Object({ wardId: Type.String({ maxLength: 128 }) }) } },
     async (request): Promise<BedState[]> => {
       if (!ctx.wards.wardExists(request.params.wardId)) throw new Errors.notFound('ward');
       return bedStates(ctx, request.params.wardId);
