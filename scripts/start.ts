@@ -19,10 +19,17 @@ const home = resolve(process.env.WARDLINE_HOME ?? resolve(root, '.wardline'));
 const httpPort = Number(process.env.PORT ?? 8080);
 const mqttPort = Number(process.env.MQTT_PORT ?? 1883);
 const brokerHealthPort = Number(process.env.BROKER_HEALTH_PORT ?? 8081);
+// A demo on a laptop is reachable from that laptop only, unless HOST / MQTT_HOST say otherwise.
+const httpHost = process.env.HOST ?? '127.0.0.1';
+const mqttHost = process.env.MQTT_HOST ?? '127.0.0.1';
+const brokerHealthHost = process.env.BROKER_HEALTH_HOST ?? mqttHost;
 const tsx = resolve(root, 'node_modules/.bin/tsx');
 
+const DEMO_ROLES = ['nurse', 'admin', 'family'] as const;
+
 interface Secrets {
-  demoPassword: string;
+  /** Each demo user's own password: one shared password let the family's sign in as admin. */
+  demoPasswords: Record<(typeof DEMO_ROLES)[number], string>;
   serverMqttPassword: string;
   gatewayPasswords: Record<string, string>;
 }
@@ -32,13 +39,23 @@ const gatewayUser = (g: { site: string; gateway: string }) => `${g.site}.${g.gat
 
 function loadOrCreateSecrets(): Secrets {
   const path = resolve(home, 'demo-secrets.json');
-  if (existsSync(path)) {
-    const secrets = JSON.parse(readFileSync(path, 'utf8')) as Secrets;
-    if (gateways.every((g) => secrets.gatewayPasswords[gatewayUser(g)])) return secrets;
-  }
   const secret = () => randomBytes(12).toString('base64url');
+  if (existsSync(path)) {
+    const secrets = JSON.parse(readFileSync(path, 'utf8')) as Partial<Secrets>;
+    if (secrets.serverMqttPassword && gateways.every((g) => secrets.gatewayPasswords?.[gatewayUser(g)])) {
+      // A file from before per-user demo passwords: new ones; the server sets them on start.
+      if (!DEMO_ROLES.every((role) => secrets.demoPasswords?.[role])) {
+        secrets.demoPasswords = Object.fromEntries(
+          DEMO_ROLES.map((r) => [r, secret()]),
+        ) as Secrets['demoPasswords'];
+        delete (secrets as { demoPassword?: string }).demoPassword;
+        writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+      }
+      return secrets as Secrets;
+    }
+  }
   const secrets: Secrets = {
-    demoPassword: process.env.WARDLINE_DEMO_PASSWORD ?? secret(),
+    demoPasswords: Object.fromEntries(DEMO_ROLES.map((role) => [role, secret()])) as Secrets['demoPasswords'],
     serverMqttPassword: secret(),
     gatewayPasswords: Object.fromEntries(gateways.map((g) => [gatewayUser(g), secret()])),
   };
@@ -124,7 +141,9 @@ const secrets = loadOrCreateSecrets();
 const usersFile = await writeBrokerUsers(secrets);
 
 run('broker', 'broker/src/main.ts', {
+  MQTT_HOST: mqttHost,
   MQTT_PORT: String(mqttPort),
+  BROKER_HEALTH_HOST: brokerHealthHost,
   BROKER_HEALTH_PORT: String(brokerHealthPort),
   WARDLINE_BROKER_USERS_FILE: usersFile,
   WARDLINE_BROKER_DATA_DIR: resolve(home, 'broker'),
@@ -132,13 +151,16 @@ run('broker', 'broker/src/main.ts', {
 await waitFor(`http://127.0.0.1:${brokerHealthPort}/health`, 'broker');
 
 run('server', 'server/src/main.ts', {
+  HOST: httpHost,
   PORT: String(httpPort),
   WARDLINE_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
   WARDLINE_MQTT_USERNAME: 'wardline-server',
   WARDLINE_MQTT_PASSWORD: secrets.serverMqttPassword,
   WARDLINE_DB_PATH: resolve(home, 'server/wardline.db'),
   WARDLINE_DEMO: '1',
-  WARDLINE_DEMO_PASSWORD: secrets.demoPassword,
+  WARDLINE_DEMO_NURSE_PASSWORD: secrets.demoPasswords.nurse,
+  WARDLINE_DEMO_ADMIN_PASSWORD: secrets.demoPasswords.admin,
+  WARDLINE_DEMO_FAMILY_PASSWORD: secrets.demoPasswords.family,
 });
 await waitFor(`http://127.0.0.1:${httpPort}/api/health`, 'server');
 
@@ -155,7 +177,9 @@ console.log(`
     API health    http://localhost:${httpPort}/api/health
     MQTT broker   mqtt://localhost:${mqttPort}   (broker health http://localhost:${brokerHealthPort}/health)
 
-    Sign in as    nurse / admin / family   password: ${secrets.demoPassword}
+    Sign in as    nurse    password: ${secrets.demoPasswords.nurse}
+                  admin    password: ${secrets.demoPasswords.admin}
+                  family   password: ${secrets.demoPasswords.family}
     Secrets       ${resolve(home, 'demo-secrets.json')} (gateway and server MQTT passwords)
     Data          ${home}
 

@@ -76,6 +76,11 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(openClients.splice(0).map((client) => client.endAsync(true)));
+  // A gateway's next connection would otherwise wait for, and replace, one from the test before.
+  await waitFor(() => {
+    const { gateways, waiting, servers } = broker.health().connections;
+    return gateways + waiting + servers === 0;
+  }, 'the test clients to be gone');
 });
 
 afterAll(async () => {
@@ -95,10 +100,20 @@ interface TestClient {
   closed: Promise<void>;
 }
 
+let connections = 0;
+/** A client id the broker lets this user have: its user name (gateways), or wardline-server-… */
+function ownClientId(username: string | undefined): string {
+  connections += 1;
+  return username === 'server'
+    ? `wardline-server-test-${connections}`
+    : (username ?? `anonymous-${connections}`);
+}
+
 function open(username: string | undefined, options: IClientOptions = {}, url?: string): Promise<TestClient> {
   const client = mqtt.connect(url ?? `mqtt://127.0.0.1:${broker.port}`, {
     username,
     password: username === undefined ? undefined : passwords[username],
+    clientId: ownClientId(username),
     reconnectPeriod: 0,
     connectTimeout: 5000,
     ...options,
@@ -173,7 +188,7 @@ function runMosquittoPub(
   topic: string,
   message: string,
 ): Promise<number> {
-  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-u', username, '-P', password];
+  const args = ['-h', '127.0.0.1', '-p', String(broker.port), '-u', username, '-P', password, '-i', username];
   return new Promise((resolve) => {
     execFile('mosquitto_pub', [...args, '-t', topic, '-m', message, '-q', '1'], { timeout: 5000 }, (error) =>
       resolve(error ? Number(error.code ?? 1) || 1 : 0),
@@ -201,7 +216,7 @@ describe('connecting', () => {
     expect(await refusalCode(undefined)).toBe(5);
   });
 
-  it("refuses another user's client id with return code 2 and leaves that user connected", async () => {
+  it("refuses the server's client id to a gateway with return code 2 and leaves the server connected", async () => {
     const server = await open('server', { clientId: 'wardline-server-owner', clean: false });
     await server.client.subscribeAsync(OBS, { qos: 1 });
     expect(await refusalCode('a.g1', { clientId: 'wardline-server-owner', clean: false })).toBe(2);
@@ -212,6 +227,47 @@ describe('connecting', () => {
     await server.client.endAsync();
     // Leave no session behind for the other tests.
     await (await open('server', { clientId: 'wardline-server-owner', clean: true })).client.endAsync();
+    expect((await health()).body.refusals.byCode.CLIENT_ID_RESERVED).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([
+    ["another gateway's user name", 'a.g2'],
+    ["another gateway's suffixed id", 'a.g2:spare'],
+    ['the old-style id', 'wardline-gw-site-a-gw-1'],
+    ['an id the broker would make up (empty)', ''],
+  ])('refuses a gateway using %s with return code 2', async (_case, clientId) => {
+    expect(await refusalCode('a.g1', { clientId, clean: true })).toBe(2);
+  });
+
+  it('accepts a gateway under {username}:{suffix}', async () => {
+    expect((await open('a.g1', { clientId: 'a.g1:bench' })).connack.returnCode).toBe(0);
+  });
+
+  it('refuses the server a client id that is not wardline-server…, with return code 2', async () => {
+    expect(await refusalCode('server', { clientId: 'a.g1' })).toBe(2);
+  });
+
+  it("replaces a gateway's connection with its newer one, whatever id each uses", async () => {
+    const server = await open('server');
+    await server.client.subscribeAsync(OBS, { qos: 1 });
+    const older = await open('a.g1', { clientId: 'a.g1' });
+    const newer = await open('a.g1', { clientId: 'a.g1:second' });
+    await older.closed;
+    expect(newer.client.connected).toBe(true);
+    await newer.client.publishAsync(`${G1}/obs`, 'from the newer connection', { qos: 1 });
+    await waitFor(() => payloads(server.received).includes('from the newer connection'), 'the newer reading');
+    expect(broker.health().connections.gateways).toBe(1);
+  });
+
+  it('refuses the server identity a client id beyond its limit with return code 3', async () => {
+    const held = await Promise.all(
+      [1, 2, 3, 4].map((n) => open('server', { clientId: `wardline-server-${n}` })),
+    );
+    expect(held.every(({ connack }) => connack.returnCode === 0)).toBe(true);
+    expect(await refusalCode('server', { clientId: 'wardline-server-5' })).toBe(3);
+    // An id it holds may connect again: MQTT hands the session over [MQTT-3.1.4-2].
+    expect((await open('server', { clientId: 'wardline-server-1' })).connack.returnCode).toBe(0);
+    expect((await health()).body.refusals.byCode.TOO_MANY_CONNECTIONS).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -382,7 +438,7 @@ describe('TLS', () => {
 });
 
 describe('health endpoint', () => {
-  it('reports status, connected clients and uptime', async () => {
+  it('reports status, connected clients, connections, password checks and uptime', async () => {
     await waitFor(() => broker.health().clients === 0, 'earlier clients to be gone');
     await open('a.g1');
     await open('server');
@@ -390,6 +446,10 @@ describe('health endpoint', () => {
     expect(status).toBe(200);
     expect(body.status).toBe('ok');
     expect(body.clients).toBe(2);
+    expect(body.connections).toMatchObject({ gateways: 1, waiting: 0, servers: 1 });
+    expect(body.auth).toMatchObject({ hashing: 0, queued: 0 });
+    expect(body.auth.verifiedCredentials).toBeGreaterThanOrEqual(2);
+    expect(body.throttledClients).toBe(0);
     expect(Number.isInteger(body.uptimeSeconds) && body.uptimeSeconds >= 0).toBe(true);
     expect(body.refusals.total).toBeGreaterThan(0);
   });

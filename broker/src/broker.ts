@@ -13,23 +13,29 @@ import {
   type PublishPacket,
 } from 'aedes';
 import pino, { type Logger } from 'pino';
+import { Authenticator, DEFAULT_AUTH_LIMITS, type AuthLimits } from './authenticator.js';
 import { BrokerError, BrokerErrorCode, ConnackCode, RefusalCode, RefusalError } from './errors.js';
-import { ClientIdOwners } from './client-ids.js';
 import { deliverOutOfCounterOrder } from './delivery-order.js';
 import { openDurablePersistence } from './durable-persistence.js';
 import { FrameLimitedConnection, FrameTooLargeError } from './frame-limit.js';
 import { createHealthServer, type HealthReport } from './health.js';
+import { IdentityConnections } from './identity-connections.js';
 import {
-  authenticate,
   authorizeConnect,
   authorizePublish,
   authorizeSubscribe,
   authorizeWill,
   describeIdentity,
   mayReceive,
+  publishLane,
   type Identity,
   type Limits,
 } from './policy.js';
+import {
+  ConnectionThrottle,
+  DEFAULT_PUBLISH_RATE_LIMITS,
+  type PublishRateLimits,
+} from './publish-throttle.js';
 import { Refusals } from './refusals.js';
 import { UserRegistry, type UserEntry } from './users.js';
 
@@ -37,7 +43,10 @@ export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_MQTT_TLS_PORT = 8883;
 /** Not 8080 (the server's HTTP port in most set-ups) and not 8883 (MQTT over TLS). */
 export const DEFAULT_HEALTH_PORT = 8081;
-export const DEFAULT_HOST = '0.0.0.0';
+/** Loopback: listening on every interface is a deployment decision (MQTT_HOST=0.0.0.0). */
+export const DEFAULT_HOST = '127.0.0.1';
+/** The server's routine and urgent sessions, and room for a restart overlapping the old ones. */
+export const DEFAULT_MAX_SERVER_CONNECTIONS = 4;
 /** Above the contract's 256 KiB so that the server, not the broker, reports oversize batches. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** [MQTT-2.2.3] the largest remaining length a packet can announce. */
@@ -48,6 +57,12 @@ const MQTT_MAX_REMAINING_LENGTH = 268_435_455;
  */
 const FRAME_OVERHEAD_BYTES = 4 * (2 + 65_535) + 16;
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Connections the kernel may hold for us before we accept them (capped by net.core.somaxconn).
+ * Node's 511 overflows when thousands of gateways reconnect at once, or a flood arrives; a dropped
+ * SYN costs the client a 1 s retransmit, even an honest client arriving amid the flood.
+ */
+const LISTEN_BACKLOG = 4096;
 
 export interface TlsListenerOptions {
   /** PEM private key file. */
@@ -63,7 +78,7 @@ export interface TlsListenerOptions {
 export interface StartBrokerOptions {
   /** Who may connect; entries are validated like a users file. */
   users: UserRegistry | readonly UserEntry[];
-  /** Plain MQTT listener. Default 0.0.0.0. */
+  /** Plain MQTT listener. Default 127.0.0.1. */
   host?: string;
   /** Plain MQTT listener. Default 1883; 0 picks a free port. */
   port?: number;
@@ -80,6 +95,12 @@ export interface StartBrokerOptions {
    * it the broker keeps them in memory and a broker restart loses what it had not delivered.
    */
   dataDir?: string;
+  /** Bounds on password checking; see authenticator.ts. */
+  auth?: Partial<AuthLimits>;
+  /** Client ids one server identity may hold connected at once. Default 4. */
+  maxServerConnections?: number;
+  /** Per gateway connection; see publish-throttle.ts. */
+  publishRates?: Partial<PublishRateLimits>;
   /** Default: pino at info level on stdout. */
   logger?: Logger;
 }
@@ -100,6 +121,8 @@ interface ClientState {
   identity: Identity;
   /** The will as sent at CONNECT, to tell a will being published from an ordinary PUBLISH. */
   will: ConnectPacket['will'];
+  /** Gateways only. */
+  throttle: ConnectionThrottle | undefined;
 }
 
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
@@ -125,8 +148,28 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
       }
     : null;
 
+  const maxServerConnections = options.maxServerConnections ?? DEFAULT_MAX_SERVER_CONNECTIONS;
+  if (!Number.isInteger(maxServerConnections) || maxServerConnections < 1) {
+    throw new BrokerError(
+      BrokerErrorCode.configInvalid,
+      'maxServerConnections must be an integer of at least 1',
+    );
+  }
+  const publishRates: PublishRateLimits = { ...DEFAULT_PUBLISH_RATE_LIMITS, ...options.publishRates };
+
   const refusals = new Refusals(logger);
-  const clientIdOwners = new ClientIdOwners();
+  const authenticator = new Authenticator(users, { ...DEFAULT_AUTH_LIMITS, ...options.auth });
+  const connections = new IdentityConnections<Client>({
+    maxServerClientIds: maxServerConnections,
+    close: (client) => {
+      logger.info(
+        { event: 'replaced', clientId: client.id, username: clients.get(client)?.identity.username },
+        `client ${client.id} closed: a newer connection of the same gateway replaces it`,
+      );
+      client.close();
+    },
+  });
+  const throttles = new Set<ConnectionThrottle>();
   const connectPackets = new WeakMap<Client, ConnectPacket>();
   const clients = new WeakMap<Client, ClientState>();
   const sockets = new Set<Socket>();
@@ -135,6 +178,16 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
 
   const remoteAddressOf = (client: Client | null): string | undefined =>
     client?.conn instanceof FrameLimitedConnection ? client.conn.remoteAddress : undefined;
+
+  const throttleFor = (client: Client, username: string): ConnectionThrottle =>
+    new ConnectionThrottle(publishRates, client.conn as FrameLimitedConnection, {
+      onThrottled: once(() =>
+        logger.warn(
+          { event: 'publish-throttled', clientId: client.id, username },
+          `client ${client.id} (user ${username}) publishes faster than its rate; reading it more slowly`,
+        ),
+      ),
+    });
 
   const hooks: AedesOptions = {
     // aedes queues publishes beyond `concurrency` (default 100) in mqemitter, which drains that
@@ -163,26 +216,37 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
         callback(new RefusalError(code, returnCode) as AuthenticateError, null);
       };
 
-      authenticate(users, username, password)
+      authenticator
+        .authenticate(username, password, remoteAddressOf(client))
         .then((result) => {
           if (!result.allowed) return refuse(result.code, result.returnCode);
-          const { identity } = result;
+          const { identity, credentialsKey } = result;
           const connect = authorizeConnect(
             identity,
             { clientId: packet?.clientId ?? client.id, clean: client.clean, will: packet?.will },
             limits,
           );
           if (!connect.allowed) return refuse(connect.code, connect.returnCode, identity);
-          // aedes drops a client closed while we were checking; claiming its id would leak.
+          // aedes drops a client closed while we were checking; admitting it would leak.
           if (client.closed) return callback(null, false);
-          if (!clientIdOwners.claim(client.id, identity.username, !client.clean)) {
-            return refuse(RefusalCode.clientIdInUse, ConnackCode.identifierRejected, identity);
+          const throttle = identity.role === 'gateway' ? throttleFor(client, identity.username) : undefined;
+          clients.set(client, { identity, will: packet?.will, throttle });
+          // Answered when its identity's previous connection (a gateway has one) has gone.
+          const admission = connections.admit(identity, client.id, client, () => callback(null, true));
+          if (!admission.allowed) {
+            clients.delete(client);
+            return refuse(admission.code, admission.returnCode, identity);
           }
-          // The connection closing is the one event that fires for every claimed client, whether
-          // or not the session was set up, so the claim cannot leak.
-          client.conn.once('close', () => clientIdOwners.release(client.id));
-          clients.set(client, { identity, will: packet?.will });
-          callback(null, true);
+          if (throttle) throttles.add(throttle);
+          // The connection closing is the one event that fires for every admitted client, whether
+          // or not its session was set up. aedes forgets the client (unregisterClient) in the same
+          // round of callbacks that closes it; the next one of the identity waits for that.
+          client.conn.once('close', () => {
+            setImmediate(() => connections.ended(client));
+            authenticator.renew(credentialsKey);
+            throttle?.close();
+            if (throttle) throttles.delete(throttle);
+          });
         })
         .catch((error: unknown) => {
           logger.error(
@@ -224,6 +288,11 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
         // acknowledge a message that was not delivered.
         return callback(new RefusalError(decision.code));
       }
+      // Holding the answer back holds the PUBACK and the delivery; the throttle also stops reading
+      // the socket, so a flood waits in the sender's TCP window, not in broker memory.
+      if (action === 'publish' && state.throttle && state.identity.role === 'gateway') {
+        return state.throttle.admit(publishLane(state.identity, packet.topic), () => callback(null));
+      }
       callback(null);
     },
 
@@ -264,8 +333,16 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
       { event: 'memory-persistence' },
       'no data directory: queued messages do not survive a broker restart',
     );
+  if (durable?.groupOrOthersCanAccess) {
+    logger.warn(
+      { event: 'data-dir-mode', dataDir: options.dataDir },
+      `data directory ${options.dataDir} is open to group or others; make it owner-only (chmod 700)`,
+    );
+  }
   const aedes = await Aedes.createBroker(hooks);
   observe(aedes, logger, clients, refusals, remoteAddressOf);
+  aedes.on('clientReady', (client) => connections.ready(client));
+  aedes.on('clientDisconnect', (client) => connections.ended(client));
 
   const accept = (socket: Socket): void => {
     sockets.add(socket);
@@ -320,6 +397,9 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     const health = (): HealthReport => ({
       status: closing ? 'closing' : 'ok',
       clients: aedes.connectedClients,
+      connections: connections.counts(),
+      auth: authenticator.stats(),
+      throttledClients: [...throttles].filter((throttle) => throttle.throttled).length,
       uptimeSeconds: Math.floor((performance.now() - startedAt) / 1000),
       refusals: refusals.counts(),
     });
@@ -438,6 +518,15 @@ function observe(
   });
 }
 
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}
+
 function payloadBytes(packet: Pick<PublishPacket, 'payload'>): number {
   return typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.byteLength;
 }
@@ -458,7 +547,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve((server.address() as AddressInfo).port);
     });

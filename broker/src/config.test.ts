@@ -3,6 +3,16 @@ import { loadConfig } from './config.js';
 import { BrokerError, BrokerErrorCode } from './errors.js';
 
 const minimal = { WARDLINE_BROKER_USERS_FILE: '/etc/wardline/users.json' };
+const defaultLimits = {
+  auth: {
+    hashConcurrency: 2,
+    hashQueue: 32,
+    verifiedTtlMs: 600_000,
+    backoff: { failuresBeforeBackoff: 5, maxBackoffMs: 60_000 },
+  },
+  maxServerConnections: 4,
+  publishRates: { routine: { perSecond: 50, burst: 200 }, urgent: { perSecond: 5, burst: 20 } },
+};
 
 function problemsOf(env: Record<string, string>): string {
   try {
@@ -18,14 +28,15 @@ function problemsOf(env: Record<string, string>): string {
 describe('loadConfig', () => {
   it('defaults everything but the users file', () => {
     expect(loadConfig(minimal)).toEqual({
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       port: 1883,
       tls: null,
-      healthHost: '0.0.0.0',
+      healthHost: '127.0.0.1',
       healthPort: 8081,
       usersFile: '/etc/wardline/users.json',
       maxPayloadBytes: 1_048_576,
       dataDir: null,
+      ...defaultLimits,
       logLevel: 'info',
     });
   });
@@ -44,6 +55,16 @@ describe('loadConfig', () => {
         BROKER_HEALTH_PORT: '9000',
         WARDLINE_BROKER_MAX_PAYLOAD_BYTES: '2097152',
         WARDLINE_BROKER_DATA_DIR: '/var/lib/wardline-broker',
+        WARDLINE_BROKER_AUTH_CONCURRENCY: '3',
+        WARDLINE_BROKER_AUTH_QUEUE: '10',
+        WARDLINE_BROKER_VERIFIED_TTL_SECONDS: '60',
+        WARDLINE_BROKER_BACKOFF_AFTER_FAILURES: '8',
+        WARDLINE_BROKER_BACKOFF_MAX_SECONDS: '300',
+        WARDLINE_BROKER_MAX_SERVER_CONNECTIONS: '6',
+        WARDLINE_BROKER_PUBLISH_RATE: '20',
+        WARDLINE_BROKER_PUBLISH_BURST: '40',
+        WARDLINE_BROKER_URGENT_RATE: '2',
+        WARDLINE_BROKER_URGENT_BURST: '4',
         LOG_LEVEL: 'debug',
       }),
     ).toEqual({
@@ -55,6 +76,14 @@ describe('loadConfig', () => {
       usersFile: '/etc/wardline/users.json',
       maxPayloadBytes: 2_097_152,
       dataDir: '/var/lib/wardline-broker',
+      auth: {
+        hashConcurrency: 3,
+        hashQueue: 10,
+        verifiedTtlMs: 60_000,
+        backoff: { failuresBeforeBackoff: 8, maxBackoffMs: 300_000 },
+      },
+      maxServerConnections: 6,
+      publishRates: { routine: { perSecond: 20, burst: 40 }, urgent: { perSecond: 2, burst: 4 } },
       logLevel: 'debug',
     });
   });
@@ -83,6 +112,16 @@ describe('loadConfig', () => {
     [{ ...minimal, MQTT_TLS_PORT: '8883' }, /MQTT_TLS_PORT and MQTT_TLS_HOST need MQTT_TLS_KEY/],
     [{ ...minimal, WARDLINE_BROKER_MAX_PAYLOAD_BYTES: '1000' }, /from 262144 to 268435455/],
     [{ ...minimal, LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error/],
+    [
+      { ...minimal, WARDLINE_BROKER_AUTH_CONCURRENCY: '0' },
+      /AUTH_CONCURRENCY must be an integer from 1 to 64/,
+    ],
+    [{ ...minimal, WARDLINE_BROKER_PUBLISH_RATE: '0' }, /PUBLISH_RATE must be an integer from 1/],
+    [{ ...minimal, WARDLINE_BROKER_URGENT_BURST: '2.5' }, /URGENT_BURST must be an integer/],
+    [
+      { ...minimal, WARDLINE_BROKER_MAX_SERVER_CONNECTIONS: '1' },
+      /MAX_SERVER_CONNECTIONS must be an integer from 2/,
+    ],
   ])('refuses %o', (env, message) => {
     expect(problemsOf(env)).toMatch(message);
   });

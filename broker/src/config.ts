@@ -1,12 +1,16 @@
 import { MAX_PAYLOAD_BYTES } from '@wardline/protocol';
+import { DEFAULT_AUTH_LIMITS, type AuthLimits } from './authenticator.js';
 import {
   DEFAULT_HEALTH_PORT,
   DEFAULT_HOST,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_SERVER_CONNECTIONS,
   DEFAULT_MQTT_PORT,
   DEFAULT_MQTT_TLS_PORT,
 } from './broker.js';
+import { DEFAULT_BACKOFF } from './connect-backoff.js';
 import { BrokerError, BrokerErrorCode } from './errors.js';
+import { DEFAULT_PUBLISH_RATE_LIMITS, type PublishRateLimits } from './publish-throttle.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -24,6 +28,11 @@ export interface BrokerConfig {
   maxPayloadBytes: number;
   /** Durable sessions and queued messages; null keeps them in memory. */
   dataDir: string | null;
+  auth: Required<Pick<AuthLimits, 'hashConcurrency' | 'hashQueue' | 'verifiedTtlMs'>> & {
+    backoff: { failuresBeforeBackoff: number; maxBackoffMs: number };
+  };
+  maxServerConnections: number;
+  publishRates: PublishRateLimits;
   logLevel: LogLevel;
 }
 
@@ -74,6 +83,38 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     MQTT_MAX_PACKET_BYTES,
   );
 
+  const auth: BrokerConfig['auth'] = {
+    hashConcurrency: integer('WARDLINE_BROKER_AUTH_CONCURRENCY', DEFAULT_AUTH_LIMITS.hashConcurrency, 1, 64),
+    hashQueue: integer('WARDLINE_BROKER_AUTH_QUEUE', DEFAULT_AUTH_LIMITS.hashQueue, 0, 100_000),
+    verifiedTtlMs:
+      integer('WARDLINE_BROKER_VERIFIED_TTL_SECONDS', DEFAULT_AUTH_LIMITS.verifiedTtlMs / 1000, 0, 86_400) *
+      1000,
+    backoff: {
+      failuresBeforeBackoff: integer(
+        'WARDLINE_BROKER_BACKOFF_AFTER_FAILURES',
+        DEFAULT_BACKOFF.failuresBeforeBackoff,
+        1,
+        1000,
+      ),
+      maxBackoffMs:
+        integer('WARDLINE_BROKER_BACKOFF_MAX_SECONDS', DEFAULT_BACKOFF.maxBackoffMs / 1000, 1, 86_400) * 1000,
+    },
+  };
+  const rate = (prefix: string, fallback: PublishRateLimits['routine']): PublishRateLimits['routine'] => ({
+    perSecond: integer(`${prefix}_RATE`, fallback.perSecond, 1, 1_000_000),
+    burst: integer(`${prefix}_BURST`, fallback.burst, 1, 1_000_000),
+  });
+  const publishRates: PublishRateLimits = {
+    routine: rate('WARDLINE_BROKER_PUBLISH', DEFAULT_PUBLISH_RATE_LIMITS.routine),
+    urgent: rate('WARDLINE_BROKER_URGENT', DEFAULT_PUBLISH_RATE_LIMITS.urgent),
+  };
+  const maxServerConnections = integer(
+    'WARDLINE_BROKER_MAX_SERVER_CONNECTIONS',
+    DEFAULT_MAX_SERVER_CONNECTIONS,
+    2,
+    1000,
+  );
+
   const logLevelText = read('LOG_LEVEL') ?? 'info';
   const logLevel = LOG_LEVELS.find((level) => level === logLevelText);
   if (logLevel === undefined)
@@ -88,6 +129,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     usersFile: usersFile ?? '',
     maxPayloadBytes,
     dataDir: read('WARDLINE_BROKER_DATA_DIR') ?? null,
+    auth,
+    maxServerConnections,
+    publishRates,
     logLevel: logLevel ?? 'info',
   };
   if (problems.length > 0) {

@@ -9,16 +9,20 @@
  */
 import { ClassicLevel } from 'classic-level';
 import aedesPersistenceLevel from 'aedes-persistence-level';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 
 export interface DurablePersistence {
   /** Passed to aedes as its `persistence`. */
   persistence: unknown;
+  /** The directory existed with access for group or others (queued readings are health data). */
+  groupOrOthersCanAccess: boolean;
   close(): Promise<void>;
 }
 
 export function openDurablePersistence(directory: string): DurablePersistence {
-  mkdirSync(directory, { recursive: true });
+  // Queued messages are patients' readings: owner only (files follow the umask main.ts sets).
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const groupOrOthersCanAccess = (statSync(directory).mode & 0o077) !== 0;
   const persistence = aedesPersistenceLevel(new ClassicLevel(directory)) as {
     destroy(): Promise<void>;
     outgoingUpdate(client: unknown, packet: unknown): Promise<void>;
@@ -37,6 +41,7 @@ export function openDurablePersistence(directory: string): DurablePersistence {
   };
   return {
     persistence,
+    groupOrOthersCanAccess,
     // The promise form: the callback form waits for a 'ready' event that aedes 1.x never causes.
     close: () => persistence.destroy(),
   };

@@ -1,5 +1,12 @@
+import { once } from 'node:events';
+import { createServer, connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { FrameScanner, FrameTooLargeError, MalformedFrameError } from './frame-limit.js';
+import {
+  FrameLimitedConnection,
+  FrameScanner,
+  FrameTooLargeError,
+  MalformedFrameError,
+} from './frame-limit.js';
 
 /** Section 2.2.3: seven bits per byte, high bit set while more bytes follow. */
 function remainingLength(length: number): number[] {
@@ -54,5 +61,32 @@ describe('FrameScanner', () => {
     expect(new FrameScanner(1024).scan(Buffer.of(0x30, 0x80, 0x80, 0x80, 0x80, 0x01))).toBeInstanceOf(
       MalformedFrameError,
     );
+  });
+});
+
+describe('FrameLimitedConnection', () => {
+  it('stops taking bytes from the socket while reading is paused, and takes them all on resume', async () => {
+    let accepted!: (socket: Socket) => void;
+    const arrived = new Promise<Socket>((resolve) => (accepted = resolve));
+    const server = createServer((socket) => accepted(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const sender = connectTcp((server.address() as AddressInfo).port, '127.0.0.1');
+    const connection = new FrameLimitedConnection(await arrived, 1024);
+    const received: Buffer[] = [];
+    connection.on('data', (chunk: Buffer) => received.push(chunk));
+    try {
+      connection.pauseReading();
+      sender.write(Buffer.concat([publish(10), ping]));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(received).toEqual([]);
+
+      connection.resumeReading();
+      await once(connection, 'data');
+      expect(Buffer.concat(received)).toEqual(Buffer.concat([publish(10), ping]));
+    } finally {
+      sender.destroy();
+      connection.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -78,6 +78,10 @@ export class FrameScanner {
 export class FrameLimitedConnection extends Duplex {
   readonly #socket: Socket;
   readonly #scanner: FrameScanner;
+  /** Set by the publish throttle: the socket stays paused whatever aedes asks for. */
+  #held = false;
+  /** aedes has room for more (it called _read since the last push refused). */
+  #wanted = true;
 
   constructor(socket: Socket, maxRemainingLength: number) {
     super({ allowHalfOpen: false });
@@ -90,7 +94,10 @@ export class FrameLimitedConnection extends Duplex {
         this.destroy(error);
         return;
       }
-      if (!this.push(chunk)) socket.pause();
+      if (!this.push(chunk)) {
+        this.#wanted = false;
+        socket.pause();
+      }
     });
     socket.on('end', () => this.push(null));
     // The socket keeps this listener for life: a late reset on a closed connection must not be an
@@ -103,8 +110,24 @@ export class FrameLimitedConnection extends Duplex {
     return this.#socket.remoteAddress;
   }
 
+  /**
+   * Stops reading the socket: bytes wait in the kernel, then in the sender's TCP window. aedes
+   * reads the next chunk only once every packet of the last one is handled, but a 'readable' event
+   * meanwhile lets it read one packet early each time, so on its own it would not hold a flood.
+   */
+  pauseReading(): void {
+    this.#held = true;
+    this.#socket.pause();
+  }
+
+  resumeReading(): void {
+    this.#held = false;
+    if (this.#wanted) this.#socket.resume();
+  }
+
   override _read(): void {
-    this.#socket.resume();
+    this.#wanted = true;
+    if (!this.#held) this.#socket.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -1,9 +1,18 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AuthStats } from './authenticator.js';
+import type { ConnectionCounts } from './identity-connections.js';
 import type { RefusalCounts } from './refusals.js';
 
 export interface HealthReport {
   status: 'ok' | 'closing';
+  /** Connected MQTT clients, as aedes counts them. */
   clients: number;
+  /** Admitted connections per role, waiting gateway connections, and replacements so far. */
+  connections: ConnectionCounts;
+  /** Password checks running and queued, verified credentials held, addresses on back-off. */
+  auth: AuthStats;
+  /** Gateway connections whose reading is paused by their publish rate limit right now. */
+  throttledClients: number;
   uptimeSeconds: number;
   refusals: RefusalCounts;
 }

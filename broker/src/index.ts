@@ -3,6 +3,7 @@ export {
   DEFAULT_HEALTH_PORT,
   DEFAULT_HOST,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_SERVER_CONNECTIONS,
   DEFAULT_MQTT_PORT,
   DEFAULT_MQTT_TLS_PORT,
   type RunningBroker,
@@ -18,9 +19,17 @@ export {
   RefusalError,
   refusalDescriptions,
 } from './errors.js';
+export { DEFAULT_AUTH_LIMITS, type AuthLimits, type AuthStats } from './authenticator.js';
 export type { HealthReport } from './health.js';
+export type { ConnectionCounts } from './identity-connections.js';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_COST, type ScryptCost } from './password.js';
-export type { Identity, GatewayIdentity, ServerIdentity } from './policy.js';
+export {
+  SERVER_CLIENT_ID_PREFIX,
+  type Identity,
+  type GatewayIdentity,
+  type ServerIdentity,
+} from './policy.js';
+export { DEFAULT_PUBLISH_RATE_LIMITS, type PublishRateLimits, type RateLimit } from './publish-throttle.js';
 export type { RefusalCounts } from './refusals.js';
 export {
   UserRegistry,

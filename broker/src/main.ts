@@ -5,6 +5,8 @@ import { BrokerError } from './errors.js';
 import { loadUsersFile } from './users.js';
 
 async function main(): Promise<void> {
+  // Owner-only files: the data directory holds patients' readings waiting for delivery.
+  process.umask(0o077);
   const config = loadConfig();
   const logger = pino({ name: 'wardline-broker', level: config.logLevel });
   const users = await loadUsersFile(config.usersFile);
@@ -17,6 +19,9 @@ async function main(): Promise<void> {
     healthPort: config.healthPort,
     maxPayloadBytes: config.maxPayloadBytes,
     ...(config.dataDir ? { dataDir: config.dataDir } : {}),
+    auth: config.auth,
+    maxServerConnections: config.maxServerConnections,
+    publishRates: config.publishRates,
     logger,
   });
 

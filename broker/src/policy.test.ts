@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ConnackCode, RefusalCode } from './errors.js';
 import { hashPassword } from './password.js';
 import {
-  authenticate,
+  authorizeClientId,
   authorizeConnect,
   authorizePublish,
   authorizeSubscribe,
   authorizeWill,
   describeIdentity,
+  identityOf,
   mayReceive,
+  publishLane,
+  type GatewayIdentity,
   type Identity,
 } from './policy.js';
 import { UserRegistry } from './users.js';
@@ -23,53 +26,65 @@ const users = new UserRegistry([
   { username: 'server', passwordHash: hash, role: 'server' },
 ]);
 
-describe('authenticate', () => {
+describe('authorizeClientId', () => {
+  const notOwned = [RefusalCode.clientIdNotOwned, ConnackCode.identifierRejected] as const;
+  const reserved = [RefusalCode.clientIdReserved, ConnackCode.identifierRejected] as const;
   it.each([
-    ['a known gateway with its password', 'a.g1', 'gateway-secret', { allowed: true, identity: gatewayA }],
-    ['the server with its password', 'server', 'gateway-secret', { allowed: true, identity: server }],
-    [
-      'a wrong password',
-      'a.g1',
-      'guess',
-      { allowed: false, code: RefusalCode.badPassword, returnCode: ConnackCode.badUsernameOrPassword },
-    ],
-    [
-      'a user name and no password',
-      'a.g1',
-      undefined,
-      { allowed: false, code: RefusalCode.badPassword, returnCode: ConnackCode.badUsernameOrPassword },
-    ],
-    [
-      'an unknown user',
-      'mallory',
-      'gateway-secret',
-      { allowed: false, code: RefusalCode.unknownUser, returnCode: ConnackCode.badUsernameOrPassword },
-    ],
-    [
-      'no credentials at all',
-      undefined,
-      undefined,
-      { allowed: false, code: RefusalCode.noCredentials, returnCode: ConnackCode.notAuthorized },
-    ],
-  ])('%s', async (_case, username, password, expected) => {
-    const result = await authenticate(
-      users,
-      username,
-      password === undefined ? undefined : Buffer.from(password),
-    );
-    expect(result).toEqual(expected);
+    ['a gateway using its user name', gatewayA, 'a.g1', null],
+    ['a gateway using {username}:{suffix}', gatewayA, 'a.g1:bench-2', null],
+    ['a gateway using an empty suffix', gatewayA, 'a.g1:', notOwned],
+    ['a gateway using a longer name that starts with its own', gatewayA, 'a.g12', notOwned],
+    ["a gateway using another gateway's user name", gatewayA, 'a.g2', notOwned],
+    ["a gateway using another gateway's suffixed id", gatewayA, 'a.g2:a.g1', notOwned],
+    ['a gateway using the old-style id', gatewayA, 'wardline-gw-site-a-gw-1', notOwned],
+    ['a gateway using an empty id', gatewayA, '', notOwned],
+    ["a gateway using the server's routine id", gatewayA, 'wardline-server', reserved],
+    ["a gateway using the server's urgent id", gatewayA, 'wardline-server-urgent', reserved],
+    ['the server using its routine id', server, 'wardline-server', null],
+    ['the server using its urgent id', server, 'wardline-server-urgent', null],
+    ["the server using a gateway's id", server, 'a.g1', notOwned],
+    ['the server using an empty id', server, '', notOwned],
+  ] as const)('%s', (_case, identity, clientId, refused) => {
+    const expected = refused
+      ? { allowed: false, code: refused[0], returnCode: refused[1] }
+      : { allowed: true };
+    expect(authorizeClientId(identity, clientId)).toEqual(expected);
+  });
+});
+
+describe('identityOf', () => {
+  it('builds the identity a users-file entry grants', () => {
+    expect(identityOf(users.find('a.g1')!)).toEqual(gatewayA);
+    expect(identityOf(users.find('server')!)).toEqual(server);
   });
 });
 
 describe('authorizeConnect', () => {
-  const will = (topic: string, payload = 'offline') => ({
-    clientId: 'c',
+  const will = (topic: string, payload = 'offline', clientId = 'a.g1') => ({
+    clientId,
     clean: true,
     will: { topic, payload },
   });
   it.each([
-    ['no will', gatewayA, { clientId: 'gw', clean: false }, null],
-    ['an empty client id with a clean session', gatewayA, { clientId: '', clean: true }, null],
+    ['no will', gatewayA, { clientId: 'a.g1', clean: false }, null],
+    [
+      'an empty client id with a clean session',
+      gatewayA,
+      { clientId: '', clean: true },
+      [RefusalCode.clientIdNotOwned, ConnackCode.identifierRejected],
+    ],
+    [
+      "a gateway resuming the server's persistent session",
+      gatewayA,
+      { clientId: 'wardline-server', clean: false },
+      [RefusalCode.clientIdReserved, ConnackCode.identifierRejected],
+    ],
+    [
+      "a gateway resuming another gateway's session",
+      gatewayA,
+      { clientId: 'a.g2', clean: false },
+      [RefusalCode.clientIdNotOwned, ConnackCode.identifierRejected],
+    ],
     [
       'an empty client id with a persistent session',
       gatewayA,
@@ -95,7 +110,12 @@ describe('authorizeConnect', () => {
       will('wardline/v1/site-a/gw-1/status', 'x'.repeat(101)),
       [RefusalCode.payloadTooLarge, ConnackCode.notAuthorized],
     ],
-    ['a server will on a command topic', server, will('wardline/v1/site-a/gw-1/cmd/ping'), null],
+    [
+      'a server will on a command topic',
+      server,
+      will('wardline/v1/site-a/gw-1/cmd/ping', 'x', 'wardline-server'),
+      null,
+    ],
   ] as const)('%s', (_case, identity, request, refused) => {
     const expected = refused
       ? { allowed: false, code: refused[0], returnCode: refused[1] }
@@ -107,6 +127,7 @@ describe('authorizeConnect', () => {
 describe('authorizePublish', () => {
   it.each([
     [gatewayA, 'wardline/v1/site-a/gw-1/obs', 10, null],
+    [gatewayA, 'wardline/v1/site-a/gw-1/urgent', 10, null],
     [gatewayA, 'wardline/v1/site-a/gw-1/devices', 10, null],
     [gatewayA, 'wardline/v1/site-a/gw-1/status', 10, null],
     [gatewayA, 'wardline/v1/site-a/gw-1/obs', 100, null],
@@ -143,6 +164,19 @@ describe('authorizePublish', () => {
       allowed: false,
       code: RefusalCode.willNotAllowed,
     });
+  });
+});
+
+describe('publishLane', () => {
+  it.each([
+    ['wardline/v1/site-a/gw-1/urgent', 'urgent'],
+    ['wardline/v1/site-a/gw-1/obs', 'routine'],
+    ['wardline/v1/site-a/gw-1/status', 'routine'],
+    ['wardline/v1/site-a/gw-1/devices', 'routine'],
+    // Only its own urgent topic; anything else is refused before a lane matters.
+    ['wardline/v1/site-a/gw-2/urgent', 'routine'],
+  ] as const)('%s draws from the %s bucket', (topic, lane) => {
+    expect(publishLane(gatewayA as GatewayIdentity, topic)).toBe(lane);
   });
 });
 

@@ -2,10 +2,10 @@
  * Who may connect, publish, subscribe and receive. Pure decisions: no logging, no broker state;
  * broker.ts turns them into aedes callbacks and log lines.
  *
- *   identity | publish                                   | subscribe
- *   gateway  | wardline/v1/{own site}/{own gw}/{obs|devices|status}
- *            |                                           | wardline/v1/{own site}/{own gw}/cmd[/...]
- *   server   | wardline/v1/{site}/{gw}/cmd/{name}[/...]  | any filter under wardline/v1/
+ *   identity | client id                    | publish                                  | subscribe
+ *   gateway  | {username}, {username}:{any} | wardline/v1/{own site}/{own gw}/{obs|urgent|devices|status}
+ *            |                              |                                          | wardline/v1/{own site}/{own gw}/cmd[/...]
+ *   server   | wardline-server*             | wardline/v1/{site}/{gw}/cmd/{name}[/...] | any filter under wardline/v1/
  */
 import {
   Channel,
@@ -16,8 +16,8 @@ import {
   isTopicSegment,
 } from '@wardline/protocol';
 import { ConnackCode, RefusalCode } from './errors.js';
-import { DEFAULT_SCRYPT_COST, verifyPassword } from './password.js';
-import type { UserRegistry } from './users.js';
+import { DEFAULT_SCRYPT_COST } from './password.js';
+import type { UserEntry } from './users.js';
 
 export interface GatewayIdentity {
   role: 'gateway';
@@ -62,7 +62,7 @@ const uplinkChannels = Object.values(Channel);
  * A well-formed hash nobody's password matches: checking an unknown user costs as much as checking
  * a known one, so response time does not reveal which user names exist.
  */
-const UNKNOWN_USER_HASH = [
+export const UNKNOWN_USER_HASH = [
   'scrypt',
   DEFAULT_SCRYPT_COST.N,
   DEFAULT_SCRYPT_COST.r,
@@ -71,23 +71,37 @@ const UNKNOWN_USER_HASH = [
   Buffer.alloc(32).toString('base64'),
 ].join('$');
 
-export async function authenticate(
-  users: UserRegistry,
-  username: string | undefined,
-  password: Uint8Array | undefined,
-): Promise<AuthenticateResult> {
-  // Anonymous clients are not authorized to connect: MQTT 3.1.1 section 3.2.2.3, Table 3.1, code 5.
-  if (username === undefined) return connectRefusal(RefusalCode.noCredentials, ConnackCode.notAuthorized);
-  const user = users.find(username);
-  const matches = await verifyPassword(password ?? Buffer.alloc(0), user?.passwordHash ?? UNKNOWN_USER_HASH);
-  // Same return code for both, so a client cannot probe for user names (section 3.2.2.3, code 4).
-  if (user === undefined) return connectRefusal(RefusalCode.unknownUser, ConnackCode.badUsernameOrPassword);
-  if (!matches) return connectRefusal(RefusalCode.badPassword, ConnackCode.badUsernameOrPassword);
-  const identity: Identity =
-    user.role === 'gateway'
-      ? { role: 'gateway', username: user.username, site: user.site, gateway: user.gateway }
-      : { role: 'server', username: user.username };
-  return { allowed: true, identity };
+/**
+ * Client ids starting with this belong to the server role. The server's sessions (its routine and
+ * urgent subscriptions) are persistent, so whoever may use their ids is handed their queued messages.
+ */
+export const SERVER_CLIENT_ID_PREFIX = 'wardline-server';
+/** Separates a gateway's user name from the suffix of a further client id: `{username}:{suffix}`. */
+export const CLIENT_ID_SUFFIX_SEPARATOR = ':';
+
+export function identityOf(user: UserEntry): Identity {
+  return user.role === 'gateway'
+    ? { role: 'gateway', username: user.username, site: user.site, gateway: user.gateway }
+    : { role: 'server', username: user.username };
+}
+
+/**
+ * Which client ids an identity may use, decided from the identity alone, so the rule holds from the
+ * first CONNECT after a broker restart, before any session has been seen: a gateway uses its user
+ * name or `{username}:{suffix}` (user names cannot contain ':'), the server ids starting with
+ * `wardline-server`, which nobody else may use. Nobody can therefore resume, or take over
+ * [MQTT-3.1.4-2], a session of another identity. A refused id gets CONNACK 2 [MQTT-3.1.3-9].
+ */
+export function authorizeClientId(identity: Identity, clientId: string): ConnectDecision {
+  const reserved = clientId.startsWith(SERVER_CLIENT_ID_PREFIX);
+  if (identity.role === 'server') {
+    return reserved ? ALLOWED : connectRefusal(RefusalCode.clientIdNotOwned, ConnackCode.identifierRejected);
+  }
+  if (reserved) return connectRefusal(RefusalCode.clientIdReserved, ConnackCode.identifierRejected);
+  const suffixed = `${identity.username}${CLIENT_ID_SUFFIX_SEPARATOR}`;
+  const own =
+    clientId === identity.username || (clientId.startsWith(suffixed) && clientId.length > suffixed.length);
+  return own ? ALLOWED : connectRefusal(RefusalCode.clientIdNotOwned, ConnackCode.identifierRejected);
 }
 
 /** Checks made once the identity is known, before the session is set up. */
@@ -100,6 +114,8 @@ export function authorizeConnect(
   if (request.clientId.length === 0 && !request.clean) {
     return connectRefusal(RefusalCode.clientIdRejected, ConnackCode.identifierRejected);
   }
+  const clientId = authorizeClientId(identity, request.clientId);
+  if (!clientId.allowed) return clientId;
   if (request.will) {
     const will = authorizeWill(identity, request.will.topic, byteLength(request.will.payload), limits);
     // Table 3.1 has no code for a bad will; "not authorized" is the nearest.
@@ -133,6 +149,13 @@ export function authorizePublish(
   if (!topicAllowed) return refusal(RefusalCode.publishNotAllowed);
   if (payloadBytes > limits.maxPayloadBytes) return refusal(RefusalCode.payloadTooLarge);
   return ALLOWED;
+}
+
+/** Which publish rate bucket a gateway's PUBLISH draws from: falls and help calls have their own. */
+export type PublishLane = 'routine' | 'urgent';
+
+export function publishLane(identity: GatewayIdentity, topic: string): PublishLane {
+  return topic === gatewayTopic(identity, Channel.urgent) ? 'urgent' : 'routine';
 }
 
 export function authorizeSubscribe(identity: Identity, filter: string): Decision {

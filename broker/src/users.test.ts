@@ -69,6 +69,21 @@ describe('users file', () => {
       /"gateway" must be a gateway code/,
     ],
     [
+      "a ':' in a user name",
+      { users: [{ ...gateway(), username: 'a.g1:x' }] },
+      /users\[0\] \(a\.g1:x\): "username" must not contain ':'/,
+    ],
+    [
+      "a ':' in the server's user name",
+      { users: [{ ...server(), username: 'server:1' }] },
+      /"username" must not contain ':'/,
+    ],
+    [
+      "a gateway named like the server's client ids",
+      { users: [{ ...gateway(), username: 'wardline-server-2' }] },
+      /a gateway's user name must not start with "wardline-server"/,
+    ],
+    [
       'duplicate user name',
       { users: [server(), server()] },
       /users\[1\]: username "server" appears more than once/,

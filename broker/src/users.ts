@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isTopicSegment } from '@wardline/protocol';
 import { BrokerError, BrokerErrorCode } from './errors.js';
 import { parsePasswordHash } from './password.js';
+import { CLIENT_ID_SUFFIX_SEPARATOR, SERVER_CLIENT_ID_PREFIX } from './policy.js';
 
 export type Role = 'gateway' | 'server';
 
@@ -93,8 +94,17 @@ function parseUserEntry(raw: unknown, where: string): UserEntry {
     );
   }
   const named = `${where} (${username})`;
+  // A gateway's client ids are `{username}` and `{username}:{suffix}`; a ':' in a user name would let
+  // user "a" use the ids of a user named "a:b".
+  if (username.includes(CLIENT_ID_SUFFIX_SEPARATOR)) {
+    throw invalid(`${named}: "username" must not contain '${CLIENT_ID_SUFFIX_SEPARATOR}'`);
+  }
   if (role !== 'gateway' && role !== 'server') {
     throw invalid(`${named}: "role" must be "gateway" or "server"`);
+  }
+  // Its client id is its user name, and ids starting with this are the server's alone.
+  if (role === 'gateway' && username.startsWith(SERVER_CLIENT_ID_PREFIX)) {
+    throw invalid(`${named}: a gateway's user name must not start with "${SERVER_CLIENT_ID_PREFIX}"`);
   }
   const extra = Object.keys(raw).filter((key) => !allowedKeys[role].has(key));
   if (extra.length > 0) throw invalid(`${named}: unknown key(s) for role ${role}: ${extra.join(', ')}`);

@@ -65,7 +65,7 @@ Options (each also settable by the environment variable shown; flags win):
   --broker-ca <path>             PEM CA file for mqtts://                    WARDLINE_BROKER_CA
   --username <name>              MQTT user ({site}.{gateway})                WARDLINE_GATEWAY_USERNAME
   (password)                     environment only                            WARDLINE_GATEWAY_PASSWORD
-  --client-id <id>               MQTT client id (wardline-gw-{site}-{gateway}) WARDLINE_GATEWAY_CLIENT_ID
+  --client-id <id>               MQTT client id (the user name)              WARDLINE_GATEWAY_CLIENT_ID
   --allow <list>                 comma-separated BLE addresses and/or service UUIDs to read;
                                  default: any device with a supported profile WARDLINE_ALLOW
   --status-interval <seconds>    device status period (30)                   WARDLINE_STATUS_INTERVAL_SECONDS

@@ -148,6 +148,28 @@ describe('dispatch', () => {
     expect(lastError(CUFF)).toBe('DEVICE_CLOCK_AHEAD');
   });
 
+  it('keeps a fall whose sensor clock was reset, at the receive time, and says so', () => {
+    // A year behind: a sensor whose clock was set wrongly, not an unset one (PROTOCOL.md's 0).
+    const resetClock = falls.encode({
+      type: 'fall',
+      counter: 7,
+      timestamp: NOW / 1000 - 365 * 86400,
+      confidence: 90,
+    });
+    const outcome = dispatcher.handle(SENSOR, FS, FE, resetClock);
+    expect(outcome.status).toBe('queued');
+    expect(outcome.observations[0]?.kind).toBe('fall');
+    expect(outcome.observations[0]?.measuredAt).toBe('2025-03-01T09:00:00.000Z');
+    expect(lastError(SENSOR)).toBe('DEVICE_CLOCK_BEHIND');
+  });
+
+  it('refuses a routine reading dated before the contract allows, visibly on the device', () => {
+    const outcome = dispatcher.handle(CUFF, BPS, BPM, bpm(120, '2000-01-01T00:05:00Z'));
+    expect(outcome.observations).toEqual([]);
+    expect(outbox.size()).toBe(0);
+    expect(lastError(CUFF)).toBe('TIMESTAMP_TOO_OLD');
+  });
+
   it('ignores characteristics it has no handler for, without blaming the device', () => {
     // Glucose Measurement (GLS): no profile folder for it.
     const outcome = dispatcher.handle(CUFF, '1808', '2a18', fromHex('00'));

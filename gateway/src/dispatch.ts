@@ -12,6 +12,7 @@
 import {
   DecodeError,
   handlerFor as defaultHandlerFor,
+  isUrgentKind,
   RejectionCode,
   validateObservation,
   type CharacteristicHandler,
@@ -28,6 +29,12 @@ export const GatewayProblemCode = {
   eventGap: 'EVENT_GAP',
   /** The device time was ahead of the gateway clock beyond the allowed skew: receive time used. */
   deviceClockAhead: 'DEVICE_CLOCK_AHEAD',
+  /**
+   * A fall or help call dated older than the contract accepts (a device clock reset to 1970 or
+   * 2000): receive time used, because the event is happening now and must not be lost. Routine
+   * readings dated so are refused (TIMESTAMP_TOO_OLD) and shown on the device, not re-dated.
+   */
+  deviceClockBehind: 'DEVICE_CLOCK_BEHIND',
   /** The durable outbox could not store a reading (disk full or failing). */
   outboxWriteFailed: 'OUTBOX_WRITE_FAILED',
   /** An unexpected exception while handling a notification (a gateway bug). */
@@ -245,11 +252,23 @@ export class Dispatcher {
       problems.push(...result.problems);
       for (const candidate of result.observations) {
         let checked = validateObservation(candidate, { now: receivedAt });
-        if (!checked.ok && checked.rejection.code === RejectionCode.timestampInFuture) {
-          problems.push({
-            code: GatewayProblemCode.deviceClockAhead,
-            detail: 'device time is ahead of the gateway clock: gateway receive time used',
-          });
+        const clockAhead = !checked.ok && checked.rejection.code === RejectionCode.timestampInFuture;
+        const urgentClockBehind =
+          !checked.ok &&
+          checked.rejection.code === RejectionCode.timestampTooOld &&
+          isUrgentKind(candidate.kind);
+        if (clockAhead || urgentClockBehind) {
+          problems.push(
+            clockAhead
+              ? {
+                  code: GatewayProblemCode.deviceClockAhead,
+                  detail: 'device time is ahead of the gateway clock: gateway receive time used',
+                }
+              : {
+                  code: GatewayProblemCode.deviceClockBehind,
+                  detail: 'urgent event dated before the contract allows: gateway receive time used',
+                },
+          );
           checked = validateObservation(
             { ...candidate, measuredAt: measuredAtFallback },
             { now: receivedAt },

@@ -14,7 +14,7 @@
  * Order: rows are keyed by seq, the order readings were taken; urgent kinds are read first.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isUrgentKind, type Observation } from '@wardline/protocol';
 import {
@@ -37,6 +37,19 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 0);
 `;
+
+/**
+ * Owner-only outbox files (readings are personal data): a new database is created 0600 (SQLite
+ * gives its WAL and shared-memory files the same mode), a new directory 0700, and existing files
+ * with looser modes are tightened.
+ */
+function restrictOutboxFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
+}
 
 /** Fraction of capacity at which the outbox reports itself nearly full. */
 export const NEARLY_FULL_FRACTION = 0.8;
@@ -63,7 +76,7 @@ export class SqliteOutbox implements Outbox {
     if (!Number.isInteger(this.capacity) || this.capacity < 1)
       throw new RangeError('outbox capacity must be >= 1');
     this.path = options.path;
-    mkdirSync(dirname(options.path), { recursive: true });
+    restrictOutboxFiles(options.path);
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

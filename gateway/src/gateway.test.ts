@@ -196,7 +196,7 @@ describe('gateway end to end', () => {
     const parsedOnline = parseGatewayStatus(JSON.parse(online.payload.toString()));
     expect(parsedOnline.ok && parsedOnline.value.state).toBe('online');
 
-    expect(broker.destroyClient('wardline-gw-test-site-gw-1')).toBe(true);
+    expect(broker.destroyClient('test-site.gw-1')).toBe(true);
     const offline = await waitFor(() => late.messages[1], 'last will');
     const parsedOffline = parseGatewayStatus(JSON.parse(offline.payload.toString()));
     expect(parsedOffline.ok && parsedOffline.value.state).toBe('offline');

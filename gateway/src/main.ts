@@ -24,6 +24,9 @@ import { SqliteOutbox } from './durable-outbox.js';
 import { startGateway } from './gateway.js';
 import { startHealthServer } from './health.js';
 
+// The outbox holds readings (personal data): files this process creates are its user's alone.
+process.umask(0o077);
+
 function load(): GatewayConfig {
   try {
     const result = parseConfig(process.argv.slice(2), process.env);

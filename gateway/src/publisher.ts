@@ -44,7 +44,7 @@ export interface BrokerOptions {
   password?: string;
   /** CA certificate(s), PEM, for mqtts:// with a private CA. */
   ca?: string | Buffer;
-  /** Stable per gateway; default wardline-gw-{site}-{gateway}. */
+  /** Stable per gateway; default its user name (the broker accepts only that or `{username}:{suffix}`). */
   clientId?: string;
   /** Default 2000. */
   reconnectPeriodMs?: number;
@@ -95,8 +95,9 @@ interface InFlight {
   sentAt: number;
 }
 
-export function defaultClientId(address: GatewayAddress): string {
-  return `wardline-gw-${address.site}-${address.gateway}`;
+/** The gateway's MQTT user name, which the broker requires as its client id (or `{username}:{suffix}`). */
+export function defaultClientId(address: GatewayAddress, username?: string): string {
+  return username ?? `${address.site}.${address.gateway}`;
 }
 
 export class Publisher {
@@ -153,11 +154,13 @@ export class Publisher {
     if (this.client) return;
     const { broker, address, logger } = this.options;
     const clientOptions: IClientOptions = {
-      clientId: broker.clientId ?? defaultClientId(address),
+      clientId: broker.clientId ?? defaultClientId(address, broker.username),
       clean: false,
       protocolVersion: 4,
       keepalive: broker.keepaliveSeconds ?? 30,
       reconnectPeriod: broker.reconnectPeriodMs ?? 2000,
+      // A busy broker refuses with CONNACK 3 (server unavailable): try again, as after any drop.
+      reconnectOnConnackError: true,
       connectTimeout: broker.connectTimeoutMs ?? 10_000,
       resubscribe: false,
       queueQoSZero: false,

@@ -136,7 +136,11 @@ export type Thresholds = Static<typeof Thresholds>;
 
 export const ThresholdsUpdate = Type.Object(
   {
-    changes: Type.Partial(Thresholds),
+    // Named keys only, refused otherwise (not silently dropped): a misspelt threshold must not
+    // look like a change that was made.
+    changes: Type.Partial(Thresholds, {
+      propertyNames: { enum: Object.keys(Thresholds.properties) },
+    }),
     reason: Type.String({ minLength: 3, maxLength: 500 }),
   },
   { additionalProperties: false },

@@ -3,6 +3,7 @@ import { TimeSeriesHealth } from './history.js';
 import { Observation } from './observation.js';
 import type { AlertEvent } from './alerts.js';
 import { DeviceStatus, GatewayStatus } from './status.js';
+import { DEVICE_ID_PATTERN, SEGMENT_PATTERN } from './ids.js';
 
 /**
  * The HTTP API and socket.io contract between the server and its clients (dashboard, tests,
@@ -33,6 +34,59 @@ export type SessionUser = Static<typeof SessionUser>;
 export const LoginResponse = Type.Object({ token: Type.String(), user: SessionUser });
 export type LoginResponse = Static<typeof LoginResponse>;
 
+/** What a sign-in attempt came to; every attempt is recorded with the name tried and the address. */
+export const SignInOutcome = Type.Union([
+  Type.Literal('success'),
+  Type.Literal('failure'),
+  Type.Literal('locked'),
+]);
+export type SignInOutcome = Static<typeof SignInOutcome>;
+
+/** A user name or a client address whose sign-in failures are being throttled. */
+export const SignInLock = Type.Object({
+  kind: Type.Union([Type.Literal('user'), Type.Literal('address')]),
+  /** The user name tried (which need not exist) or the client address. */
+  subject: Type.String(),
+  failures: Type.Integer(),
+  lastFailureAt: Type.String(),
+  /** Null: failures counted but no lock (yet, or any more). */
+  lockedUntil: Type.Union([Type.String(), Type.Null()]),
+});
+export type SignInLock = Static<typeof SignInLock>;
+
+export const SignInEvent = Type.Object({
+  id: Type.Integer(),
+  at: Type.String(),
+  username: Type.String(),
+  address: Type.Union([Type.String(), Type.Null()]),
+  outcome: SignInOutcome,
+  code: Type.Union([Type.String(), Type.Null()]),
+});
+export type SignInEvent = Static<typeof SignInEvent>;
+
+export const SignInEventQuery = Type.Object({
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  before: Type.Optional(Type.Integer({ minimum: 1 })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+export type SignInEventQuery = Static<typeof SignInEventQuery>;
+
+export const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 128 }) });
+export type UsernameParams = Static<typeof UsernameParams>;
+
+export const AddressParams = Type.Object({ address: Type.String({ minLength: 1, maxLength: 64 }) });
+export type AddressParams = Static<typeof AddressParams>;
+
+/** A staff or family account as an administrator sees it (never the password hash). */
+export const UserAccount = Type.Object({
+  username: Type.String(),
+  role: RoleSchema,
+  displayName: Type.String(),
+  /** When an administrator disabled the account; null while it may sign in. */
+  disabledAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type UserAccount = Static<typeof UserAccount>;
+
 export const ApiError = Type.Object({
   statusCode: Type.Integer(),
   code: Type.String(),
@@ -41,16 +95,55 @@ export const ApiError = Type.Object({
 });
 export type ApiError = Static<typeof ApiError>;
 
+/** One of the server's MQTT sessions (the main one, the urgent lane's) as ingest sees it. */
+export const IngestSessionHealth = Type.Object({
+  /** The session's MQTT client id. */
+  session: Type.String(),
+  state: Type.Union([
+    Type.Literal('connecting'),
+    Type.Literal('connected'),
+    Type.Literal('refused'),
+    Type.Literal('disconnected'),
+    Type.Literal('closed'),
+  ]),
+  /** Messages the broker handed over that are not stored (or dead-lettered) yet. */
+  waiting: Type.Integer(),
+  /** Seconds since ingest last made progress while messages waited; 0 when nothing waits. */
+  lagSeconds: Type.Number(),
+  stalled: Type.Boolean(),
+  /** The broker's last refusal of this session (CONNACK return or reason code), while it lasts. */
+  refusal: Type.Optional(
+    Type.Object({
+      code: Type.Integer(),
+      reason: Type.String(),
+      since: Type.String(),
+      attempts: Type.Integer(),
+    }),
+  ),
+  /** The storage error holding messages back, while storage fails. */
+  storageError: Type.Optional(Type.Object({ code: Type.String(), since: Type.String() })),
+});
+export type IngestSessionHealth = Static<typeof IngestSessionHealth>;
+
 export const Health = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  /** Why the status is degraded, in words an operator can act on; empty when ok. */
+  reasons: Type.Optional(Type.Array(Type.String())),
   version: Type.String(),
   uptimeSeconds: Type.Number(),
-  mqtt: Type.Object({ connected: Type.Boolean() }),
+  mqtt: Type.Object({
+    connected: Type.Boolean(),
+    sessions: Type.Optional(Type.Array(IngestSessionHealth)),
+  }),
   database: Type.Object({ ok: Type.Boolean() }),
   ingest: Type.Object({
     accepted: Type.Integer(),
     duplicates: Type.Integer(),
     rejected: Type.Integer(),
+    /** Attempts to handle a message that failed for its content (retried, then dead-lettered). */
+    contentFailures: Type.Optional(Type.Integer()),
+    /** Attempts to store a message that failed for storage (held back and retried). */
+    storageFailures: Type.Optional(Type.Integer()),
   }),
   timeSeries: TimeSeriesHealth,
 });
@@ -88,8 +181,33 @@ export const DeviceState = Type.Object({
   model: Type.String(),
   gatewayId: Type.Union([Type.String(), Type.Null()]),
   status: Type.Union([DeviceStatus, Type.Null()]),
+  /** The gateway code the device is pinned to; null: any gateway of its site (device list only). */
+  pinnedGateway: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type DeviceState = Static<typeof DeviceState>;
+
+/**
+ * Registers a device for a site. Its readings, status and falls are then accepted only from the
+ * gateways of that site, or only from `gatewayCode` when given (a device that lives in one home);
+ * from anywhere else they are refused (DEVICE_OUT_OF_SCOPE).
+ */
+export const DeviceRegistration = Type.Object(
+  {
+    deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }),
+    model: Type.String({ minLength: 1, maxLength: 64 }),
+    siteCode: Type.String({ pattern: SEGMENT_PATTERN }),
+    gatewayCode: Type.Optional(Type.String({ pattern: SEGMENT_PATTERN })),
+  },
+  { additionalProperties: false },
+);
+export type DeviceRegistration = Static<typeof DeviceRegistration>;
+
+/** Pins a registered device to one gateway of its site, or (null) lets any of them carry it. */
+export const DeviceGatewayPin = Type.Object(
+  { gatewayCode: Type.Union([Type.String({ pattern: SEGMENT_PATTERN }), Type.Null()]) },
+  { additionalProperties: false },
+);
+export type DeviceGatewayPin = Static<typeof DeviceGatewayPin>;
 
 export const BedState = Type.Object({
   bedId: Type.String(),

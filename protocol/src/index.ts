@@ -4,6 +4,7 @@ export * from './topics.js';
 export * from './codes.js';
 export * from './observation.js';
 export * from './status.js';
+export * from './json.js';
 export * from './validate.js';
 export * from './api.js';
 export * from './alerts.js';

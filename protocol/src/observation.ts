@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { MAX_BATCH_SIZE, MAX_SEQ } from './codes.js';
 import { DEVICE_ID_PATTERN, UTC_TIMESTAMP_PATTERN, UUID_PATTERN } from './ids.js';
 import { Unit } from './units.js';
 
@@ -107,13 +108,25 @@ export const valuesSchemas = {
 } satisfies Record<ObservationKind, TSchema>;
 
 const envelopeFields = {
-  /** Globally unique; assigned once where the reading was taken, so replays de-duplicate. */
+  /**
+   * Globally unique; assigned once where the reading was taken, so replays de-duplicate. A replay
+   * must repeat the reading exactly: the same id with other content is refused (ID_CONFLICT) and
+   * the stored reading kept.
+   */
   id: Type.String({ pattern: UUID_PATTERN }),
+  /**
+   * A device registered on the server for the site in the topic, and, if the device is pinned to
+   * one gateway of its site, sent by that gateway (else DEVICE_OUT_OF_SCOPE).
+   */
   deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }),
-  /** UTC time of measurement, from the device where it has a clock, else the gateway's. */
+  /**
+   * UTC time of measurement, from the device where it has a clock, else the gateway's. At most
+   * MAX_CLOCK_SKEW_MS ahead of the server (TIMESTAMP_IN_FUTURE) and at most MAX_MEASUREMENT_AGE_MS
+   * behind it (TIMESTAMP_TOO_OLD).
+   */
   measuredAt: Type.String({ pattern: UTC_TIMESTAMP_PATTERN }),
-  /** Per-gateway sequence number, increasing by one per observation taken. */
-  seq: Type.Integer({ minimum: 0 }),
+  /** Per-gateway sequence number, increasing by one per observation taken; at most MAX_SEQ. */
+  seq: Type.Integer({ minimum: 0, maximum: MAX_SEQ }),
 };
 
 /** The envelope alone, with the kind and values left open: checked before the kind's schema. */
@@ -146,12 +159,15 @@ export type ObservationValues<K extends ObservationKind> = ObservationOfKind<K>[
 
 export const OBSERVATION_BATCH_VERSION = 1;
 
-/** Loose outer shape: each observation is then checked on its own, so one bad one rejects alone. */
+/**
+ * Loose outer shape: each observation is then checked on its own, so one bad one rejects alone.
+ * The whole message is at most MAX_PAYLOAD_BYTES and nested at most MAX_JSON_DEPTH deep.
+ */
 export const ObservationBatchEnvelope = Type.Object(
   {
     v: Type.Integer(),
     sentAt: Type.String({ pattern: UTC_TIMESTAMP_PATTERN }),
-    observations: Type.Array(Type.Unknown(), { minItems: 1 }),
+    observations: Type.Array(Type.Unknown(), { minItems: 1, maxItems: MAX_BATCH_SIZE }),
   },
   { additionalProperties: false },
 );
@@ -162,7 +178,10 @@ export interface ObservationBatch {
   observations: Observation[];
 }
 
-/** Observations that should overtake any backlog: a person may be on the floor. */
+/**
+ * Observations that should overtake any backlog: a person may be on the floor. They, and only
+ * they, travel on the urgent topic; any other kind there is refused (NOT_URGENT_KIND).
+ */
 export function isUrgentKind(kind: ObservationKind): boolean {
   return kind === ObservationKind.fall || kind === ObservationKind.helpRequest;
 }

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { MAX_BATCH_SIZE } from './codes.js';
 import { DEVICE_ID_PATTERN, UTC_TIMESTAMP_PATTERN } from './ids.js';
 import { Unit } from './units.js';
 
@@ -31,7 +32,7 @@ export type DeviceStatus = Static<typeof DeviceStatus>;
 export const DeviceStatusBatch = Type.Object(
   {
     v: Type.Literal(STATUS_VERSION),
-    devices: Type.Array(DeviceStatus, { minItems: 1, maxItems: 500 }),
+    devices: Type.Array(DeviceStatus, { minItems: 1, maxItems: MAX_BATCH_SIZE }),
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { authPlugin } from './auth/plugin.js';
 import type { ServerContext } from './context.js';
 import { alertRoutes } from './routes/alerts.js';
+import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -14,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { patientRoutes } from './routes/patients.js';
 import { wardRoutes } from './routes/wards.js';
+import { webSecurity } from './web/security.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +27,11 @@ export interface AppOptions {
   context: ServerContext;
   dashboardDir?: string;
   secureCookies?: boolean;
+  /**
+   * Where browsers reach the server: the only Origin accepted on state-changing requests, and the
+   * base of links it hands out. A function when the port is known only after listening.
+   */
+  publicUrl?: string | (() => string);
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -44,8 +51,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ),
   );
   await app.register(authPlugin);
+  const publicUrl = options.publicUrl ?? 'http://127.0.0.1';
+  await app.register(webSecurity, {
+    publicUrl: typeof publicUrl === 'function' ? publicUrl : () => publicUrl,
+  });
   await app.register(healthRoutes);
   await app.register(authRoutes, { secureCookies: options.secureCookies ?? false });
+  await app.register(adminRoutes);
   await app.register(wardRoutes);
   await app.register(patientRoutes);
   await app.register(deviceRoutes);
@@ -56,10 +68,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const dashboardDir = options.dashboardDir;
   if (dashboardDir && existsSync(join(dashboardDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: dashboardDir, wildcard: false });
+    await app.register(fastifyStatic, {
+      root: dashboardDir,
+      wildcard: false,
+      // Source maps would hand out the dashboard's source; production builds have none, and a
+      // stray one left in the directory is not served either.
+      allowedPath: (path) => !path.endsWith('.map'),
+    });
     // Client-side routes: any non-API GET serves the single-page app.
     app.setNotFoundHandler((request, reply) => {
-      if (request.method === 'GET' && !/^\/(api|fhir)\//.test(request.url))
+      const path = request.url.split('?')[0]!;
+      if (request.method === 'GET' && !/^\/(api|fhir)\//.test(path) && !path.endsWith('.map'))
         return reply.sendFile('index.html');
       return reply
         .code(404)

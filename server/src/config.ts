@@ -1,11 +1,17 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alertingConfigFromEnv, type AlertingConfig } from './alerts/config.js';
+import { normalisePublicUrl } from './web/origin.js';
 import type { InfluxSettings } from './timeseries/influx-client.js';
 
 export interface ServerConfig {
   host: string;
   port: number;
+  /**
+   * Where browsers reach the server (WARDLINE_PUBLIC_URL): the only Origin accepted on
+   * state-changing requests and the base of FHIR links. Absent: http://127.0.0.1:{bound port}.
+   */
+  publicUrl?: string | null;
   databasePath: string;
   dashboardDir: string;
   mqtt: { url: string; clientId: string; username: string; password: string; caPath?: string } | null;
@@ -70,8 +76,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     throw new Error('WARDLINE_MQTT_PASSWORD is required (the server identity on the broker)');
   }
   return {
-    host: env.HOST ?? '0.0.0.0',
+    // Loopback unless told otherwise: exposing the server is a deployment decision (compose sets 0.0.0.0).
+    host: env.HOST ?? '127.0.0.1',
     port: integer('PORT', env.PORT, 8080),
+    publicUrl: env.WARDLINE_PUBLIC_URL ? normalisePublicUrl(env.WARDLINE_PUBLIC_URL) : null,
     databasePath: resolve(env.WARDLINE_DB_PATH ?? '.wardline/server/wardline.db'),
     dashboardDir: resolve(env.WARDLINE_DASHBOARD_DIR ?? defaultDashboardDir),
     mqtt:

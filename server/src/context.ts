@@ -5,9 +5,11 @@ import { createDeadLetterRepository } from './db/dead-letter-repository.js';
 import { createDeviceRepository } from './db/device-repository.js';
 import { createObservationRepository } from './db/observation-repository.js';
 import { createWardRepository } from './db/ward-repository.js';
+import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import { createUserRepository } from './auth/user-repository.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createBedChanges } from './realtime/bed-changes.js';
+import { createWebMetrics } from './web/metrics.js';
 import { createEmbeddedStore } from './timeseries/embedded-store.js';
 import type { TimeSeriesStore } from './timeseries/store.js';
 
@@ -20,7 +22,10 @@ export function createContext(db: Db, options: { alerting?: AlertingConfig } = {
     observations: createObservationRepository(db),
     deadLetters: createDeadLetterRepository(db),
     users: createUserRepository(db),
+    signInThrottle: createSignInThrottle(db),
     metrics: createIngestMetrics(),
+    /** Refused web requests and sign-in outcomes. */
+    webMetrics: createWebMetrics(),
     startedAt: Date.now(),
     mqttConnected: (): boolean => false,
     bedChanges: createBedChanges(),

@@ -4,6 +4,13 @@ import createError from '@fastify/error';
 export const Errors = {
   unauthenticated: createError('WL_UNAUTHENTICATED', 'Sign in to continue', 401),
   badCredentials: createError('WL_BAD_CREDENTIALS', 'Wrong username or password', 401),
+  signInLocked: createError<[number]>(
+    'WL_SIGN_IN_LOCKED',
+    'Too many failed sign-ins: try again in %d seconds, or ask an administrator to lift the lock',
+    429,
+  ),
+  accountDisabled: createError('WL_ACCOUNT_DISABLED', 'This account is disabled: ask an administrator', 403),
+  badOrigin: createError('WL_BAD_ORIGIN', 'This request did not come from the Wardline dashboard', 403),
   forbidden: createError('WL_FORBIDDEN', 'Your role does not allow this', 403),
   notFound: createError<[string]>('WL_NOT_FOUND', '%s not found', 404),
   conflict: createError<[string]>('WL_CONFLICT', '%s', 409),

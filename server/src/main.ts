@@ -1,6 +1,10 @@
 import { demoFleet } from '@wardline/firmware-sim/demo-fleet';
 import { configFromEnv } from './config.js';
+import { DEMO_ROLES, type DemoPasswords } from './demo/seed.js';
 import { startServer } from './server.js';
+
+// Everything the server writes (database, WAL, spool) is for its own user only.
+process.umask(0o077);
 
 let config;
 try {
@@ -10,29 +14,69 @@ try {
   process.exit(1);
 }
 
-const demoPassword = process.env.WARDLINE_DEMO_PASSWORD;
-if (config.demo && !demoPassword) {
-  console.error('wardline-server: WARDLINE_DEMO=1 needs WARDLINE_DEMO_PASSWORD for the demo users');
-  process.exit(1);
+const demoPasswordVariable = (role: string) => `WARDLINE_DEMO_${role.toUpperCase()}_PASSWORD`;
+
+/** Each demo user's own password; one shared password would let the family's sign in as admin. */
+function demoPasswordsFromEnv(): DemoPasswords {
+  const passwords = Object.fromEntries(
+    DEMO_ROLES.map((role) => [role, process.env[demoPasswordVariable(role)] ?? '']),
+  ) as DemoPasswords;
+  const missing = DEMO_ROLES.filter((role) => !passwords[role]).map(demoPasswordVariable);
+  if (missing.length > 0) {
+    console.error(
+      `wardline-server: WARDLINE_DEMO=1 needs ${missing.join(', ')} (one password per demo user; ` +
+        'WARDLINE_DEMO_PASSWORD is no longer used)',
+    );
+    process.exit(1);
+  }
+  if (new Set(Object.values(passwords)).size !== DEMO_ROLES.length) {
+    console.error('wardline-server: the demo users need three different passwords');
+    process.exit(1);
+  }
+  return passwords;
 }
 
 const server = await startServer({
   config,
-  ...(config.demo && demoPassword ? { demo: { fleet: demoFleet(), password: demoPassword } } : {}),
+  ...(config.demo ? { demo: { fleet: demoFleet(), password: demoPasswordsFromEnv() } } : {}),
 });
-server.app.log.info({ port: server.port }, 'wardline server ready');
+server.app.log.info({ port: server.port, publicUrl: server.app.publicUrl() }, 'wardline server ready');
+if (!config.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+  server.app.log.warn(
+    { host: config.host },
+    'WARDLINE_PUBLIC_URL is not set: browsers reaching this server by another name will be refused',
+  );
+}
+
+/**
+ * A stop request always ends the process within STOP_TIMEOUT_MS, whatever is stuck (a broker that
+ * does not answer, ingest holding messages, a client that keeps a socket open): supervisors and
+ * `npm start` wait a few seconds before they kill, and a process left behind holds its port.
+ * Nothing is lost by exiting early: every acknowledged message is already committed.
+ */
+const STOP_TIMEOUT_MS = 4000;
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      server.app.log.warn({ signal }, 'second stop signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
     server.app.log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      server.app.log.error(
+        { signal, timeoutMs: STOP_TIMEOUT_MS },
+        'shutdown did not finish in time; exiting without it',
+      );
+      process.exit(1);
+    }, STOP_TIMEOUT_MS);
     server
       .close()
       .then(() => process.exit(0))
       .catch((err: unknown) => {
-        console.error(err);
+        server.app.log.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
         process.exit(1);
       });
   });

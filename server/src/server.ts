@@ -6,7 +6,7 @@ import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { createContext, type ServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
-import { seedDemo, type SeedWard } from './demo/seed.js';
+import { seedDemo, setDemoPasswords, type DemoPasswords, type SeedWard } from './demo/seed.js';
 import { createIngest } from './ingest/ingest.js';
 import { startSubscriber, type Subscriber } from './mqtt/subscriber.js';
 import { attachRealtime } from './realtime/hub.js';
@@ -23,7 +23,8 @@ export interface RunningServer {
 export interface StartOptions {
   config: ServerConfig;
   logger?: FastifyServerOptions['logger'];
-  demo?: { fleet: SeedWard[]; password: string; scryptCost?: ScryptCost };
+  /** One password (tests) or each demo user's own. */
+  demo?: { fleet: SeedWard[]; password: string | DemoPasswords; scryptCost?: ScryptCost };
 }
 
 /** Opens storage, seeds demo data on an empty database, serves HTTP + socket.io, consumes MQTT. */
@@ -33,13 +34,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const context = createContext(db, config.alerting ? { alerting: config.alerting } : {});
   if (options.demo && context.wards.isEmpty()) {
     await seedDemo(context, options.demo.fleet, options.demo.password, options.demo.scryptCost);
+  } else if (options.demo) {
+    await setDemoPasswords(context, options.demo.password, options.demo.scryptCost);
   }
   const app = await buildApp({
     context,
     dashboardDir: config.dashboardDir,
     secureCookies: config.secureCookies,
+    publicUrl: () => config.publicUrl ?? `http://127.0.0.1:${boundPort()}`,
     logger: options.logger ?? { level: config.logLevel },
   });
+  const boundPort = () => {
+    const bound = app.server.address();
+    return typeof bound === 'object' && bound ? bound.port : config.port;
+  };
   const timeSeries = startTimeSeries(context, config, app.log.child({ component: 'timeseries' }));
   const hub = attachRealtime(app);
   context.alerting.attach(hub, app.log.child({ component: 'alerts' }));
@@ -67,6 +75,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         subscriptions,
         ingest,
         log: app.log.child({ component: 'mqtt' }),
+        monitor: context.metrics.monitor.session(clientId),
         onOutcome: (outcome) => {
           hub.broadcast(outcome);
           context.alerting.publish(outcome);

@@ -42,7 +42,8 @@ export async function testContext(): Promise<ServerContext> {
   return ctx;
 }
 
-export function testIngest(ctx: ServerContext) {
+/** `now` fixes the ingest clock, for fixtures with fixed dates (time checks are relative to it). */
+export function testIngest(ctx: ServerContext, options: { now?: () => Date } = {}) {
   return createIngest({
     db: ctx.db,
     observations: ctx.observations,
@@ -50,6 +51,7 @@ export function testIngest(ctx: ServerContext) {
     deadLetters: ctx.deadLetters,
     metrics: ctx.metrics,
     log: pino({ level: 'silent' }),
+    ...options,
   });
 }
 

@@ -47,7 +47,7 @@ describe('durable broker under concurrent publishers', () => {
         const client = await mqtt.connectAsync(url, {
           username: g.username,
           password: gatewayPassword(g.site, g.gateway),
-          clientId: `wardline-gw-${g.site}-${g.gateway}`,
+          clientId: g.username,
           clean: false,
         });
         clients.push(client);

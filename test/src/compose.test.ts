@@ -9,6 +9,7 @@ const secrets = {
   INFLUXDB_PASSWORD: 'y',
   INFLUXDB_TOKEN: 'z',
   WARDLINE_SIM_GATEWAY_PASSWORD: 'w',
+  WARDLINE_PUBLIC_URL: 'https://wardline.example.org',
 };
 
 function composeConfig(env: Record<string, string>, quiet = true) {
@@ -29,6 +30,18 @@ describe('docker-compose.yml', () => {
     expect(full).toContain('image: influxdb:2');
     expect(full.match(/healthcheck:/g)?.length).toBeGreaterThanOrEqual(3);
     for (const volume of ['server-data', 'influxdb-data', 'gateway-data']) expect(full).toContain(volume);
+  });
+
+  it('listens on every interface inside its containers, and knows its public URL', () => {
+    const full = composeConfig(secrets, false).stdout;
+    // The programs default to loopback; in a container that would make the published ports dead.
+    expect(full).toMatch(/^\s+HOST: 0\.0\.0\.0$/m);
+    expect(full).toMatch(/^\s+MQTT_HOST: 0\.0\.0\.0$/m);
+    expect(full).toContain('WARDLINE_PUBLIC_URL: https://wardline.example.org');
+    const { WARDLINE_PUBLIC_URL: _, ...withoutPublicUrl } = secrets;
+    const refused = composeConfig(withoutPublicUrl);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('WARDLINE_PUBLIC_URL');
   });
 
   it('refuses to run without its secrets', () => {

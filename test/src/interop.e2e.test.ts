@@ -62,7 +62,7 @@ describe('interop with mosquitto_pub', () => {
   it("accepts and stores a batch published with a gateway's credentials", async () => {
     const reading = bpReading('e2:00:00:00:00:01', 146);
     const run = await mosquittoPub(broker.port, [
-      ...['-u', 'site-e2e.gw-1', '-P', gatewayPassword('site-e2e', 'gw-1')],
+      ...['-u', 'site-e2e.gw-1', '-i', 'site-e2e.gw-1', '-P', gatewayPassword('site-e2e', 'gw-1')],
       ...['-t', 'wardline/v1/site-e2e/gw-1/obs', '-m', batchPayload(reading)],
     ]);
     expect(run.code).toBe(0);
@@ -77,7 +77,7 @@ describe('interop with mosquitto_pub', () => {
   it('refuses a wrong password, and nothing is stored', async () => {
     const reading = bpReading();
     const run = await mosquittoPub(broker.port, [
-      ...['-u', 'site-e2e.gw-1', '-P', 'wrong-password'],
+      ...['-u', 'site-e2e.gw-1', '-i', 'site-e2e.gw-1', '-P', 'wrong-password'],
       ...['-t', 'wardline/v1/site-e2e/gw-1/obs', '-m', batchPayload(reading)],
     ]);
     expect(run.code).not.toBe(0);
@@ -88,7 +88,7 @@ describe('interop with mosquitto_pub', () => {
   it("refuses a publish under another gateway's prefix, and nothing is stored", async () => {
     const reading = bpReading();
     await mosquittoPub(broker.port, [
-      ...['-u', 'site-e2e.gw-1', '-P', gatewayPassword('site-e2e', 'gw-1')],
+      ...['-u', 'site-e2e.gw-1', '-i', 'site-e2e.gw-1', '-P', gatewayPassword('site-e2e', 'gw-1')],
       ...['-t', 'wardline/v1/site-e2e/gw-2/obs', '-m', batchPayload(reading)],
     ]);
     await assertNeverStored(reading.id);
@@ -100,7 +100,7 @@ describe('interop with mosquitto_pub', () => {
   async function assertNeverStored(id: string) {
     const marker = bpReading();
     const run = await mosquittoPub(broker.port, [
-      ...['-u', 'site-e2e.gw-1', '-P', gatewayPassword('site-e2e', 'gw-1')],
+      ...['-u', 'site-e2e.gw-1', '-i', 'site-e2e.gw-1', '-P', gatewayPassword('site-e2e', 'gw-1')],
       ...['-t', 'wardline/v1/site-e2e/gw-1/obs', '-m', batchPayload(marker)],
     ]);
     expect(run.code).toBe(0);

@@ -3,7 +3,7 @@
  * every port chosen by the OS, every database in a fresh temp dir.
  */
 import { hashPassword, startBroker, type RunningBroker, type UserEntry } from '@wardline/broker';
-import { startServer, type RunningServer, type SeedWard } from '@wardline/server';
+import { startServer, type RunningServer, type SeedWard, type StartOptions } from '@wardline/server';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -149,9 +149,12 @@ export async function startTestServer(
     wards = fleet,
     dashboardDir = join(tempDir('no-dashboard'), 'dist'),
     port = 0,
+    logger = false,
   }: {
     wards?: SeedWard[];
     dashboardDir?: string;
+    /** Silent unless a test reads the server's log lines. */
+    logger?: StartOptions['logger'];
     /** 0 (the default) lets the OS choose; a restart test passes the previous port. */
     port?: number;
   } = {},
@@ -172,7 +175,7 @@ export async function startTestServer(
       secureCookies: false,
       logLevel: 'silent',
     },
-    logger: false,
+    logger,
     demo: { fleet: wards, password: DEMO_PASSWORD, scryptCost: TEST_COST },
   });
 }
@@ -201,7 +204,7 @@ export async function connectGatewayClient(
   return mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, {
     username: `${site}.${gateway}`,
     password,
-    clientId: `${site}.${gateway}-${randomUUID().slice(0, 8)}`,
+    clientId: `${site}.${gateway}:${randomUUID().slice(0, 8)}`,
     reconnectPeriod: 0,
   });
 }

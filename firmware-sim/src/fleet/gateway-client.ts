@@ -19,6 +19,9 @@ import {
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { FleetGateway } from './plan.js';
 
+/** CONNACK return code 3 [MQTT-3.2.2.3]: the broker cannot serve the client now. */
+const SERVER_UNAVAILABLE = 3;
+
 export interface FleetConnectionOptions {
   url: string;
   password: (gateway: FleetGateway) => string;
@@ -70,7 +73,10 @@ export class FleetGatewayClient {
     return this.taken - this.acked;
   }
 
-  /** Connects (again after `goOffline`); resolves on CONNACK, rejects on refusal. */
+  /**
+   * Connects (again after `goOffline`); resolves on CONNACK, rejects on refusal. A busy broker's
+   * CONNACK 3 (server unavailable) is not a refusal: mqtt.js tries again, as the gateway does.
+   */
   connect(): Promise<void> {
     this.#offline = false;
     if (this.#client) return Promise.resolve();
@@ -88,12 +94,14 @@ export class FleetGatewayClient {
         client.off('error', onError);
         resolve();
       };
-      const onError = (err: Error) => {
+      const onError = (err: Error & { code?: unknown }) => {
+        if (err.code === SERVER_UNAVAILABLE) return;
         client.off('connect', onConnect);
+        client.off('error', onError);
         reject(err);
       };
       client.once('connect', onConnect);
-      client.once('error', onError);
+      client.on('error', onError);
     });
   }
 
@@ -133,13 +141,16 @@ export class FleetGatewayClient {
   #clientOptions(): IClientOptions {
     const { gateway, options } = this;
     return {
-      clientId: `wardline-gw-${gateway.site}-${gateway.gateway}`,
+      // The broker accepts a gateway's own user name (or `{username}:{suffix}`) as its client id.
+      clientId: gateway.username,
       username: gateway.username,
       password: options.password(gateway),
       clean: false,
       protocolVersion: 4,
       keepalive: options.keepaliveSeconds ?? 30,
       reconnectPeriod: options.reconnectPeriodMs ?? 2000,
+      // As the gateway: a busy broker refuses with CONNACK 3 (server unavailable); try again.
+      reconnectOnConnackError: true,
       connectTimeout: 30_000,
       resubscribe: false,
       queueQoSZero: false,

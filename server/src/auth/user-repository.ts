@@ -1,4 +1,4 @@
-import type { Role, SessionUser } from '@wardline/protocol';
+import type { Role, SessionUser, UserAccount } from '@wardline/protocol';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 
@@ -6,37 +6,89 @@ export interface UserRecord extends SessionUser {
   passwordHash: string;
   /** For family members: the one person whose information they may see. */
   patientId: string | null;
+  disabledAt: string | null;
 }
 
 export interface AuthenticatedUser extends SessionUser {
   patientId: string | null;
 }
 
-const SESSION_HOURS = 12;
+/** A live session: who, which session (by the hash of its token), and until when. */
+export interface Session {
+  user: AuthenticatedUser;
+  tokenHash: string;
+  expiresAt: string;
+}
 
-function hashToken(token: string): string {
+/** Sessions that ended before their expiry: one by sign-out, or all of a user's when disabled. */
+export type SessionsEnded = { tokenHash: string } | { username: string };
+
+export const SESSION_HOURS = 12;
+
+export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
 export function createUserRepository(db: Db) {
   const byName = db.prepare(
-    `SELECT username, password_hash AS passwordHash, role, display_name AS displayName, patient_id AS patientId
+    `SELECT username, password_hash AS passwordHash, role, display_name AS displayName,
+            patient_id AS patientId, disabled_at AS disabledAt
        FROM users WHERE username = ?`,
   );
   const bySession = db.prepare(
-    `SELECT u.username, u.role, u.display_name AS displayName, u.patient_id AS patientId
+    `SELECT u.username, u.role, u.display_name AS displayName, u.patient_id AS patientId,
+            s.expires_at AS expiresAt
        FROM sessions s JOIN users u ON u.username = s.username
-      WHERE s.token_hash = ? AND s.expires_at > ?`,
+      WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`,
   );
+  const accountColumns = `username, role, display_name AS displayName, disabled_at AS disabledAt`;
+  const listAll = db.prepare(`SELECT ${accountColumns} FROM users ORDER BY username`);
+  const accountByName = db.prepare(`SELECT ${accountColumns} FROM users WHERE username = ?`);
+  const anyHash = db.prepare(`SELECT password_hash AS passwordHash FROM users ORDER BY rowid LIMIT 1`);
   const insertSession = db.prepare(
     `INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)`,
   );
   const deleteSession = db.prepare(`DELETE FROM sessions WHERE token_hash = ?`);
+  const deleteUserSessions = db.prepare(`DELETE FROM sessions WHERE username = ?`);
   const purgeExpired = db.prepare(`DELETE FROM sessions WHERE expires_at <= ?`);
+  const disableUser = db.prepare(
+    `UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE username = ?`,
+  );
+  const enableUser = db.prepare(`UPDATE users SET disabled_at = NULL WHERE username = ?`);
+  const setPassword = db.prepare(`UPDATE users SET password_hash = ? WHERE username = ?`);
+
+  const listeners = new Set<(ended: SessionsEnded) => void>();
+  const announce = (ended: SessionsEnded) => {
+    for (const listener of listeners) listener(ended);
+  };
+
+  function sessionForHash(tokenHash: string, now: Date): Session | undefined {
+    const row = bySession.get(tokenHash, now.toISOString()) as
+      (AuthenticatedUser & { expiresAt: string }) | undefined;
+    if (!row) return undefined;
+    const { expiresAt, ...user } = row;
+    return { user, tokenHash, expiresAt };
+  }
 
   return {
     find(username: string): UserRecord | undefined {
       return byName.get(username) as UserRecord | undefined;
+    },
+
+    list(): UserAccount[] {
+      return listAll.all() as UserAccount[];
+    },
+
+    account(username: string): UserAccount | undefined {
+      return accountByName.get(username) as UserAccount | undefined;
+    },
+
+    /**
+     * A stored hash to check a password against when the name is unknown: same scheme and cost as a
+     * real user's, so that the answer takes as long and reveals nothing about which names exist.
+     */
+    passwordHashSample(): string | undefined {
+      return (anyHash.get() as { passwordHash: string } | undefined)?.passwordHash;
     },
 
     upsert(user: {
@@ -53,6 +105,10 @@ export function createUserRepository(db: Db) {
       ).run(user.username, user.passwordHash, user.role, user.displayName, user.patientId ?? null);
     },
 
+    setPassword(username: string, passwordHash: string): boolean {
+      return setPassword.run(passwordHash, username).changes > 0;
+    },
+
     /** Returns a new bearer token; only its hash is stored. */
     createSession(username: string, now = new Date()): string {
       const token = randomBytes(32).toString('base64url');
@@ -63,11 +119,43 @@ export function createUserRepository(db: Db) {
     },
 
     userForToken(token: string, now = new Date()): AuthenticatedUser | undefined {
-      return bySession.get(hashToken(token), now.toISOString()) as AuthenticatedUser | undefined;
+      return sessionForHash(hashToken(token), now)?.user;
+    },
+
+    sessionForToken(token: string, now = new Date()): Session | undefined {
+      return sessionForHash(hashToken(token), now);
+    },
+
+    /** The session behind a token hash, if it is still live (not ended, expired or disabled). */
+    sessionForHash(tokenHash: string, now = new Date()): Session | undefined {
+      return sessionForHash(tokenHash, now);
     },
 
     endSession(token: string): void {
-      deleteSession.run(hashToken(token));
+      const tokenHash = hashToken(token);
+      deleteSession.run(tokenHash);
+      announce({ tokenHash });
+    },
+
+    /** Disables the account and ends all its sessions. False when there is no such user. */
+    disable(username: string, at = new Date()): boolean {
+      const changed = db.transaction(() => {
+        if (disableUser.run(at.toISOString(), username).changes === 0) return false;
+        deleteUserSessions.run(username);
+        return true;
+      })();
+      if (changed) announce({ username });
+      return changed;
+    },
+
+    enable(username: string): boolean {
+      return enableUser.run(username).changes > 0;
+    },
+
+    /** Called whenever sessions end early, so that live connections of those sessions can be cut. */
+    onSessionsEnded(listener: (ended: SessionsEnded) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

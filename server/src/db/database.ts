@@ -1,7 +1,27 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations } from './migrations.js';
+
+/** Files that hold the database: SQLite creates the WAL and shared-memory files with the main file's mode. */
+const sqliteFiles = (path: string) => [path, `${path}-wal`, `${path}-shm`];
+
+/**
+ * Owner-only access to a SQLite database (personal data): 0600 files, and a 0700 directory when
+ * it is the database's own (created here, or owned by this user and not a shared sticky directory
+ * such as /tmp). Existing files with looser modes are tightened.
+ */
+export function restrictDatabaseFiles(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const dirStat = statSync(dir);
+  const ownDir = typeof process.getuid === 'function' && dirStat.uid === process.getuid();
+  if (ownDir && (dirStat.mode & 0o1000) === 0 && (dirStat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of sqliteFiles(path)) {
+    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
+}
 
 export type Db = Database.Database;
 
@@ -11,7 +31,7 @@ export type Db = Database.Database;
  * is durable, including across power loss.
  */
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') restrictDatabaseFiles(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

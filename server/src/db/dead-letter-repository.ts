@@ -36,13 +36,17 @@ export function createDeadLetterRepository(db: Db) {
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
   return {
+    /**
+     * Keeps a rejected payload. Nothing here depends on what the payload holds (bytes are copied,
+     * never parsed or serialised), so a dead letter can always be written while storage works.
+     */
     add(letter: NewDeadLetter): void {
       const { text, bytes } = printable(letter.payload);
       insert.run(
         letter.receivedAt,
-        letter.topic.slice(0, 512),
+        String(letter.topic).slice(0, 512),
         letter.code,
-        letter.detail.slice(0, 1000),
+        String(letter.detail).slice(0, 1000),
         text,
         bytes,
       );

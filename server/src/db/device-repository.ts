@@ -9,6 +9,8 @@ export function gatewayId(site: string, gateway: string): string {
 export interface DeviceRoute {
   deviceId: string;
   siteCode: string;
+  /** The one gateway of its site the device may be heard through; null: any gateway of the site. */
+  gatewayCode: string | null;
   patientId: string | null;
   bedId: string | null;
   wardId: string | null;
@@ -16,7 +18,8 @@ export interface DeviceRoute {
 
 export function createDeviceRepository(db: Db) {
   const route = db.prepare(
-    `SELECT d.id AS deviceId, d.site_code AS siteCode, a.patient_id AS patientId,
+    `SELECT d.id AS deviceId, d.site_code AS siteCode, d.gateway_code AS gatewayCode,
+            a.patient_id AS patientId,
             p.bed_id AS bedId, b.ward_id AS wardId
        FROM devices d
        LEFT JOIN assignments a ON a.device_id = d.id
@@ -33,8 +36,9 @@ export function createDeviceRepository(db: Db) {
   const saveGatewayStatus = db.prepare(`UPDATE gateways SET status_json = ?, status_at = ? WHERE id = ?`);
   const gatewayWard = db.prepare(`SELECT ward_id AS wardId FROM gateways WHERE id = ?`);
   const insertDevice = db.prepare(
-    `INSERT INTO devices (id, model, site_code) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO devices (id, model, site_code, gateway_code) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
   );
+  const pinDevice = db.prepare(`UPDATE devices SET gateway_code = ? WHERE id = ?`);
   const insertAssignment = db.prepare(
     `INSERT INTO assignments (device_id, patient_id, assigned_at, assigned_by) VALUES (?, ?, ?, ?)`,
   );
@@ -70,19 +74,32 @@ export function createDeviceRepository(db: Db) {
       saveGatewayStatus.run(JSON.stringify(status), at, id);
     },
 
-    registerDevice(id: string, model: string, siteCode: string): void {
-      insertDevice.run(id, model, siteCode);
+    /** `gatewayCode` pins the device to one gateway of its site; null lets any of them carry it. */
+    registerDevice(id: string, model: string, siteCode: string, gatewayCode: string | null = null): void {
+      insertDevice.run(id, model, siteCode, gatewayCode);
+    },
+
+    /** Pins the device to one gateway of its site, or (null) unpins it; false if it is not registered. */
+    pinToGateway(deviceId: string, gatewayCode: string | null): boolean {
+      return pinDevice.run(gatewayCode, deviceId).changes > 0;
     },
 
     list(): DeviceState[] {
       const rows = db
-        .prepare(`SELECT id, model, last_gateway_id, status_json FROM devices ORDER BY id`)
-        .all() as { id: string; model: string; last_gateway_id: string | null; status_json: string | null }[];
+        .prepare(`SELECT id, model, last_gateway_id, status_json, gateway_code FROM devices ORDER BY id`)
+        .all() as {
+        id: string;
+        model: string;
+        last_gateway_id: string | null;
+        status_json: string | null;
+        gateway_code: string | null;
+      }[];
       return rows.map((r) => ({
         deviceId: r.id,
         model: r.model,
         gatewayId: r.last_gateway_id,
         status: r.status_json ? (JSON.parse(r.status_json) as DeviceStatus) : null,
+        pinnedGateway: r.gateway_code,
       }));
     },
 

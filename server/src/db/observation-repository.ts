@@ -30,6 +30,20 @@ function toObservation(row: ObservationRow): Observation {
   } as Observation;
 }
 
+/** Deep equality of JSON values, member order ignored (a replay may serialise differently). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every(
+    (k) =>
+      Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
 export interface HistoryQuery {
   patientId: string;
   kind?: ObservationKind;
@@ -60,6 +74,9 @@ export function createObservationRepository(db: Db) {
       WHERE l.patient_id IN (SELECT value FROM json_each(?))`,
   );
   const countById = db.prepare(`SELECT count(*) AS n FROM observations WHERE id = ?`);
+  const contentById = db.prepare(
+    `SELECT device_id, kind, measured_at, seq, values_json FROM observations WHERE id = ?`,
+  );
 
   return {
     /** Inserts unless the id is already stored; returns false for a duplicate. */
@@ -79,6 +96,24 @@ export function createObservationRepository(db: Db) {
       if (result.changes === 0) return false;
       if (record.patientId) upsertLatest.run(record.patientId, o.kind, o.id, o.measuredAt);
       return true;
+    },
+
+    /**
+     * For an insert that found its id taken: true when the stored reading is another one (device,
+     * kind, time, sequence number or values differ), false for an exact replay. Only this path
+     * reads; the insert itself never does.
+     */
+    conflictsWithStored(o: Observation): boolean {
+      const row = contentById.get(o.id) as
+        Pick<ObservationRow, 'device_id' | 'kind' | 'measured_at' | 'seq' | 'values_json'> | undefined;
+      if (!row) return false;
+      return (
+        row.device_id !== o.deviceId ||
+        row.kind !== o.kind ||
+        row.measured_at !== o.measuredAt ||
+        row.seq !== o.seq ||
+        !sameJson(JSON.parse(row.values_json), o.values)
+      );
     },
 
     latestByPatient(patientIds: string[]): Map<string, Record<string, LatestObservation>> {

@@ -14,6 +14,33 @@ export interface SeedWard {
   }[];
 }
 
+export const DEMO_ROLES = ['admin', 'nurse', 'family'] as const;
+export type DemoRole = (typeof DEMO_ROLES)[number];
+/** Each demo user's own password, so that signing in as one never opens another's account. */
+export type DemoPasswords = Record<DemoRole, string>;
+
+/** A single string gives every role that password (tests); each user still gets its own hash. */
+async function demoHashes(passwords: string | DemoPasswords, cost?: ScryptCost) {
+  const of = (role: DemoRole) => (typeof passwords === 'string' ? passwords : passwords[role]);
+  const [admin, nurse, family] = await Promise.all(DEMO_ROLES.map((role) => hashPassword(of(role), cost)));
+  return { admin: admin!, nurse: nurse!, family: family! };
+}
+
+/**
+ * Sets the demo users' passwords on a database seeded earlier: the demo's secrets file is the
+ * source of truth, including when an older demo left one shared password behind.
+ */
+export async function setDemoPasswords(
+  ctx: ServerContext,
+  passwords: string | DemoPasswords,
+  cost?: ScryptCost,
+): Promise<void> {
+  const hashes = await demoHashes(passwords, cost);
+  ctx.db.transaction(() => {
+    for (const role of DEMO_ROLES) ctx.users.setPassword(role, hashes[role]);
+  })();
+}
+
 /** Fictional names: the demo must never resemble a real person's record. */
 const SYNTHETIC_NAMES = [
   'Ada Thornfield',
@@ -38,17 +65,17 @@ const SYNTHETIC_NAMES = [
 
 /**
  * Creates demo wards, beds, residents, gateways, devices and assignments, and three users
- * (admin, nurse, family of the first care-home resident) sharing one demo password.
+ * (admin, nurse, family of the first care-home resident), each with its own password hash.
  */
 export async function seedDemo(
   ctx: ServerContext,
   fleet: SeedWard[],
-  password: string,
+  passwords: string | DemoPasswords,
   /** Tests lower the cost; verification reads it from the stored hash. */
   cost?: ScryptCost,
 ): Promise<void> {
   const at = new Date().toISOString();
-  const passwordHash = await hashPassword(password, cost);
+  const hashes = await demoHashes(passwords, cost);
   let nameIndex = 0;
   let firstResident: string | null = null;
   ctx.db.transaction(() => {
@@ -66,17 +93,29 @@ export async function seedDemo(
           ctx.wards.admit({ id: patientId, displayName, bedId, at });
           firstResident ??= patientId;
           for (const device of resident.devices) {
-            ctx.devices.registerDevice(device.id, device.model, gw.site);
+            // A virtual-ward home has its own gateway: its devices are accepted from that one only.
+            const pin = ward.kind === 'virtual_ward' ? gw.gateway : null;
+            ctx.devices.registerDevice(device.id, device.model, gw.site, pin);
             ctx.devices.assign(device.id, patientId, 'demo-seed', at);
           }
         }
       }
     }
-    ctx.users.upsert({ username: 'admin', passwordHash, role: 'admin', displayName: 'Demo Administrator' });
-    ctx.users.upsert({ username: 'nurse', passwordHash, role: 'nurse', displayName: 'Demo Nurse' });
+    ctx.users.upsert({
+      username: 'admin',
+      passwordHash: hashes.admin,
+      role: 'admin',
+      displayName: 'Demo Administrator',
+    });
+    ctx.users.upsert({
+      username: 'nurse',
+      passwordHash: hashes.nurse,
+      role: 'nurse',
+      displayName: 'Demo Nurse',
+    });
     ctx.users.upsert({
       username: 'family',
-      passwordHash,
+      passwordHash: hashes.family,
       role: 'family',
       displayName: 'Demo Family Member',
       patientId: firstResident,

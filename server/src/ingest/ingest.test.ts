@@ -1,7 +1,25 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Channel, MAX_PAYLOAD_BYTES, gatewayTopic } from '@wardline/protocol';
-import type { ServerContext } from '../context.js';
+import {
+  Channel,
+  MAX_MEASUREMENT_AGE_MS,
+  MAX_PAYLOAD_BYTES,
+  gatewayTopic,
+  type Observation,
+} from '@wardline/protocol';
+import { createContext, type ServerContext } from '../context.js';
+import { openDatabase } from '../db/database.js';
 import { OBS_TOPIC, batch, bpObservation, testContext, testIngest } from '../testing.js';
+import { createIngest, type IngestOutcome } from './ingest.js';
+
+const URGENT_TOPIC = gatewayTopic({ site: 'site-a', gateway: 'gw-1' }, Channel.urgent);
+/** site-a's second gateway: another gateway of the same care home. */
+const GW2_OBS_TOPIC = gatewayTopic({ site: 'site-a', gateway: 'gw-2' }, Channel.observations);
+/** A cuff registered to another site (a virtual ward elsewhere). */
+const OTHER_SITE_CUFF = 'bb:00:00:00:00:01';
 
 describe('ingest', () => {
   let ctx: ServerContext;
@@ -9,6 +27,7 @@ describe('ingest', () => {
 
   beforeEach(async () => {
     ctx = await testContext();
+    ctx.devices.registerDevice(OTHER_SITE_CUFF, 'bp-cuff', 'site-b');
     ingest = testIngest(ctx);
   });
 
@@ -69,6 +88,20 @@ describe('ingest', () => {
     ],
     ['UNKNOWN_DEVICE', OBS_TOPIC, batch(bpObservation({ deviceId: 'ff:ff:ff:ff:ff:ff' }))],
     ['UNKNOWN_TOPIC', 'wardline/v1/site-a/gw-1/obs/extra', batch(bpObservation())],
+    ['NESTING_TOO_DEEP', OBS_TOPIC, '['.repeat(100_000) + ']'.repeat(100_000)],
+    ['NESTING_TOO_DEEP', OBS_TOPIC, `{"v":1,"observations":[${'{"a":'.repeat(20)}1${'}'.repeat(20)}]}`],
+    [
+      'TIMESTAMP_TOO_OLD',
+      OBS_TOPIC,
+      batch(
+        bpObservation({ measuredAt: new Date(Date.now() - MAX_MEASUREMENT_AGE_MS - 60_000).toISOString() }),
+      ),
+    ],
+    ['TIMESTAMP_TOO_OLD', OBS_TOPIC, batch(bpObservation({ measuredAt: '1970-01-01T00:00:00.000Z' }))],
+    ['TIMESTAMP_TOO_OLD', OBS_TOPIC, batch(bpObservation({ measuredAt: '0001-01-01T00:00:00Z' }))],
+    ['SEQ_IMPLAUSIBLE', OBS_TOPIC, batch(bpObservation({ seq: 1e20 }))],
+    ['NOT_URGENT_KIND', URGENT_TOPIC, batch(bpObservation())],
+    ['DEVICE_OUT_OF_SCOPE', OBS_TOPIC, batch(bpObservation({ deviceId: OTHER_SITE_CUFF }))],
   ];
 
   it.each(badInputs)(
@@ -102,8 +135,9 @@ describe('ingest', () => {
   });
 
   it('does not move the latest reading backwards when an older one is replayed late', () => {
-    const newer = bpObservation({ systolic: 150, measuredAt: '2026-11-20T10:00:00.000Z' });
-    const older = bpObservation({ systolic: 120, measuredAt: '2026-11-20T08:00:00.000Z' });
+    const hour = 3600_000;
+    const newer = bpObservation({ systolic: 150, measuredAt: new Date(Date.now() - 2 * hour).toISOString() });
+    const older = bpObservation({ systolic: 120, measuredAt: new Date(Date.now() - 4 * hour).toISOString() });
     ingest.handle(OBS_TOPIC, batch(newer));
     ingest.handle(OBS_TOPIC, batch(older));
     const latest = ctx.observations.latestByPatient([patient]).get(patient)!;
@@ -137,5 +171,227 @@ describe('ingest', () => {
     const cuff = ctx.devices.list().find((d) => d.deviceId === 'aa:00:00:00:00:01')!;
     expect(cuff.status).toMatchObject({ connected: true, battery: { value: 64, unit: '%' } });
     expect(cuff.gatewayId).toBe('site-a:gw-1');
+  });
+
+  const fall = (overrides: Partial<Observation> = {}): Observation =>
+    ({
+      ...bpObservation(),
+      deviceId: 'aa:00:00:00:01:01',
+      kind: 'fall',
+      values: { confidence: { value: 95, unit: '%' } },
+      ...overrides,
+    }) as Observation;
+  const statusBatch = (deviceId: string, lastSeen = new Date().toISOString()) =>
+    Buffer.from(JSON.stringify({ v: 1, devices: [{ deviceId, connected: true, lastSeen }] }));
+
+  it('keeps the raw bytes of a message too deeply nested to parse, and never throws on it', () => {
+    const attack = Buffer.from('['.repeat(100_000) + ']'.repeat(100_000));
+    const outcome = ingest.handle(OBS_TOPIC, attack);
+    expect(outcome.rejections.map((r) => r.code)).toEqual(['NESTING_TOO_DEEP']);
+    const [letter] = ctx.deadLetters.list({ limit: 1 });
+    expect(letter!.payloadBytes).toBe(200_000);
+    expect(letter!.payload).toBe('['.repeat(letter!.payload.length));
+  });
+
+  it('keeps a bounded copy of a long string and a short detail, whatever the string holds', () => {
+    const long = 'x'.repeat(120_000);
+    const outcome = ingest.handle(
+      OBS_TOPIC,
+      batch({ ...bpObservation(), deviceId: long }, { ...bpObservation(), kind: long }),
+    );
+    expect(outcome.rejections.map((r) => r.code)).toEqual(['SCHEMA_VIOLATION', 'UNKNOWN_KIND']);
+    for (const letter of ctx.deadLetters.list({ limit: 2 })) {
+      expect(letter.payload.length).toBeLessThanOrEqual(8192);
+      expect(letter.payloadBytes).toBeGreaterThan(120_000);
+      expect(letter.detail.length).toBeLessThan(200);
+    }
+  });
+
+  it('refuses routine kinds on the urgent lane one by one, and stores the falls of the same batch', () => {
+    const theFall = fall();
+    const outcome = ingest.handle(
+      URGENT_TOPIC,
+      batch(bpObservation(), theFall, bpObservation({ systolic: 90 })),
+    );
+    expect(outcome.observations.map((o) => o.observation.id)).toEqual([theFall.id]);
+    expect(outcome.rejections.map((r) => r.code)).toEqual(['NOT_URGENT_KIND', 'NOT_URGENT_KIND']);
+    expect(ctx.deadLetters.list({ limit: 10 }).map((d) => d.detail)).toEqual([
+      expect.stringMatching(/^observations\[2\]: /),
+      expect.stringMatching(/^observations\[0\]: /),
+    ]);
+    expect(history().map((s) => s.observation.kind)).toEqual(['fall']);
+  });
+
+  describe('device scope', () => {
+    it("refuses a reading, a fall and a status for another site's device: nothing stored, alerted or changed", () => {
+      const before = ctx.devices.list().find((d) => d.deviceId === OTHER_SITE_CUFF)!;
+      const reading = bpObservation({ deviceId: OTHER_SITE_CUFF, systolic: 82 });
+      const forgedFall = fall({ deviceId: OTHER_SITE_CUFF });
+      const outcomes: IngestOutcome[] = [
+        ingest.handle(OBS_TOPIC, batch(reading)),
+        ingest.handle(URGENT_TOPIC, batch(forgedFall)),
+        ingest.handle(
+          gatewayTopic({ site: 'site-a', gateway: 'gw-1' }, Channel.devices),
+          statusBatch(OTHER_SITE_CUFF),
+        ),
+      ];
+      for (const outcome of outcomes) {
+        expect(outcome.rejections.map((r) => r.code)).toEqual(['DEVICE_OUT_OF_SCOPE']);
+        expect(outcome.observations).toEqual([]);
+        expect(outcome.deviceStatuses).toEqual([]);
+      }
+      expect(ctx.observations.exists(reading.id)).toBe(false);
+      expect(ctx.observations.exists(forgedFall.id)).toBe(false);
+      expect(ctx.devices.list().find((d) => d.deviceId === OTHER_SITE_CUFF)).toEqual(before);
+      expect(ctx.metrics.rejectedByCode().get('DEVICE_OUT_OF_SCOPE')).toBe(3);
+    });
+
+    it('accepts an unpinned device through any gateway of its site (a care home with several)', () => {
+      const reading = bpObservation();
+      expect(ingest.handle(GW2_OBS_TOPIC, batch(reading)).observations).toHaveLength(1);
+      expect(history()[0]!.gatewayId).toBe('site-a:gw-2');
+    });
+
+    it('refuses a pinned device through another gateway of its site, and accepts it again once unpinned', () => {
+      expect(ctx.devices.pinToGateway('aa:00:00:00:00:01', 'gw-1')).toBe(true);
+      const outcome = ingest.handle(GW2_OBS_TOPIC, batch(bpObservation()));
+      expect(outcome.rejections.map((r) => r.code)).toEqual(['DEVICE_OUT_OF_SCOPE']);
+      const status = ingest.handle(
+        gatewayTopic({ site: 'site-a', gateway: 'gw-2' }, Channel.devices),
+        statusBatch('aa:00:00:00:00:01'),
+      );
+      expect(status.rejections.map((r) => r.code)).toEqual(['DEVICE_OUT_OF_SCOPE']);
+      expect(ctx.devices.list().find((d) => d.deviceId === 'aa:00:00:00:00:01')!.gatewayId).toBeNull();
+      expect(ingest.handle(OBS_TOPIC, batch(bpObservation())).observations).toHaveLength(1);
+      expect(ctx.devices.pinToGateway('aa:00:00:00:00:01', null)).toBe(true);
+      expect(ingest.handle(GW2_OBS_TOPIC, batch(bpObservation())).observations).toHaveLength(1);
+      expect(history()).toHaveLength(2);
+    });
+  });
+
+  it('refuses device statuses one by one: a time out of bounds drops that device only', () => {
+    const topic = gatewayTopic({ site: 'site-a', gateway: 'gw-1' }, Channel.devices);
+    const now = new Date().toISOString();
+    const payload = JSON.stringify({
+      v: 1,
+      devices: [
+        { deviceId: 'aa:00:00:00:00:01', connected: true, lastSeen: '1970-01-01T00:00:00Z' },
+        {
+          deviceId: 'aa:00:00:00:00:02',
+          connected: true,
+          lastSeen: new Date(Date.now() + 3600_000).toISOString(),
+        },
+        { deviceId: 'aa:00:00:00:01:01', connected: true, lastSeen: now },
+      ],
+    });
+    const outcome = ingest.handle(topic, Buffer.from(payload));
+    expect(outcome.rejections.map((r) => r.code)).toEqual(['TIMESTAMP_TOO_OLD', 'TIMESTAMP_IN_FUTURE']);
+    expect(outcome.deviceStatuses.map((d) => d.status.deviceId)).toEqual(['aa:00:00:00:01:01']);
+  });
+
+  describe('replayed ids', () => {
+    it('refuses an id already stored with other values, keeping the stored reading', () => {
+      const original = bpObservation({ systolic: 128 });
+      ingest.handle(OBS_TOPIC, batch(original));
+      const forged = { ...original, values: { ...original.values, systolic: { value: 201, unit: 'mmHg' } } };
+      const outcome = ingest.handle(OBS_TOPIC, batch(forged));
+      expect(outcome.rejections.map((r) => r.code)).toEqual(['ID_CONFLICT']);
+      expect(outcome.duplicates).toBe(0);
+      expect(history().map((s) => s.observation)).toEqual([original]);
+    });
+
+    it.each([
+      ['device', { deviceId: 'aa:00:00:00:00:02' }],
+      ['kind', { kind: 'spo2', values: { spo2: { value: 97, unit: '%' } } }],
+      ['measurement time', { measuredAt: new Date(Date.now() - 120_000).toISOString() }],
+      ['sequence number', { seq: 999_999 }],
+    ])('refuses the same id with another %s', (_what, change) => {
+      const original = bpObservation();
+      ingest.handle(OBS_TOPIC, batch(original));
+      expect(
+        ingest.handle(OBS_TOPIC, batch({ ...original, ...change })).rejections.map((r) => r.code),
+      ).toEqual(['ID_CONFLICT']);
+    });
+
+    it('takes an exact replay as a silent duplicate, whatever its member order or time notation', () => {
+      const wholeSecond = new Date(Math.floor((Date.now() - 60_000) / 1000) * 1000).toISOString();
+      ingest.handle(OBS_TOPIC, batch(bpObservation({ measuredAt: wholeSecond })));
+      const stored = history()[0]!.observation;
+      const { systolic, diastolic, pulseRate } = stored.values as Record<string, unknown>;
+      const reordered = {
+        values: { pulseRate, diastolic, systolic },
+        seq: stored.seq,
+        measuredAt: stored.measuredAt.replace('.000Z', 'Z'), // the same instant, written otherwise
+        kind: stored.kind,
+        deviceId: stored.deviceId,
+        id: stored.id,
+      };
+      const outcome = ingest.handle(OBS_TOPIC, batch(reordered));
+      expect(outcome.rejections).toEqual([]);
+      expect(outcome.duplicates).toBe(1);
+    });
+  });
+
+  describe('messages whose handling fails', () => {
+    const POISON_SYSTOLIC = 299;
+    /** An alert rule with a fault that one reading triggers: a content failure, not storage. */
+    const faultyRule = (outcome: IngestOutcome) => {
+      if (
+        outcome.observations.some(
+          (o) =>
+            (o.observation.values as { systolic?: { value: number } }).systolic?.value === POISON_SYSTOLIC,
+        )
+      )
+        throw new TypeError('rule fault');
+    };
+    const ingestWithRule = (context: ServerContext) =>
+      createIngest({
+        db: context.db,
+        observations: context.observations,
+        devices: context.devices,
+        deadLetters: context.deadLetters,
+        metrics: context.metrics,
+        log: pino({ level: 'silent' }),
+        afterStore: faultyRule,
+      });
+
+    it('counts nothing of a group that rolled back: stored again one by one, each reading counts once', () => {
+      const faulty = ingestWithRule(ctx);
+      const good = { topic: OBS_TOPIC, payload: batch(bpObservation()) };
+      const poison = { topic: OBS_TOPIC, payload: batch(bpObservation({ systolic: POISON_SYSTOLIC })) };
+      expect(() => faulty.handleGroup([good, poison])).toThrow('rule fault');
+      expect(ctx.metrics.counters).toMatchObject({ messages: 0, accepted: 0 });
+      faulty.handle(good.topic, good.payload);
+      expect(ctx.metrics.counters).toMatchObject({ messages: 1, accepted: 1 });
+      expect(history()).toHaveLength(1);
+    });
+
+    it('keeps failure counts across a restart and sets the message aside with its raw bytes', () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'wardline-ingest-')), 'wardline.db');
+      const poison = batch(bpObservation({ systolic: POISON_SYSTOLIC }));
+      const first = createContext(openDatabase(path));
+      expect(ingestWithRule(first).recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(1);
+      expect(ingestWithRule(first).recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(2);
+      // Another message's count is its own (same bytes on another gateway's topic too).
+      expect(ingestWithRule(first).recordFailure(GW2_OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(1);
+      first.db.close();
+
+      const second = createContext(openDatabase(path));
+      const restarted = ingestWithRule(second);
+      expect(restarted.recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(3);
+      const outcome = restarted.quarantine(OBS_TOPIC, poison, 3, 'TypeError: rule fault');
+      expect(outcome.rejections.map((r) => r.code)).toEqual(['PROCESSING_FAILED']);
+      const [letter] = second.deadLetters.list({ limit: 1 });
+      expect(letter).toMatchObject({
+        code: 'PROCESSING_FAILED',
+        topic: OBS_TOPIC,
+        payload: poison.toString(),
+      });
+      expect(letter!.detail).toContain('3 times');
+      expect(second.metrics.rejectedByCode().get('PROCESSING_FAILED')).toBe(1);
+      // Cleared: the same bytes arriving again start from the beginning.
+      expect(restarted.recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(1);
+      second.db.close();
+    });
   });
 });

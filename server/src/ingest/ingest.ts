@@ -1,6 +1,7 @@
 import {
   Channel,
   RejectionCode,
+  checkDeviceStatus,
   decodeJsonPayload,
   parseDeviceStatusBatch,
   parseGatewayStatus,
@@ -15,6 +16,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/database.js';
 import type { DeadLetterRepository } from '../db/dead-letter-repository.js';
 import type { DeviceRepository, DeviceRoute } from '../db/device-repository.js';
+import { createIngestFailureRepository, messageHash } from '../db/ingest-failure-repository.js';
 import type { ObservationRepository } from '../db/observation-repository.js';
 import type { Spool } from '../timeseries/spool.js';
 import type { IngestMetrics } from './metrics.js';
@@ -57,157 +59,218 @@ export interface IngestDependencies {
   afterStore?: (outcome: IngestOutcome, at: Date) => void;
 }
 
+export interface HandleOptions {
+  /** Also clears the message's failure count, in the same transaction (after earlier failures). */
+  clearFailures?: boolean;
+}
+
+interface Message {
+  outcome: IngestOutcome;
+  topic: string;
+  payload: Uint8Array;
+  site: string;
+  gatewayCode: string;
+  /** The gateway's id on the server (`{site}:{gateway}`). */
+  gatewayId: string;
+  at: Date;
+  receivedAt: string;
+}
+
 function emptyOutcome(): IngestOutcome {
   return { observations: [], deviceStatuses: [], gatewayStatus: null, duplicates: 0, rejections: [] };
 }
 
 /**
+ * An item's own text for its dead letter. The message passed the nesting bound before it was
+ * parsed, so this cannot exhaust the stack; should it throw all the same, the dead letter keeps the
+ * raw message instead (the detail names the item) rather than failing the message.
+ */
+function itemPayload(item: unknown, message: Uint8Array): string | Uint8Array {
+  try {
+    const text = JSON.stringify(item);
+    if (typeof text === 'string') return text;
+  } catch {
+    // fall through to the raw bytes
+  }
+  return message;
+}
+
+/**
  * Validates, routes and stores one MQTT message in a single transaction. When `handle` returns,
  * everything accepted is durable and everything rejected is in the dead-letter list, so the
- * caller may acknowledge the message to the broker. It never throws for bad input.
+ * caller may acknowledge the message to the broker. Bad input is never thrown: it is rejected with
+ * a code. What does throw is storage failing (hold the message, retry) or a fault in handling
+ * (see `recordFailure` and `quarantine` for how the subscriber bounds those).
  */
 export function createIngest(deps: IngestDependencies) {
   const { db, observations, devices, deadLetters, metrics, log } = deps;
   const now = deps.now ?? (() => new Date());
+  const failures = createIngestFailureRepository(db);
 
-  function rejectMessage(
-    outcome: IngestOutcome,
-    topic: string,
-    payload: string | Uint8Array,
-    rejection: Rejection,
-    receivedAt: string,
-  ) {
-    deadLetters.add({ topic, payload, receivedAt, ...rejection });
-    metrics.reject(rejection.code);
-    outcome.rejections.push(rejection);
-    log.warn({ topic, code: rejection.code, detail: rejection.detail }, 'message rejected');
+  // Counters move only once the transaction that earned them commits: a group that rolls back
+  // and is stored again one message at a time must not count its readings twice.
+  let uncommitted: (() => void)[] = [];
+  const count = (bump: () => void) => uncommitted.push(bump);
+  function committed<T>(result: T): T {
+    for (const bump of uncommitted) bump();
+    uncommitted = [];
+    return result;
+  }
+  function rolledBack(err: unknown): never {
+    uncommitted = [];
+    throw err;
   }
 
-  /** Where a device's data belongs; an unregistered device's data is dead-lettered whole. */
-  function routeOrReject(
-    outcome: IngestOutcome,
-    topic: string,
-    item: { deviceId: string },
-    receivedAt: string,
-  ): DeviceRoute | undefined {
-    const route = devices.route(item.deviceId);
+  function reject(m: Message, payload: string | Uint8Array, rejection: Rejection) {
+    deadLetters.add({ topic: m.topic, payload, receivedAt: m.receivedAt, ...rejection });
+    count(() => metrics.reject(rejection.code));
+    m.outcome.rejections.push(rejection);
+    log.warn({ topic: m.topic, code: rejection.code, detail: rejection.detail }, 'message rejected');
+  }
+
+  /**
+   * Where a device's data belongs, if the publishing gateway may speak for the device: it must be
+   * registered to the topic's site and, if pinned, to this gateway. Otherwise the item is
+   * dead-lettered and nothing of it is stored, alerted or allowed to change the device.
+   */
+  function scopedRoute(m: Message, deviceId: string, what: string, item: unknown): DeviceRoute | undefined {
+    const route = devices.route(deviceId);
+    let rejection: Rejection | null = null;
     if (!route) {
-      const detail = `device ${item.deviceId} is not registered`;
-      rejectMessage(
-        outcome,
-        topic,
-        JSON.stringify(item),
-        { code: RejectionCode.unknownDevice, detail },
-        receivedAt,
-      );
+      rejection = {
+        code: RejectionCode.unknownDevice,
+        detail: `${what}: device ${deviceId} is not registered`,
+      };
+    } else if (route.siteCode !== m.site) {
+      rejection = {
+        code: RejectionCode.deviceOutOfScope,
+        detail: `${what}: device ${deviceId} is registered to site ${route.siteCode}, not ${m.site}`,
+      };
+    } else if (route.gatewayCode !== null && route.gatewayCode !== m.gatewayCode) {
+      rejection = {
+        code: RejectionCode.deviceOutOfScope,
+        detail: `${what}: device ${deviceId} is pinned to gateway ${route.gatewayCode}, not ${m.gatewayCode}`,
+      };
+    }
+    if (rejection) {
+      reject(m, itemPayload(item, m.payload), rejection);
+      return undefined;
     }
     return route;
   }
 
-  function ingestObservations(
-    outcome: IngestOutcome,
-    topic: string,
-    json: unknown,
-    gateway: string,
-    at: Date,
-  ) {
-    const receivedAt = at.toISOString();
-    const parsed = parseObservationBatch(json, { now: at.getTime() });
-    if (!parsed.ok) return rejectMessage(outcome, topic, JSON.stringify(json), parsed.rejection, receivedAt);
+  function ingestObservations(m: Message, json: unknown, urgentOnly: boolean) {
+    const parsed = parseObservationBatch(json, { now: m.at.getTime(), urgentOnly });
+    if (!parsed.ok) return reject(m, m.payload, parsed.rejection);
     deps.spool?.reserve(parsed.value.results.length);
-    for (const { raw, result } of parsed.value.results) {
+    parsed.value.results.forEach(({ raw, result }, index) => {
+      const what = `observations[${index}]`;
       if (!result.ok) {
-        rejectMessage(outcome, topic, JSON.stringify(raw), result.rejection, receivedAt);
-        continue;
+        const { code, detail } = result.rejection;
+        return reject(m, itemPayload(raw, m.payload), { code, detail: `${what}: ${detail}` });
       }
       // One textual form per instant, so that stored times sort as times.
       const observation = { ...result.value, measuredAt: new Date(result.value.measuredAt).toISOString() };
-      const route = routeOrReject(outcome, topic, observation, receivedAt);
-      if (!route) continue;
+      const route = scopedRoute(m, observation.deviceId, what, raw);
+      if (!route) return;
       const stored = observations.insert({
         observation,
         patientId: route.patientId,
-        gatewayId: gateway,
-        receivedAt,
+        gatewayId: m.gatewayId,
+        receivedAt: m.receivedAt,
       });
       if (!stored) {
-        outcome.duplicates++;
-        metrics.counters.duplicates++;
-        continue;
+        // The id is taken: an exact replay is a duplicate; anything else must not pass as one.
+        if (observations.conflictsWithStored(observation)) {
+          return reject(m, itemPayload(raw, m.payload), {
+            code: RejectionCode.idConflict,
+            detail: `${what}: id ${observation.id} is stored with other content; the stored reading is kept`,
+          });
+        }
+        m.outcome.duplicates++;
+        count(() => metrics.counters.duplicates++);
+        return;
       }
-      deps.spool?.enqueue(observation, route.patientId, receivedAt);
-      metrics.counters.accepted++;
-      outcome.observations.push({ observation, receivedAt, ...route });
-    }
+      deps.spool?.enqueue(observation, route.patientId, m.receivedAt);
+      count(() => metrics.counters.accepted++);
+      m.outcome.observations.push({ observation, receivedAt: m.receivedAt, ...route });
+    });
   }
 
-  function ingestDeviceStatuses(
-    outcome: IngestOutcome,
-    topic: string,
-    json: unknown,
-    gateway: string,
-    at: Date,
-  ) {
-    const receivedAt = at.toISOString();
+  function ingestDeviceStatuses(m: Message, json: unknown) {
     const parsed = parseDeviceStatusBatch(json);
-    if (!parsed.ok) return rejectMessage(outcome, topic, JSON.stringify(json), parsed.rejection, receivedAt);
-    for (const status of parsed.value.devices) {
-      const route = routeOrReject(outcome, topic, status, receivedAt);
-      if (!route) continue;
-      devices.saveDeviceStatus(status, gateway, receivedAt);
-      metrics.counters.deviceStatuses++;
-      outcome.deviceStatuses.push({ status, ...route });
-    }
+    if (!parsed.ok) return reject(m, m.payload, parsed.rejection);
+    parsed.value.devices.forEach((status, index) => {
+      const what = `devices[${index}]`;
+      const checked = checkDeviceStatus(status, { now: m.at.getTime() });
+      if (!checked.ok) {
+        const { code, detail } = checked.rejection;
+        return reject(m, itemPayload(status, m.payload), { code, detail: `${what}: ${detail}` });
+      }
+      const route = scopedRoute(m, status.deviceId, what, status);
+      if (!route) return;
+      devices.saveDeviceStatus(status, m.gatewayId, m.receivedAt);
+      count(() => metrics.counters.deviceStatuses++);
+      m.outcome.deviceStatuses.push({ status, ...route });
+    });
   }
 
-  const handleInTransaction = db.transaction((topic: string, payload: Uint8Array): IngestOutcome => {
-    const outcome = emptyOutcome();
-    const at = now();
-    metrics.counters.messages++;
-    const address = parseUplinkTopic(topic);
-    if (!address) {
-      rejectMessage(
+  function ingestGatewayStatus(m: Message, json: unknown) {
+    const parsed = parseGatewayStatus(json);
+    if (!parsed.ok) return reject(m, m.payload, parsed.rejection);
+    devices.saveGatewayStatus(m.gatewayId, parsed.value, m.receivedAt);
+    count(() => metrics.counters.gatewayStatuses++);
+    m.outcome.gatewayStatus = {
+      gatewayId: m.gatewayId,
+      wardId: devices.gatewayWard(m.gatewayId),
+      status: parsed.value,
+    };
+  }
+
+  const handleInTransaction = db.transaction(
+    (topic: string, payload: Uint8Array, options: HandleOptions = {}): IngestOutcome => {
+      const outcome = emptyOutcome();
+      const at = now();
+      const receivedAt = at.toISOString();
+      count(() => metrics.counters.messages++);
+      if (options.clearFailures) failures.forget(messageHash(topic, payload));
+      const address = parseUplinkTopic(topic);
+      const decoded = address ? decodeJsonPayload(payload) : null;
+      if (!address || !decoded?.ok) {
+        const m = { outcome, topic, payload, site: '', gatewayCode: '', gatewayId: '', at, receivedAt };
+        const rejection = decoded?.ok === false ? decoded.rejection : null;
+        reject(m, payload, rejection ?? { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' });
+        return outcome;
+      }
+      const gatewayId = devices.ensureGateway(address.site, address.gateway);
+      const m: Message = {
         outcome,
         topic,
         payload,
-        { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' },
-        at.toISOString(),
-      );
-      return outcome;
-    }
-    const decoded = decodeJsonPayload(payload);
-    if (!decoded.ok) {
-      rejectMessage(outcome, topic, payload, decoded.rejection, at.toISOString());
-      return outcome;
-    }
-    const gateway = devices.ensureGateway(address.site, address.gateway);
-    switch (address.channel) {
-      case Channel.observations:
-      case Channel.urgent:
-        ingestObservations(outcome, topic, decoded.value, gateway, at);
-        break;
-      case Channel.devices:
-        ingestDeviceStatuses(outcome, topic, decoded.value, gateway, at);
-        break;
-      case Channel.status: {
-        const parsed = parseGatewayStatus(decoded.value);
-        if (!parsed.ok) {
-          rejectMessage(outcome, topic, payload, parsed.rejection, at.toISOString());
+        site: address.site,
+        gatewayCode: address.gateway,
+        gatewayId,
+        at,
+        receivedAt,
+      };
+      switch (address.channel) {
+        case Channel.observations:
+          ingestObservations(m, decoded.value, false);
           break;
-        }
-        devices.saveGatewayStatus(gateway, parsed.value, at.toISOString());
-        metrics.counters.gatewayStatuses++;
-        outcome.gatewayStatus = {
-          gatewayId: gateway,
-          wardId: devices.gatewayWard(gateway),
-          status: parsed.value,
-        };
-        break;
+        case Channel.urgent:
+          ingestObservations(m, decoded.value, true);
+          break;
+        case Channel.devices:
+          ingestDeviceStatuses(m, decoded.value);
+          break;
+        case Channel.status:
+          ingestGatewayStatus(m, decoded.value);
+          break;
       }
-    }
-    deps.afterStore?.(outcome, at);
-    return outcome;
-  });
+      deps.afterStore?.(outcome, at);
+      return outcome;
+    },
+  );
 
   // Each message keeps its own savepoint inside; the group shares one commit (one WAL sync).
   const handleGroupInTransaction = db.transaction(
@@ -215,13 +278,56 @@ export function createIngest(deps: IngestDependencies) {
       messages.map((m) => handleInTransaction(m.topic, m.payload)),
   );
 
-  return {
-    handle(topic: string, payload: Uint8Array): IngestOutcome {
-      return handleInTransaction(topic, payload);
+  const quarantineInTransaction = db.transaction(
+    (topic: string, payload: Uint8Array, attempts: number, lastError: string): IngestOutcome => {
+      const outcome = emptyOutcome();
+      const receivedAt = now().toISOString();
+      const m = { outcome, topic, payload, site: '', gatewayCode: '', gatewayId: '', at: now(), receivedAt };
+      reject(m, payload, {
+        code: RejectionCode.processingFailed,
+        detail: `handling failed ${attempts} times; last error: ${lastError.slice(0, 300)}`,
+      });
+      failures.forget(messageHash(topic, payload));
+      return outcome;
     },
+  );
+
+  return {
+    handle(topic: string, payload: Uint8Array, options: HandleOptions = {}): IngestOutcome {
+      try {
+        return committed(handleInTransaction(topic, payload, options));
+      } catch (err) {
+        return rolledBack(err);
+      }
+    },
+
     /** Several messages in one transaction: all durable when it returns, or none if it throws. */
     handleGroup(messages: readonly { topic: string; payload: Uint8Array }[]): IngestOutcome[] {
-      return handleGroupInTransaction(messages);
+      try {
+        return committed(handleGroupInTransaction(messages));
+      } catch (err) {
+        return rolledBack(err);
+      }
+    },
+
+    /**
+     * Counts one more failed attempt at a message, in a transaction of its own so that the count
+     * survives the failed message's rollback and a restart. Returns the attempts so far.
+     */
+    recordFailure(topic: string, payload: Uint8Array, error: string): number {
+      return failures.record(messageHash(topic, payload), topic, error, now().toISOString());
+    },
+
+    /**
+     * Sets aside a message that keeps failing: its raw bytes go to the dead-letter list as
+     * PROCESSING_FAILED and its failure count is cleared, so it can be acknowledged.
+     */
+    quarantine(topic: string, payload: Uint8Array, attempts: number, lastError: string): IngestOutcome {
+      try {
+        return committed(quarantineInTransaction(topic, payload, attempts, lastError));
+      } catch (err) {
+        return rolledBack(err);
+      }
     },
   };
 }

@@ -1,7 +1,9 @@
 import { RejectionCode } from '@wardline/protocol';
+import { createIngestMonitor, type IngestMonitorOptions } from './monitor.js';
 
-/** Ingest counters, exposed on /api/health and in Prometheus text format on /metrics. */
-export function createIngestMetrics() {
+/** Ingest counters and the sessions' watchdog, exposed on /api/health and (Prometheus) /metrics. */
+export function createIngestMetrics(options: IngestMonitorOptions = {}) {
+  const monitor = createIngestMonitor(options);
   const rejectedByCode = new Map<string, number>(Object.values(RejectionCode).map((c) => [c, 0]));
   const counters = {
     messages: 0,
@@ -13,6 +15,8 @@ export function createIngestMetrics() {
   };
   return {
     counters,
+    /** Per MQTT session: progress, stalls, refusals, storage and content failures. */
+    monitor,
     reject(code: string): void {
       counters.rejected++;
       rejectedByCode.set(code, (rejectedByCode.get(code) ?? 0) + 1);
@@ -35,7 +39,7 @@ export function createIngestMetrics() {
         '# TYPE wardline_rejections_total counter',
         ...[...rejectedByCode].map(([code, n]) => `wardline_rejections_total{code="${code}"} ${n}`),
       ];
-      return `${lines.join('\n')}\n`;
+      return `${lines.join('\n')}\n${monitor.prometheus()}`;
     },
   };
 }

@@ -30,6 +30,8 @@ export interface GroupCommitOptions {
   maxGroupBytes: number;
   /** Stores the group; throws if storage fails (nothing is acknowledged then). */
   store(messages: readonly HeldMessage[]): void | Promise<void>;
+  /** Called as each message arrives (the watchdog counts what waits). */
+  onReceived?(): void;
 }
 
 export function groupCommit(client: MqttClient, options: GroupCommitOptions): void {
@@ -101,6 +103,7 @@ export function groupCommit(client: MqttClient, options: GroupCommitOptions): vo
       held.delete(messageId);
       send?.();
     };
+    options.onReceived?.();
     group.push({ topic: packet.topic, payload, acknowledge });
     groupBytes += payload.length;
     schedule();

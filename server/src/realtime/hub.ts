@@ -11,10 +11,20 @@ import { Server } from 'socket.io';
 import { tokenFromHeaders } from '../auth/plugin.js';
 import type { AuthenticatedUser } from '../auth/user-repository.js';
 import type { IngestOutcome } from '../ingest/ingest.js';
+import { handshakeCheck } from '../web/origin.js';
 
 interface SocketData {
   user: AuthenticatedUser;
+  /** The session the connection belongs to: it ends when the session does. */
+  tokenHash: string;
 }
+
+/** Rooms that group each session's and each user's sockets, so they can be cut together. */
+const sessionRoom = (tokenHash: string) => `session:${tokenHash}`;
+const userRoom = (username: string) => `user:${username}`;
+
+/** setTimeout's ceiling (about 24.8 days); sessions are far shorter. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface RealtimeHub {
   broadcast(outcome: IngestOutcome): void;
@@ -26,15 +36,25 @@ export interface RealtimeHub {
 /**
  * socket.io on the app's HTTP server. Connections authenticate with the session cookie or a
  * bearer token; staff join ward rooms on request, a family member is joined only to the room
- * of their own relative and can join nothing else.
+ * of their own relative and can join nothing else. A connection lives no longer than its
+ * session: sign-out, expiry and disabling the user cut it at once.
  */
 export function attachRealtime(app: FastifyInstance): RealtimeHub {
-  const { users, wards } = app.wardline;
+  const { users, wards, webMetrics } = app.wardline;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
     app.server,
     {
       path: '/socket.io',
       serveClient: false,
+      allowRequest: (request, callback) => {
+        if (handshakeCheck(request.headers, app.isOwnOrigin)) return callback(null, true);
+        webMetrics.refuse('WL_BAD_ORIGIN');
+        app.log.warn(
+          { component: 'realtime', code: 'WL_BAD_ORIGIN', origin: request.headers.origin ?? null },
+          'socket.io handshake refused: not from this origin',
+        );
+        callback('WL_BAD_ORIGIN', false);
+      },
     },
   );
 
@@ -50,14 +70,23 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
             },
             app.parseCookie,
           );
-    const user = token ? users.userForToken(token) : undefined;
-    if (!user) {
+    const session = token ? users.sessionForToken(token) : undefined;
+    if (!session) {
       const err = new Error('Sign in to continue') as Error & { data: { code: string } };
       err.data = { code: 'WL_UNAUTHENTICATED' };
       return next(err);
     }
-    socket.data.user = user;
+    socket.data.user = session.user;
+    socket.data.tokenHash = session.tokenHash;
+    const expiresIn = Date.parse(session.expiresAt) - Date.now();
+    const expiry = setTimeout(() => socket.disconnect(true), Math.min(MAX_TIMER_MS, expiresIn));
+    socket.once('disconnect', () => clearTimeout(expiry));
     next();
+  });
+
+  const stopSessionWatch = users.onSessionsEnded((ended) => {
+    const room = 'tokenHash' in ended ? sessionRoom(ended.tokenHash) : userRoom(ended.username);
+    io.in(room).disconnectSockets(true);
   });
 
   const stopBedChanges = app.wardline.bedChanges.subscribe((event) =>
@@ -65,11 +94,18 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
   );
 
   io.on('connection', (socket) => {
-    const { user } = socket.data;
+    const { user, tokenHash } = socket.data;
+    void socket.join([sessionRoom(tokenHash), userRoom(user.username)]);
     if (user.role === 'family' && user.patientId) void socket.join(patientRoom(user.patientId));
 
     socket.on('joinWard', (wardId, ack) => {
       const reply = (result: JoinWardAck) => (typeof ack === 'function' ? ack(result) : undefined);
+      // Belt and braces: whatever ended the session, a join on it is refused and the socket cut.
+      if (!users.sessionForHash(tokenHash)) {
+        reply({ ok: false, code: 'WL_UNAUTHENTICATED' });
+        socket.disconnect(true);
+        return;
+      }
       if (user.role === 'family') return reply({ ok: false, code: 'WL_FORBIDDEN' });
       if (typeof wardId !== 'string' || !wards.wardExists(wardId))
         return reply({ ok: false, code: 'WL_NOT_FOUND' });
@@ -117,6 +153,7 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     async close() {
       // The HTTP server itself belongs to fastify, which closes it; only the sockets end here.
       stopBedChanges();
+      stopSessionWatch();
       io.disconnectSockets(true);
       io.engine.close();
     },

@@ -71,7 +71,7 @@ describe('HTTP API', () => {
   });
 
   it('returns observation history by kind and time range', async () => {
-    const ingest = testIngest(ctx);
+    const ingest = testIngest(ctx, { now: () => new Date('2026-11-21T00:00:00Z') });
     const times = ['2026-11-20T08:00:00.000Z', '2026-11-20T12:00:00.000Z', '2026-11-20T20:00:00.000Z'];
     const observations = times.map((measuredAt) => bpObservation({ measuredAt }));
     ingest.handle(OBS_TOPIC, batch(...observations));
@@ -178,7 +178,10 @@ describe('HTTP API', () => {
 
   it('returns the newest readings first when asked, with the bed label on the patient', async () => {
     const times = ['2026-11-20T08:00:00.000Z', '2026-11-20T12:00:00.000Z', '2026-11-20T20:00:00.000Z'];
-    testIngest(ctx).handle(OBS_TOPIC, batch(...times.map((measuredAt) => bpObservation({ measuredAt }))));
+    testIngest(ctx, { now: () => new Date('2026-11-21T00:00:00Z') }).handle(
+      OBS_TOPIC,
+      batch(...times.map((measuredAt) => bpObservation({ measuredAt }))),
+    );
     const token = await signIn('nurse');
     const latestTwo = (await get('/api/patients/ward-a-p001/observations?order=desc&limit=2', token)).json();
     expect((latestTwo as StoredObservation[]).map((h) => h.observation.measuredAt)).toEqual([

@@ -1,5 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { DEVICE_ID_PATTERN, SEGMENT_PATTERN, type Assignment, type DeviceState } from '@wardline/protocol';
+import {
+  DEVICE_ID_PATTERN,
+  DeviceGatewayPin,
+  DeviceRegistration,
+  type Assignment,
+  type DeviceState,
+} from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { requireRole } from '../auth/plugin.js';
@@ -19,27 +25,34 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     '/api/devices',
     {
       onRequest: admin,
-      schema: {
-        body: Type.Object(
-          {
-            deviceId: Type.String({ pattern: DEVICE_ID_PATTERN }),
-            model: Type.String({ minLength: 1, maxLength: 64 }),
-            siteCode: Type.String({ pattern: SEGMENT_PATTERN }),
-          },
-          { additionalProperties: false },
-        ),
-      },
+      schema: { body: DeviceRegistration },
     },
     async (request, reply) => {
-      const { deviceId, model, siteCode } = request.body;
+      const { deviceId, model, siteCode, gatewayCode } = request.body;
       // `staff:` ids mark observations entered by staff (see the alerting manual-observation route).
       if (deviceId.startsWith('staff:'))
         throw new Errors.conflict('device ids starting with "staff:" are reserved');
       if (devices.exists(deviceId)) throw new Errors.conflict(`device ${deviceId} is already registered`);
-      devices.registerDevice(deviceId, model, siteCode);
-      request.log.info({ deviceId, by: request.user!.username }, 'device registered');
+      devices.registerDevice(deviceId, model, siteCode, gatewayCode ?? null);
+      request.log.info(
+        { deviceId, siteCode, gatewayCode: gatewayCode ?? null, by: request.user!.username },
+        'device registered',
+      );
       reply.code(201);
       return { deviceId };
+    },
+  );
+
+  // Pinning: a device that lives in one home is accepted only from that home's gateway.
+  app.put(
+    '/api/devices/:deviceId/gateway',
+    { onRequest: admin, schema: { params: DeviceParams, body: DeviceGatewayPin } },
+    async (request) => {
+      const { deviceId } = request.params;
+      const { gatewayCode } = request.body;
+      if (!devices.pinToGateway(deviceId, gatewayCode)) throw new Errors.notFound('device');
+      request.log.info({ deviceId, gatewayCode, by: request.user!.username }, 'device gateway pin changed');
+      return { deviceId, gatewayCode };
     },
   );
 

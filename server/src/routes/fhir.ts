@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Observation } from '@wardline/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { canSeePatient, requireRole } from '../auth/plugin.js';
 import { Errors } from '../errors.js';
@@ -79,10 +79,6 @@ function kindsForCodes(param: string | undefined): string[] {
     }
   }
   return [...kinds];
-}
-
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
 }
 
 interface Row {
@@ -165,7 +161,9 @@ export async function fhirRoutes(fastify: FastifyInstance) {
         .map((row) => observationResource(toStored(row)))
         .filter((r): r is FhirResource => r !== null);
       reply.type(FHIR_JSON);
-      return searchsetBundle(`${baseUrl(request)}${request.url}`, resources, baseUrl(request));
+      // Links come from the configured public URL: the Host header is the client's to choose.
+      const base = app.publicUrl();
+      return searchsetBundle(`${base}${request.url}`, resources, base);
     },
   );
 }

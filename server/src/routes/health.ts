@@ -40,23 +40,43 @@ export async function healthRoutes(app: FastifyInstance) {
     }
   };
 
+  /** Why the server is not fully working, in words; empty when it is. */
+  function degradedReasons(databaseOk: boolean, mqttConnected: boolean, timeSeries: TimeSeriesHealth) {
+    const reasons: string[] = [];
+    if (!databaseOk) reasons.push('database does not answer');
+    const ingestReasons = metrics.monitor.reasons();
+    reasons.push(...ingestReasons);
+    if (!mqttConnected && ingestReasons.length === 0) reasons.push('not connected to the MQTT broker');
+    // A full spool means ingest is holding back acknowledgements: loud, not silent.
+    if (timeSeries.state === 'full') {
+      reasons.push(
+        `time-series spool full (${timeSeries.spooled} readings wait for InfluxDB): ingest holds acknowledgements`,
+      );
+    }
+    return reasons;
+  }
+
   app.get('/api/health', { logLevel: 'warn' }, async (_request, reply): Promise<Health> => {
     const databaseOk = databaseAnswers();
     const mqttConnected = app.wardline.mqttConnected();
     const timeSeries = app.wardline.timeSeries.health();
-    // A full spool means ingest is holding back acknowledgements: loud, not silent.
-    const status = databaseOk && mqttConnected && timeSeries.state !== 'full' ? 'ok' : 'degraded';
+    const reasons = degradedReasons(databaseOk, mqttConnected, timeSeries);
+    const status = reasons.length === 0 ? 'ok' : 'degraded';
     if (status !== 'ok') reply.code(503);
+    const failures = metrics.monitor.totals();
     return {
       status,
+      reasons,
       version: SERVER_VERSION,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      mqtt: { connected: mqttConnected },
+      mqtt: { connected: mqttConnected, sessions: metrics.monitor.sessions() },
       database: { ok: databaseOk },
       ingest: {
         accepted: metrics.counters.accepted,
         duplicates: metrics.counters.duplicates,
         rejected: metrics.counters.rejected,
+        contentFailures: failures.contentFailures,
+        storageFailures: failures.storageFailures,
       },
       timeSeries,
     };
@@ -64,6 +84,10 @@ export async function healthRoutes(app: FastifyInstance) {
 
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return metrics.prometheus() + timeSeriesMetrics(app.wardline.timeSeries.health());
+    return (
+      metrics.prometheus() +
+      timeSeriesMetrics(app.wardline.timeSeries.health()) +
+      app.wardline.webMetrics.prometheus()
+    );
   });
 }

@@ -134,6 +134,8 @@ beforeAll(async () => {
     metrics: ctx.metrics,
     log: pino({ level: 'silent' }),
     spool,
+    // The fixture is two days from T0: ingest's clock stands at its end.
+    now: () => new Date(T0 + SPAN),
   });
   for (let i = 0; i < fixture.length; i += 200) ingest.handle(OBS_TOPIC, batch(...fixture.slice(i, i + 200)));
   expect(ctx.metrics.counters.accepted).toBe(fixture.length);

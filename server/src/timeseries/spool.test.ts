@@ -14,17 +14,21 @@ const silent = pino({ level: 'silent' });
 async function setUp(limit: number) {
   const ctx = await testContext();
   const spool = createSpool(ctx.db, limit);
-  const ingest = createIngest({
-    db: ctx.db,
-    observations: ctx.observations,
-    devices: ctx.devices,
-    deadLetters: ctx.deadLetters,
-    metrics: ctx.metrics,
-    log: silent,
-    spool,
-  });
+  /** Ingest whose clock reads `now` (readings are checked against it); the real clock by default. */
+  const ingestAt = (now?: Date) =>
+    createIngest({
+      db: ctx.db,
+      observations: ctx.observations,
+      devices: ctx.devices,
+      deadLetters: ctx.deadLetters,
+      metrics: ctx.metrics,
+      log: silent,
+      spool,
+      ...(now ? { now: () => now } : {}),
+    });
+  const ingest = ingestAt();
   const stored = () => (ctx.db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number }).n;
-  return { ctx, spool, ingest, stored };
+  return { ctx, spool, ingest, ingestAt, stored };
 }
 
 describe('time-series spool', () => {
@@ -164,11 +168,13 @@ describe('points InfluxDB refuses', () => {
 
 describe('embedded retention', () => {
   it('deletes observations older than the retention and keeps newer ones and the spool', async () => {
-    const { ctx, spool, ingest, stored } = await setUp(100);
+    const { ctx, spool, ingest, ingestAt, stored } = await setUp(100);
     const day = 86_400_000;
     const old: Observation = bpObservation({ measuredAt: new Date(Date.now() - 40 * day).toISOString() });
     const recent: Observation = bpObservation({ measuredAt: new Date(Date.now() - 2 * day).toISOString() });
-    ingest.handle(OBS_TOPIC, batch(old, recent));
+    // The old reading was stored when it was fresh (ingest refuses readings older than 30 days).
+    ingestAt(new Date(Date.now() - 39 * day)).handle(OBS_TOPIC, batch(old));
+    ingest.handle(OBS_TOPIC, batch(recent));
     expect(applyRetention(ctx.db, 30)).toBe(1);
     expect(stored()).toBe(1);
     expect(ctx.observations.exists(recent.id)).toBe(true);

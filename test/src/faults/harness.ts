@@ -20,6 +20,7 @@ import {
   planFleet,
   type FallRecord,
   type FleetEvent,
+  type FleetGateway,
   type FleetPlan,
 } from '@wardline/firmware-sim';
 import type { Observation } from '@wardline/protocol';
@@ -69,6 +70,12 @@ export interface HarnessOptions {
   residentsPerGateway?: number;
   seed?: number;
   serverEnv?: Record<string, string>;
+  /**
+   * Gateways registered like the fleet's (broker credentials, residents and devices on the
+   * server) but neither driven by the fleet nor counted: a hostile gateway's own identity. They
+   * come last in the plan; with the default sizes each is a site of its own.
+   */
+  outsiders?: number;
 }
 
 /**
@@ -92,6 +99,12 @@ async function startSystem(plan: FleetPlan, options: HarnessOptions): Promise<Wa
   }
 }
 
+/** The first `count` gateways of a plan, for the fleet to drive. */
+function drivenPart(plan: FleetPlan, count: number): FleetPlan {
+  const gateways = plan.gateways.slice(0, count);
+  return { ...plan, gateways, residents: gateways.flatMap((g) => g.residents) };
+}
+
 export class FaultHarness {
   readonly taken = new Map<string, TakenReading>();
   readonly ackCounts = new Map<string, number>();
@@ -100,20 +113,33 @@ export class FaultHarness {
   watcher!: WardWatcher;
   fleet!: FleetRunner;
 
+  /** Devices of the outsider gateways: their rows and alerts are not the fleet's to count. */
+  readonly #outsiderDevices: string[];
+  /** SQL condition on `device_id`, bound to the outsiders' device ids as a JSON array. */
+  readonly #notOutsider = 'device_id NOT IN (SELECT value FROM json_each(?))';
+
   private constructor(
     readonly plan: FleetPlan,
     readonly system: WardlineSystem,
-  ) {}
+    readonly outsiders: readonly FleetGateway[],
+  ) {
+    this.#outsiderDevices = outsiders.flatMap((g) => g.residents.flatMap((r) => r.devices.map((d) => d.id)));
+  }
 
   static async start(options: HarnessOptions): Promise<FaultHarness> {
-    const plan = planFleet({
-      gateways: options.gateways ?? 30,
+    const gateways = options.gateways ?? 30;
+    const registered = planFleet({
+      gateways: gateways + (options.outsiders ?? 0),
       residentsPerGateway: options.residentsPerGateway ?? 2,
       seed: options.seed ?? 11,
       bedsPerWard: 20,
     });
-    const system = await startSystem(plan, options);
-    const harness = new FaultHarness(plan, system);
+    const system = await startSystem(registered, options);
+    const harness = new FaultHarness(
+      drivenPart(registered, gateways),
+      system,
+      registered.gateways.slice(gateways),
+    );
     try {
       await harness.#connect();
     } catch (err) {
@@ -173,7 +199,14 @@ export class FaultHarness {
   }
 
   storedIds(): Set<string> {
-    return new Set(this.query<{ id: string }>('SELECT id FROM observations').map((r) => r.id));
+    return new Set(
+      this.system
+        .query<{ id: string }>(
+          `SELECT id FROM observations WHERE ${this.#notOutsider}`,
+          JSON.stringify(this.#outsiderDevices),
+        )
+        .map((r) => r.id),
+    );
   }
 
   /** Milliseconds until every reading in `ids` is in the database, or null if they never all arrive. */
@@ -252,9 +285,11 @@ export class FaultHarness {
     );
   }
 
+  /** The fleet's rows in `observations` (not the outsiders'). */
   rows(): StoredRow[] {
-    return this.query<StoredRow>(
-      'SELECT id, device_id, kind, measured_at, received_at, seq FROM observations',
+    return this.system.query<StoredRow>(
+      `SELECT id, device_id, kind, measured_at, received_at, seq FROM observations WHERE ${this.#notOutsider}`,
+      JSON.stringify(this.#outsiderDevices),
     );
   }
 
@@ -274,9 +309,10 @@ export class FaultHarness {
       const t = taken.get(r.id);
       if (t && Date.parse(t.measuredAt) !== Date.parse(r.measured_at)) timeMismatches++;
     }
+    const outsiders = new Set(this.#outsiderDevices);
     const alerts = this.query<{ device_id: string | null; n: number; occurrences: number }>(
       "SELECT device_id, count(*) AS n, sum(occurrences) AS occurrences FROM alerts WHERE condition = 'fall' GROUP BY device_id",
-    ).filter((a) => !a.device_id || !earlierSensors.has(a.device_id));
+    ).filter((a) => !a.device_id || (!earlierSensors.has(a.device_id) && !outsiders.has(a.device_id)));
     const alertBySensor = new Map(alerts.map((a) => [a.device_id ?? '', a]));
     const missed = [...falls.keys()].filter((id) => !alertBySensor.has(id));
     let doubled = 0;

@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app.js';
+import { testContext } from './testing.js';
+
+/** Open on purpose: signing in and out, and what load balancers and monitoring read. */
+const PUBLIC = new Set([
+  'POST /api/auth/login',
+  'POST /api/auth/logout',
+  'GET /api/health',
+  'GET /metrics',
+  'GET /',
+]);
+
+/** Every method and full path the app serves, from fastify's own route tree. */
+export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
+  const routes: { method: string; url: string }[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    stack.push(match[2]!);
+    const url = stack.join('');
+    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push({ method, url });
+  }
+  return routes;
+}
+
+describe('authentication comes before everything else a route does', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await buildApp({ context: await testContext() });
+    await app.ready();
+  });
+  afterAll(() => app.close());
+
+  it('answers 401 to an unauthenticated request with a garbage body or query, on every route', async () => {
+    const routes = registeredRoutes(app).filter((r) => !PUBLIC.has(`${r.method} ${r.url}`));
+    // The table is the app's own: a route added tomorrow is checked without editing this test.
+    expect(routes.length).toBeGreaterThan(30);
+    expect(routes).toContainEqual({ method: 'PUT', url: '/api/patients/:patientId/thresholds' });
+    const answers = await Promise.all(
+      routes.map(async ({ method, url }) => {
+        // Parameters that fail their own schemas (alert ids are integers): validation must not run first.
+        const path = url.replace(/:[A-Za-z]+/g, 'not-valid');
+        const res = await app.inject({
+          method: method as 'GET',
+          url: `${path}?limit=-1&kind=%00&patient=`,
+          ...(method === 'GET' || method === 'DELETE'
+            ? {}
+            : { headers: { 'content-type': 'application/json' }, payload: '{"unterminated": ' }),
+        });
+        return `${method} ${url} -> ${res.statusCode} ${(res.json() as { code?: string }).code}`;
+      }),
+    );
+    expect(answers.filter((a) => !a.endsWith('-> 401 WL_UNAUTHENTICATED'))).toEqual([]);
+  });
+
+  it('finds the routes in the tree fastify prints', () => {
+    const routes = registeredRoutes(app).map((r) => `${r.method} ${r.url}`);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /api/auth/login',
+        'DELETE /api/admin/sign-in-locks/:username',
+        'DELETE /api/admin/sign-in-locks/addresses/:address',
+        'POST /api/patients/:patientId/discharge',
+        'PUT /api/patients/:patientId/contacts/:contactId',
+        'GET /fhir/Observation/:id',
+      ]),
+    );
+  });
+});

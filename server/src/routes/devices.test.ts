@@ -1,0 +1,100 @@
+import type { DeviceState } from '@wardline/protocol';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import type { ServerContext } from '../context.js';
+import { TEST_PASSWORD, batch, bpObservation, testContext, testIngest } from '../testing.js';
+
+describe('device registration and gateway pinning', () => {
+  let ctx: ServerContext;
+  let app: FastifyInstance;
+  let admin: string;
+
+  beforeEach(async () => {
+    ctx = await testContext();
+    app = await buildApp({ context: ctx });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'admin', password: TEST_PASSWORD },
+    });
+    admin = (login.json() as { token: string }).token;
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const send = (method: 'POST' | 'PUT', url: string, payload: unknown) =>
+    app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${admin}` } });
+  const listed = async (deviceId: string) =>
+    (
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/devices',
+          headers: { authorization: `Bearer ${admin}` },
+        })
+      ).json() as DeviceState[]
+    ).find((d) => d.deviceId === deviceId);
+  const readingThrough = (gateway: string, deviceId: string) =>
+    testIngest(ctx)
+      .handle(`wardline/v1/site-a/${gateway}/obs`, batch(bpObservation({ deviceId })))
+      .rejections.map((r) => r.code);
+
+  it('registers a device pinned to one gateway of its site, whose readings only that gateway may bring', async () => {
+    const res = await send('POST', '/api/devices', {
+      deviceId: 'cc:00:00:00:00:01',
+      model: 'bp-cuff',
+      siteCode: 'site-a',
+      gatewayCode: 'gw-1',
+    });
+    expect(res.statusCode).toBe(201);
+    expect(await listed('cc:00:00:00:00:01')).toMatchObject({ pinnedGateway: 'gw-1' });
+    expect(readingThrough('gw-2', 'cc:00:00:00:00:01')).toEqual(['DEVICE_OUT_OF_SCOPE']);
+    expect(readingThrough('gw-1', 'cc:00:00:00:00:01')).toEqual([]);
+  });
+
+  it('registers an unpinned device by default, and pins and unpins it later', async () => {
+    await send('POST', '/api/devices', {
+      deviceId: 'cc:00:00:00:00:02',
+      model: 'bp-cuff',
+      siteCode: 'site-a',
+    });
+    expect(await listed('cc:00:00:00:00:02')).toMatchObject({ pinnedGateway: null });
+    expect(readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual([]);
+
+    const pin = await send('PUT', '/api/devices/cc:00:00:00:00:02/gateway', { gatewayCode: 'gw-1' });
+    expect(pin.statusCode).toBe(200);
+    expect(readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual(['DEVICE_OUT_OF_SCOPE']);
+
+    await send('PUT', '/api/devices/cc:00:00:00:00:02/gateway', { gatewayCode: null });
+    expect(await listed('cc:00:00:00:00:02')).toMatchObject({ pinnedGateway: null });
+    expect(readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual([]);
+  });
+
+  it('refuses a gateway code outside the topic alphabet, and pinning a device that is not registered', async () => {
+    const bad = await send('POST', '/api/devices', {
+      deviceId: 'cc:00:00:00:00:03',
+      model: 'bp-cuff',
+      siteCode: 'site-a',
+      gatewayCode: 'gw/+',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(ctx.devices.exists('cc:00:00:00:00:03')).toBe(false);
+    expect(
+      (await send('PUT', '/api/devices/cc:00:00:00:00:09/gateway', { gatewayCode: 'gw-1' })).statusCode,
+    ).toBe(404);
+    const nurse = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'nurse', password: TEST_PASSWORD },
+    });
+    const asNurse = await app.inject({
+      method: 'PUT',
+      url: '/api/devices/aa:00:00:00:00:01/gateway',
+      payload: { gatewayCode: 'gw-2' },
+      headers: { authorization: `Bearer ${(nurse.json() as { token: string }).token}` },
+    });
+    expect(asNurse.statusCode).toBe(403);
+  });
+});
