@@ -291,7 +291,11 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
       // Holding the answer back holds the PUBACK and the delivery; the throttle also stops reading
       // the socket, so a flood waits in the sender's TCP window, not in broker memory.
       if (action === 'publish' && state.throttle && state.identity.role === 'gateway') {
-        return state.throttle.admit(publishLane(state.identity, packet.topic), () => callback(null));
+        return state.throttle.admit(
+          publishLane(state.identity, packet.topic),
+          () => callback(null),
+          payloadBytes(packet),
+        );
       }
       callback(null);
     },

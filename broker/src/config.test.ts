@@ -11,7 +11,10 @@ const defaultLimits = {
     backoff: { failuresBeforeBackoff: 5, maxBackoffMs: 60_000 },
   },
   maxServerConnections: 4,
-  publishRates: { routine: { perSecond: 50, burst: 200 }, urgent: { perSecond: 5, burst: 20 } },
+  publishRates: {
+    routine: { perSecond: 50, burst: 200, bytes: { perSecond: 262_144, burst: 1_048_576 } },
+    urgent: { perSecond: 5, burst: 20, bytes: { perSecond: 32_768, burst: 262_144 } },
+  },
 };
 
 function problemsOf(env: Record<string, string>): string {
@@ -65,6 +68,7 @@ describe('loadConfig', () => {
         WARDLINE_BROKER_PUBLISH_BURST: '40',
         WARDLINE_BROKER_URGENT_RATE: '2',
         WARDLINE_BROKER_URGENT_BURST: '4',
+        WARDLINE_BROKER_PUBLISH_BYTES_RATE: '65536',
         LOG_LEVEL: 'debug',
       }),
     ).toEqual({
@@ -83,7 +87,10 @@ describe('loadConfig', () => {
         backoff: { failuresBeforeBackoff: 8, maxBackoffMs: 300_000 },
       },
       maxServerConnections: 6,
-      publishRates: { routine: { perSecond: 20, burst: 40 }, urgent: { perSecond: 2, burst: 4 } },
+      publishRates: {
+        routine: { perSecond: 20, burst: 40, bytes: { perSecond: 65_536, burst: 1_048_576 } },
+        urgent: { perSecond: 2, burst: 4, bytes: { perSecond: 32_768, burst: 262_144 } },
+      },
       logLevel: 'debug',
     });
   });

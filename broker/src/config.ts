@@ -103,6 +103,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const rate = (prefix: string, fallback: PublishRateLimits['routine']): PublishRateLimits['routine'] => ({
     perSecond: integer(`${prefix}_RATE`, fallback.perSecond, 1, 1_000_000),
     burst: integer(`${prefix}_BURST`, fallback.burst, 1, 1_000_000),
+    bytes: {
+      perSecond: integer(`${prefix}_BYTES_RATE`, fallback.bytes?.perSecond ?? 256 * 1024, 1024, 2 ** 30),
+      burst: integer(`${prefix}_BYTES_BURST`, fallback.bytes?.burst ?? 1024 * 1024, 1024, 2 ** 30),
+    },
   });
   const publishRates: PublishRateLimits = {
     routine: rate('WARDLINE_BROKER_PUBLISH', DEFAULT_PUBLISH_RATE_LIMITS.routine),

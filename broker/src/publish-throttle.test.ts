@@ -87,4 +87,30 @@ describe('ConnectionThrottle', () => {
     for (let n = 0; n < 6; n++) t.admit('routine', () => undefined);
     expect(reading.pauses).toBe(1);
   });
+
+  it('counts payload bytes too: large batches wait for byte budget, small ones do not', () => {
+    const reading = { paused: false, pauses: 0 };
+    const control = {
+      pauseReading: () => ((reading.paused = true), reading.pauses++),
+      resumeReading: () => (reading.paused = false),
+    };
+    const limits = {
+      routine: { perSecond: 100, burst: 100, bytes: { perSecond: 1000, burst: 2000 } },
+      urgent: { perSecond: 1, burst: 1 },
+    };
+    const t = new ConnectionThrottle(limits, control, { now: () => Date.now() });
+    const passed: string[] = [];
+    t.admit('routine', () => passed.push('big-1'), 1500);
+    t.admit('routine', () => passed.push('big-2'), 1500);
+    expect(passed).toEqual(['big-1']);
+    expect(reading.paused).toBe(true);
+    vi.advanceTimersByTime(999);
+    expect(passed).toEqual(['big-1']);
+    vi.advanceTimersByTime(1);
+    expect(passed).toEqual(['big-1', 'big-2']);
+    // A message larger than the whole burst still goes, once the bucket is full: never stuck.
+    t.admit('routine', () => passed.push('huge'), 50_000);
+    vi.advanceTimersByTime(2000);
+    expect(passed).toContain('huge');
+  });
 });

@@ -5,7 +5,8 @@
  * delivered), and meanwhile the connection's socket is not read, so the flood backs up into the
  * sender's own TCP window. Falls and help calls (the urgent topic) have a bucket of their own, so
  * that routine readings cannot hold them back, and a small one, so that they cannot be abused to
- * dodge the routine rate.
+ * dodge the routine rate. Each lane counts messages and payload bytes: a gateway sending the
+ * largest batches the contract allows cannot multiply its share of the server's work by 500.
  */
 import type { PublishLane } from './policy.js';
 
@@ -16,11 +17,20 @@ export interface RateLimit {
   burst: number;
 }
 
-export type PublishRateLimits = Record<PublishLane, RateLimit>;
+/** A lane's limits: messages, and optionally payload bytes (both must allow a PUBLISH through). */
+export interface LaneLimit extends RateLimit {
+  bytes?: RateLimit;
+}
 
+export type PublishRateLimits = Record<PublishLane, LaneLimit>;
+
+/**
+ * Routine: 256 KiB/s is about 1,000 readings a second, so a gateway replays a full 100,000-reading
+ * outbox in under two minutes; the 1 MiB burst lets the broker's largest PUBLISH through at once.
+ */
 export const DEFAULT_PUBLISH_RATE_LIMITS: PublishRateLimits = {
-  routine: { perSecond: 50, burst: 200 },
-  urgent: { perSecond: 5, burst: 20 },
+  routine: { perSecond: 50, burst: 200, bytes: { perSecond: 256 * 1024, burst: 1024 * 1024 } },
+  urgent: { perSecond: 5, burst: 20, bytes: { perSecond: 32 * 1024, burst: 256 * 1024 } },
 };
 
 export class TokenBucket {
@@ -38,18 +48,23 @@ export class TokenBucket {
     this.#refilledAt = now();
   }
 
-  /** Takes one token if there is one. */
-  take(): boolean {
-    this.#refill();
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+  /** Takes `cost` tokens if there are that many; a cost above the burst counts as the burst. */
+  take(cost = 1): boolean {
+    if (!this.has(cost)) return false;
+    this.#tokens -= Math.min(cost, this.#limit.burst);
     return true;
   }
 
-  /** Milliseconds until a token is there (0 if one is). */
-  msUntilToken(): number {
+  has(cost = 1): boolean {
     this.#refill();
-    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / this.#limit.perSecond);
+    return this.#tokens >= Math.min(cost, this.#limit.burst);
+  }
+
+  /** Milliseconds until `cost` tokens are there (0 if they are). */
+  msUntilToken(cost = 1): number {
+    this.#refill();
+    const missing = Math.min(cost, this.#limit.burst) - this.#tokens;
+    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.#limit.perSecond);
   }
 
   #refill(): void {
@@ -66,10 +81,23 @@ export interface ReadControl {
   resumeReading(): void;
 }
 
+interface Waiting {
+  proceed: () => void;
+  bytes: number;
+}
+
 interface Lane {
   bucket: TokenBucket;
-  waiting: Array<() => void>;
+  bytes: TokenBucket | null;
+  waiting: Waiting[];
   timer: NodeJS.Timeout | undefined;
+}
+
+function tryTake(lane: Lane, bytes: number): boolean {
+  if (!lane.bucket.has() || (lane.bytes !== null && !lane.bytes.has(bytes))) return false;
+  lane.bucket.take();
+  lane.bytes?.take(bytes);
+  return true;
 }
 
 /** One connection's buckets and the PUBLISHes waiting for them, released in arrival order per lane. */
@@ -85,8 +113,9 @@ export class ConnectionThrottle {
     reading: ReadControl,
     options: { now?: () => number; onThrottled?: () => void } = {},
   ) {
-    const lane = (limit: RateLimit): Lane => ({
+    const lane = (limit: LaneLimit): Lane => ({
       bucket: new TokenBucket(limit, options.now),
+      bytes: limit.bytes ? new TokenBucket(limit.bytes, options.now) : null,
       waiting: [],
       timer: undefined,
     });
@@ -95,11 +124,14 @@ export class ConnectionThrottle {
     this.#onThrottled = options.onThrottled ?? (() => undefined);
   }
 
-  /** Calls `proceed` now if the lane has a token, else once it has one (and nothing waits before). */
-  admit(laneName: PublishLane, proceed: () => void): void {
+  /**
+   * Calls `proceed` now if the lane has room for one message of `bytes`, else once it has (and
+   * nothing waits before it).
+   */
+  admit(laneName: PublishLane, proceed: () => void, bytes = 0): void {
     if (this.#closed) return;
     const lane = this.#lanes[laneName];
-    if (lane.waiting.length === 0 && lane.bucket.take()) {
+    if (lane.waiting.length === 0 && tryTake(lane, bytes)) {
       proceed();
       return;
     }
@@ -108,7 +140,7 @@ export class ConnectionThrottle {
       this.#onThrottled();
     }
     this.#delayed += 1;
-    lane.waiting.push(proceed);
+    lane.waiting.push({ proceed, bytes });
     this.#schedule(lane);
   }
 
@@ -136,11 +168,18 @@ export class ConnectionThrottle {
     lane.timer = setTimeout(() => {
       lane.timer = undefined;
       this.#release(lane);
-    }, lane.bucket.msUntilToken());
+    }, this.#msUntilRoom(lane));
+  }
+
+  #msUntilRoom(lane: Lane): number {
+    const bytes = lane.waiting[0]?.bytes ?? 0;
+    return Math.max(lane.bucket.msUntilToken(), lane.bytes?.msUntilToken(bytes) ?? 0);
   }
 
   #release(lane: Lane): void {
-    while (lane.waiting.length > 0 && !this.#closed && lane.bucket.take()) lane.waiting.shift()?.();
+    while (lane.waiting.length > 0 && !this.#closed && tryTake(lane, lane.waiting[0]?.bytes ?? 0)) {
+      lane.waiting.shift()?.proceed();
+    }
     if (this.#closed) return;
     if (lane.waiting.length > 0) this.#schedule(lane);
     else if (!this.throttled) this.#reading.resumeReading();
