@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type ProxyOptions } from 'vite';
+import { precompress } from './precompress.js';
 
 /** The Wardline server; in production it serves dashboard/dist itself on the same origin. */
 const SERVER = process.env.WARDLINE_SERVER_URL ?? 'http://localhost:8080';
@@ -26,7 +27,7 @@ const proxy = {
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  plugins: [react()],
+  plugins: [react(), precompress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -35,12 +35,34 @@ const running: {
   central: NobleCentral;
   gateway: RunningGateway;
 }[] = [];
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping simulated homes');
+  // The gateways let go of their devices before the devices go quiet: a disconnect the gateway
+  // asked for is not a lost link.
+  await Promise.all(running.map(({ central }) => central.stop()));
+  for (const { home } of running) home.stop();
+  for (const { binding } of running) binding.stop();
+  await Promise.all(running.map(({ gateway }) => gateway.stop(2000)));
+  logger.info({ gateways: running.length }, 'simulated homes stopped');
+  process.exit(0);
+}
+// Before the gateways start: a stop during start-up stops those already running.
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
 let seed = 1;
 for (const ward of demoFleet()) {
   for (const g of ward.gateways) {
+    if (stopping) break;
     const username = `${g.site}.${g.gateway}`;
     const password = secrets.gatewayPasswords[username];
-    if (!password) throw new Error(`no password for ${username} in ${secretsPath}`);
+    if (!password) {
+      console.error(`${secretsPath} has no password for ${username}: delete the file and start again`);
+      process.exit(2);
+    }
     const home = new SimulatedHome({ residents: residentsFromDemoGateway(g), timeScale, seed: seed++ });
     const binding = new SimulatedBinding(home.allDevices());
     home.on('rssi', (deviceId, dBm) => binding.setRssi(deviceId, dBm));
@@ -62,20 +84,8 @@ for (const ward of demoFleet()) {
     running.push({ home, binding, central, gateway });
   }
 }
-logger.info(
-  { gateways: running.length, devices: running.reduce((n, r) => n + r.home.devices().length, 0) },
-  'simulated homes running',
-);
-
-let stopping = false;
-async function shutdown(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  for (const { home } of running) home.stop();
-  await Promise.all(running.map(({ central }) => central.stop()));
-  for (const { binding } of running) binding.stop();
-  await Promise.all(running.map(({ gateway }) => gateway.stop(2000)));
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown());
-process.on('SIGINT', () => void shutdown());
+if (!stopping)
+  logger.info(
+    { gateways: running.length, devices: running.reduce((n, r) => n + r.home.devices().length, 0) },
+    'simulated homes running',
+  );

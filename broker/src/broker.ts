@@ -18,8 +18,10 @@ import { BrokerError, BrokerErrorCode, ConnackCode, RefusalCode, RefusalError } 
 import { deliverOutOfCounterOrder } from './delivery-order.js';
 import { openDurablePersistence } from './durable-persistence.js';
 import { FrameLimitedConnection, FrameTooLargeError } from './frame-limit.js';
+import { createAdminHandler } from './admin.js';
 import { createHealthServer, type HealthReport } from './health.js';
 import { IdentityConnections } from './identity-connections.js';
+import { createBrokerMetrics } from './metrics.js';
 import {
   authorizeConnect,
   authorizePublish,
@@ -103,6 +105,11 @@ export interface StartBrokerOptions {
   publishRates?: Partial<PublishRateLimits>;
   /** Default: pino at info level on stdout. */
   logger?: Logger;
+  /**
+   * Bearer token for the admin endpoint on the health port (POST /admin/snapshot, admin.ts).
+   * Without it the endpoint is off.
+   */
+  adminToken?: string;
 }
 
 export interface RunningBroker {
@@ -174,6 +181,15 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   const clients = new WeakMap<Client, ClientState>();
   const sockets = new Set<Socket>();
   const startedAt = performance.now();
+  const metrics = createBrokerMetrics({
+    connections: () => connections.counts(),
+    auth: () => authenticator.stats(),
+    refusals: () => refusals.counts(),
+    throttled: () => {
+      const held = [...throttles].filter((throttle) => throttle.throttled);
+      return { clients: held.length, publishes: held.reduce((n, throttle) => n + throttle.waiting, 0) };
+    },
+  });
   let closing = false;
 
   const remoteAddressOf = (client: Client | null): string | undefined =>
@@ -321,7 +337,10 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
 
     authorizeForward(client, packet) {
       const state = clients.get(client);
-      if (state !== undefined && mayReceive(state.identity, packet.topic)) return packet;
+      if (state !== undefined && mayReceive(state.identity, packet.topic)) {
+        metrics.delivered(packet.topic);
+        return packet;
+      }
       logger.warn(
         { event: 'forward-dropped', clientId: client.id, topic: packet.topic },
         `not forwarding ${JSON.stringify(packet.topic)} to client ${client.id}: not an allowed topic for it`,
@@ -345,6 +364,10 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   }
   const aedes = await Aedes.createBroker(hooks);
   observe(aedes, logger, clients, refusals, remoteAddressOf);
+  // Every accepted PUBLISH and will of a client; the broker's own ($SYS) messages have none.
+  aedes.on('publish', (packet, client) => {
+    if (client !== null) metrics.received(packet.topic);
+  });
   aedes.on('clientReady', (client) => connections.ready(client));
   aedes.on('clientDisconnect', (client) => connections.ended(client));
 
@@ -407,7 +430,16 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
       uptimeSeconds: Math.floor((performance.now() - startedAt) / 1000),
       refusals: refusals.counts(),
     });
-    healthServer = createHealthServer(health);
+    healthServer = createHealthServer(
+      health,
+      createAdminHandler({
+        token: options.adminToken ?? null,
+        level: durable?.level ?? null,
+        closing: () => closing,
+        logger,
+      }),
+      () => metrics.exposition(),
+    );
     const healthPort = await listen(
       healthServer,
       options.healthPort ?? DEFAULT_HEALTH_PORT,

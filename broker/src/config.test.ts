@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       dataDir: null,
       ...defaultLimits,
       logLevel: 'info',
+      adminToken: null,
     });
   });
 
@@ -70,6 +71,7 @@ describe('loadConfig', () => {
         WARDLINE_BROKER_URGENT_BURST: '4',
         WARDLINE_BROKER_PUBLISH_BYTES_RATE: '65536',
         LOG_LEVEL: 'debug',
+        WARDLINE_BROKER_ADMIN_TOKEN: 'an-admin-token-of-some-length',
       }),
     ).toEqual({
       host: '10.0.0.5',
@@ -92,6 +94,7 @@ describe('loadConfig', () => {
         urgent: { perSecond: 2, burst: 4, bytes: { perSecond: 32_768, burst: 262_144 } },
       },
       logLevel: 'debug',
+      adminToken: 'an-admin-token-of-some-length',
     });
   });
 
@@ -110,7 +113,7 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{}, /WARDLINE_BROKER_USERS_FILE must name the users file/],
+    [{}, /WARDLINE_BROKER_USERS_FILE is not set: set it to the users file/],
     [{ ...minimal, MQTT_PORT: 'abc' }, /MQTT_PORT must be an integer from 0 to 65535, got "abc"/],
     [{ ...minimal, MQTT_PORT: '70000' }, /MQTT_PORT must be an integer/],
     [{ ...minimal, MQTT_PORT: '-1' }, /MQTT_PORT must be an integer/],

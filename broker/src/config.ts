@@ -1,4 +1,5 @@
 import { MAX_PAYLOAD_BYTES } from '@wardline/protocol';
+import { MIN_ADMIN_TOKEN_LENGTH } from './admin.js';
 import { DEFAULT_AUTH_LIMITS, type AuthLimits } from './authenticator.js';
 import {
   DEFAULT_HEALTH_PORT,
@@ -34,6 +35,8 @@ export interface BrokerConfig {
   maxServerConnections: number;
   publishRates: PublishRateLimits;
   logLevel: LogLevel;
+  /** Bearer token for POST /admin/snapshot on the health port; null turns the endpoint off. */
+  adminToken: string | null;
 }
 
 /** Reads the environment; throws one BrokerError listing every problem found. */
@@ -48,7 +51,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if (text === undefined) return fallback;
     const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+      problems.push(
+        `${name} must be an integer from ${min} to ${max}, got "${text}": fix it, or unset it for the default, ${fallback}`,
+      );
       return fallback;
     }
     return value;
@@ -65,14 +70,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (keyPath !== undefined && certPath !== undefined) {
     tls = { host: read('MQTT_TLS_HOST') ?? host, port: tlsPort, keyPath, certPath };
   } else if (keyPath !== undefined || certPath !== undefined) {
-    problems.push('MQTT_TLS_KEY and MQTT_TLS_CERT must be set together');
+    problems.push(
+      'MQTT_TLS_KEY and MQTT_TLS_CERT must be set together: set both (key and certificate files) for MQTT over TLS, or neither',
+    );
   } else if (read('MQTT_TLS_PORT') !== undefined || read('MQTT_TLS_HOST') !== undefined) {
-    problems.push('MQTT_TLS_PORT and MQTT_TLS_HOST need MQTT_TLS_KEY and MQTT_TLS_CERT');
+    problems.push(
+      'MQTT_TLS_PORT and MQTT_TLS_HOST need MQTT_TLS_KEY and MQTT_TLS_CERT: set those too, or unset the TLS port and host',
+    );
   }
 
   const usersFile = read('WARDLINE_BROKER_USERS_FILE');
   if (usersFile === undefined) {
-    problems.push('WARDLINE_BROKER_USERS_FILE must name the users file; the broker has no anonymous access');
+    problems.push(
+      'WARDLINE_BROKER_USERS_FILE is not set: set it to the users file (the broker has no anonymous access; ' +
+        'npm start writes one to .wardline/broker-users.json, and hash-password makes the hashes)',
+    );
   }
 
   // Below the contract's limit the broker would refuse messages the server must accept.
@@ -119,10 +131,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     1000,
   );
 
+  const adminToken = read('WARDLINE_BROKER_ADMIN_TOKEN') ?? null;
+  if (adminToken !== null && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    problems.push(
+      `WARDLINE_BROKER_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`,
+    );
+  }
+
   const logLevelText = read('LOG_LEVEL') ?? 'info';
   const logLevel = LOG_LEVELS.find((level) => level === logLevelText);
   if (logLevel === undefined)
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelText}"`);
+    problems.push(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelText}": fix it, or unset it for info`,
+    );
 
   const config: BrokerConfig = {
     host,
@@ -137,6 +158,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxServerConnections,
     publishRates,
     logLevel: logLevel ?? 'info',
+    adminToken,
   };
   if (problems.length > 0) {
     throw new BrokerError(

@@ -16,6 +16,8 @@ export interface DurablePersistence {
   persistence: unknown;
   /** The directory existed with access for group or others (queued readings are health data). */
   groupOrOthersCanAccess: boolean;
+  /** The open LevelDB itself, for consistent snapshots (snapshot.ts). */
+  level: ClassicLevel;
   close(): Promise<void>;
 }
 
@@ -23,7 +25,8 @@ export function openDurablePersistence(directory: string): DurablePersistence {
   // Queued messages are patients' readings: owner only (files follow the umask main.ts sets).
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   const groupOrOthersCanAccess = (statSync(directory).mode & 0o077) !== 0;
-  const persistence = aedesPersistenceLevel(new ClassicLevel(directory)) as {
+  const level = new ClassicLevel(directory);
+  const persistence = aedesPersistenceLevel(level) as {
     destroy(): Promise<void>;
     outgoingUpdate(client: unknown, packet: unknown): Promise<void>;
     cleanIncoming(client: unknown): Promise<void>;
@@ -52,6 +55,7 @@ export function openDurablePersistence(directory: string): DurablePersistence {
   return {
     persistence,
     groupOrOthersCanAccess,
+    level,
     // The promise form: the callback form waits for a 'ready' event that aedes 1.x never causes.
     close: () => persistence.destroy(),
   };

@@ -11,6 +11,15 @@ export {
   type TlsListenerOptions,
 } from './broker.js';
 export { loadConfig, type BrokerConfig, type LogLevel } from './config.js';
+export { fetchBrokerSnapshot, SNAPSHOT_PATH, type FetchSnapshotOptions } from './admin.js';
+export {
+  assertBrokerDataNotInUse,
+  BrokerDataInUseError,
+  inspectBrokerData,
+  SnapshotError,
+  type BrokerDataCounts,
+  type SnapshotSummary,
+} from './snapshot.js';
 export {
   BrokerError,
   BrokerErrorCode,

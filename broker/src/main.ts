@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     auth: config.auth,
     maxServerConnections: config.maxServerConnections,
     publishRates: config.publishRates,
+    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     logger,
   });
 
@@ -42,9 +43,29 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
+/** Which variable sets the port a listen failed on, for a message that says what to change. */
+function portVariable(port: number | undefined): string {
+  try {
+    const config = loadConfig();
+    if (port === config.port) return 'MQTT_PORT';
+    if (port === config.healthPort) return 'BROKER_HEALTH_PORT';
+    if (port === config.tls?.port) return 'MQTT_TLS_PORT';
+  } catch {
+    // the configuration was the problem; reported as such
+  }
+  return 'MQTT_PORT, BROKER_HEALTH_PORT or MQTT_TLS_PORT';
+}
+
 main().catch((error: unknown) => {
+  const listen = error as NodeJS.ErrnoException & { port?: number; address?: string };
   if (error instanceof BrokerError) {
     console.error(`wardline broker: ${error.message}`);
+  } else if (listen.code === 'EADDRINUSE' || listen.code === 'EACCES') {
+    const problem = listen.code === 'EADDRINUSE' ? 'is in use' : 'needs privileges this process lacks';
+    console.error(
+      `wardline broker: port ${listen.port} on ${listen.address} ${problem}: ` +
+        `stop the program using it, or set ${portVariable(listen.port)} to another port`,
+    );
   } else {
     console.error('wardline broker failed to start:', error);
   }

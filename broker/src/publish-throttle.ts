@@ -149,6 +149,11 @@ export class ConnectionThrottle {
     return this.#lanes.routine.waiting.length > 0 || this.#lanes.urgent.waiting.length > 0;
   }
 
+  /** PUBLISHes waiting for tokens now. */
+  get waiting(): number {
+    return this.#lanes.routine.waiting.length + this.#lanes.urgent.waiting.length;
+  }
+
   /** PUBLISHes that had to wait, over the connection's life. */
   get delayed(): number {
     return this.#delayed;

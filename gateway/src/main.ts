@@ -152,8 +152,9 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'stopping');
-  home?.stop();
+  // Let go of the devices before they go quiet: a disconnect asked for is not a lost link.
   await central.stop();
+  home?.stop();
   binding?.stop();
   await health?.close();
   await gateway.stop();

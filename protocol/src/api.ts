@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { TimeSeriesHealth } from './history.js';
 import { Observation } from './observation.js';
-import type { AlertEvent } from './alerts.js';
+import { AlertState, type AlertEvent } from './alerts.js';
 import { DeviceStatus, GatewayStatus } from './status.js';
 import { DEVICE_ID_PATTERN, SEGMENT_PATTERN } from './ids.js';
 
@@ -70,6 +70,21 @@ export const SignInEventQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 export type SignInEventQuery = Static<typeof SignInEventQuery>;
+
+/**
+ * GET /api/alerts. `state`: one state, `unresolved` (open or acknowledged), or `all` (the same as
+ * leaving it out).
+ */
+export const AlertListState = Type.Union([AlertState, Type.Literal('unresolved'), Type.Literal('all')]);
+export type AlertListState = Static<typeof AlertListState>;
+export const AlertListQuery = Type.Object({
+  state: Type.Optional(AlertListState),
+  wardId: Type.Optional(Type.String({ maxLength: 128 })),
+  patientId: Type.Optional(Type.String({ maxLength: 128 })),
+  condition: Type.Optional(Type.String({ maxLength: 64 })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+});
+export type AlertListQuery = Static<typeof AlertListQuery>;
 
 export const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 128 }) });
 export type UsernameParams = Static<typeof UsernameParams>;

@@ -7,6 +7,8 @@ import { testContext } from './testing.js';
 const PUBLIC = new Set([
   'POST /api/auth/login',
   'POST /api/auth/logout',
+  // Answers { user: null } when signed out: the dashboard's check on load (who, never what).
+  'GET /api/auth/session',
   'GET /api/health',
   'GET /metrics',
   'GET /',
@@ -70,5 +72,35 @@ describe('authentication comes before everything else a route does', () => {
         'GET /fhir/Observation/:id',
       ]),
     );
+  });
+});
+
+describe('the client address behind a reverse proxy', () => {
+  async function signInEventAddress(trustProxyHops: number): Promise<string | null> {
+    const context = await testContext();
+    const app = await buildApp({ context, trustProxyHops });
+    await app.ready();
+    try {
+      await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-forwarded-for': '203.0.113.7' },
+        payload: { username: 'nobody', password: 'wrong password' },
+      });
+      const row = context.db.prepare(`SELECT address FROM sign_in_events ORDER BY id DESC LIMIT 1`).get() as {
+        address: string | null;
+      };
+      return row.address;
+    } finally {
+      await app.close();
+    }
+  }
+
+  it("records the browser's address when told to trust one proxy, so throttling is per browser", async () => {
+    expect(await signInEventAddress(1)).toBe('203.0.113.7');
+  });
+
+  it('believes no forwarded address by default: a browser cannot choose its own', async () => {
+    expect(await signInEventAddress(0)).toBe('127.0.0.1');
   });
 });

@@ -11,10 +11,14 @@ import { authRoutes } from './routes/auth.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deviceRoutes } from './routes/devices.js';
 import { fhirRoutes } from './routes/fhir.js';
+import { httpMetrics } from './metrics/http.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { patientRoutes } from './routes/patients.js';
 import { wardRoutes } from './routes/wards.js';
+import { dashboardFiles, isAssetPath } from './web/dashboard-files.js';
+import { errorReplies, sendNotFound } from './web/error-reply.js';
+import { RequestLog } from './web/request-log.js';
 import { webSecurity } from './web/security.js';
 
 declare module 'fastify' {
@@ -32,6 +36,8 @@ export interface AppOptions {
    * base of links it hands out. A function when the port is known only after listening.
    */
   publicUrl?: string | (() => string);
+  /** How many reverse proxies' X-Forwarded-For to believe for the client address (0: none). */
+  trustProxyHops?: number;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -39,8 +45,13 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    logController: new RequestLog(),
     bodyLimit: 64 * 1024,
+    // Believes X-Forwarded-For for that many hops; none by default (request.ip is the socket's).
+    trustProxy: (_address: string, hop: number) => hop < (options.trustProxyHops ?? 0),
   });
+  // Before any route: routes take the error handler in force when they are registered.
+  await app.register(errorReplies);
 
   await app.register(
     fp(
@@ -50,6 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       { name: 'wardline-context' },
     ),
   );
+  await app.register(httpMetrics);
   await app.register(authPlugin);
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1';
   await app.register(webSecurity, {
@@ -68,23 +80,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const dashboardDir = options.dashboardDir;
   if (dashboardDir && existsSync(join(dashboardDir, 'index.html'))) {
-    await app.register(fastifyStatic, {
-      root: dashboardDir,
-      wildcard: false,
-      // Source maps would hand out the dashboard's source; production builds have none, and a
-      // stray one left in the directory is not served either.
-      allowedPath: (path) => !path.endsWith('.map'),
-    });
-    // Client-side routes: any non-API GET serves the single-page app.
+    await app.register(fastifyStatic, dashboardFiles(dashboardDir));
+    // Client-side routes: any non-API GET serves the single-page app (a missing asset does not).
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0]!;
-      if (request.method === 'GET' && !/^\/(api|fhir)\//.test(path) && !path.endsWith('.map'))
+      if (
+        request.method === 'GET' &&
+        !/^\/(api|fhir)\//.test(path) &&
+        !isAssetPath(path) &&
+        !path.endsWith('.map')
+      )
         return reply.sendFile('index.html');
-      return reply
-        .code(404)
-        .send({ statusCode: 404, code: 'WL_NOT_FOUND', error: 'Not Found', message: 'route not found' });
+      return sendNotFound(request, reply);
     });
   } else {
+    app.setNotFoundHandler(sendNotFound);
     app.get('/', async (_request, reply) => {
       reply.type('text/plain');
       return 'Wardline server is running, but the dashboard is not built: run `npm run build:dashboard`.\n';

@@ -12,6 +12,12 @@ export interface ServerConfig {
    * state-changing requests and the base of FHIR links. Absent: http://127.0.0.1:{bound port}.
    */
   publicUrl?: string | null;
+  /**
+   * Reverse proxies in front of the server whose X-Forwarded-For is believed
+   * (WARDLINE_TRUST_PROXY, a hop count; 0 or unset: none). Behind a proxy without it, every
+   * browser shares the proxy's address, so one attacker's failed sign-ins would lock out everyone.
+   */
+  trustProxyHops?: number;
   databasePath: string;
   dashboardDir: string;
   mqtt: { url: string; clientId: string; username: string; password: string; caPath?: string } | null;
@@ -41,14 +47,24 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new Error(`${name} must be a port number, got "${value}"`);
+    throw new Error(
+      `${name} must be a port number from 0 to 65535, got "${value}": set it to a free port, or unset it for the default, ${fallback}`,
+    );
   return n;
 }
 
-function positive(name: string, value: string | undefined, fallback: number): number {
+function positive(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  unset = `the default, ${fallback}`,
+): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(
+      `${name} must be a whole number of 1 or more, got "${value}": fix it, or unset it for ${unset}`,
+    );
   return n;
 }
 
@@ -73,13 +89,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const mqttPassword = env.WARDLINE_MQTT_PASSWORD;
   const mqttUrl = env.WARDLINE_MQTT_URL ?? `mqtt://127.0.0.1:${env.MQTT_PORT ?? '1883'}`;
   if (env.WARDLINE_MQTT_DISABLED !== '1' && !mqttPassword) {
-    throw new Error('WARDLINE_MQTT_PASSWORD is required (the server identity on the broker)');
+    throw new Error(
+      "WARDLINE_MQTT_PASSWORD is not set: set it to the server's MQTT password, the one the broker's users " +
+        'file holds for wardline-server (npm start writes one to .wardline/demo-secrets.json), ' +
+        'or set WARDLINE_MQTT_DISABLED=1 to run without MQTT',
+    );
   }
   return {
     // Loopback unless told otherwise: exposing the server is a deployment decision (compose sets 0.0.0.0).
     host: env.HOST ?? '127.0.0.1',
     port: integer('PORT', env.PORT, 8080),
     publicUrl: env.WARDLINE_PUBLIC_URL ? normalisePublicUrl(env.WARDLINE_PUBLIC_URL) : null,
+    trustProxyHops: env.WARDLINE_TRUST_PROXY
+      ? positive('WARDLINE_TRUST_PROXY', env.WARDLINE_TRUST_PROXY, 1, 'no proxy trusted')
+      : 0,
     databasePath: resolve(env.WARDLINE_DB_PATH ?? '.wardline/server/wardline.db'),
     dashboardDir: resolve(env.WARDLINE_DASHBOARD_DIR ?? defaultDashboardDir),
     mqtt:
@@ -98,7 +121,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     alerting: alertingConfigFromEnv(env),
     influx: influxFromEnv(env),
     retentionDays: env.WARDLINE_RETENTION_DAYS
-      ? positive('WARDLINE_RETENTION_DAYS', env.WARDLINE_RETENTION_DAYS, 1)
+      ? positive('WARDLINE_RETENTION_DAYS', env.WARDLINE_RETENTION_DAYS, 1, 'keeping observations forever')
       : null,
   };
 }

@@ -8,6 +8,7 @@ import { createWardRepository } from './db/ward-repository.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import { createUserRepository } from './auth/user-repository.js';
 import { createIngestMetrics } from './ingest/metrics.js';
+import { createServerMetrics } from './metrics/server-metrics.js';
 import { createBedChanges } from './realtime/bed-changes.js';
 import { createWebMetrics } from './web/metrics.js';
 import { createEmbeddedStore } from './timeseries/embedded-store.js';
@@ -15,7 +16,8 @@ import type { TimeSeriesStore } from './timeseries/store.js';
 
 /** Everything route plugins share, created once per server and registered on the app. */
 export function createContext(db: Db, options: { alerting?: AlertingConfig } = {}) {
-  return {
+  const serverMetrics = createServerMetrics();
+  const context = {
     db,
     wards: createWardRepository(db),
     devices: createDeviceRepository(db),
@@ -26,13 +28,21 @@ export function createContext(db: Db, options: { alerting?: AlertingConfig } = {
     metrics: createIngestMetrics(),
     /** Refused web requests and sign-in outcomes. */
     webMetrics: createWebMetrics(),
+    /** HTTP latency, sockets, the alert lifecycle, fall-to-push latency, the time-series spool. */
+    serverMetrics,
     startedAt: Date.now(),
     mqttConnected: (): boolean => false,
     bedChanges: createBedChanges(),
     /** Clinical alerting: rules, the alert lifecycle, escalation timers and notifications. */
-    alerting: createAlerting({ db, config: options.alerting ?? defaultAlertingConfig() }),
+    alerting: createAlerting({
+      db,
+      config: options.alerting ?? defaultAlertingConfig(),
+      metrics: serverMetrics.alerts,
+    }),
     /** History and trends; the embedded store unless InfluxDB is configured. */
     timeSeries: createEmbeddedStore(db) as TimeSeriesStore,
   };
+  serverMetrics.readTimeSeries(() => context.timeSeries.health());
+  return context;
 }
 export type ServerContext = ReturnType<typeof createContext>;

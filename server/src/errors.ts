@@ -15,5 +15,7 @@ export const Errors = {
   notFound: createError<[string]>('WL_NOT_FOUND', '%s not found', 404),
   conflict: createError<[string]>('WL_CONFLICT', '%s', 409),
   badRange: createError<[string]>('WL_BAD_RANGE', '%s', 400),
+  /** A request that fails its route's schema; the message names the field and what it must be. */
+  badRequest: createError<[string]>('WL_BAD_REQUEST', '%s', 400),
   timeSeriesUnavailable: createError<[string]>('WL_TIMESERIES_UNAVAILABLE', 'Time-series store: %s', 503),
 };

@@ -4,3 +4,4 @@ export type { SeedWard } from './demo/seed.js';
 export { defaultAlertingConfig, type AlertingConfig } from './alerts/config.js';
 export { verifyWebhook, SIGNATURE_HEADER } from './notify/webhook.js';
 export { seedDatabaseFile } from './demo/seed-file.js';
+export { DatabaseTooNewError } from './db/database.js';

@@ -1,5 +1,6 @@
 import { demoFleet } from '@wardline/firmware-sim/demo-fleet';
-import { configFromEnv } from './config.js';
+import { configFromEnv, type ServerConfig } from './config.js';
+import { DatabaseTooNewError } from './db/database.js';
 import { DEMO_ROLES, type DemoPasswords } from './demo/seed.js';
 import { startServer } from './server.js';
 
@@ -36,9 +37,30 @@ function demoPasswordsFromEnv(): DemoPasswords {
   return passwords;
 }
 
+/** A start-up failure the operator can fix, in one line; anything else keeps its stack. */
+function startFailure(err: unknown, config: ServerConfig): string | null {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE')
+    return `port ${config.port} is in use (${where}): stop the program using it, or set PORT to a free port`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `not allowed to listen on ${where}: set PORT to 1024 or above, or HOST to an address of this machine`;
+  if (code === 'EADDRNOTAVAIL')
+    return `HOST ${config.host} is not an address of this machine: set HOST to one (127.0.0.1, or 0.0.0.0 for all)`;
+  if (code === 'SQLITE_CANTOPEN')
+    return `cannot open the database at ${config.databasePath}: set WARDLINE_DB_PATH to a file in a writable directory`;
+  return null;
+}
+
 const server = await startServer({
   config,
   ...(config.demo ? { demo: { fleet: demoFleet(), password: demoPasswordsFromEnv() } } : {}),
+}).catch((err: unknown) => {
+  // An operator's problem, said plainly: no stack trace.
+  const known = err instanceof DatabaseTooNewError ? err.message : startFailure(err, config);
+  if (!known) throw err;
+  console.error(`wardline-server: ${known}`);
+  process.exit(1);
 });
 server.app.log.info({ port: server.port, publicUrl: server.app.publicUrl() }, 'wardline server ready');
 if (!config.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
@@ -74,7 +96,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     }, STOP_TIMEOUT_MS);
     server
       .close()
-      .then(() => process.exit(0))
+      .then(() => {
+        server.app.log.info('server stopped');
+        process.exit(0);
+      })
       .catch((err: unknown) => {
         server.app.log.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
         process.exit(1);

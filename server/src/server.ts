@@ -41,6 +41,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     context,
     dashboardDir: config.dashboardDir,
     secureCookies: config.secureCookies,
+    trustProxyHops: config.trustProxyHops ?? 0,
     publicUrl: () => config.publicUrl ?? `http://127.0.0.1:${boundPort()}`,
     logger: options.logger ?? { level: config.logLevel },
   });

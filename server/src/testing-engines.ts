@@ -83,7 +83,7 @@ function engine(command: string, args: string[], readyUrl: string, url: string, 
 
 /** VictoriaMetrics; `-dedup.minScrapeInterval=1ms` keeps one sample per series and millisecond,
  * matching InfluxDB's rule that a point written again overwrites itself. */
-export async function startVictoriaMetrics(): Promise<RunningEngine> {
+export async function startVictoriaMetrics(extraArgs: readonly string[] = []): Promise<RunningEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'wardline-vm-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -96,6 +96,7 @@ export async function startVictoriaMetrics(): Promise<RunningEngine> {
       '-dedup.minScrapeInterval=1ms',
       '-search.disableCache',
       '-loggerLevel=ERROR',
+      ...extraArgs,
     ],
     `${url}/health`,
     url,

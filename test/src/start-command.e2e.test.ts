@@ -1,9 +1,11 @@
 /**
  * The README's start command on a fresh data directory: broker, server and simulated homes come
- * up as separate processes, and the API shows readings from simulated residents within 30 s.
+ * up as separate processes, and the API shows readings from simulated residents within 30 s. The
+ * banner stays on screen (the processes' info logs go to files), and Ctrl+C stops the gateways,
+ * the server and the broker in that order, each saying so, without connection errors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BedState, Health } from '@wardline/protocol';
@@ -30,28 +32,65 @@ function listeningAddresses(ports: number[]): Record<number, string[]> {
 /** /proc/net/tcp writes IPv4 addresses as little-endian hex. */
 const ipv4 = (hex: string) => [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
 
+/** Processes started with this data directory in their environment: the launcher and its children. */
+function processesOf(home: string): { pid: number; cmdline: string }[] {
+  const found: { pid: number; cmdline: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`WARDLINE_HOME=${home}\0`)) continue;
+      readlinkSync(`/proc/${entry}/exe`); // gone zombies have none
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'latin1').split('\0').join(' ').trim();
+      found.push({ pid: Number(entry), cmdline });
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+const LEVEL = /^\[\w+\]\s+\S+ (DEBUG|INFO|WARN|ERROR|FATAL)\b/;
+/** Lines by level; lines the launcher writes itself (banner, stop lines) count as "launcher". */
+function countByLevel(lines: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of lines) {
+    const level = LEVEL.exec(line)?.[1] ?? (line.trim() ? 'launcher' : 'blank');
+    counts[level] = (counts[level] ?? 0) + 1;
+  }
+  return counts;
+}
+
 describe('start command', () => {
   let launcher: ChildProcess | undefined;
   let output = '';
+  let home = '';
+  /** When each console line arrived. */
+  const arrivals: { at: number; line: string }[] = [];
+  let bannerAt = 0;
+  const consoleLines = () => output.split('\n').filter((l) => l.trim());
 
   afterAll(async () => {
-    if (!launcher || launcher.exitCode !== null) return;
-    const exited = new Promise((done) => launcher!.once('exit', done));
-    launcher.kill('SIGTERM');
-    await Promise.race([exited, new Promise((done) => setTimeout(done, 20_000))]);
-    // Whatever is left of the process group must not outlive the test.
-    try {
-      process.kill(-launcher.pid!, 'SIGKILL');
-    } catch {
-      // already gone
+    if (launcher && launcher.exitCode === null) {
+      const exited = new Promise((done) => launcher!.once('exit', done));
+      launcher.kill('SIGTERM');
+      await Promise.race([exited, new Promise((done) => setTimeout(done, 20_000))]);
+    }
+    // Whatever is left must not outlive the test.
+    for (const { pid } of home ? processesOf(home) : []) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   });
 
   it('brings the system up with readings from simulated residents within 30 seconds', async () => {
-    const home = tempDir('start');
+    home = tempDir('start');
     const [httpPort, mqttPort, healthPort] = [await freePort(), await freePort(), await freePort()];
     const started = Date.now();
-    launcher = spawn(join(root, 'node_modules/.bin/tsx'), ['scripts/start.ts'], {
+    // As package.json's start script runs it: the real node process, not tsx's CLI wrapper.
+    launcher = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: root,
       detached: true,
       env: {
@@ -63,8 +102,14 @@ describe('start command', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    launcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim()) arrivals.push({ at: Date.now(), line });
+      if (!bannerAt && output.includes('Press Ctrl+C to stop')) bannerAt = Date.now();
+    };
+    launcher.stdout!.on('data', collect);
+    launcher.stderr!.on('data', collect);
 
     const baseUrl = `http://127.0.0.1:${httpPort}`;
     const health = await waitUntil(
@@ -131,5 +176,86 @@ describe('start command', () => {
     console.log(
       `start command: readings visible ${((Date.now() - started) / 1000).toFixed(1)} s after launch`,
     );
+
+    // Real node processes only: the launcher and its three children, no tsx CLI wrappers.
+    const processes = processesOf(home);
+    const nodes = processes.filter((p) => p.cmdline.includes('--import tsx'));
+    expect(nodes.map((p) => p.cmdline.split(' ').at(-1)!.replace(root, '')).sort()).toEqual([
+      '/broker/src/main.ts',
+      '/scripts/simulate-fleet.ts',
+      '/server/src/main.ts',
+      'scripts/start.ts',
+    ]);
+    // (tsx's esbuild service, a child of each, is the only other kind.)
+    expect(processes.filter((p) => /tsx\/dist\/cli|\.bin\/tsx/.test(p.cmdline))).toEqual([]);
   }, 45_000);
+
+  it('keeps the banner on screen while the demo runs: the logs go to files', async () => {
+    expect(bannerAt).toBeGreaterThan(0);
+    await new Promise((done) => setTimeout(done, Math.max(0, bannerAt + 5000 - Date.now())));
+    const after = arrivals.filter((a) => a.at > bannerAt && a.at <= bannerAt + 5000).map((a) => a.line);
+    const before = consoleLines().slice(
+      0,
+      consoleLines().findIndex((l) => l.includes('Wardline is running')),
+    );
+    console.log(
+      `start command: console lines before the banner ${before.length}, in the 5 s after it ${after.length}` +
+        (after.length ? `:\n${after.join('\n')}` : ''),
+    );
+    expect(before.length).toBeLessThanOrEqual(2);
+    expect(after.length).toBeLessThanOrEqual(3);
+    // The API calls above were logged, to the server's log file, one line each.
+    const serverLog = readFileSync(join(home, 'logs/server.log'), 'utf8');
+    expect(serverLog).toMatch(/INFO {2}GET \/api\/wards\/:wardId\/beds 200 [\d.]+ ms/);
+    // A refused sign-in is one line with its code, without a stack trace.
+    expect(serverLog).toMatch(/INFO {2}POST \/api\/auth\/login 401 [\d.]+ ms .*code=WL_BAD_CREDENTIALS/);
+    expect(serverLog).not.toMatch(/^\s+at /m);
+    expect(output).not.toContain('/api/wards/:wardId/beds');
+    expect(readFileSync(join(home, 'logs/gateways.log'), 'utf8')).toContain('simulated homes running');
+  }, 15_000);
+
+  it('stops on Ctrl+C: gateways, then server, then broker, each saying so, then a last line', async () => {
+    const mark = output.length;
+    const exited = new Promise<number | null>((done) => launcher!.once('exit', (code) => done(code)));
+    const asked = Date.now();
+    // Ctrl+C: SIGINT to the terminal's foreground process group.
+    process.kill(-launcher!.pid!, 'SIGINT');
+    const code = await exited;
+    const took = Date.now() - asked;
+    const stopLines = output
+      .slice(mark)
+      .split('\n')
+      .filter((l) => l.trim());
+    console.log(`start command: stopped in ${(took / 1000).toFixed(1)} s:\n${stopLines.join('\n')}`);
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(6000);
+    expect(stopLines.map((l) => l.replace(/\(.*\)$/, '').trim())).toEqual([
+      'Stopping Wardline...',
+      '[gateways] stopped',
+      '[server]   stopped',
+      '[broker]   stopped',
+      'Wardline stopped.',
+    ]);
+    await waitUntil(() => processesOf(home).length === 0, 'every process gone', 3000);
+
+    const logs = Object.fromEntries(
+      ['broker', 'server', 'gateways'].map((name) => [
+        name,
+        readFileSync(join(home, `logs/${name}.log`), 'utf8')
+          .split('\n')
+          .filter((l) => l.trim()),
+      ]),
+    );
+    const everything = [output, ...Object.values(logs).flat()].join('\n');
+    expect(everything).not.toMatch(/ECONNRESET|link lost|broker unreachable/i);
+    // Each process says it stopped in its own log, and the broker saw the others leave first.
+    expect(logs.gateways!.at(-1)).toContain('simulated homes stopped');
+    expect(logs.server!.at(-1)).toContain('server stopped');
+    expect(logs.broker!.at(-1)).toContain('broker closed');
+
+    console.log(
+      `start command: console lines by level for a full start and stop ${JSON.stringify(countByLevel(consoleLines()))}; ` +
+        `log files ${JSON.stringify(Object.fromEntries(Object.entries(logs).map(([n, l]) => [n, countByLevel(l)])))}`,
+    );
+  }, 20_000);
 });

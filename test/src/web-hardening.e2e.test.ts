@@ -482,8 +482,8 @@ describe('web hardening', () => {
         body: { changes: { systolicHigh: 170, systolicHihg: 150 }, reason: 'typo in a key' },
       });
       expect(res.status).toBe(400);
-      expect(res.body.code).toBe('FST_ERR_VALIDATION');
-      expect(res.body.message).toContain('changes');
+      expect(res.body.code).toBe('WL_BAD_REQUEST');
+      expect(res.body.message).toBe('changes has a field the server does not know: systolicHihg');
       expect(JSON.stringify(res.body)).not.toMatch(/sqlite|constraint/i);
       const after = await apiGet<{ thresholds: unknown }>(
         baseUrl,

@@ -121,16 +121,13 @@ export async function logout(): Promise<void> {
 }
 
 /** The signed-in user, or null when there is no valid session. */
+/** Who is signed in on this browser, or null: answered without a 401, so a signed-out page logs no error. */
 export async function getSession(signal?: AbortSignal): Promise<SessionUser | null> {
-  try {
-    return await request<SessionUser>('GET', '/api/auth/me', {
-      reportUnauthorized: false,
-      ...(signal && { signal }),
-    });
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return null;
-    throw err;
-  }
+  const { user } = await request<{ user: SessionUser | null }>('GET', '/api/auth/session', {
+    reportUnauthorized: false,
+    ...(signal && { signal }),
+  });
+  return user;
 }
 
 export function listWards(signal?: AbortSignal): Promise<Ward[]> {

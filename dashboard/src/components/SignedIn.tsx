@@ -3,11 +3,8 @@ import { useEffect, useRef } from 'react';
 import { useSocket } from '../hooks/useSocket.js';
 import { navigate } from '../routing/navigation.js';
 import { canOpen, homeRoute, routePath, type Route } from '../routing/routes.js';
-import { AdminScreen } from './admin/AdminScreen.js';
-import { AlertsInbox } from './alerts/AlertsInbox.js';
-import { FamilyView } from './family/FamilyView.js';
 import { NotAvailable, NotFound } from './NotAvailable.js';
-import { PatientView } from './patient/PatientView.js';
+import { AdminScreen, AlertsInbox, FamilyView, LazyScreen, PatientView, preloadScreen } from './screens.js';
 import { WardsScreen } from './WardsScreen.js';
 
 interface Props {
@@ -27,7 +24,9 @@ export function SignedIn({ user, route, onUnauthorized }: Props) {
 
   // "/" is the role's own first screen.
   useEffect(() => {
-    if (route.name === 'home') navigate(homeRoute(user.role), { replace: true });
+    if (route.name !== 'home') return;
+    preloadScreen(homeRoute(user.role));
+    navigate(homeRoute(user.role), { replace: true });
   }, [route.name, user.role]);
 
   // One address per screen: /?ward=x (old bookmarks) and trailing slashes become the canonical form.
@@ -55,13 +54,29 @@ export function SignedIn({ user, route, onUnauthorized }: Props) {
     case 'ward':
       return <WardsScreen wardId={route.name === 'ward' ? route.wardId : null} socket={socketState} />;
     case 'patient':
-      return <PatientView key={route.patientId} patientId={route.patientId} socket={socketState} />;
+      return (
+        <LazyScreen key={route.name}>
+          <PatientView key={route.patientId} patientId={route.patientId} socket={socketState} />
+        </LazyScreen>
+      );
     case 'admin':
-      return <AdminScreen deadLetterCode={route.deadLetterCode} />;
+      return (
+        <LazyScreen key={route.name}>
+          <AdminScreen deadLetterCode={route.deadLetterCode} />
+        </LazyScreen>
+      );
     case 'family':
-      return <FamilyView socket={socketState} />;
+      return (
+        <LazyScreen key={route.name}>
+          <FamilyView socket={socketState} />
+        </LazyScreen>
+      );
     case 'alerts':
-      return <AlertsInbox filters={route.filters} socket={socketState} />;
+      return (
+        <LazyScreen key={route.name}>
+          <AlertsInbox filters={route.filters} socket={socketState} />
+        </LazyScreen>
+      );
     case 'notFound':
       return <NotFound role={user.role} />;
   }

@@ -4,6 +4,7 @@ import { useAlertFeed } from '../hooks/useAlertFeed.js';
 import { useAlertTone } from '../hooks/useAlertTone.js';
 import { useLiveWard } from '../hooks/useLiveWard.js';
 import { useNow } from '../hooks/useNow.js';
+import { useSettled } from '../hooks/useSettled.js';
 import type { SocketState } from '../hooks/useSocket.js';
 import { useWardNews2 } from '../hooks/useWardNews2.js';
 import {
@@ -16,17 +17,19 @@ import {
   shouldSound,
 } from '../lib/alerts.js';
 import { activeAlerts, type ActiveAlert } from '../lib/vitals.js';
-import { AlertBanner } from './alerts/AlertBanner.js';
+import { AlertAnnouncer, AlertBanner } from './alerts/AlertBanner.js';
 import { ConnectionState, StaleDataNotice } from './ConnectionState.js';
 import { FallSummary, type BedAlerts } from './FallSummary.js';
 import { WardGrid, type WardGridItem } from './WardGrid.js';
 import { WardSelect } from './WardPicker.js';
+import { WardSkeleton } from './WardSkeleton.js';
 
 /** How often "4 min ago", staleness and the 30-minute fall window are re-evaluated. */
 const CLOCK_TICK_MS = 15_000;
 const NO_ALERTS: readonly Alert[] = [];
 /** One shared empty list, so a card without alerts keeps equal props and is not re-rendered. */
 const NO_DEVICE_ALERTS: ActiveAlert[] = [];
+const NO_FALLS: BedAlerts[] = [];
 
 interface Props {
   ward: Ward;
@@ -94,8 +97,13 @@ export function WardView({ ward, wards, onSelectWard, socket }: Props) {
     onEvent,
   });
 
-  const patientIds = useMemo(() => [...bedsByPatient.keys()].sort(), [bedsByPatient]);
-  const news2 = useWardNews2(socket, ward.id, patientIds);
+  const patientIds = useMemo(() => (beds ? [...bedsByPatient.keys()].sort() : null), [beds, bedsByPatient]);
+  const { scores: news2, settled: news2Settled } = useWardNews2(socket, ward.id, patientIds);
+  // The beds, their alerts and their scores are laid out together, once all are in: beds do not
+  // jump into "Needs attention" one answer at a time under a nurse's finger.
+  const ready = useSettled(
+    beds !== null && (feed.alerts !== null || feed.state === 'failed') && news2Settled,
+  );
 
   const { active, resolved, byPatient } = useMemo(() => {
     const all = feed.alerts ? [...feed.alerts.values()] : [];
@@ -157,43 +165,44 @@ export function WardView({ ward, wards, onSelectWard, socket }: Props) {
           <h1 className="ward-toolbar__name" data-testid="ward-name">
             {ward.name}
           </h1>
-          {beds && (
-            <p className="ward-toolbar__meta">
-              {occupied} {occupied === 1 ? 'resident' : 'residents'} · {beds.length}{' '}
-              {beds.length === 1 ? 'bed' : 'beds'}
-            </p>
-          )}
+          <p className="ward-toolbar__meta">
+            {beds ? (
+              <>
+                {occupied} {occupied === 1 ? 'resident' : 'residents'} · {beds.length}{' '}
+                {beds.length === 1 ? 'bed' : 'beds'}
+              </>
+            ) : (
+              '\u00a0' // the line's height is kept, so nothing below moves when it is filled in
+            )}
+          </p>
         </div>
         {wards.length > 1 && <WardSelect wards={wards} value={ward.id} onChange={onSelectWard} />}
         <ConnectionState state={liveState} />
       </div>
 
       <StaleDataNotice state={liveState} lastSyncedAt={lastSyncedAt} errorMessage={errorMessage} />
-      {feed.state === 'failed' && (
-        <p className="notice" role="status" data-testid="alerts-error">
-          Alerts could not be loaded: {feed.errorMessage} Retrying…
-        </p>
-      )}
-      <FallSummary items={alerting} />
-      <AlertBanner
-        alerts={active}
-        bedsByPatient={bedsByPatient}
-        now={now}
-        onChanged={feed.apply}
-        muted={tone.muted}
-        onMutedChange={tone.setMuted}
-        announcement={announcement}
-        tonesPlayed={tone.played}
-      />
-
-      {beds === null ? (
-        <p role="status" className="ward-loading">
-          {errorMessage ? `Beds could not be loaded. ${errorMessage} Retrying…` : 'Loading beds…'}
-        </p>
-      ) : beds.length === 0 ? (
-        <p>This ward has no beds yet.</p>
+      <AlertAnnouncer announcement={announcement} tonesPlayed={tone.played} />
+      {/* Always on the page (empty while loading): a live region must exist before it is filled. */}
+      <FallSummary items={ready ? alerting : NO_FALLS} />
+      {!ready ? (
+        <WardSkeleton beds={ward.bedCount} errorMessage={beds === null ? errorMessage : null} />
       ) : (
-        <WardGrid items={items} now={now} />
+        <>
+          {feed.state === 'failed' && (
+            <p className="notice" role="status" data-testid="alerts-error">
+              Alerts could not be loaded: {feed.errorMessage} Retrying…
+            </p>
+          )}
+          <AlertBanner
+            alerts={active}
+            bedsByPatient={bedsByPatient}
+            now={now}
+            onChanged={feed.apply}
+            muted={tone.muted}
+            onMutedChange={tone.setMuted}
+          />
+          {!beds?.length ? <p>This ward has no beds yet.</p> : <WardGrid items={items} now={now} />}
+        </>
       )}
     </main>
   );

@@ -2,7 +2,7 @@ import type { Alert, AlertEvent } from '@wardline/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError, listAlerts, type AlertQuery } from '../api/client.js';
 import { mergeAlert } from '../lib/alerts.js';
-import type { SocketState } from './useSocket.js';
+import { firstFetchDelay, type SocketState } from './useSocket.js';
 
 export interface AlertFeed {
   /** Every alert known to this view, by id (snapshot plus live events); null before the first snapshot. */
@@ -33,7 +33,9 @@ const JOIN_TIMEOUT_MS = 5000;
  * `alertUpdate` events on top. Every (re)connection joins and snapshots again (resync), and a
  * late snapshot never undoes a newer event (see `mergeAlert`).
  */
-export function useAlertFeed({ socket, connectCount }: SocketState, options: Options): AlertFeed {
+export function useAlertFeed(socketState: SocketState, options: Options): AlertFeed {
+  const { socket, connectCount } = socketState;
+  const delay = firstFetchDelay(socketState);
   const [alerts, setAlerts] = useState<ReadonlyMap<number, Alert> | null>(null);
   const [state, setState] = useState<AlertFeed['state']>('syncing');
   const [errorMessage, setErrorMessage] = useState<string | null>(null);
@@ -114,13 +116,14 @@ export function useAlertFeed({ socket, connectCount }: SocketState, options: Opt
         retry = setTimeout(() => void run(), 5000);
       }
     };
-    void run();
+    const start = setTimeout(() => void run(), delay);
     return () => {
       cancelled = true;
       abort.abort();
+      clearTimeout(start);
       clearTimeout(retry);
     };
-  }, [socket, connectCount, queriesKey, wardsKey]);
+  }, [socket, connectCount, queriesKey, wardsKey, delay]);
 
   const apply = useCallback((alert: Alert) => setAlerts((map) => (map ? mergeAlert(map, alert) : map)), []);
   return { alerts, state, errorMessage, apply };

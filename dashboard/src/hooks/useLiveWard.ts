@@ -2,7 +2,7 @@ import type { BedState, DeviceStatusEvent, GatewayStatusEvent, ObservationEvent 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError, listBeds } from '../api/client.js';
 import { applyWardEvent, sortBeds, type WardEvent } from '../state/beds.js';
-import type { SocketState } from './useSocket.js';
+import { firstFetchDelay, type SocketState } from './useSocket.js';
 
 export type SyncStatus =
   { state: 'syncing' } | { state: 'synced'; at: number } | { state: 'failed'; message: string };
@@ -31,7 +31,9 @@ const RESYNC_SPACING_MS = 10_000;
  * events that arrived while the fetch was in flight, so nothing falls in the gap and the screen
  * is never silently stale. Mount it with `key={wardId}` so a ward change starts afresh.
  */
-export function useLiveWard({ socket, status, connectCount }: SocketState, wardId: string): LiveWard {
+export function useLiveWard(socketState: SocketState, wardId: string): LiveWard {
+  const { socket, status, connectCount } = socketState;
+  const delay = firstFetchDelay(socketState);
   const [beds, setBeds] = useState<BedState[] | null>(null);
   const [sync, setSync] = useState<SyncStatus>({ state: 'syncing' });
   const [lastSyncedAt, setLastSyncedAt] = useState<number | null>(null);
@@ -151,14 +153,15 @@ export function useLiveWard({ socket, status, connectCount }: SocketState, wardI
         fail(describeError(err));
       }
     };
-    void run();
+    const start = setTimeout(() => void run(), delay);
     return () => {
       cancelled = true;
       abort.abort();
+      clearTimeout(start);
       clearTimeout(retryTimer);
       bufferRef.current = null;
     };
-  }, [socket, wardId, connectCount, resyncToken, requestResync]);
+  }, [socket, wardId, connectCount, resyncToken, requestResync, delay]);
 
   let liveState: LiveState;
   if (status === 'disconnected') liveState = 'lost';

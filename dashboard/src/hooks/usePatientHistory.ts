@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { describeError, listObservations } from '../api/client.js';
 import { DAY, parseTime } from '../lib/time.js';
 import type { LiveState } from './useLiveWard.js';
-import type { SocketState } from './useSocket.js';
+import { firstFetchDelay, type SocketState } from './useSocket.js';
 
 /** How far back the history table and the family view look. */
 export const HISTORY_WINDOW_MS = 7 * DAY;
@@ -76,10 +76,9 @@ export function latestByKind(entries: readonly HistoryEntry[]): Record<string, L
  * then extended by `observation` events for this resident. The socket must already receive them
  * (a family member's socket is in their relative's room; staff join the ward room elsewhere).
  */
-export function usePatientHistory(
-  { socket, status, connectCount }: SocketState,
-  patientId: string,
-): PatientHistory {
+export function usePatientHistory(socketState: SocketState, patientId: string): PatientHistory {
+  const { socket, status, connectCount } = socketState;
+  const delay = firstFetchDelay(socketState);
   const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
   const [fetching, setFetching] = useState(true);
   const [errorMessage, setErrorMessage] = useState<string | null>(null);
@@ -108,42 +107,46 @@ export function usePatientHistory(
   useEffect(() => {
     const abort = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    setFetching(true);
-    pendingRef.current = [];
-    const from = new Date(Date.now() - HISTORY_WINDOW_MS).toISOString();
-    fetchWindow(patientId, from, abort.signal).then(
-      ({ stored, complete }) => {
-        if (abort.signal.aborted) return;
-        const seen = new Set<string>();
-        const next: HistoryEntry[] = [];
-        for (const s of [
-          ...stored.map((x) => toEntry(x.observation, x.receivedAt)),
-          ...(pendingRef.current ?? []),
-        ]) {
-          if (!s || seen.has(s.observation.id)) continue;
-          seen.add(s.observation.id);
-          next.push(s);
-        }
-        pendingRef.current = null;
-        setEntries(next.sort(byNewest));
-        setTruncated(!complete);
-        setErrorMessage(null);
-        setLastSyncedAt(Date.now());
-        setFetching(false);
-      },
-      (err: unknown) => {
-        if (abort.signal.aborted) return;
-        pendingRef.current = null;
-        setErrorMessage(describeError(err));
-        setFetching(false);
-        timer = setTimeout(() => setRetry((n) => n + 1), RETRY_MS);
-      },
-    );
+    const run = () => {
+      setFetching(true);
+      pendingRef.current = [];
+      const from = new Date(Date.now() - HISTORY_WINDOW_MS).toISOString();
+      fetchWindow(patientId, from, abort.signal).then(
+        ({ stored, complete }) => {
+          if (abort.signal.aborted) return;
+          const seen = new Set<string>();
+          const next: HistoryEntry[] = [];
+          for (const s of [
+            ...stored.map((x) => toEntry(x.observation, x.receivedAt)),
+            ...(pendingRef.current ?? []),
+          ]) {
+            if (!s || seen.has(s.observation.id)) continue;
+            seen.add(s.observation.id);
+            next.push(s);
+          }
+          pendingRef.current = null;
+          setEntries(next.sort(byNewest));
+          setTruncated(!complete);
+          setErrorMessage(null);
+          setLastSyncedAt(Date.now());
+          setFetching(false);
+        },
+        (err: unknown) => {
+          if (abort.signal.aborted) return;
+          pendingRef.current = null;
+          setErrorMessage(describeError(err));
+          setFetching(false);
+          timer = setTimeout(() => setRetry((n) => n + 1), RETRY_MS);
+        },
+      );
+    };
+    const start = setTimeout(run, delay);
     return () => {
       abort.abort();
+      clearTimeout(start);
       clearTimeout(timer);
     };
-  }, [patientId, connectCount, retry]);
+  }, [patientId, connectCount, retry, delay]);
 
   let liveState: LiveState;
   if (status === 'disconnected') liveState = 'lost';

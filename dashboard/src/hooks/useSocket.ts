@@ -16,6 +16,17 @@ export interface SocketState {
 }
 
 const RETRY_AFTER_DENIAL_MS = 5000;
+/** How long a screen opening before the first connection waits for it before fetching without it. */
+const FIRST_CONNECT_WAIT_MS = 2000;
+
+/**
+ * The delay before a live screen's first fetch: the screens fetch a snapshot on every
+ * (re)connection, so fetching before the first one completes would fetch everything twice and
+ * put a round trip on every page load. 0 once connected or after a failure to connect.
+ */
+export function firstFetchDelay({ socket, status, connectCount }: SocketState): number {
+  return connectCount === 0 && status === 'connecting' && !socket.connected ? FIRST_CONNECT_WAIT_MS : 0;
+}
 
 /**
  * One socket.io connection for the signed-in session, on this origin, authenticated by the
@@ -24,7 +35,16 @@ const RETRY_AFTER_DENIAL_MS = 5000;
  */
 export function useSocket(onUnauthorized: () => void): SocketState {
   const [socket] = useState<WardSocket>(() =>
-    io({ path: '/socket.io', autoConnect: false, forceNew: true, withCredentials: true }),
+    io({
+      path: '/socket.io',
+      autoConnect: false,
+      forceNew: true,
+      withCredentials: true,
+      // Straight to a WebSocket (one handshake, not three HTTP round trips before a screen can
+      // join its room); long-polling still if something on the way refuses WebSockets.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+    }),
   );
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const [connectCount, setConnectCount] = useState(0);

@@ -11,18 +11,35 @@ const MIN_REFRESH_MS = 30_000;
 const SETTLE_MS = 1500;
 /** Answers are applied together at most this often: one ward re-render, not one per resident. */
 const FLUSH_MS = 1000;
+/** The first round is shown as soon as it is complete, or with what has arrived after this long. */
+const FIRST_ROUND_MS = 2500;
+
+export interface WardNews2 {
+  scores: ReadonlyMap<string, News2Summary>;
+  /**
+   * The first round (every resident once) has been answered, or has taken too long to wait for:
+   * the ward can be laid out with its beds in their places ("Needs attention" or not).
+   */
+  settled: boolean;
+}
 
 /**
  * The NEWS2 summary of every resident on a ward. The server has no ward-wide NEWS2 endpoint and
  * no NEWS2 event, so this asks `GET /api/patients/:id/news2` for each resident (a few at a time)
- * and again, throttled, after that resident's new readings.
+ * and again, throttled, after that resident's new readings. The first round is applied in one go
+ * when complete, so beds take their places once rather than one batch at a time.
  */
 export function useWardNews2(
   { socket, connectCount }: SocketState,
   wardId: string,
-  patientIds: readonly string[],
-): ReadonlyMap<string, News2Summary> {
+  /** null until the ward's residents are known. */
+  patientIds: readonly string[] | null,
+): WardNews2 {
   const [scores, setScores] = useState<ReadonlyMap<string, News2Summary>>(() => new Map());
+  const [settled, setSettled] = useState(false);
+  /** Residents of the first round not answered yet; null before it starts and once it is over. */
+  const firstRoundRef = useRef<Set<string> | null>(null);
+  const settledRef = useRef(false);
   const queueRef = useRef<string[]>([]);
   const queuedRef = useRef(new Set<string>());
   const inFlightRef = useRef(0);
@@ -32,6 +49,21 @@ export function useWardNews2(
   const pumpRef = useRef<() => void>(() => undefined);
   const pendingRef = useRef(new Map<string, News2Summary>());
   const flushTimerRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const flush = () => {
+    clearTimeout(flushTimerRef.current);
+    flushTimerRef.current = undefined;
+    const batch = pendingRef.current;
+    pendingRef.current = new Map();
+    if (aliveRef.current && batch.size > 0) setScores((m) => new Map([...m, ...batch]));
+  };
+  const endFirstRound = () => {
+    if (settledRef.current) return;
+    settledRef.current = true;
+    firstRoundRef.current = null;
+    flush();
+    setSettled(true);
+  };
 
   useEffect(() => {
     aliveRef.current = true;
@@ -47,18 +79,17 @@ export function useWardNews2(
             (summary) => {
               if (!aliveRef.current) return;
               pendingRef.current.set(id, summary);
-              flushTimerRef.current ??= setTimeout(() => {
-                flushTimerRef.current = undefined;
-                const batch = pendingRef.current;
-                pendingRef.current = new Map();
-                if (aliveRef.current) setScores((m) => new Map([...m, ...batch]));
-              }, FLUSH_MS);
+              if (firstRoundRef.current) return; // applied when the round completes
+              flushTimerRef.current ??= setTimeout(flush, FLUSH_MS);
             },
             () => undefined, // no score shown rather than a wrong one; the next reading retries
           )
           .finally(() => {
             inFlightRef.current--;
-            if (aliveRef.current) pumpRef.current();
+            if (!aliveRef.current) return;
+            const firstRound = firstRoundRef.current;
+            if (firstRound?.delete(id) && firstRound.size === 0) endFirstRound();
+            pumpRef.current();
           });
       }
     };
@@ -78,11 +109,23 @@ export function useWardNews2(
     pumpRef.current();
   };
 
-  const idsKey = patientIds.join('\n');
+  const known = patientIds !== null;
+  const idsKey = patientIds?.join('\n') ?? '';
   // Everyone on load, on reconnection and when residents change.
   useEffect(() => {
-    for (const id of idsKey ? idsKey.split('\n') : []) enqueue(id);
-  }, [idsKey, connectCount]);
+    if (!known) return;
+    const ids = idsKey ? idsKey.split('\n') : [];
+    if (!settledRef.current) firstRoundRef.current ??= new Set(ids);
+    for (const id of ids) enqueue(id);
+    if (firstRoundRef.current?.size === 0) endFirstRound();
+  }, [known, idsKey, connectCount]);
+
+  // A slow server does not hold the ward back for long: what has arrived is shown.
+  useEffect(() => {
+    if (!known || settled) return;
+    const timer = setTimeout(endFirstRound, FIRST_ROUND_MS);
+    return () => clearTimeout(timer);
+  }, [known, settled]);
 
   useEffect(() => {
     const onObservation = (e: ObservationEvent) => {
@@ -105,5 +148,5 @@ export function useWardNews2(
     };
   }, [socket, wardId]);
 
-  return scores;
+  return { scores, settled };
 }

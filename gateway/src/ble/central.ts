@@ -349,7 +349,8 @@ export class NobleCentral implements BleLink {
     for (const c of m.subscribed) c.removeAllListeners('data');
     m.subscribed = [];
     if (m.state === 'connected') {
-      this.options.logger.warn({ deviceId: m.deviceId }, 'BLE link lost; reconnecting');
+      // Disconnecting on stop() is not a lost link.
+      if (!this.stopped) this.options.logger.warn({ deviceId: m.deviceId }, 'BLE link lost; reconnecting');
       this.emit('disconnect', m.deviceId);
     }
     if (m.state !== 'connecting') this.backoff(m);

@@ -16,6 +16,7 @@ import { pino } from 'pino';
 import type { Db } from '../db/database.js';
 import { createWardRepository } from '../db/ward-repository.js';
 import type { AcceptedObservation, IngestOutcome } from '../ingest/ingest.js';
+import type { AlertCounts } from '../metrics/server-metrics.js';
 import { createDispatcher, type Dispatcher } from '../notify/dispatcher.js';
 import { familyMessage, familyWording, staffMessage } from '../notify/messages.js';
 import { createOutbox } from '../notify/outbox.js';
@@ -43,6 +44,8 @@ export interface AlertingOptions {
   config: AlertingConfig;
   now?: () => Date;
   log?: FastifyBaseLogger;
+  /** Counts raised, acknowledged, resolved and escalated alerts (Prometheus). */
+  metrics?: AlertCounts;
 }
 
 /** Staff-entered observations carry this device-id prefix instead of a device's address. */
@@ -700,6 +703,11 @@ export function createAlerting(options: AlertingOptions) {
 
   function publishChanges(changes: Change[]) {
     if (changes.length === 0) return;
+    // Every committed transition passes here once, whether or not anything listens.
+    for (const change of options.metrics ? changes : []) {
+      const row = store.get(change.alertId);
+      if (row) options.metrics?.changed(change.type, row);
+    }
     if (sink) {
       for (const change of changes) {
         const row = store.get(change.alertId);

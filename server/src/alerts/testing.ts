@@ -20,7 +20,12 @@ export async function alertTestbed(
     alerting: { ...defaultAlertingConfig(), ...options.config },
   });
   // The engine's clock is the test's: rebuild it with `now` (the context's default is the wall clock).
-  ctx.alerting = createAlerting({ db, config: { ...defaultAlertingConfig(), ...options.config }, now });
+  ctx.alerting = createAlerting({
+    db,
+    config: { ...defaultAlertingConfig(), ...options.config },
+    now,
+    metrics: ctx.serverMetrics.alerts,
+  });
   await seedDemo(ctx, options.fleet ?? testFleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
   const ingest = createIngest({
     db,

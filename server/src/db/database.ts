@@ -37,12 +37,38 @@ export function openDatabase(path: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
+}
+
+/**
+ * The database's schema is ahead of this release's migrations: a newer Wardline wrote it (an
+ * upgrade rolled back, or a backup restored into an older release). Opening it could misread or
+ * damage data the newer schema holds, so the server stops and says which versions disagree.
+ */
+export class DatabaseTooNewError extends Error {
+  constructor(
+    readonly path: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `database ${path} has schema version ${found}, but this Wardline release knows schema versions up to ` +
+        `${supported}: it was written by a newer release. Run that release (or a later one), or restore a ` +
+        'backup made by this release.',
+    );
+    this.name = 'DatabaseTooNewError';
+  }
 }
 
 export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) throw new DatabaseTooNewError(db.name, current, migrations.length);
   for (let version = current; version < migrations.length; version++) {
     db.transaction(() => {
       db.exec(migrations[version] as string);

@@ -1,4 +1,6 @@
 import type { IngestSessionHealth } from '@wardline/protocol';
+import { Gauge, type Registry } from 'prom-client';
+import { counterFrom } from '../metrics/registry.js';
 
 /**
  * The ingest watchdog: what each MQTT session has received and stored, when it last made
@@ -52,9 +54,8 @@ export interface IngestMonitorOptions {
 }
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
-const label = (value: string) => value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
-export function createIngestMonitor(options: IngestMonitorOptions = {}) {
+export function createIngestMonitor(options: IngestMonitorOptions = {}, registry?: Registry) {
   const now = options.now ?? Date.now;
   const stallAfterMs = options.stallAfterMs ?? STALL_AFTER_MS;
   const sessions = new Map<string, SessionRecord>();
@@ -166,6 +167,8 @@ export function createIngestMonitor(options: IngestMonitorOptions = {}) {
   }
 
   const live = () => [...sessions.values()].filter((s) => s.state !== 'closed');
+  if (registry)
+    registerSessionMetrics(registry, () => sessions.values(), { waiting, lagMs, stalled, stallAfterMs });
 
   return {
     session,
@@ -207,71 +210,73 @@ export function createIngestMonitor(options: IngestMonitorOptions = {}) {
         refusals: sum((s) => s.refusals),
       };
     },
-
-    prometheus(): string {
-      const all = [...sessions.values()];
-      const series = (name: string, help: string, type: string, value: (s: SessionRecord) => number) => [
-        `# HELP ${name} ${help}`,
-        `# TYPE ${name} ${type}`,
-        ...all.map((s) => `${name}{session="${label(s.name)}"} ${value(s)}`),
-      ];
-      return `${[
-        ...series(
-          'wardline_ingest_waiting',
-          'Messages the broker handed over that are not stored yet.',
-          'gauge',
-          waiting,
-        ),
-        ...series(
-          'wardline_ingest_lag_seconds',
-          'Seconds since ingest last stored a message while messages waited (0 when idle).',
-          'gauge',
-          (s) => lagMs(s) / 1000,
-        ),
-        ...series(
-          'wardline_ingest_stalled',
-          `1 while messages wait and none was stored for ${stallAfterMs / 1000} s.`,
-          'gauge',
-          (s) => (stalled(s) ? 1 : 0),
-        ),
-        ...series(
-          'wardline_ingest_storage_failing',
-          '1 while storage fails and messages are held unacknowledged.',
-          'gauge',
-          (s) => (s.storage ? 1 : 0),
-        ),
-        ...series(
-          'wardline_ingest_content_failures_total',
-          'Attempts to handle a message that failed for its content (retried, then dead-lettered).',
-          'counter',
-          (s) => s.contentFailures,
-        ),
-        ...series(
-          'wardline_ingest_storage_failures_total',
-          'Attempts to store a message that failed for storage reasons (held back and retried).',
-          'counter',
-          (s) => s.storageFailures,
-        ),
-        ...series(
-          'wardline_mqtt_connected',
-          '1 while the session is connected to the broker.',
-          'gauge',
-          (s) => (s.state === 'connected' ? 1 : 0),
-        ),
-        ...series(
-          'wardline_mqtt_refused',
-          '1 while the broker refuses the session (CONNACK refusal); the client keeps retrying.',
-          'gauge',
-          (s) => (s.state === 'refused' ? 1 : 0),
-        ),
-        ...series(
-          'wardline_mqtt_refusals_total',
-          'CONNECT attempts the broker refused.',
-          'counter',
-          (s) => s.refusals,
-        ),
-      ].join('\n')}\n`;
-    },
   };
 }
 export type IngestMonitor = ReturnType<typeof createIngestMonitor>;
+
+/** Per session, read at each scrape: every session this server opened, closed ones included. */
+function registerSessionMetrics(
+  registry: Registry,
+  all: () => Iterable<SessionRecord>,
+  derived: {
+    waiting: (s: SessionRecord) => number;
+    lagMs: (s: SessionRecord) => number;
+    stalled: (s: SessionRecord) => boolean;
+    stallAfterMs: number;
+  },
+): void {
+  const gauge = (name: string, help: string, value: (s: SessionRecord) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['session'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of all()) this.set({ session: s.name }, value(s));
+      },
+    });
+  const counter = (name: string, help: string, value: (s: SessionRecord) => number) =>
+    counterFrom(registry, { name, help, labelNames: ['session'] as const }, () =>
+      [...all()].map((s) => [{ session: s.name }, value(s)] as const),
+    );
+  gauge(
+    'wardline_ingest_waiting',
+    'Messages the broker handed over that are not stored yet.',
+    derived.waiting,
+  );
+  gauge(
+    'wardline_ingest_lag_seconds',
+    'Seconds since ingest last stored a message while messages waited (0 when idle).',
+    (s) => derived.lagMs(s) / 1000,
+  );
+  gauge(
+    'wardline_ingest_stalled',
+    `1 while messages wait and none was stored for ${derived.stallAfterMs / 1000} s.`,
+    (s) => (derived.stalled(s) ? 1 : 0),
+  );
+  gauge(
+    'wardline_ingest_storage_failing',
+    '1 while storage fails and messages are held unacknowledged.',
+    (s) => (s.storage ? 1 : 0),
+  );
+  counter(
+    'wardline_ingest_content_failures_total',
+    'Attempts to handle a message that failed for its content (retried, then dead-lettered).',
+    (s) => s.contentFailures,
+  );
+  counter(
+    'wardline_ingest_storage_failures_total',
+    'Attempts to store a message that failed for storage reasons (held back and retried).',
+    (s) => s.storageFailures,
+  );
+  gauge('wardline_mqtt_connected', '1 while the session is connected to the broker.', (s) =>
+    s.state === 'connected' ? 1 : 0,
+  );
+  gauge(
+    'wardline_mqtt_refused',
+    '1 while the broker refuses the session (CONNACK refusal); the client keeps retrying.',
+    (s) => (s.state === 'refused' ? 1 : 0),
+  );
+  counter('wardline_mqtt_refusals_total', 'CONNECT attempts the broker refused.', (s) => s.refusals);
+}

@@ -40,7 +40,7 @@ export interface RealtimeHub {
  * session: sign-out, expiry and disabling the user cut it at once.
  */
 export function attachRealtime(app: FastifyInstance): RealtimeHub {
-  const { users, wards, webMetrics } = app.wardline;
+  const { users, wards, webMetrics, serverMetrics } = app.wardline;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
     app.server,
     {
@@ -87,6 +87,10 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
   const stopSessionWatch = users.onSessionsEnded((ended) => {
     const room = 'tokenHash' in ended ? sessionRoom(ended.tokenHash) : userRoom(ended.username);
     io.in(room).disconnectSockets(true);
+  });
+
+  const stopCountingSockets = serverMetrics.countSockets(function* () {
+    for (const socket of io.of('/').sockets.values()) yield socket.data.user.role;
   });
 
   const stopBedChanges = app.wardline.bedChanges.subscribe((event) =>
@@ -148,12 +152,15 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
       }
     },
     emit(event, rooms, payload) {
-      if (rooms.length > 0) io.to(rooms).emit(event, payload);
+      if (rooms.length === 0) return;
+      io.to(rooms).emit(event, payload);
+      serverMetrics.alertPushed(payload);
     },
     async close() {
       // The HTTP server itself belongs to fastify, which closes it; only the sockets end here.
       stopBedChanges();
       stopSessionWatch();
+      stopCountingSockets();
       io.disconnectSockets(true);
       io.engine.close();
     },

@@ -3,7 +3,7 @@ import createError from '@fastify/error';
 import type { Alert } from '@wardline/protocol';
 import {
   AcknowledgeRequest,
-  AlertState,
+  AlertListQuery,
   FamilyContactInput,
   ManualObservationRequest,
   ResolveRequest,
@@ -35,13 +35,6 @@ export const AlertErrors = {
 const SAFETY = new Set(['fall', 'help_request']);
 const CLINICAL_FOR_FAMILY = new Set(['news2', 'bp_low', 'spo2_low']);
 
-const AlertQuery = Type.Object({
-  state: Type.Optional(Type.Union([AlertState, Type.Literal('unresolved')])),
-  wardId: Type.Optional(Type.String({ maxLength: 128 })),
-  patientId: Type.Optional(Type.String({ maxLength: 128 })),
-  condition: Type.Optional(Type.String({ maxLength: 64 })),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
-});
 const AlertParams = Type.Object({ alertId: Type.Integer({ minimum: 1 }) });
 const PatientParams = Type.Object({ patientId: Type.String({ maxLength: 128 }) });
 const ContactParams = Type.Object({
@@ -75,10 +68,11 @@ export async function alertRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/alerts',
-    { onRequest: anyone, schema: { querystring: AlertQuery } },
+    { onRequest: anyone, schema: { querystring: AlertListQuery } },
     async (request): Promise<Alert[]> => {
       const user = request.user!;
-      const q = request.query;
+      const { state, ...rest } = request.query;
+      const q = { ...rest, ...(state && state !== 'all' ? { state } : {}) };
       if (user.role === 'family') {
         if (!user.patientId) return [];
         const rows = alerting.store.list({ ...q, patientId: user.patientId, wardId: undefined } as typeof q);

@@ -57,6 +57,13 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
     return { ok: true };
   });
 
+  // The dashboard's check on load: being signed out is an answer here, not an error, so a
+  // signed-out browser logs no failed request. API clients keep /api/auth/me and its 401.
+  app.get('/api/auth/session', async (request): Promise<{ user: SessionUser | null }> => {
+    const user = request.user;
+    return { user: user && { username: user.username, role: user.role, displayName: user.displayName } };
+  });
+
   app.get(
     '/api/auth/me',
     { onRequest: requireRole('nurse', 'admin', 'family') },

@@ -1,32 +1,8 @@
 import type { Health, TimeSeriesHealth } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
+import { exposition, PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.js';
 
 export const SERVER_VERSION = '0.1.0';
-
-function timeSeriesMetrics(health: TimeSeriesHealth): string {
-  const adapter = `adapter="${health.adapter}"`;
-  return [
-    '# HELP wardline_timeseries_spooled Readings waiting in the durable spool for InfluxDB.',
-    '# TYPE wardline_timeseries_spooled gauge',
-    `wardline_timeseries_spooled{${adapter}} ${health.spooled}`,
-    '# HELP wardline_timeseries_spool_limit Spool size at which ingest stops acknowledging MQTT.',
-    '# TYPE wardline_timeseries_spool_limit gauge',
-    `wardline_timeseries_spool_limit{${adapter}} ${health.spoolLimit}`,
-    '# HELP wardline_timeseries_spool_full 1 while the spool is full and ingest is held back.',
-    '# TYPE wardline_timeseries_spool_full gauge',
-    `wardline_timeseries_spool_full{${adapter}} ${health.state === 'full' ? 1 : 0}`,
-    '# HELP wardline_timeseries_written_total Points confirmed by InfluxDB.',
-    '# TYPE wardline_timeseries_written_total counter',
-    `wardline_timeseries_written_total{${adapter}} ${health.written}`,
-    '# HELP wardline_timeseries_write_failures_total Failed InfluxDB write attempts (retried).',
-    '# TYPE wardline_timeseries_write_failures_total counter',
-    `wardline_timeseries_write_failures_total{${adapter}} ${health.failures}`,
-    '# HELP wardline_timeseries_rejected_total Points InfluxDB refused for their content (dead letters).',
-    '# TYPE wardline_timeseries_rejected_total counter',
-    `wardline_timeseries_rejected_total{${adapter}} ${health.rejected}`,
-    '',
-  ].join('\n');
-}
 
 /** Unauthenticated on purpose: load balancers and monitoring read it. It holds no personal data. */
 export async function healthRoutes(app: FastifyInstance) {
@@ -83,11 +59,9 @@ export async function healthRoutes(app: FastifyInstance) {
   });
 
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
-    reply.type('text/plain; version=0.0.4');
-    return (
-      metrics.prometheus() +
-      timeSeriesMetrics(app.wardline.timeSeries.health()) +
-      app.wardline.webMetrics.prometheus()
-    );
+    reply.type(PROMETHEUS_CONTENT_TYPE);
+    // Read at each scrape: a test may swap the ingest metrics after the app is built.
+    const { metrics: ingest, webMetrics, serverMetrics } = app.wardline;
+    return exposition([ingest.registry, webMetrics.registry, serverMetrics.registry]);
   });
 }

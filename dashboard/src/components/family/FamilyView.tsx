@@ -1,12 +1,13 @@
 import type { PatientSummary } from '@wardline/protocol';
 import type { Alert } from '@wardline/protocol';
 import { useEffect, useMemo } from 'react';
-import { useAlertFeed } from '../../hooks/useAlertFeed.js';
+import { useAlertFeed, type AlertFeed } from '../../hooks/useAlertFeed.js';
 
 import { listPatients } from '../../api/client.js';
 import { useNow } from '../../hooks/useNow.js';
 import { latestByKind, usePatientHistory } from '../../hooks/usePatientHistory.js';
 import { useResource } from '../../hooks/useResource.js';
+import { useSettled } from '../../hooks/useSettled.js';
 import type { SocketState } from '../../hooks/useSocket.js';
 import { equipmentInWords, plainReadings } from '../../lib/plain.js';
 import { formatAbsolute, formatAgoInWords } from '../../lib/time.js';
@@ -67,6 +68,17 @@ function Relative({ relative, socket }: { relative: PatientSummary; socket: Sock
   const equipment = equipmentInWords(latest, now);
   const { liveState, lastSyncedAt } = history;
   const outOfDate = liveState === 'lost' || liveState === 'error';
+  const feed = useAlertFeed(socket, {
+    queries: [{ limit: 20 }],
+    joinWards: [],
+    leaveOnUnmount: false,
+    accept: (a) => a.patientId === relative.id,
+  });
+  // Readings and alerts are shown together once both are in, so one does not push the other down.
+  const ready = useSettled(
+    (history.entries !== null || history.errorMessage !== null) &&
+      (feed.alerts !== null || feed.state === 'failed'),
+  );
 
   return (
     <main id="main" className="page page--family" tabIndex={-1} data-testid="family-view">
@@ -87,43 +99,54 @@ function Relative({ relative, socket }: { relative: PatientSummary; socket: Sock
         </p>
       )}
 
-      <section className="family-card" aria-labelledby="family-readings-title">
-        <h2 id="family-readings-title">Latest readings</h2>
-        {history.entries === null ? (
-          <p role="status">{history.errorMessage ?? 'Loading readings…'}</p>
-        ) : readings.length === 0 ? (
-          <p data-testid="family-no-readings">No readings have been taken in the last week.</p>
-        ) : (
-          <ul className="family-readings" data-testid="family-readings">
-            {readings.map((r) => (
-              <li key={r.key} data-testid="family-reading" data-key={r.key}>
-                {r.sentence}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      {!ready ? (
+        <div data-testid="family-loading">
+          <p role="status" className="visually-hidden">
+            Loading…
+          </p>
+          <div className="family-card skeleton skeleton--family" aria-hidden="true" />
+        </div>
+      ) : (
+        <>
+          <section className="family-card" aria-labelledby="family-readings-title">
+            <h2 id="family-readings-title">Latest readings</h2>
+            {history.entries === null ? (
+              <p role="status">{history.errorMessage ?? 'Loading readings…'}</p>
+            ) : readings.length === 0 ? (
+              <p data-testid="family-no-readings">No readings have been taken in the last week.</p>
+            ) : (
+              <ul className="family-readings" data-testid="family-readings">
+                {readings.map((r) => (
+                  <li key={r.key} data-testid="family-reading" data-key={r.key}>
+                    {r.sentence}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
 
-      <section className="family-card" aria-labelledby="family-equipment-title">
-        <h2 id="family-equipment-title">Monitoring equipment</h2>
-        <p data-testid="family-equipment" data-state={equipment.state}>
-          {equipment.sentence}
-        </p>
-      </section>
+          <section className="family-card" aria-labelledby="family-equipment-title">
+            <h2 id="family-equipment-title">Monitoring equipment</h2>
+            <p data-testid="family-equipment" data-state={equipment.state}>
+              {equipment.sentence}
+            </p>
+          </section>
 
-      <section className="family-card" aria-labelledby="family-alerts-title" data-testid="family-alerts">
-        <h2 id="family-alerts-title">Recent alerts</h2>
-        <p>
-          Alerts about {relative.displayName}, such as a fall or a call for help, will appear here. The care
-          team is alerted straight away; this page is for your information.
-        </p>
-        <FamilyAlerts relative={relative} socket={socket} now={now} />
-      </section>
+          <section className="family-card" aria-labelledby="family-alerts-title" data-testid="family-alerts">
+            <h2 id="family-alerts-title">Recent alerts</h2>
+            <p>
+              Alerts about {relative.displayName}, such as a fall or a call for help, will appear here. The
+              care team is alerted straight away; this page is for your information.
+            </p>
+            <FamilyAlerts feed={feed} now={now} />
+          </section>
 
-      <p className="family-footnote">
-        If you are worried about {relative.displayName}, contact the care home directly. Messages cannot be
-        sent from this page.
-      </p>
+          <p className="family-footnote">
+            If you are worried about {relative.displayName}, contact the care home directly. Messages cannot
+            be sent from this page.
+          </p>
+        </>
+      )}
     </main>
   );
 }
@@ -149,21 +172,7 @@ function plainState(a: Alert, now: number): string {
  * calls for help, and clinical alerts only with consent for clinical detail, in the limited
  * wording. Live: the server pushes them to the resident's room.
  */
-function FamilyAlerts({
-  relative,
-  socket,
-  now,
-}: {
-  relative: PatientSummary;
-  socket: SocketState;
-  now: number;
-}) {
-  const feed = useAlertFeed(socket, {
-    queries: [{ limit: 20 }],
-    joinWards: [],
-    leaveOnUnmount: false,
-    accept: (a) => a.patientId === relative.id,
-  });
+function FamilyAlerts({ feed, now }: { feed: AlertFeed; now: number }) {
   const recent = useMemo(
     () =>
       feed.alerts

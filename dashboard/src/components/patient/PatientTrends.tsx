@@ -15,9 +15,9 @@ import {
 } from 'recharts';
 import { getHistory } from '../../api/client.js';
 import { useResource } from '../../hooks/useResource.js';
+import { TrendPlaceholder, TrendsFrame } from './TrendsFrame.js';
 import {
   markers,
-  RANGES,
   summarise,
   thresholdBands,
   trendRows,
@@ -72,31 +72,12 @@ export function PatientTrends({ patientId, thresholds, alerts, refreshKey }: Pro
   const histories = data.data;
 
   return (
-    <section className="panel trends" aria-labelledby="trends-title" data-testid="patient-trends">
-      <h2 id="trends-title" className="panel__title">
-        Trends
-      </h2>
-      <div className="trends__ranges" role="group" aria-label="Time range">
-        {RANGES.map((r) => (
-          <button
-            key={r.range}
-            type="button"
-            className="button button--small trends__range"
-            aria-pressed={range === r.range}
-            onClick={() => setRange(r.range)}
-            data-testid={`trend-range-${r.range}`}
-          >
-            {r.label}
-          </button>
-        ))}
-      </div>
+    <TrendsFrame range={range} onRange={setRange}>
       {data.status === 'failed' && !histories && (
         <p role="alert">Trends could not be loaded: {data.message}</p>
       )}
-      {!histories ? (
-        <p role="status">Loading trends…</p>
-      ) : (
-        TRENDS.map((spec, i) => (
+      {TRENDS.map((spec, i) =>
+        histories ? (
           <TrendChart
             key={spec.kind}
             spec={spec}
@@ -105,9 +86,11 @@ export function PatientTrends({ patientId, thresholds, alerts, refreshKey }: Pro
             thresholds={thresholds}
             alerts={alerts}
           />
-        ))
+        ) : (
+          <TrendPlaceholder key={spec.kind} spec={spec} />
+        ),
       )}
-    </section>
+    </TrendsFrame>
   );
 }
 
@@ -159,7 +142,7 @@ function TrendChart({ spec, history, range, thresholds, alerts }: ChartProps) {
         </p>
       </figcaption>
       {rows.length === 0 ? (
-        <p className="trend__empty">No readings in this period.</p>
+        <p className="trend__chart trend__empty">No readings in this period.</p>
       ) : (
         <div className="trend__chart" aria-hidden="true">
           <ResponsiveContainer width="100%" height={180}>

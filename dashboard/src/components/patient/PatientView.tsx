@@ -1,11 +1,13 @@
-import type { BedState, PatientSummary, Ward } from '@wardline/protocol';
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import type { Alert, BedState, PatientSummary, Ward } from '@wardline/protocol';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ComponentProps } from 'react';
 import { ApiError, getNews2, getPatient, getThresholds, listWards } from '../../api/client.js';
 import { useAlertFeed } from '../../hooks/useAlertFeed.js';
 import { useLiveWard, type LiveState } from '../../hooks/useLiveWard.js';
+import { useNearViewport } from '../../hooks/useNearViewport.js';
 import { useNow } from '../../hooks/useNow.js';
 import { usePatientHistory } from '../../hooks/usePatientHistory.js';
 import { useResource } from '../../hooks/useResource.js';
+import { useSettled } from '../../hooks/useSettled.js';
 import type { SocketState } from '../../hooks/useSocket.js';
 import { Link } from '../../routing/Link.js';
 import { ConnectionState, StaleDataNotice } from '../ConnectionState.js';
@@ -15,10 +17,13 @@ import { ObservationHistory } from './ObservationHistory.js';
 import { News2Panel } from './News2Panel.js';
 import { PatientAlerts } from './PatientAlerts.js';
 import { ManualObservationForm } from './ManualObservationForm.js';
+import { PatientSkeleton } from './PatientSkeleton.js';
+import { TrendsPlaceholder } from './TrendsFrame.js';
 
 const CLOCK_TICK_MS = 15_000;
 
-// The charts (recharts) load only on this screen, so the ward screen stays small and fast.
+// The charts (recharts, the largest download) load only on this screen, and only when their panel
+// comes near the screen: on a phone they are below the fold.
 const PatientTrends = lazy(() => import('./PatientTrends.js').then((m) => ({ default: m.PatientTrends })));
 
 interface Props {
@@ -69,7 +74,15 @@ export function PatientView({ patientId, socket }: Props) {
   return p.wardId ? (
     <AdmittedPatient key={p.wardId} patient={p} wardId={p.wardId} ward={ward} socket={socket} />
   ) : (
-    <PatientPage patient={p} ward={null} bed={null} moved={false} liveState={null} socket={socket} />
+    <PatientPage
+      patient={p}
+      ward={null}
+      bed={null}
+      bedLoading={false}
+      moved={false}
+      liveState={null}
+      socket={socket}
+    />
   );
 }
 
@@ -96,6 +109,7 @@ function AdmittedPatient({
       patient={patient}
       ward={ward}
       bed={moved ? null : bed}
+      bedLoading={live.beds === null && live.errorMessage === null}
       moved={moved}
       liveState={live}
       socket={socket}
@@ -107,6 +121,8 @@ interface PageProps {
   patient: PatientSummary;
   ward: Ward | null;
   bed: BedState | null;
+  /** The bed's first snapshot has not arrived yet. */
+  bedLoading: boolean;
   /** The resident is no longer in the bed this page was opened for. */
   moved: boolean;
   /** null for a discharged resident: nothing on the page is live. */
@@ -114,7 +130,7 @@ interface PageProps {
   socket: SocketState;
 }
 
-function PatientPage({ patient, ward, bed, moved, liveState, socket }: PageProps) {
+function PatientPage({ patient, ward, bed, bedLoading, moved, liveState, socket }: PageProps) {
   const now = useNow(CLOCK_TICK_MS);
   const history = usePatientHistory(socket, patient.id);
   const discharged = patient.wardId === null;
@@ -129,6 +145,14 @@ function PatientPage({ patient, ward, bed, moved, liveState, socket }: PageProps
     accept: (a) => a.patientId === patient.id,
   });
   const alerts = useMemo(() => (feed.alerts ? [...feed.alerts.values()] : null), [feed.alerts]);
+  // The readings, score, alerts and history are laid out together once all are in (or failed), so
+  // the panels do not push each other down one answer at a time.
+  const ready = useSettled(
+    !bedLoading &&
+      (news2.data !== null || news2.status === 'failed') &&
+      (alerts !== null || feed.state === 'failed') &&
+      (history.entries !== null || history.errorMessage !== null),
+  );
   const refreshKey = useMemo(() => {
     // Refetch the charts for new readings, but at most about once a minute.
     return Math.floor((history.entries?.[0]?.measuredAt ?? 0) / 60_000) + saves;
@@ -187,25 +211,43 @@ function PatientPage({ patient, ward, bed, moved, liveState, socket }: PageProps
         </p>
       )}
 
-      <div className="patient-layout">
-        {bed && <LatestVitals bed={bed} now={now} />}
-        <News2Panel news2={news2} />
-      </div>
-      <Suspense fallback={<p role="status">Loading trends…</p>}>
-        <PatientTrends
-          patientId={patient.id}
-          thresholds={thresholds.data?.thresholds ?? null}
-          alerts={alerts ?? []}
-          refreshKey={refreshKey}
-        />
-      </Suspense>
-      <div className="patient-layout">
-        <PatientAlerts alerts={alerts} onChanged={feed.apply} />
-        {!discharged && (
-          <ManualObservationForm patientId={patient.id} onSaved={() => setSaves((n) => n + 1)} />
-        )}
-      </div>
-      <ObservationHistory history={history} now={now} />
+      {!ready ? (
+        <PatientSkeleton />
+      ) : (
+        <>
+          <div className="patient-layout">
+            {bed && <LatestVitals bed={bed} now={now} />}
+            <News2Panel news2={news2} />
+          </div>
+          <Trends
+            patientId={patient.id}
+            thresholds={thresholds.data?.thresholds ?? null}
+            alerts={alerts ?? NO_ALERTS}
+            refreshKey={refreshKey}
+          />
+          <div className="patient-layout">
+            <PatientAlerts alerts={alerts} onChanged={feed.apply} />
+            {!discharged && (
+              <ManualObservationForm patientId={patient.id} onSaved={() => setSaves((n) => n + 1)} />
+            )}
+          </div>
+          <ObservationHistory history={history} now={now} />
+        </>
+      )}
     </main>
+  );
+}
+
+const NO_ALERTS: Alert[] = [];
+
+/** The charts, loaded when their panel comes near the screen; until then a panel of their size. */
+function Trends(props: ComponentProps<typeof PatientTrends>) {
+  const placeholder = useRef<HTMLElement>(null);
+  const near = useNearViewport(placeholder);
+  if (!near) return <TrendsPlaceholder ref={placeholder} />;
+  return (
+    <Suspense fallback={<TrendsPlaceholder />}>
+      <PatientTrends {...props} />
+    </Suspense>
   );
 }

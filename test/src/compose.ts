@@ -1,0 +1,44 @@
+/** docker-compose.yml as compose itself renders it (interpolated, normalised), for tests. */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** The variables compose refuses to start without, with made-up values. */
+export const composeSecrets = {
+  WARDLINE_MQTT_PASSWORD: 'x',
+  INFLUXDB_PASSWORD: 'y',
+  INFLUXDB_TOKEN: 'z',
+  WARDLINE_SIM_GATEWAY_PASSWORD: 'w',
+  WARDLINE_PUBLIC_URL: 'https://wardline.example.org',
+  WARDLINE_MQTT_HOSTNAME: 'mqtt.wardline.example.org',
+  WARDLINE_BROKER_ADMIN_TOKEN: 'a-made-up-admin-token',
+};
+
+export interface ComposeService {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: { published: number | string; target: number | string }[];
+  volumes?: string[];
+  networks?: Record<string, { aliases?: string[] } | null>;
+  healthcheck?: unknown;
+}
+
+export interface ComposeConfig {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+}
+
+/** `docker-compose config` with only these variables set; throws with compose's message if it refuses. */
+export function composeConfig(env: Record<string, string> = composeSecrets): ComposeConfig {
+  const { PATH, HOME } = process.env;
+  const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+    cwd: root,
+    env: { PATH, HOME, ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`docker-compose config failed: ${result.stderr}`);
+  return parse(result.stdout) as ComposeConfig;
+}
