@@ -97,6 +97,26 @@ describe('Authenticator', () => {
     expect(auth.stats()).toMatchObject({ hashing: 0, queued: 0 });
   });
 
+  it("checks the server's password in its own lane: a queue of gateways after a restart never holds it", async () => {
+    const { auth } = authenticator({ hashConcurrency: 1, hashQueue: 1 });
+    const gateways = [
+      auth.authenticate('a.g1', pw('g1-secret'), HOME),
+      auth.authenticate('a.g2', pw('g2-secret'), HOME),
+    ];
+    expect(await auth.authenticate('a.g2', pw('other'), '198.51.100.7')).toEqual(
+      refused(RefusalCode.authBusy, ConnackCode.serverUnavailable),
+    );
+    expect(await auth.authenticate('server', pw('server-secret'), '127.0.0.1')).toMatchObject({
+      allowed: true,
+      via: 'checked',
+      identity: { role: 'server' },
+    });
+    expect(await auth.authenticate('server', pw('wrong'), '198.51.100.9')).toEqual(
+      refused(RefusalCode.badPassword, ConnackCode.badUsernameOrPassword),
+    );
+    await Promise.all(gateways);
+  });
+
   it('lets remembered credentials in while every check slot is taken', async () => {
     const { auth } = authenticator({ hashConcurrency: 1, hashQueue: 0 });
     await auth.authenticate('a.g1', pw('g1-secret'), HOME);

@@ -9,7 +9,10 @@
  *     (ConnectBackoff);
  *  3. at most `hashConcurrency` checks run at once and `hashQueue` wait; beyond that the CONNECT is
  *     refused at once with CONNACK 3 (server unavailable), which tells the client to retry later;
- *  4. simultaneous CONNECTs with the same user name and password share one check.
+ *  4. simultaneous CONNECTs with the same user name and password share one check;
+ *  5. CONNECTs claiming a server user name are checked in a lane of their own: after a broker
+ *     restart every gateway needs a check at once, and the server, which every home's readings
+ *     wait for, must not queue behind them (it did: 30 s to reconnect behind 200 gateways).
  */
 import { performance } from 'node:perf_hooks';
 import { BoundedConcurrency } from './bounded-concurrency.js';
@@ -61,6 +64,9 @@ export interface AuthStats {
 
 type CheckResult = 'matched' | 'mismatched' | 'backing-off';
 
+/** CONNECTs claiming a server user name waiting for their own lane (the server opens a few sessions). */
+const SERVER_LANE_QUEUE = 8;
+
 /** Where the CONNECT came from; connections whose address is gone share one record. */
 const UNKNOWN_ADDRESS = 'unknown';
 
@@ -70,6 +76,7 @@ export class Authenticator {
   readonly #verified: VerifiedCredentials;
   readonly #backoff: ConnectBackoff;
   readonly #hashing: BoundedConcurrency;
+  readonly #serverHashing = new BoundedConcurrency(1, SERVER_LANE_QUEUE);
   readonly #checking = new Map<string, Promise<CheckResult>>();
 
   constructor(users: UserRegistry, limits: AuthLimits = DEFAULT_AUTH_LIMITS, now = () => performance.now()) {
@@ -105,7 +112,10 @@ export class Authenticator {
     const passwordHash = user?.passwordHash ?? UNKNOWN_USER_HASH;
     let check = this.#checking.get(credentialsKey);
     if (check === undefined) {
-      const queued = this.#hashing.run(async (): Promise<CheckResult> => {
+      // Claiming a server name earns the lane, not the identity: the password is still checked, and
+      // wrong guesses at it back off like any other.
+      const lane = user?.role === 'server' ? this.#serverHashing : this.#hashing;
+      const queued = lane.run(async (): Promise<CheckResult> => {
         // Failures while it waited may have put this address on back-off: skip the work.
         if (this.#backoff.isBackingOff(address, usernameTag)) return 'backing-off';
         // An unknown user is checked against UNKNOWN_USER_HASH: it costs the same, so time tells nothing.
@@ -141,8 +151,8 @@ export class Authenticator {
 
   stats(): AuthStats {
     return {
-      hashing: this.#hashing.running,
-      queued: this.#hashing.waiting,
+      hashing: this.#hashing.running + this.#serverHashing.running,
+      queued: this.#hashing.waiting + this.#serverHashing.waiting,
       verifiedCredentials: this.#verified.size,
       backoffAddresses: this.#backoff.addressesBackingOff(),
     };

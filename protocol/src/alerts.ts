@@ -265,3 +265,10 @@ export const News2Summary = Type.Object({
   stale: Type.Array(Type.Object({ parameter: Type.String(), measuredAt: Type.String() })),
 });
 export type News2Summary = Static<typeof News2Summary>;
+
+/** `GET /api/wards/:wardId/news2`: the NEWS2 summary of every resident of a ward, by patient id. */
+export const WardNews2 = Type.Object({
+  wardId: Type.String(),
+  scores: Type.Record(Type.String(), News2Summary),
+});
+export type WardNews2 = Static<typeof WardNews2>;

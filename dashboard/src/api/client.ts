@@ -5,6 +5,7 @@ import type {
   History,
   HistoryRange,
   News2Summary,
+  WardNews2,
   ManualObservationRequest,
   Thresholds,
   FamilyContact,
@@ -278,6 +279,11 @@ export function resolveAlert(alertId: number, note: string): Promise<Alert> {
 
 export function getNews2(patientId: string, signal?: AbortSignal): Promise<News2Summary> {
   return request<News2Summary>('GET', `/api/patients/${seg(patientId)}/news2`, opts(signal));
+}
+
+/** Every resident's NEWS2 summary on a ward, in one request. */
+export function getWardNews2(wardId: string, signal?: AbortSignal): Promise<WardNews2> {
+  return request<WardNews2>('GET', `/api/wards/${seg(wardId)}/news2`, opts(signal));
 }
 
 export function getHistory(

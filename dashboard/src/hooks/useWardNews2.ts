@@ -1,9 +1,9 @@
 import type { News2Summary, ObservationEvent } from '@wardline/protocol';
 import { useEffect, useRef, useState } from 'react';
-import { getNews2 } from '../api/client.js';
+import { getNews2, getWardNews2 } from '../api/client.js';
 import type { SocketState } from './useSocket.js';
 
-/** At most this many NEWS2 requests in flight: 200 beds must not flood the server. */
+/** At most this many per-resident NEWS2 requests in flight: 200 beds must not flood the server. */
 const CONCURRENCY = 4;
 /** A resident's score is fetched again after a new reading, but not more often than this. */
 const MIN_REFRESH_MS = 30_000;
@@ -11,23 +11,24 @@ const MIN_REFRESH_MS = 30_000;
 const SETTLE_MS = 1500;
 /** Answers are applied together at most this often: one ward re-render, not one per resident. */
 const FLUSH_MS = 1000;
-/** The first round is shown as soon as it is complete, or with what has arrived after this long. */
+/** The first round is shown as soon as it is answered, or without scores after this long. */
 const FIRST_ROUND_MS = 2500;
 
 export interface WardNews2 {
   scores: ReadonlyMap<string, News2Summary>;
   /**
-   * The first round (every resident once) has been answered, or has taken too long to wait for:
-   * the ward can be laid out with its beds in their places ("Needs attention" or not).
+   * The first round (the whole ward's scores) has been answered, or has taken too long to wait
+   * for: the ward can be laid out with its beds in their places ("Needs attention" or not).
    */
   settled: boolean;
 }
 
 /**
- * The NEWS2 summary of every resident on a ward. The server has no ward-wide NEWS2 endpoint and
- * no NEWS2 event, so this asks `GET /api/patients/:id/news2` for each resident (a few at a time)
- * and again, throttled, after that resident's new readings. The first round is applied in one go
- * when complete, so beds take their places once rather than one batch at a time.
+ * The NEWS2 summary of every resident on a ward. The whole ward is asked for in one request
+ * (`GET /api/wards/:wardId/news2`) on load, on reconnection and when residents change; the server
+ * has no NEWS2 event, so a resident's score is asked for again (`GET /api/patients/:id/news2`, a
+ * few at a time, throttled) after that resident's new readings. The first round is applied in one
+ * go when answered, so beds take their places once.
  */
 export function useWardNews2(
   { socket, connectCount }: SocketState,
@@ -37,8 +38,6 @@ export function useWardNews2(
 ): WardNews2 {
   const [scores, setScores] = useState<ReadonlyMap<string, News2Summary>>(() => new Map());
   const [settled, setSettled] = useState(false);
-  /** Residents of the first round not answered yet; null before it starts and once it is over. */
-  const firstRoundRef = useRef<Set<string> | null>(null);
   const settledRef = useRef(false);
   const queueRef = useRef<string[]>([]);
   const queuedRef = useRef(new Set<string>());
@@ -50,17 +49,30 @@ export function useWardNews2(
   const pendingRef = useRef(new Map<string, News2Summary>());
   const flushTimerRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
+  /** Keeps the newer of two answers for a resident: a ward answer may overtake a resident's. */
+  const put = (summary: News2Summary) => {
+    const held = pendingRef.current.get(summary.patientId);
+    if (!held || Date.parse(held.at) <= Date.parse(summary.at))
+      pendingRef.current.set(summary.patientId, summary);
+  };
   const flush = () => {
     clearTimeout(flushTimerRef.current);
     flushTimerRef.current = undefined;
     const batch = pendingRef.current;
     pendingRef.current = new Map();
-    if (aliveRef.current && batch.size > 0) setScores((m) => new Map([...m, ...batch]));
+    if (!aliveRef.current || batch.size === 0) return;
+    setScores((m) => {
+      const next = new Map(m);
+      for (const [id, summary] of batch) {
+        const held = next.get(id);
+        if (!held || Date.parse(held.at) <= Date.parse(summary.at)) next.set(id, summary);
+      }
+      return next;
+    });
   };
   const endFirstRound = () => {
     if (settledRef.current) return;
     settledRef.current = true;
-    firstRoundRef.current = null;
     flush();
     setSettled(true);
   };
@@ -78,18 +90,15 @@ export function useWardNews2(
           .then(
             (summary) => {
               if (!aliveRef.current) return;
-              pendingRef.current.set(id, summary);
-              if (firstRoundRef.current) return; // applied when the round completes
+              put(summary);
+              if (!settledRef.current) return; // applied with the first round
               flushTimerRef.current ??= setTimeout(flush, FLUSH_MS);
             },
             () => undefined, // no score shown rather than a wrong one; the next reading retries
           )
           .finally(() => {
             inFlightRef.current--;
-            if (!aliveRef.current) return;
-            const firstRound = firstRoundRef.current;
-            if (firstRound?.delete(id) && firstRound.size === 0) endFirstRound();
-            pumpRef.current();
+            if (aliveRef.current) pumpRef.current();
           });
       }
     };
@@ -111,16 +120,28 @@ export function useWardNews2(
 
   const known = patientIds !== null;
   const idsKey = patientIds?.join('\n') ?? '';
-  // Everyone on load, on reconnection and when residents change.
+  // The whole ward in one request on load, on reconnection and when residents change.
   useEffect(() => {
     if (!known) return;
-    const ids = idsKey ? idsKey.split('\n') : [];
-    if (!settledRef.current) firstRoundRef.current ??= new Set(ids);
-    for (const id of ids) enqueue(id);
-    if (firstRoundRef.current?.size === 0) endFirstRound();
-  }, [known, idsKey, connectCount]);
+    const controller = new AbortController();
+    const asked = Date.now();
+    for (const id of idsKey ? idsKey.split('\n') : []) lastFetchRef.current.set(id, asked);
+    getWardNews2(wardId, controller.signal).then(
+      ({ scores: ward }) => {
+        if (!aliveRef.current) return;
+        for (const summary of Object.values(ward)) put(summary);
+        if (settledRef.current) flush();
+        else endFirstRound();
+      },
+      () => {
+        // No score shown rather than a wrong one; readings and reconnection ask again.
+        if (aliveRef.current && !controller.signal.aborted) endFirstRound();
+      },
+    );
+    return () => controller.abort();
+  }, [known, wardId, idsKey, connectCount]);
 
-  // A slow server does not hold the ward back for long: what has arrived is shown.
+  // A slow server does not hold the ward back for long: the beds are shown without scores.
   useEffect(() => {
     if (!known || settled) return;
     const timer = setTimeout(endFirstRound, FIRST_ROUND_MS);

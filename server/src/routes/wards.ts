@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { BedState, Ward } from '@wardline/protocol';
+import type { BedState, Ward, WardNews2 } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { requireRole } from '../auth/plugin.js';
@@ -49,6 +49,19 @@ export async function wardRoutes(fastify: FastifyInstance) {
     async (request): Promise<BedState[]> => {
       if (!ctx.wards.wardExists(request.params.wardId)) throw new Errors.notFound('ward');
       return bedStates(ctx, request.params.wardId);
+    },
+  );
+
+  app.get(
+    '/api/wards/:wardId/news2',
+    { onRequest: staff, schema: { params: Type.Object({ wardId: Type.String({ maxLength: 128 }) }) } },
+    async (request): Promise<WardNews2> => {
+      const { wardId } = request.params;
+      if (!ctx.wards.wardExists(wardId)) throw new Errors.notFound('ward');
+      const scores: WardNews2['scores'] = {};
+      for (const bed of ctx.wards.beds(wardId))
+        if (bed.patientId) scores[bed.patientId] = ctx.alerting.news2(bed.patientId);
+      return { wardId, scores };
     },
   );
 }
