@@ -233,8 +233,11 @@ describe('fault: a hostile gateway under load', () => {
     const serverStopMs = Date.now() - downAt;
     // Queued at the broker for the server's persistent sessions, which are not there to take it.
     const poisons = await Promise.all([hostile.poison(Channel.observations), hostile.poison(Channel.urgent)]);
+    const brokerStopAt = Date.now();
     await h.system.broker.stop('SIGTERM');
+    const brokerStoppedAt = Date.now();
     await h.system.startBroker();
+    const brokerUpAt = Date.now();
     await h.system.startServer();
     const backAt = Date.now();
     const backlog = [...h.taken.values()].filter((r) => r.takenAtMs <= backAt).map((r) => r.id);
@@ -259,6 +262,9 @@ describe('fault: a hostile gateway under load', () => {
     const latencies = fallLatencies(watcher, joinedAt, loadEnd);
     report('poison queued across a broker and server restart', t, latencies, since, {
       'server stopped after SIGTERM (s)': (serverStopMs / 1000).toFixed(1),
+      'broker stopped after SIGTERM (s)': ((brokerStoppedAt - brokerStopAt) / 1000).toFixed(1),
+      'broker healthy after start (s)': ((brokerUpAt - brokerStoppedAt) / 1000).toFixed(1),
+      'server healthy after start (s)': ((backAt - brokerUpAt) / 1000).toFixed(1),
       'down (s)': ((backAt - downAt) / 1000).toFixed(1),
       'backlog stored (s after the server was back)':
         recoveredMs === null ? 'no' : (recoveredMs / 1000).toFixed(1),
