@@ -25,6 +25,7 @@ import {
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { Failure, runCommand, say } from './command.js';
 import { backupDatabase } from '../db/backup.js';
 import {
   BROKER_DIR,
@@ -52,18 +53,6 @@ const USAGE = `Usage: npm run backup -- [--out DIR] [--db PATH] [--broker-url UR
 
 The broker must run with WARDLINE_BROKER_ADMIN_TOKEN set; give the same token to this command.`;
 
-/** Exit codes: 0 done, 1 failed, 2 wrong usage or configuration. */
-class Failure extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
-}
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
-
 function fsync(path: string): void {
   const fd = openSync(path, 'r');
   try {
@@ -85,14 +74,8 @@ export const utcStamp = (at = new Date()): string =>
     .replaceAll(':', '-');
 
 /** Runs the command; resolves to the process exit code. */
-export async function backupCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  try {
-    await backup(argv, env);
-    return 0;
-  } catch (err) {
-    process.stderr.write(`backup: ${(err as Error).message}\n`);
-    return err instanceof Failure ? err.code : 1;
-  }
+export function backupCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runCommand('backup', () => backup(argv, env));
 }
 
 async function backup(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {

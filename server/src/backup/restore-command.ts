@@ -10,6 +10,7 @@ import { assertBrokerDataNotInUse, BrokerDataInUseError, inspectBrokerData } fro
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Failure, runCommand, say } from './command.js';
 import { assertDatabaseNotInUse, checkDatabase, DatabaseInUseError } from '../db/backup.js';
 import { utcStamp } from './backup-command.js';
 import { listFiles, readManifest, verifyFiles, type Manifest } from './manifest.js';
@@ -22,27 +23,9 @@ const USAGE = `Usage: npm run restore -- BACKUP_DIR [--db PATH] [--broker-data D
 
 Stop the server and the broker first. Existing files are moved aside, not deleted.`;
 
-/** Exit codes: 0 done, 1 refused or failed, 2 wrong usage. */
-class Failure extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
-}
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
-
 /** Runs the command; resolves to the process exit code. */
-export async function restoreCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  try {
-    await restore(argv, env);
-    return 0;
-  } catch (err) {
-    process.stderr.write(`restore: ${(err as Error).message}\n`);
-    return err instanceof Failure ? err.code : 1;
-  }
+export function restoreCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runCommand('restore', () => restore(argv, env));
 }
 
 async function restore(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
