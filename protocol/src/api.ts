@@ -9,9 +9,30 @@ import { DEVICE_ID_PATTERN, SEGMENT_PATTERN } from './ids.js';
  * The HTTP API and socket.io contract between the server and its clients (dashboard, tests,
  * integrations). Schemas double as fastify route schemas and as the clients' static types.
  */
-export const Role = { nurse: 'nurse', admin: 'admin', family: 'family' } as const;
+/**
+ * Who someone is to Wardline. Staff roles (nurse, nurse in charge, admin) and family belong to one
+ * organisation; an operator runs the server (creates organisations, invites their first admins) and
+ * sees no one's clinical record.
+ */
+export const Role = {
+  nurse: 'nurse',
+  nurseInCharge: 'nurse_in_charge',
+  admin: 'admin',
+  family: 'family',
+  operator: 'operator',
+} as const;
 export type Role = (typeof Role)[keyof typeof Role];
-export const RoleSchema = Type.Union([Type.Literal('nurse'), Type.Literal('admin'), Type.Literal('family')]);
+export const RoleSchema = Type.Union([
+  Type.Literal('nurse'),
+  Type.Literal('nurse_in_charge'),
+  Type.Literal('admin'),
+  Type.Literal('family'),
+  Type.Literal('operator'),
+]);
+/** Roles of an organisation's staff, most to least privileged. */
+export const STAFF_ROLES = ['admin', 'nurse_in_charge', 'nurse'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+export const StaffRoleSchema = Type.Union(STAFF_ROLES.map((role) => Type.Literal(role)));
 
 export const SESSION_COOKIE = 'wardline_session';
 
@@ -28,6 +49,10 @@ export const SessionUser = Type.Object({
   username: Type.String(),
   role: RoleSchema,
   displayName: Type.String(),
+  /** The organisation whose records the user works with; null for an operator. */
+  organisationId: Type.Union([Type.String(), Type.Null()]),
+  /** Wards a staff member is limited to; null: every ward of the organisation. */
+  wardIds: Type.Union([Type.Array(Type.String()), Type.Null()]),
 });
 export type SessionUser = Static<typeof SessionUser>;
 

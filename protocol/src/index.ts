@@ -10,3 +10,5 @@ export * from './api.js';
 export * from './alerts.js';
 export * from './ble/index.js';
 export * from './history.js';
+export * from './organisation.js';
+export * from './nhs-number.js';

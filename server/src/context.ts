@@ -5,6 +5,7 @@ import { createDeadLetterRepository } from './db/dead-letter-repository.js';
 import { createDeviceRepository } from './db/device-repository.js';
 import { createObservationRepository } from './db/observation-repository.js';
 import { createWardRepository } from './db/ward-repository.js';
+import { createAuditLog } from './audit/audit-log.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import { createUserRepository } from './auth/user-repository.js';
 import { createIngestMetrics } from './ingest/metrics.js';
@@ -25,6 +26,8 @@ export function createContext(db: Db, options: { alerting?: AlertingConfig } = {
     deadLetters: createDeadLetterRepository(db),
     users: createUserRepository(db),
     signInThrottle: createSignInThrottle(db),
+    /** The append-only record of who saw and changed what. */
+    audit: createAuditLog(db),
     metrics: createIngestMetrics(),
     /** Refused web requests and sign-in outcomes. */
     webMetrics: createWebMetrics(),

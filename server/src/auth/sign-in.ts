@@ -46,7 +46,7 @@ export function createSignIn(users: UserRepository, throttle: SignInThrottle) {
       password,
       user?.passwordHash ?? unmatchableHashLike(users.passwordHashSample()),
     );
-    if (!user || !valid) {
+    if (!user || !valid || user.passwordHash === null) {
       record('failure', 'WL_BAD_CREDENTIALS');
       return { ok: false, code: 'WL_BAD_CREDENTIALS' };
     }

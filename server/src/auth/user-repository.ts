@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 
 export interface UserRecord extends SessionUser {
-  passwordHash: string;
+  /** Null: invited and not yet set, or an account that signs in only through an identity provider. */
+  passwordHash: string | null;
   /** For family members: the one person whose information they may see. */
   patientId: string | null;
   disabledAt: string | null;
@@ -25,28 +26,42 @@ export type SessionsEnded = { tokenHash: string } | { username: string };
 
 export const SESSION_HOURS = 12;
 
+/** Where records from before organisations live, and the demo's organisation. */
+export const DEFAULT_ORGANISATION_ID = 'org-default';
+
+function parseWardIds(json: string | null): string[] | null {
+  return json === null ? null : (JSON.parse(json) as string[]);
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
 export function createUserRepository(db: Db) {
+  // A ward-limited user's wards as a JSON array; NULL: every ward of the organisation.
+  const wardIdsOf = (alias: string) =>
+    `(SELECT json_group_array(ward_id) FROM user_wards uw WHERE uw.username = ${alias}.username
+        HAVING count(*) > 0) AS wardIdsJson`;
   const byName = db.prepare(
-    `SELECT username, password_hash AS passwordHash, role, display_name AS displayName,
-            patient_id AS patientId, disabled_at AS disabledAt
-       FROM users WHERE username = ?`,
+    `SELECT u.username, u.password_hash AS passwordHash, u.role, u.display_name AS displayName,
+            u.organisation_id AS organisationId, u.patient_id AS patientId, u.disabled_at AS disabledAt,
+            ${wardIdsOf('u')}
+       FROM users u WHERE u.username = ?`,
   );
   const bySession = db.prepare(
-    `SELECT u.username, u.role, u.display_name AS displayName, u.patient_id AS patientId,
-            s.expires_at AS expiresAt
+    `SELECT u.username, u.role, u.display_name AS displayName, u.organisation_id AS organisationId,
+            u.patient_id AS patientId, ${wardIdsOf('u')}, s.expires_at AS expiresAt
        FROM sessions s JOIN users u ON u.username = s.username
       WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL`,
   );
   const accountColumns = `username, role, display_name AS displayName, disabled_at AS disabledAt`;
   const listAll = db.prepare(`SELECT ${accountColumns} FROM users ORDER BY username`);
   const accountByName = db.prepare(`SELECT ${accountColumns} FROM users WHERE username = ?`);
-  const anyHash = db.prepare(`SELECT password_hash AS passwordHash FROM users ORDER BY rowid LIMIT 1`);
+  const anyHash = db.prepare(
+    `SELECT password_hash AS passwordHash FROM users WHERE password_hash IS NOT NULL ORDER BY rowid LIMIT 1`,
+  );
   const insertSession = db.prepare(
-    `INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+    `INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
   );
   const deleteSession = db.prepare(`DELETE FROM sessions WHERE token_hash = ?`);
   const deleteUserSessions = db.prepare(`DELETE FROM sessions WHERE username = ?`);
@@ -64,15 +79,19 @@ export function createUserRepository(db: Db) {
 
   function sessionForHash(tokenHash: string, now: Date): Session | undefined {
     const row = bySession.get(tokenHash, now.toISOString()) as
-      (AuthenticatedUser & { expiresAt: string }) | undefined;
+      (Omit<AuthenticatedUser, 'wardIds'> & { wardIdsJson: string | null; expiresAt: string }) | undefined;
     if (!row) return undefined;
-    const { expiresAt, ...user } = row;
-    return { user, tokenHash, expiresAt };
+    const { expiresAt, wardIdsJson, ...rest } = row;
+    return { user: { ...rest, wardIds: parseWardIds(wardIdsJson) }, tokenHash, expiresAt };
   }
 
   return {
     find(username: string): UserRecord | undefined {
-      return byName.get(username) as UserRecord | undefined;
+      const row = byName.get(username) as
+        (Omit<UserRecord, 'wardIds'> & { wardIdsJson: string | null }) | undefined;
+      if (!row) return undefined;
+      const { wardIdsJson, ...rest } = row;
+      return { ...rest, wardIds: parseWardIds(wardIdsJson) };
     },
 
     list(): UserAccount[] {
@@ -93,16 +112,35 @@ export function createUserRepository(db: Db) {
 
     upsert(user: {
       username: string;
-      passwordHash: string;
+      passwordHash: string | null;
       role: Role;
       displayName: string;
+      /** Required for everyone but operators; the default organisation when left out. */
+      organisationId?: string | null;
       patientId?: string | null;
+      email?: string | null;
+      createdBy?: string;
     }): void {
+      const organisationId =
+        user.role === 'operator' ? null : (user.organisationId ?? DEFAULT_ORGANISATION_ID);
       db.prepare(
-        `INSERT INTO users (username, password_hash, role, display_name, patient_id) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO users (username, password_hash, role, display_name, organisation_id, patient_id, email,
+                            created_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role,
-           display_name = excluded.display_name, patient_id = excluded.patient_id`,
-      ).run(user.username, user.passwordHash, user.role, user.displayName, user.patientId ?? null);
+           display_name = excluded.display_name, organisation_id = excluded.organisation_id,
+           patient_id = excluded.patient_id, email = excluded.email`,
+      ).run(
+        user.username,
+        user.passwordHash,
+        user.role,
+        user.displayName,
+        organisationId,
+        user.patientId ?? null,
+        user.email ?? null,
+        new Date().toISOString(),
+        user.createdBy ?? 'system',
+      );
     },
 
     setPassword(username: string, passwordHash: string): boolean {
@@ -114,7 +152,13 @@ export function createUserRepository(db: Db) {
       const token = randomBytes(32).toString('base64url');
       const expires = new Date(now.getTime() + SESSION_HOURS * 3600_000);
       purgeExpired.run(now.toISOString());
-      insertSession.run(hashToken(token), username, now.toISOString(), expires.toISOString());
+      insertSession.run(
+        hashToken(token),
+        username,
+        now.toISOString(),
+        expires.toISOString(),
+        now.toISOString(),
+      );
       return token;
     },
 

@@ -244,4 +244,193 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX sign_in_events_by_user ON sign_in_events (username, id);
   `,
+  // Running it for real. Organisations hold sites (whose codes are the MQTT site segment, so unique
+  // across the server), sites hold wards, wards hold beds; anything may be closed, nothing deleted.
+  // What was there before belongs to one organisation. Patients gain identifiers and an admission
+  // history; staff belong to one organisation with a role (optionally limited to some wards), are
+  // invited by e-mail, may have a TOTP second factor and federated (OIDC) identities. Sessions
+  // record when they were last used (idle timeout). Gateway kits (a hub and its devices) carry
+  // credentials the broker replicates through a change feed. The audit table is append-only: no
+  // update ever, and no delete of anything younger than 30 days (retention removes older rows).
+  `
+  CREATE TABLE organisations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    require_admin_totp INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+  );
+  INSERT INTO organisations (id, name, created_at)
+    VALUES ('org-default', 'Wardline organisation', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+  CREATE TABLE sites (
+    id TEXT PRIMARY KEY,
+    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('care_home', 'virtual_ward')),
+    created_at TEXT NOT NULL,
+    closed_at TEXT
+  );
+  CREATE INDEX sites_by_organisation ON sites (organisation_id, name);
+  INSERT INTO sites (id, organisation_id, code, name, kind, created_at)
+    SELECT 'site-' || site_code, 'org-default', site_code, min(name), min(kind), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+      FROM wards GROUP BY site_code;
+  ALTER TABLE wards ADD COLUMN site_id TEXT REFERENCES sites(id);
+  ALTER TABLE wards ADD COLUMN organisation_id TEXT REFERENCES organisations(id);
+  ALTER TABLE wards ADD COLUMN closed_at TEXT;
+  UPDATE wards SET site_id = 'site-' || site_code, organisation_id = 'org-default';
+  CREATE INDEX wards_by_organisation ON wards (organisation_id, name);
+  ALTER TABLE beds ADD COLUMN closed_at TEXT;
+
+  ALTER TABLE patients ADD COLUMN organisation_id TEXT REFERENCES organisations(id);
+  ALTER TABLE patients ADD COLUMN nhs_number TEXT;
+  ALTER TABLE patients ADD COLUMN date_of_birth TEXT;
+  ALTER TABLE patients ADD COLUMN preferred_name TEXT;
+  ALTER TABLE patients ADD COLUMN next_of_kin_json TEXT;
+  ALTER TABLE patients ADD COLUMN gp_ods_code TEXT;
+  ALTER TABLE patients ADD COLUMN created_at TEXT;
+  UPDATE patients SET organisation_id = 'org-default', created_at = coalesce(admitted_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+  CREATE UNIQUE INDEX patients_nhs_number ON patients (organisation_id, nhs_number) WHERE nhs_number IS NOT NULL;
+  CREATE INDEX patients_by_name ON patients (organisation_id, display_name);
+  CREATE TABLE admissions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    ward_id TEXT NOT NULL REFERENCES wards(id),
+    bed_id TEXT NOT NULL REFERENCES beds(id),
+    admitted_at TEXT NOT NULL,
+    admitted_by TEXT NOT NULL,
+    discharged_at TEXT,
+    discharged_by TEXT
+  );
+  CREATE INDEX admissions_by_patient ON admissions (patient_id, id);
+  INSERT INTO admissions (patient_id, ward_id, bed_id, admitted_at, admitted_by)
+    SELECT p.id, b.ward_id, b.id, coalesce(p.admitted_at, p.created_at), 'migration'
+      FROM patients p JOIN beds b ON b.id = p.bed_id;
+
+  DROP TABLE sessions;
+  CREATE TABLE users_v5 (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT,
+    role TEXT NOT NULL CHECK (role IN ('nurse', 'nurse_in_charge', 'admin', 'family', 'operator')),
+    display_name TEXT NOT NULL,
+    email TEXT,
+    organisation_id TEXT REFERENCES organisations(id),
+    patient_id TEXT REFERENCES patients(id),
+    disabled_at TEXT,
+    totp_secret TEXT,
+    totp_enabled_at TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    CHECK ((role = 'operator') = (organisation_id IS NULL)),
+    CHECK ((role = 'family') = (patient_id IS NOT NULL))
+  );
+  INSERT INTO users_v5 (username, password_hash, role, display_name, organisation_id, patient_id, disabled_at,
+                        created_at, created_by)
+    SELECT username, password_hash, role, display_name, 'org-default', patient_id, disabled_at,
+           strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'migration'
+      FROM users WHERE role != 'family' OR patient_id IS NOT NULL;
+  DROP TABLE users;
+  ALTER TABLE users_v5 RENAME TO users;
+  CREATE UNIQUE INDEX users_by_email ON users (lower(email)) WHERE email IS NOT NULL;
+  CREATE INDEX users_by_organisation ON users (organisation_id, username);
+  CREATE TABLE user_wards (
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    ward_id TEXT NOT NULL REFERENCES wards(id),
+    PRIMARY KEY (username, ward_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    second_factor TEXT NOT NULL DEFAULT 'none'
+  );
+  CREATE INDEX sessions_by_user ON sessions (username);
+  CREATE TABLE account_tokens (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    purpose TEXT NOT NULL CHECK (purpose IN ('invite', 'reset')),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+  );
+  CREATE INDEX account_tokens_by_user ON account_tokens (username);
+  CREATE TABLE federated_identities (
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE kits (
+    id TEXT PRIMARY KEY,
+    organisation_id TEXT NOT NULL REFERENCES organisations(id),
+    site_id TEXT NOT NULL REFERENCES sites(id),
+    gateway_code TEXT NOT NULL,
+    label TEXT NOT NULL,
+    patient_id TEXT REFERENCES patients(id),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_by TEXT,
+    UNIQUE (site_id, gateway_code)
+  );
+  CREATE INDEX kits_by_organisation ON kits (organisation_id, label);
+  CREATE TABLE kit_devices (
+    device_id TEXT PRIMARY KEY REFERENCES devices(id),
+    kit_id TEXT NOT NULL REFERENCES kits(id)
+  ) WITHOUT ROWID;
+  CREATE INDEX kit_devices_by_kit ON kit_devices (kit_id);
+  CREATE TABLE kit_issues (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kit_id TEXT NOT NULL REFERENCES kits(id),
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    issued_at TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    returned_at TEXT,
+    returned_by TEXT
+  );
+  CREATE INDEX kit_issues_by_kit ON kit_issues (kit_id, id);
+  CREATE TABLE gateway_credentials (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kit_id TEXT NOT NULL REFERENCES kits(id),
+    username TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    not_after TEXT,
+    revoked_at TEXT
+  );
+  CREATE INDEX gateway_credentials_by_username ON gateway_credentials (username, id);
+  CREATE TABLE credential_changes (
+    version INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL,
+    at TEXT NOT NULL
+  );
+
+  CREATE TABLE audit_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    organisation_id TEXT,
+    actor TEXT NOT NULL,
+    actor_role TEXT,
+    action TEXT NOT NULL,
+    patient_id TEXT,
+    target_type TEXT,
+    target_id TEXT,
+    address TEXT,
+    detail_json TEXT
+  );
+  CREATE INDEX audit_by_organisation ON audit_events (organisation_id, at);
+  CREATE INDEX audit_by_patient ON audit_events (patient_id, at) WHERE patient_id IS NOT NULL;
+  CREATE INDEX audit_by_actor ON audit_events (actor, at);
+  CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events
+    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+  CREATE TRIGGER audit_events_kept BEFORE DELETE ON audit_events
+    WHEN old.at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
+    BEGIN SELECT RAISE(ABORT, 'audit events are kept at least 30 days'); END;
+  `,
 ];

@@ -56,13 +56,26 @@ export function createWardRepository(db: Db) {
       return db.prepare(`SELECT 1 FROM wards LIMIT 1`).get() === undefined;
     },
 
-    createWard(ward: { id: string; name: string; kind: Ward['kind']; siteCode: string }): void {
-      db.prepare(`INSERT INTO wards (id, name, kind, site_code) VALUES (?, ?, ?, ?)`).run(
-        ward.id,
-        ward.name,
-        ward.kind,
-        ward.siteCode,
-      );
+    /** A ward of the site with that code; the site is created (in the organisation given) if new. */
+    createWard(ward: {
+      id: string;
+      name: string;
+      kind: Ward['kind'];
+      siteCode: string;
+      organisationId?: string;
+    }): void {
+      const organisationId = ward.organisationId ?? 'org-default';
+      const at = new Date().toISOString();
+      db.prepare(
+        `INSERT INTO sites (id, organisation_id, code, name, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (code) DO NOTHING`,
+      ).run(`site-${ward.siteCode}`, organisationId, ward.siteCode, ward.name, ward.kind, at);
+      const site = db
+        .prepare(`SELECT id, organisation_id AS organisationId FROM sites WHERE code = ?`)
+        .get(ward.siteCode) as { id: string; organisationId: string };
+      db.prepare(
+        `INSERT INTO wards (id, name, kind, site_code, site_id, organisation_id) VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(ward.id, ward.name, ward.kind, ward.siteCode, site.id, site.organisationId);
     },
 
     createBed(bed: { id: string; wardId: string; label: string; sortOrder: number }): void {
@@ -90,23 +103,45 @@ export function createWardRepository(db: Db) {
     },
 
     /** Frees the bed and records the time; the patient's record and history stay. */
-    discharge(patientId: string, at: string): boolean {
-      return (
+    discharge(patientId: string, at: string, by = 'system'): boolean {
+      const changed =
         db
           .prepare(
             `UPDATE patients SET bed_id = NULL, discharged_at = ? WHERE id = ? AND discharged_at IS NULL`,
           )
-          .run(at, patientId).changes > 0
-      );
+          .run(at, patientId).changes > 0;
+      if (changed)
+        db.prepare(
+          `UPDATE admissions SET discharged_at = ?, discharged_by = ? WHERE patient_id = ? AND discharged_at IS NULL`,
+        ).run(at, by, patientId);
+      return changed;
     },
 
-    admit(patient: { id: string; displayName: string; bedId: string | null; at: string }): void {
-      db.prepare(`INSERT INTO patients (id, display_name, bed_id, admitted_at) VALUES (?, ?, ?, ?)`).run(
+    /** A new patient, in the bed's organisation, with the admission recorded. */
+    admit(patient: { id: string; displayName: string; bedId: string | null; at: string; by?: string }): void {
+      const ward = patient.bedId
+        ? (db
+            .prepare(
+              `SELECT w.id AS wardId, w.organisation_id AS organisationId FROM beds b JOIN wards w ON w.id = b.ward_id
+                WHERE b.id = ?`,
+            )
+            .get(patient.bedId) as { wardId: string; organisationId: string } | undefined)
+        : undefined;
+      db.prepare(
+        `INSERT INTO patients (id, display_name, bed_id, admitted_at, organisation_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(
         patient.id,
         patient.displayName,
         patient.bedId,
         patient.at,
+        ward?.organisationId ?? 'org-default',
+        patient.at,
       );
+      if (ward && patient.bedId)
+        db.prepare(
+          `INSERT INTO admissions (patient_id, ward_id, bed_id, admitted_at, admitted_by) VALUES (?, ?, ?, ?, ?)`,
+        ).run(patient.id, ward.wardId, patient.bedId, patient.at, patient.by ?? 'system');
     },
   };
 }

@@ -6,6 +6,17 @@ import { createSignIn } from '../auth/sign-in.js';
 import { SESSION_HOURS } from '../auth/user-repository.js';
 import { Errors } from '../errors.js';
 
+/** What a client is told about who is signed in: never the hash, nor the family member's relative. */
+export function sessionUser(user: SessionUser): SessionUser {
+  return {
+    username: user.username,
+    role: user.role,
+    displayName: user.displayName,
+    organisationId: user.organisationId,
+    wardIds: user.wardIds,
+  };
+}
+
 export async function authRoutes(fastify: FastifyInstance, options: { secureCookies: boolean }) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { users, signInThrottle, webMetrics } = app.wardline;
@@ -44,7 +55,7 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
       });
       return {
         token,
-        user: { username: user.username, role: user.role, displayName: user.displayName },
+        user: sessionUser(user),
       };
     },
   );
@@ -61,15 +72,14 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
   // signed-out browser logs no failed request. API clients keep /api/auth/me and its 401.
   app.get('/api/auth/session', async (request): Promise<{ user: SessionUser | null }> => {
     const user = request.user;
-    return { user: user && { username: user.username, role: user.role, displayName: user.displayName } };
+    return { user: user && sessionUser(user) };
   });
 
   app.get(
     '/api/auth/me',
     { onRequest: requireRole('nurse', 'admin', 'family') },
     async (request): Promise<SessionUser> => {
-      const user = request.user!;
-      return { username: user.username, role: user.role, displayName: user.displayName };
+      return sessionUser(request.user!);
     },
   );
 }
