@@ -46,12 +46,16 @@ export function createAuditLog(db: Db) {
     search(organisationId: string | null, query: AuditQuery): AuditEvent[] {
       const where = ['organisation_id IS ?'];
       const args: unknown[] = [organisationId];
-      if (query.patientId) (where.push('patient_id = ?'), args.push(query.patientId));
-      if (query.actor) (where.push('actor = ?'), args.push(query.actor));
-      if (query.action) (where.push('action = ?'), args.push(query.action));
-      if (query.from) (where.push('at >= ?'), args.push(new Date(query.from).toISOString()));
-      if (query.to) (where.push('at < ?'), args.push(new Date(query.to).toISOString()));
-      if (query.before) (where.push('id < ?'), args.push(query.before));
+      const filter = (clause: string, value: unknown) => {
+        where.push(clause);
+        args.push(value);
+      };
+      if (query.patientId) filter('patient_id = ?', query.patientId);
+      if (query.actor) filter('actor = ?', query.actor);
+      if (query.action) filter('action = ?', query.action);
+      if (query.from) filter('at >= ?', new Date(query.from).toISOString());
+      if (query.to) filter('at < ?', new Date(query.to).toISOString());
+      if (query.before) filter('id < ?', query.before);
       const rows = db
         .prepare(
           `SELECT id, at, organisation_id AS organisationId, actor, actor_role AS actorRole, action,
