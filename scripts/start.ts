@@ -312,6 +312,11 @@ async function main(): Promise<void> {
   const adminTokenPath = resolve(home, 'broker-admin-token');
   if (!existsSync(adminTokenPath))
     writeFileSync(adminTokenPath, randomBytes(32).toString('hex'), { mode: 0o600 });
+  // The broker reads gateway kits' credentials from the server's feed with this token.
+  const syncTokenPath = resolve(home, 'broker-sync-token');
+  if (!existsSync(syncTokenPath))
+    writeFileSync(syncTokenPath, randomBytes(32).toString('hex'), { mode: 0o600 });
+  const syncToken = readFileSync(syncTokenPath, 'utf8').trim();
   console.log(`Starting Wardline: broker, server, simulated gateways (logs in ${shown(logDir)}/)`);
 
   run('broker', 'broker/src/main.ts', {
@@ -322,6 +327,9 @@ async function main(): Promise<void> {
     WARDLINE_BROKER_USERS_FILE: usersFile,
     WARDLINE_BROKER_DATA_DIR: resolve(home, 'broker'),
     WARDLINE_BROKER_ADMIN_TOKEN: readFileSync(adminTokenPath, 'utf8').trim(),
+    // Kits registered in the server are admitted without a restart; the demo's gateways stay in the users file.
+    WARDLINE_CREDENTIALS_URL: `http://127.0.0.1:${httpPort}/api/internal/broker/credentials`,
+    WARDLINE_BROKER_SYNC_TOKEN: syncToken,
   });
   await waitFor(`http://127.0.0.1:${brokerHealthPort}/health`, 'broker');
 
@@ -336,6 +344,9 @@ async function main(): Promise<void> {
     WARDLINE_DEMO_NURSE_PASSWORD: secrets.demoPasswords.nurse,
     WARDLINE_DEMO_ADMIN_PASSWORD: secrets.demoPasswords.admin,
     WARDLINE_DEMO_FAMILY_PASSWORD: secrets.demoPasswords.family,
+    WARDLINE_BROKER_SYNC_TOKEN: syncToken,
+    // Written into kits' provisioning files: where their gateways reach the broker.
+    WARDLINE_GATEWAY_MQTT_URL: `mqtt://${mqttHost === '0.0.0.0' ? '127.0.0.1' : mqttHost}:${mqttPort}`,
   });
   await waitFor(`http://127.0.0.1:${httpPort}/api/health`, 'server');
 

@@ -19,9 +19,9 @@ import { BoundedConcurrency } from './bounded-concurrency.js';
 import { ConnectBackoff, type BackoffOptions } from './connect-backoff.js';
 import { ConnackCode, RefusalCode } from './errors.js';
 import { KeyedHash } from './keyed-hash.js';
-import { verifyPassword } from './password.js';
+import { isKitSecretHash, verifyKitSecret, verifyPassword } from './password.js';
 import { UNKNOWN_USER_HASH, identityOf, type ConnectRefusal, type Identity } from './policy.js';
-import type { UserRegistry } from './users.js';
+import type { UserDirectory, UserEntry } from './users.js';
 import { VerifiedCredentials } from './verified-credentials.js';
 
 export interface AuthLimits {
@@ -48,8 +48,10 @@ export type AuthenticationOutcome =
       identity: Identity;
       /** Names the verified credentials (a keyed digest) so that they can be renewed later. */
       credentialsKey: string;
-      /** How the password was judged: from memory, or by a scrypt check. */
-      via: 'verified' | 'checked';
+      /** How the password was judged: from memory, by a scrypt check, or by a kit secret check. */
+      via: 'verified' | 'checked' | 'kit';
+      /** The stored hash the password matched: the connection lasts only while it is accepted. */
+      passwordHash: string;
     }
   | ConnectRefusal;
 
@@ -71,7 +73,7 @@ const SERVER_LANE_QUEUE = 8;
 const UNKNOWN_ADDRESS = 'unknown';
 
 export class Authenticator {
-  readonly #users: UserRegistry;
+  readonly #users: UserDirectory;
   readonly #keyed = new KeyedHash();
   readonly #verified: VerifiedCredentials;
   readonly #backoff: ConnectBackoff;
@@ -79,7 +81,7 @@ export class Authenticator {
   readonly #serverHashing = new BoundedConcurrency(1, SERVER_LANE_QUEUE);
   readonly #checking = new Map<string, Promise<CheckResult>>();
 
-  constructor(users: UserRegistry, limits: AuthLimits = DEFAULT_AUTH_LIMITS, now = () => performance.now()) {
+  constructor(users: UserDirectory, limits: AuthLimits = DEFAULT_AUTH_LIMITS, now = () => performance.now()) {
     this.#users = users;
     this.#verified = new VerifiedCredentials({
       ttlMs: limits.verifiedTtlMs,
@@ -101,13 +103,31 @@ export class Authenticator {
     const user = this.#users.find(username);
     const credentialsKey = this.#keyed.credentials(username, secret);
     if (user !== undefined && this.#verified.has(credentialsKey, user.passwordHash)) {
-      return { allowed: true, identity: identityOf(user), credentialsKey, via: 'verified' };
+      return {
+        allowed: true,
+        identity: identityOf(user),
+        credentialsKey,
+        via: 'verified',
+        passwordHash: user.passwordHash,
+      };
     }
 
     const address = remoteAddress ?? UNKNOWN_ADDRESS;
     const usernameTag = this.#keyed.username(username);
     if (this.#backoff.isBackingOff(address, usernameTag)) {
       return refusal(RefusalCode.authBackoff, ConnackCode.serverUnavailable);
+    }
+    const kitHashes = kitSecretHashes(user);
+    if (user !== undefined && kitHashes !== null) {
+      // Microseconds each: checked here, never queued, and never remembered, so that a revoked or
+      // expired secret is refused from the moment the directory stops listing it.
+      const matched = kitHashes.find((hash) => verifyKitSecret(secret, hash));
+      if (matched === undefined) {
+        this.#backoff.recordFailure(address, usernameTag);
+        return refusal(RefusalCode.badPassword, ConnackCode.badUsernameOrPassword);
+      }
+      this.#backoff.recordSuccess(address, usernameTag);
+      return { allowed: true, identity: identityOf(user), credentialsKey, via: 'kit', passwordHash: matched };
     }
     const passwordHash = user?.passwordHash ?? UNKNOWN_USER_HASH;
     let check = this.#checking.get(credentialsKey);
@@ -136,7 +156,7 @@ export class Authenticator {
     const current = this.#users.find(username);
     if (result === 'matched' && current !== undefined && current.passwordHash === passwordHash) {
       this.#verified.add(credentialsKey, passwordHash);
-      return { allowed: true, identity: identityOf(current), credentialsKey, via: 'checked' };
+      return { allowed: true, identity: identityOf(current), credentialsKey, via: 'checked', passwordHash };
     }
     // Same return code for both, so a client cannot probe for user names (section 3.2.2.3, code 4).
     return user === undefined
@@ -157,6 +177,20 @@ export class Authenticator {
       backoffAddresses: this.#backoff.addressesBackingOff(),
     };
   }
+}
+
+/** The kit secret hashes a store-backed user may connect with now; null for a users-file user. */
+function kitSecretHashes(user: UserEntry | undefined): readonly string[] | null {
+  if (user?.role !== 'gateway' || user.passwordHashes === undefined) return null;
+  return user.passwordHashes.every(isKitSecretHash) ? user.passwordHashes : null;
+}
+
+/** The stored hashes a user's connections may hold now. */
+export function acceptedHashes(user: UserEntry | undefined): readonly string[] {
+  if (user === undefined) return [];
+  return user.role === 'gateway' && user.passwordHashes !== undefined
+    ? user.passwordHashes
+    : [user.passwordHash];
 }
 
 function refusal(code: RefusalCode, returnCode: ConnackCode): ConnectRefusal {

@@ -13,7 +13,8 @@ import {
   type PublishPacket,
 } from 'aedes';
 import pino, { type Logger } from 'pino';
-import { Authenticator, DEFAULT_AUTH_LIMITS, type AuthLimits } from './authenticator.js';
+import { acceptedHashes, Authenticator, DEFAULT_AUTH_LIMITS, type AuthLimits } from './authenticator.js';
+import type { CredentialReplica } from './credential-replica.js';
 import { BrokerError, BrokerErrorCode, ConnackCode, RefusalCode, RefusalError } from './errors.js';
 import { deliverOutOfCounterOrder } from './delivery-order.js';
 import { openDurablePersistence } from './durable-persistence.js';
@@ -39,7 +40,7 @@ import {
   type PublishRateLimits,
 } from './publish-throttle.js';
 import { Refusals } from './refusals.js';
-import { UserRegistry, type UserEntry } from './users.js';
+import { LayeredUsers, UserRegistry, type UserDirectory, type UserEntry } from './users.js';
 
 export const DEFAULT_MQTT_PORT = 1883;
 export const DEFAULT_MQTT_TLS_PORT = 8883;
@@ -80,6 +81,11 @@ export interface TlsListenerOptions {
 export interface StartBrokerOptions {
   /** Who may connect; entries are validated like a users file. */
   users: UserRegistry | readonly UserEntry[];
+  /**
+   * The server's kit credentials (credential-replica.ts), consulted after `users`; started and
+   * stopped by the caller. A change that withdraws a secret cuts the connections made with it.
+   */
+  credentials?: CredentialReplica;
   /** Plain MQTT listener. Default 127.0.0.1. */
   host?: string;
   /** Plain MQTT listener. Default 1883; 0 picks a free port. */
@@ -130,11 +136,16 @@ interface ClientState {
   will: ConnectPacket['will'];
   /** Gateways only. */
   throttle: ConnectionThrottle | undefined;
+  /** The stored hash its password matched: once no longer accepted, the connection is cut. */
+  passwordHash: string;
 }
 
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
   const logger = options.logger ?? pino({ name: 'wardline-broker' });
-  const users = options.users instanceof UserRegistry ? options.users : new UserRegistry(options.users);
+  const fileUsers = options.users instanceof UserRegistry ? options.users : new UserRegistry(options.users);
+  const users: UserDirectory = options.credentials
+    ? new LayeredUsers(fileUsers, options.credentials)
+    : fileUsers;
   const limits: Limits = { maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES };
   if (
     !Number.isInteger(limits.maxPayloadBytes) ||
@@ -177,6 +188,8 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     },
   });
   const throttles = new Set<ConnectionThrottle>();
+  /** Admitted connections by user name, to cut those whose credentials are withdrawn. */
+  const byUsername = new Map<string, Set<Client>>();
   const connectPackets = new WeakMap<Client, ConnectPacket>();
   const clients = new WeakMap<Client, ClientState>();
   const sockets = new Set<Socket>();
@@ -184,6 +197,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   const metrics = createBrokerMetrics({
     connections: () => connections.counts(),
     auth: () => authenticator.stats(),
+    ...(options.credentials ? { credentials: () => options.credentials!.status() } : {}),
     refusals: () => refusals.counts(),
     throttled: () => {
       const held = [...throttles].filter((throttle) => throttle.throttled);
@@ -236,7 +250,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
         .authenticate(username, password, remoteAddressOf(client))
         .then((result) => {
           if (!result.allowed) return refuse(result.code, result.returnCode);
-          const { identity, credentialsKey } = result;
+          const { identity, credentialsKey, passwordHash } = result;
           const connect = authorizeConnect(
             identity,
             { clientId: packet?.clientId ?? client.id, clean: client.clean, will: packet?.will },
@@ -246,7 +260,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
           // aedes drops a client closed while we were checking; admitting it would leak.
           if (client.closed) return callback(null, false);
           const throttle = identity.role === 'gateway' ? throttleFor(client, identity.username) : undefined;
-          clients.set(client, { identity, will: packet?.will, throttle });
+          clients.set(client, { identity, will: packet?.will, throttle, passwordHash });
           // Answered when its identity's previous connection (a gateway has one) has gone.
           const admission = connections.admit(identity, client.id, client, () => callback(null, true));
           if (!admission.allowed) {
@@ -254,12 +268,18 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
             return refuse(admission.code, admission.returnCode, identity);
           }
           if (throttle) throttles.add(throttle);
+          const held = byUsername.get(identity.username) ?? new Set<Client>();
+          held.add(client);
+          byUsername.set(identity.username, held);
           // The connection closing is the one event that fires for every admitted client, whether
           // or not its session was set up. aedes forgets the client (unregisterClient) in the same
           // round of callbacks that closes it; the next one of the identity waits for that.
           client.conn.once('close', () => {
             setImmediate(() => connections.ended(client));
             authenticator.renew(credentialsKey);
+            held.delete(client);
+            if (held.size === 0 && byUsername.get(identity.username) === held)
+              byUsername.delete(identity.username);
             throttle?.close();
             if (throttle) throttles.delete(throttle);
           });
@@ -362,6 +382,24 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
       `data directory ${options.dataDir} is open to group or others; make it owner-only (chmod 700)`,
     );
   }
+  // Revoked, rotated past its overlap, or expired: cut every connection made with a secret that no
+  // longer admits, at once (the replica notices within its poll interval).
+  users.onChange?.((usernames) => {
+    for (const username of usernames) {
+      const held = byUsername.get(username);
+      if (held === undefined) continue;
+      const accepted = acceptedHashes(users.find(username));
+      for (const client of held) {
+        const state = clients.get(client);
+        if (state === undefined || accepted.includes(state.passwordHash)) continue;
+        logger.info(
+          { event: 'credentials-withdrawn', clientId: client.id, username },
+          `client ${client.id} (user ${username}) disconnected: its credentials were revoked or expired`,
+        );
+        client.close();
+      }
+    }
+  });
   const aedes = await Aedes.createBroker(hooks);
   observe(aedes, logger, clients, refusals, remoteAddressOf);
   // Every accepted PUBLISH and will of a client; the broker's own ($SYS) messages have none.
@@ -426,6 +464,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
       clients: aedes.connectedClients,
       connections: connections.counts(),
       auth: authenticator.stats(),
+      credentials: options.credentials?.status() ?? null,
       throttledClients: [...throttles].filter((throttle) => throttle.throttled).length,
       uptimeSeconds: Math.floor((performance.now() - startedAt) / 1000),
       refusals: refusals.counts(),

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       ...defaultLimits,
       logLevel: 'info',
       adminToken: null,
+      credentials: null,
     });
   });
 
@@ -95,6 +96,21 @@ describe('loadConfig', () => {
       },
       logLevel: 'debug',
       adminToken: 'an-admin-token-of-some-length',
+      credentials: null,
+    });
+  });
+
+  it("replicates the server's kit credentials when the feed URL and token are set, kept beside the users file", () => {
+    const config = loadConfig({
+      ...minimal,
+      WARDLINE_CREDENTIALS_URL: 'http://server:8080/api/internal/broker/credentials',
+      WARDLINE_BROKER_SYNC_TOKEN: 'a-sync-token-of-some-length-0123',
+    });
+    expect(config.credentials).toEqual({
+      url: 'http://server:8080/api/internal/broker/credentials',
+      token: 'a-sync-token-of-some-length-0123',
+      file: '/etc/wardline/broker-credentials.replica.json',
+      intervalMs: 1000,
     });
   });
 
@@ -128,6 +144,11 @@ describe('loadConfig', () => {
     ],
     [{ ...minimal, WARDLINE_BROKER_PUBLISH_RATE: '0' }, /PUBLISH_RATE must be an integer from 1/],
     [{ ...minimal, WARDLINE_BROKER_URGENT_BURST: '2.5' }, /URGENT_BURST must be an integer/],
+    [{ ...minimal, WARDLINE_CREDENTIALS_URL: 'http://s/feed' }, /must be set together/],
+    [
+      { ...minimal, WARDLINE_CREDENTIALS_URL: 'http://s/feed', WARDLINE_BROKER_SYNC_TOKEN: 'short' },
+      /WARDLINE_BROKER_SYNC_TOKEN must be at least/,
+    ],
     [
       { ...minimal, WARDLINE_BROKER_MAX_SERVER_CONNECTIONS: '1' },
       /MAX_SERVER_CONNECTIONS must be an integer from 2/,

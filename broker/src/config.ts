@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { MAX_PAYLOAD_BYTES } from '@wardline/protocol';
 import { MIN_ADMIN_TOKEN_LENGTH } from './admin.js';
 import { DEFAULT_AUTH_LIMITS, type AuthLimits } from './authenticator.js';
@@ -37,6 +38,14 @@ export interface BrokerConfig {
   logLevel: LogLevel;
   /** Bearer token for POST /admin/snapshot on the health port; null turns the endpoint off. */
   adminToken: string | null;
+  /** The server's kit credentials feed to replicate; null: the users file alone. */
+  credentials: {
+    url: string;
+    token: string;
+    /** The kept copy, owner-only, beside the users file unless set. */
+    file: string;
+    intervalMs: number;
+  } | null;
 }
 
 /** Reads the environment; throws one BrokerError listing every problem found. */
@@ -138,6 +147,37 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     );
   }
 
+  const credentialsUrl = read('WARDLINE_CREDENTIALS_URL');
+  const syncToken = read('WARDLINE_BROKER_SYNC_TOKEN');
+  let credentials: BrokerConfig['credentials'] = null;
+  if (credentialsUrl !== undefined || syncToken !== undefined) {
+    if (credentialsUrl === undefined || syncToken === undefined) {
+      problems.push(
+        "WARDLINE_CREDENTIALS_URL and WARDLINE_BROKER_SYNC_TOKEN must be set together: the server's " +
+          'credentials feed (http://server:8080/api/internal/broker/credentials) and the token it expects',
+      );
+    } else if (!/^https?:\/\//.test(credentialsUrl)) {
+      problems.push(`WARDLINE_CREDENTIALS_URL must be an http(s) URL, got "${credentialsUrl}"`);
+    } else if (syncToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+      problems.push(
+        `WARDLINE_BROKER_SYNC_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`,
+      );
+    } else {
+      credentials = {
+        url: credentialsUrl,
+        token: syncToken,
+        // The broker's own state directory when it has one: the users file may be mounted read-only.
+        file:
+          read('WARDLINE_BROKER_CREDENTIALS_FILE') ??
+          join(
+            read('WARDLINE_BROKER_DATA_DIR') ?? dirname(usersFile ?? '.'),
+            'broker-credentials.replica.json',
+          ),
+        intervalMs: integer('WARDLINE_CREDENTIALS_POLL_MS', 1000, 100, 60_000),
+      };
+    }
+  }
+
   const logLevelText = read('LOG_LEVEL') ?? 'info';
   const logLevel = LOG_LEVELS.find((level) => level === logLevelText);
   if (logLevel === undefined)
@@ -159,6 +199,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publishRates,
     logLevel: logLevel ?? 'info',
     adminToken,
+    credentials,
   };
   if (problems.length > 0) {
     throw new BrokerError(

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AuthStats } from './authenticator.js';
+import type { ReplicaStatus } from './credential-replica.js';
 import type { ConnectionCounts } from './identity-connections.js';
 import type { RefusalCounts } from './refusals.js';
 
@@ -11,6 +12,8 @@ export interface HealthReport {
   connections: ConnectionCounts;
   /** Password checks running and queued, verified credentials held, addresses on back-off. */
   auth: AuthStats;
+  /** The replica of the server's kit credentials: version, age of the last sync, failures; null without one. */
+  credentials: ReplicaStatus | null;
   /** Gateway connections whose reading is paused by their publish rate limit right now. */
   throttledClients: number;
   uptimeSeconds: number;

@@ -31,7 +31,20 @@ export {
 export { DEFAULT_AUTH_LIMITS, type AuthLimits, type AuthStats } from './authenticator.js';
 export type { HealthReport } from './health.js';
 export type { ConnectionCounts } from './identity-connections.js';
-export { hashPassword, verifyPassword, DEFAULT_SCRYPT_COST, type ScryptCost } from './password.js';
+export {
+  hashPassword,
+  verifyPassword,
+  hashKitSecret,
+  verifyKitSecret,
+  isKitSecretHash,
+  DEFAULT_SCRYPT_COST,
+  type ScryptCost,
+} from './password.js';
+export {
+  CredentialReplica,
+  type CredentialReplicaOptions,
+  type ReplicaStatus,
+} from './credential-replica.js';
 export {
   SERVER_CLIENT_ID_PREFIX,
   type Identity,
@@ -42,6 +55,8 @@ export { DEFAULT_PUBLISH_RATE_LIMITS, type PublishRateLimits, type RateLimit } f
 export type { RefusalCounts } from './refusals.js';
 export {
   UserRegistry,
+  LayeredUsers,
+  type UserDirectory,
   loadUsersFile,
   parseUsersFile,
   type GatewayUser,

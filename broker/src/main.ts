@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { startBroker } from './broker.js';
 import { loadConfig } from './config.js';
+import { CredentialReplica } from './credential-replica.js';
 import { BrokerError } from './errors.js';
 import { loadUsersFile } from './users.js';
 
@@ -10,8 +11,20 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ name: 'wardline-broker', level: config.logLevel });
   const users = await loadUsersFile(config.usersFile);
+  const credentials = config.credentials
+    ? new CredentialReplica({
+        url: config.credentials.url,
+        token: config.credentials.token,
+        file: config.credentials.file,
+        intervalMs: config.credentials.intervalMs,
+        logger,
+      })
+    : undefined;
+  // Before listening: hubs known from the kept copy are admitted from the first CONNECT.
+  await credentials?.start();
   const broker = await startBroker({
     users,
+    ...(credentials ? { credentials } : {}),
     host: config.host,
     port: config.port,
     ...(config.tls ? { tls: config.tls } : {}),
@@ -28,6 +41,7 @@ async function main(): Promise<void> {
 
   const stop = (signal: NodeJS.Signals): void => {
     logger.info({ event: 'stopping', signal }, `${signal} received, closing the broker`);
+    credentials?.stop();
     broker.close().then(
       () => {
         logger.info({ event: 'stopped' }, 'broker closed');

@@ -1,6 +1,7 @@
 import { Channel, TOPIC_ROOT, TOPIC_VERSION } from '@wardline/protocol';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { AuthStats } from './authenticator.js';
+import type { ReplicaStatus } from './credential-replica.js';
 import { RefusalCode } from './errors.js';
 import type { ConnectionCounts } from './identity-connections.js';
 import type { RefusalCounts } from './refusals.js';
@@ -23,6 +24,8 @@ export function laneOf(topic: string): MessageLane {
 export interface BrokerMetricSources {
   connections(): ConnectionCounts;
   auth(): AuthStats;
+  /** The kit credentials replica; null when the broker has none. */
+  credentials?(): ReplicaStatus | null;
   refusals(): RefusalCounts;
   /** Gateway connections paused by their publish rate limit now, and the PUBLISHes they hold. */
   throttled(): { clients: number; publishes: number };
@@ -133,6 +136,34 @@ export function createBrokerMetrics(sources: BrokerMetricSources) {
     'Addresses refused unchecked for now after repeated failed CONNECTs.',
     () => sources.auth().backoffAddresses,
   );
+
+  if (sources.credentials) {
+    const replica = sources.credentials;
+    gauge(
+      'wardline_broker_credentials_version',
+      "The version of the server's kit credentials feed this broker holds.",
+      () => replica()?.version ?? 0,
+    );
+    gauge(
+      'wardline_broker_credentials_sync_age_seconds',
+      'Seconds since the kit credentials were last synced from the server (-1: never).',
+      () => replica()?.lastSyncAgeSeconds ?? -1,
+    );
+    gauge(
+      'wardline_broker_credentials_stale',
+      'Whether the kit credentials replica has not synced for too long (1) or is current (0).',
+      () => (replica()?.stale ? 1 : 0),
+    );
+    new Counter({
+      name: 'wardline_broker_credentials_sync_failures_total',
+      help: 'Failed polls of the kit credentials feed.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(replica()?.syncFailures ?? 0);
+      },
+    });
+  }
 
   return {
     received(topic: string): void {

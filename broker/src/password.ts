@@ -1,4 +1,11 @@
-import { randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
+import {
+  createHmac,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+  type BinaryLike,
+  type ScryptOptions,
+} from 'node:crypto';
 
 /**
  * Password hashes are stored as `scrypt$N$r$p$saltBase64$hashBase64`, so that the cost can be raised
@@ -75,8 +82,44 @@ export async function hashPassword(plain: string, cost: ScryptCost = DEFAULT_SCR
   return [SCHEME, cost.N, cost.r, cost.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-/** False for a wrong password and for a malformed stored hash (users files are validated at load). */
+/**
+ * Gateway kit secrets are 256-bit random tokens made by the server, never chosen by a person, so
+ * guessing one is hopeless however fast each guess: they are stored as `sha256$saltBase64$digestBase64`
+ * (HMAC-SHA256 of the secret keyed by the salt), which checks in microseconds. After a broker restart
+ * 10,000 hubs reconnect at once; at scrypt's cost that queue takes minutes. People's passwords keep scrypt.
+ */
+const FAST_SCHEME = 'sha256';
+const FAST_PATTERN = /^sha256\$([A-Za-z0-9+/]{22}==)\$([A-Za-z0-9+/]{43}=)$/;
+
+/** Hashes a server-generated high-entropy secret (see FAST_SCHEME); never a person's password. */
+export function hashKitSecret(secret: string): string {
+  const salt = randomBytes(SALT_BYTES);
+  const digest = createHmac('sha256', salt).update(secret, 'utf8').digest();
+  return [FAST_SCHEME, salt.toString('base64'), digest.toString('base64')].join('$');
+}
+
+export function isKitSecretHash(stored: string): boolean {
+  return FAST_PATTERN.test(stored);
+}
+
+/** Synchronous: a kit secret check costs microseconds. False for anything not a kit secret hash. */
+export function verifyKitSecret(plain: string | Uint8Array, stored: string): boolean {
+  const match = FAST_PATTERN.exec(stored);
+  if (match === null) return false;
+  const salt = Buffer.from(match[1]!, 'base64');
+  const expected = Buffer.from(match[2]!, 'base64');
+  const candidate = createHmac('sha256', salt)
+    .update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain)
+    .digest();
+  return timingSafeEqual(candidate, expected);
+}
+
+/**
+ * False for a wrong password and for a malformed stored hash (users files are validated at load).
+ * Both schemes: scrypt for passwords, sha256 for kit secrets.
+ */
 export async function verifyPassword(plain: string | Uint8Array, stored: string): Promise<boolean> {
+  if (stored.startsWith(`${FAST_SCHEME}$`)) return verifyKitSecret(plain, stored);
   let parsed: ParsedPasswordHash;
   try {
     parsed = parsePasswordHash(stored);

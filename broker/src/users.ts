@@ -12,6 +12,11 @@ export interface GatewayUser {
   role: 'gateway';
   site: string;
   gateway: string;
+  /**
+   * Store-backed (kit) users only: every kit secret hash accepted now, newest first (more than one
+   * while a rotation overlaps). Checked at once, without the scrypt queue (see password.ts).
+   */
+  passwordHashes?: readonly string[];
 }
 
 export interface ServerUser {
@@ -34,7 +39,40 @@ const allowedKeys: Record<Role, ReadonlySet<string>> = {
   server: new Set(commonKeys),
 };
 
-export class UserRegistry {
+/** Who may connect: the users file, the server's replicated kit credentials, or both in turn. */
+export interface UserDirectory {
+  find(username: string): UserEntry | undefined;
+  readonly size: number;
+  /** Calls `listener` with the user names whose credentials changed (revoked, rotated, expired). */
+  onChange?(listener: (usernames: readonly string[]) => void): void;
+}
+
+/** The users file first (the server's own identity, bootstrap gateways), then the replica. */
+export class LayeredUsers implements UserDirectory {
+  readonly #layers: readonly UserDirectory[];
+
+  constructor(...layers: UserDirectory[]) {
+    this.#layers = layers;
+  }
+
+  find(username: string): UserEntry | undefined {
+    for (const layer of this.#layers) {
+      const user = layer.find(username);
+      if (user !== undefined) return user;
+    }
+    return undefined;
+  }
+
+  get size(): number {
+    return this.#layers.reduce((sum, layer) => sum + layer.size, 0);
+  }
+
+  onChange(listener: (usernames: readonly string[]) => void): void {
+    for (const layer of this.#layers) layer.onChange?.(listener);
+  }
+}
+
+export class UserRegistry implements UserDirectory {
   readonly #byUsername: ReadonlyMap<string, UserEntry>;
 
   /** Validates every entry; throws a BrokerError naming the first bad entry. */

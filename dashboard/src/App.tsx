@@ -1,19 +1,34 @@
 import type { SessionUser } from '@wardline/protocol';
 import { useCallback, useEffect, useState } from 'react';
-import { describeError, getSession, logout, setUnauthorizedHandler } from './api/client.js';
+import {
+  describeError,
+  getSession,
+  logout,
+  setEnrolmentRequiredHandler,
+  setUnauthorizedHandler,
+} from './api/client.js';
 import { AppHeader } from './components/AppHeader.js';
 import { LoginScreen } from './components/LoginScreen.js';
+import { EnrolmentRequiredScreen, LazyScreen, SetPasswordScreen } from './components/screens.js';
 import { SignedIn } from './components/SignedIn.js';
 import { navigate, useRoute } from './routing/navigation.js';
+import { SET_PASSWORD_PATH } from './routing/routes.js';
+
+/** Said on the sign-in screen when a session ends by itself: alerts stop until the user is back. */
+export const SESSION_ENDED = 'Your session ended — sign in again to see alerts.';
 
 type Session =
   | { status: 'checking' }
   | { status: 'signedOut'; notice: string | null }
-  | { status: 'signedIn'; user: SessionUser };
+  | { status: 'signedIn'; user: SessionUser; mustEnrol?: boolean };
 
 export function App() {
   const [session, setSession] = useState<Session>({ status: 'checking' });
   const route = useRoute();
+  // A one-time link's page works with or without a session: the link is for whoever holds it.
+  const [settingPassword, setSettingPassword] = useState(
+    () => window.location.pathname === SET_PASSWORD_PATH,
+  );
 
   // Restore the session on load: the cookie survives a reload, the React state does not.
   useEffect(() => {
@@ -29,11 +44,16 @@ export function App() {
   }, []);
 
   const expire = useCallback(() => {
-    setSession((s) =>
-      s.status === 'signedIn' ? { status: 'signedOut', notice: 'Your session has ended. Sign in again.' } : s,
-    );
+    setSession((s) => (s.status === 'signedIn' ? { status: 'signedOut', notice: SESSION_ENDED } : s));
   }, []);
   useEffect(() => setUnauthorizedHandler(expire), [expire]);
+  useEffect(
+    () =>
+      setEnrolmentRequiredHandler(() =>
+        setSession((s) => (s.status === 'signedIn' ? { ...s, mustEnrol: true } : s)),
+      ),
+    [],
+  );
 
   const signOut = useCallback(async () => {
     try {
@@ -55,18 +75,41 @@ export function App() {
         route={route}
         onSignOut={signOut}
       />
-      {session.status === 'checking' && (
+      {settingPassword && (
+        <LazyScreen>
+          <SetPasswordScreen
+            onSignedIn={(user, mustEnrol) => {
+              setSettingPassword(false);
+              setSession({ status: 'signedIn', user, mustEnrol });
+              navigate({ name: 'home' }, { replace: true });
+            }}
+            onSignIn={() => {
+              setSettingPassword(false);
+              setSession({ status: 'signedOut', notice: null });
+              navigate({ name: 'home' }, { replace: true });
+            }}
+          />
+        </LazyScreen>
+      )}
+      {!settingPassword && session.status === 'checking' && (
         <main id="main" className="page page--centred" tabIndex={-1}>
           <p role="status">Loading…</p>
         </main>
       )}
-      {session.status === 'signedOut' && (
+      {!settingPassword && session.status === 'signedOut' && (
         <LoginScreen
           notice={session.notice}
-          onSignedIn={(user) => setSession({ status: 'signedIn', user })}
+          onSignedIn={(user, secondFactor) =>
+            setSession({ status: 'signedIn', user, mustEnrol: secondFactor === 'enrol-required' })
+          }
         />
       )}
-      {session.status === 'signedIn' && (
+      {!settingPassword && session.status === 'signedIn' && session.mustEnrol && (
+        <LazyScreen>
+          <EnrolmentRequiredScreen onDone={() => setSession({ status: 'signedIn', user: session.user })} />
+        </LazyScreen>
+      )}
+      {!settingPassword && session.status === 'signedIn' && !session.mustEnrol && (
         <SignedIn key={session.user.username} user={session.user} route={route} onUnauthorized={expire} />
       )}
     </>

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isTopicSegment, normalizeUuid } from '@wardline/protocol';
+import { loadProvisioningFile, ProvisioningError } from './provisioning.js';
 
 export interface GatewayConfig {
   site: string;
@@ -43,6 +44,8 @@ export interface GatewayConfig {
   /** Replay rate after an outage, routine observations per second. */
   replayPerSecond: number;
   logLevel: string;
+  /** The kit's devices, from a provisioning file: what the simulator plays and what is read. */
+  devices?: { id: string; model: string }[];
 }
 
 export type ConfigResult =
@@ -58,6 +61,9 @@ Usage: npm start -w @wardline/gateway -- [options]
        tsx gateway/src/main.ts --simulate [options]
 
 Options (each also settable by the environment variable shown; flags win):
+  --provisioning <file>          the kit's provisioning file from the server: broker URL, user name,
+                                 secret, site, gateway and devices (chmod 600)
+                                                                             WARDLINE_PROVISIONING_FILE
   --simulate                     read simulated devices (firmware-sim)       WARDLINE_SIMULATE=1
   --site <code>                  site code, [a-z0-9-]       (larkspur)       WARDLINE_SITE
   --gateway <code>               gateway code, [a-z0-9-]    (gw-01)          WARDLINE_GATEWAY
@@ -132,6 +138,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
       allowPositionals: false,
       options: {
         help: { type: 'boolean', short: 'h' },
+        provisioning: { type: 'string' },
         simulate: { type: 'boolean' },
         site: { type: 'string' },
         gateway: { type: 'string' },
@@ -160,8 +167,34 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (f.help) return { kind: 'help', text: HELP_TEXT };
 
   const warnings: string[] = [];
-  const site = f.site ?? env.WARDLINE_SITE ?? 'larkspur';
-  const gateway = f.gateway ?? env.WARDLINE_GATEWAY ?? 'gw-01';
+  const provisioningPath = f.provisioning ?? (env.WARDLINE_PROVISIONING_FILE || undefined);
+  let provisioned: ReturnType<typeof loadProvisioningFile>['file'] | undefined;
+  if (provisioningPath !== undefined) {
+    try {
+      const loaded = loadProvisioningFile(provisioningPath);
+      provisioned = loaded.file;
+      warnings.push(...loaded.warnings);
+    } catch (err) {
+      if (err instanceof ProvisioningError) throw new ConfigError(err.message);
+      throw err;
+    }
+    // The file is the kit's identity: a flag saying otherwise is a mistake, not an override.
+    for (const [flagName, value, fromFile] of [
+      ['--site', f.site, provisioned.site],
+      ['--gateway', f.gateway, provisioned.gateway],
+      ['--username', f.username, provisioned.username],
+      ['--broker-url', f['broker-url'], provisioned.mqttUrl],
+    ] as const) {
+      if (value !== undefined && value !== fromFile) {
+        throw new ConfigError(`${flagName} contradicts the provisioning file: leave it out`);
+      }
+    }
+    if (env.WARDLINE_GATEWAY_PASSWORD) {
+      warnings.push('WARDLINE_GATEWAY_PASSWORD is ignored: the provisioning file holds the secret');
+    }
+  }
+  const site = provisioned?.site ?? f.site ?? env.WARDLINE_SITE ?? 'larkspur';
+  const gateway = provisioned?.gateway ?? f.gateway ?? env.WARDLINE_GATEWAY ?? 'gw-01';
   for (const [name, value] of [
     ['site', site],
     ['gateway', gateway],
@@ -171,7 +204,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     }
   }
 
-  const url = f['broker-url'] ?? env.WARDLINE_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+  const url = provisioned?.mqttUrl ?? f['broker-url'] ?? env.WARDLINE_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
   let parsedUrl: URL;
   try {
     parsedUrl = new URL(url);
@@ -190,7 +223,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (caPath && parsedUrl.protocol !== 'mqtts:') {
     throw new ConfigError('a broker CA only makes sense with an mqtts:// URL');
   }
-  const password = env.WARDLINE_GATEWAY_PASSWORD || undefined;
+  const password = provisioned?.password ?? (env.WARDLINE_GATEWAY_PASSWORD || undefined);
   if (password === undefined)
     warnings.push('WARDLINE_GATEWAY_PASSWORD is not set: the broker will likely refuse the connection');
   if (password !== undefined && parsedUrl.protocol === 'mqtt:' && !LOOPBACK.has(parsedUrl.hostname)) {
@@ -202,7 +235,9 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   const outboxPath =
     f['outbox-path'] ??
     (env.WARDLINE_OUTBOX_PATH || join(env.WARDLINE_OUTBOX_DIR || 'data', `outbox-${site}-${gateway}.db`));
-  const allow = parseAllowList(f.allow ?? env.WARDLINE_ALLOW ?? '');
+  const allow = parseAllowList(
+    f.allow ?? env.WARDLINE_ALLOW ?? provisioned?.devices.map((d) => d.id).join(',') ?? '',
+  );
   const healthRaw = f['health-port'] ?? env.WARDLINE_HEALTH_PORT;
 
   const config: GatewayConfig = {
@@ -210,7 +245,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     gateway,
     broker: {
       url,
-      username: f.username ?? env.WARDLINE_GATEWAY_USERNAME ?? `${site}.${gateway}`,
+      username: provisioned?.username ?? f.username ?? env.WARDLINE_GATEWAY_USERNAME ?? `${site}.${gateway}`,
       ...(caPath ? { caPath } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(clientId ? { clientId } : {}),
@@ -259,6 +294,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
       ? { healthPort: number('health port', healthRaw, 0, { min: 0, integer: true }) }
       : {}),
     logLevel: f['log-level'] ?? env.LOG_LEVEL ?? 'info',
+    ...(provisioned ? { devices: provisioned.devices } : {}),
   };
   return { kind: 'config', config, warnings };
 }

@@ -61,6 +61,18 @@ if (config.broker.caPath) {
 /** The demo fleet's residents when this is one of its gateways (the server's demo seed knows them). */
 function residents(): number | ResidentSpec[] {
   if (config.simulator.residents !== undefined) return config.simulator.residents;
+  // A provisioned kit: one resident wearing the kit's cuff and falls sensor.
+  if (config.devices !== undefined) {
+    const cuff = config.devices.find((d) => d.model === 'bp-cuff');
+    const sensor = config.devices.find((d) => d.model === 'falls-sensor');
+    return [
+      {
+        scenario: 'normal',
+        ...(cuff ? { cuffId: cuff.id } : {}),
+        ...(sensor ? { fallsSensorId: sensor.id } : {}),
+      },
+    ];
+  }
   const demo = demoFleet()
     .flatMap((w) => w.gateways)
     .find((g) => g.site === config.site && g.gateway === config.gateway);

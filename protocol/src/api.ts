@@ -32,7 +32,12 @@ export const RoleSchema = Type.Union([
 /** Roles of an organisation's staff, most to least privileged. */
 export const STAFF_ROLES = ['admin', 'nurse_in_charge', 'nurse'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
-export const StaffRoleSchema = Type.Union(STAFF_ROLES.map((role) => Type.Literal(role)));
+// Spelled out: a mapped array loses the literal types (Static<> would be never).
+export const StaffRoleSchema = Type.Union([
+  Type.Literal('admin'),
+  Type.Literal('nurse_in_charge'),
+  Type.Literal('nurse'),
+]);
 
 export const SESSION_COOKIE = 'wardline_session';
 
@@ -40,6 +45,8 @@ export const LoginRequest = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 128 }),
     password: Type.String({ minLength: 1, maxLength: 256 }),
+    /** The TOTP code, for an account with a second factor. */
+    totp: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
   },
   { additionalProperties: false },
 );
@@ -56,7 +63,14 @@ export const SessionUser = Type.Object({
 });
 export type SessionUser = Static<typeof SessionUser>;
 
-export const LoginResponse = Type.Object({ token: Type.String(), user: SessionUser });
+export const LoginResponse = Type.Object({
+  token: Type.String(),
+  user: SessionUser,
+  /** enrol-required: the session may only enrol a TOTP second factor (organisation policy for admins). */
+  secondFactor: Type.Optional(
+    Type.Union([Type.Literal('none'), Type.Literal('totp'), Type.Literal('enrol-required')]),
+  ),
+});
 export type LoginResponse = Static<typeof LoginResponse>;
 
 /** What a sign-in attempt came to; every attempt is recorded with the name tried and the address. */

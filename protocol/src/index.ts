@@ -12,3 +12,6 @@ export * from './ble/index.js';
 export * from './history.js';
 export * from './organisation.js';
 export * from './nhs-number.js';
+export * from './accounts.js';
+export * from './oidc.js';
+export * from './device-models.js';

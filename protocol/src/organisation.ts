@@ -150,6 +150,29 @@ export const PatientRecord = Type.Object({
 });
 export type PatientRecord = Static<typeof PatientRecord>;
 
+/** A patient as search results list them (GET /api/patients): a PatientSummary and identifiers. */
+export const PatientListItem = Type.Object({
+  id: Type.String(),
+  displayName: Type.String(),
+  wardId: Nullable(Type.String()),
+  bedId: Nullable(Type.String()),
+  bedLabel: Nullable(Type.String()),
+  preferredName: Nullable(Type.String()),
+  nhsNumber: Nullable(Type.String()),
+  dateOfBirth: Nullable(Type.String()),
+  admittedAt: Nullable(Type.String()),
+  dischargedAt: Nullable(Type.String()),
+});
+export type PatientListItem = Static<typeof PatientListItem>;
+
+/** Re-admit a discharged patient to a free bed. */
+export const ReadmitRequest = Type.Object({ bedId: Id }, { additionalProperties: false });
+export type ReadmitRequest = Static<typeof ReadmitRequest>;
+
+/** Edit a patient's details: fields left out stay as they are, null clears one. */
+export const UpdatePatientRequest = Type.Partial(PatientDetails, { additionalProperties: false });
+export type UpdatePatientRequest = Static<typeof UpdatePatientRequest>;
+
 /** Admit a new patient (details) or re-admit a known one (patientId) to a free bed. */
 export const AdmitPatientRequest = Type.Object(
   {
@@ -357,3 +380,38 @@ export const ImportResult = Type.Object({
   ),
 });
 export type ImportResult = Static<typeof ImportResult>;
+
+/** A kit's page: the kit, its hub's last status (with the outbox backlog), its devices and issues. */
+export const KitPage = Type.Object({
+  kit: Kit,
+  hub: Type.Object({
+    state: Nullable(Type.Union([Type.Literal('online'), Type.Literal('offline')])),
+    /** When the server last heard the hub's status. */
+    statusAt: Nullable(Type.String()),
+    software: Nullable(Type.String()),
+    /** Readings waiting in the hub's outbox, as last reported; null when it does not say. */
+    outboxPending: Nullable(Type.Integer()),
+    outboxCapacity: Nullable(Type.Integer()),
+  }),
+  devices: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      model: Type.String(),
+      connected: Nullable(Type.Boolean()),
+      batteryPercent: Nullable(Type.Number()),
+      lastSeen: Nullable(Type.String()),
+      /** Whom its readings go to now. */
+      patientId: Nullable(Type.String()),
+    }),
+  ),
+  issues: Type.Array(
+    Type.Object({
+      patientId: Type.String(),
+      issuedAt: Type.String(),
+      issuedBy: Type.String(),
+      returnedAt: Nullable(Type.String()),
+      returnedBy: Nullable(Type.String()),
+    }),
+  ),
+});
+export type KitPage = Static<typeof KitPage>;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { testContext } from './testing.js';
+import { registeredRoutes, testContext } from './testing.js';
 
 /** Open on purpose: signing in and out, and what load balancers and monitoring read. */
 const PUBLIC = new Set([
@@ -9,26 +9,19 @@ const PUBLIC = new Set([
   'POST /api/auth/logout',
   // Answers { user: null } when signed out: the dashboard's check on load (who, never what).
   'GET /api/auth/session',
+  // A one-time link's holder is not signed in yet: the token in the body is the credential.
+  'POST /api/auth/account-token/inspect',
+  'POST /api/auth/set-password',
+  // Single sign-on: the sign-in screen's buttons, and the way to the identity provider and back.
+  'GET /api/auth/providers',
+  'GET /api/auth/oidc/:provider/start',
+  'GET /api/auth/oidc/:provider/callback',
   'GET /api/health',
   'GET /metrics',
   'GET /',
 ]);
 
-/** Every method and full path the app serves, from fastify's own route tree. */
-export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
-  const routes: { method: string; url: string }[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    stack.length = depth;
-    stack.push(match[2]!);
-    const url = stack.join('');
-    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push({ method, url });
-  }
-  return routes;
-}
+export { registeredRoutes };
 
 describe('authentication comes before everything else a route does', () => {
   let app: FastifyInstance;

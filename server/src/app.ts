@@ -7,14 +7,22 @@ import { authPlugin } from './auth/plugin.js';
 import type { ServerContext } from './context.js';
 import { alertRoutes } from './routes/alerts.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
+import { importRoutes } from './routes/import.js';
 import { authRoutes } from './routes/auth.js';
+import { organisationRoutes } from './routes/organisations.js';
+import { staffRoutes } from './routes/staff.js';
+import { oidcRoutes } from './routes/oidc.js';
+import type { OidcProviderConfig } from './auth/oidc/config.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deviceRoutes } from './routes/devices.js';
 import { fhirRoutes } from './routes/fhir.js';
 import { httpMetrics } from './metrics/http.js';
 import { healthRoutes } from './routes/health.js';
+import { kitOptionsFromEnv, kitRoutes, type KitRouteOptions } from './routes/kits.js';
 import { historyRoutes } from './routes/history.js';
 import { patientRoutes } from './routes/patients.js';
+import { placeRoutes } from './routes/places.js';
 import { wardRoutes } from './routes/wards.js';
 import { dashboardFiles, isAssetPath } from './web/dashboard-files.js';
 import { errorReplies, sendNotFound } from './web/error-reply.js';
@@ -39,6 +47,10 @@ export interface AppOptions {
   /** How many reverse proxies' X-Forwarded-For to believe for the client address (0: none). */
   trustProxyHops?: number;
   logger?: FastifyServerOptions['logger'];
+  /** Provisioning files' broker URL and the broker's credentials-feed token; default from the environment. */
+  kits?: KitRouteOptions;
+  /** Single sign-on providers (OpenID Connect); none: local accounts only. */
+  oidcProviders?: OidcProviderConfig[];
 }
 
 /** Builds the HTTP app: every concern is a plugin; shared clients are registered once. */
@@ -69,14 +81,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(healthRoutes);
   await app.register(authRoutes, { secureCookies: options.secureCookies ?? false });
+  await app.register(oidcRoutes, {
+    providers: options.oidcProviders ?? [],
+    secureCookies: options.secureCookies ?? false,
+  });
   await app.register(adminRoutes);
+  await app.register(organisationRoutes);
+  await app.register(staffRoutes);
   await app.register(wardRoutes);
+  await app.register(placeRoutes);
   await app.register(patientRoutes);
   await app.register(deviceRoutes);
+  await app.register(kitRoutes, options.kits ?? kitOptionsFromEnv());
   await app.register(deadLetterRoutes);
   await app.register(alertRoutes);
   await app.register(historyRoutes);
   await app.register(fhirRoutes);
+  await app.register(auditRoutes);
+  await app.register(importRoutes);
 
   const dashboardDir = options.dashboardDir;
   if (dashboardDir && existsSync(join(dashboardDir, 'index.html'))) {

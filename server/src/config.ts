@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alertingConfigFromEnv, type AlertingConfig } from './alerts/config.js';
+import { oidcProvidersFromEnv, type OidcProviderConfig } from './auth/oidc/config.js';
+import { AUDIT_DEFAULT_RETENTION_DAYS, AUDIT_MINIMUM_RETENTION_DAYS } from './audit/retention.js';
+import { accountsConfigFromEnv, type AccountsConfig } from './staff/accounts-config.js';
 import { normalisePublicUrl } from './web/origin.js';
 import type { InfluxSettings } from './timeseries/influx-client.js';
 
@@ -32,6 +35,15 @@ export interface ServerConfig {
   retentionDays?: number | null;
   /** Alert escalation, freshness windows and notification channels; absent means the defaults. */
   alerting?: AlertingConfig;
+  /** Single sign-on providers (WARDLINE_OIDC_CONFIG); absent or empty: local accounts only. */
+  oidcProviders?: OidcProviderConfig[];
+  /**
+   * Session idle timeout and lifetime (WARDLINE_SESSION_IDLE_MINUTES, WARDLINE_SESSION_MAX_HOURS),
+   * one-time link lifetimes, the key sealing TOTP secrets (WARDLINE_SECRETS_KEY); absent: defaults.
+   */
+  accounts?: AccountsConfig;
+  /** Days audit events are kept (WARDLINE_AUDIT_RETENTION_DAYS, at least 30); absent: 8 years. */
+  auditRetentionDays?: number;
 }
 
 export interface InfluxConfig extends InfluxSettings {
@@ -119,9 +131,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     secureCookies: env.WARDLINE_SECURE_COOKIES === '1',
     logLevel: env.LOG_LEVEL ?? 'info',
     alerting: alertingConfigFromEnv(env),
+    oidcProviders: oidcProvidersFromEnv(env),
+    accounts: accountsConfigFromEnv(env),
     influx: influxFromEnv(env),
     retentionDays: env.WARDLINE_RETENTION_DAYS
       ? positive('WARDLINE_RETENTION_DAYS', env.WARDLINE_RETENTION_DAYS, 1, 'keeping observations forever')
       : null,
+    auditRetentionDays: auditRetentionDays(env.WARDLINE_AUDIT_RETENTION_DAYS),
   };
+}
+
+function auditRetentionDays(value: string | undefined): number {
+  const days = positive('WARDLINE_AUDIT_RETENTION_DAYS', value, AUDIT_DEFAULT_RETENTION_DAYS);
+  if (days < AUDIT_MINIMUM_RETENTION_DAYS)
+    throw new Error(
+      `WARDLINE_AUDIT_RETENTION_DAYS must be at least ${AUDIT_MINIMUM_RETENTION_DAYS} (the audit table refuses ` +
+        `to delete younger events), got "${value}": raise it, or unset it for the default, ${AUDIT_DEFAULT_RETENTION_DAYS}`,
+    );
+  return days;
 }

@@ -4,10 +4,14 @@ import type { Db } from './db/database.js';
 import { createDeadLetterRepository } from './db/dead-letter-repository.js';
 import { createDeviceRepository } from './db/device-repository.js';
 import { createObservationRepository } from './db/observation-repository.js';
+import { createPatientRepository } from './db/patient-repository.js';
+import { createPlaceRepository } from './db/place-repository.js';
 import { createWardRepository } from './db/ward-repository.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createSignInThrottle } from './auth/sign-in-throttle.js';
 import { createUserRepository } from './auth/user-repository.js';
+import { createAccounts } from './staff/accounts.js';
+import type { AccountsConfig } from './staff/accounts-config.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
 import { createBedChanges } from './realtime/bed-changes.js';
@@ -16,15 +20,27 @@ import { createEmbeddedStore } from './timeseries/embedded-store.js';
 import type { TimeSeriesStore } from './timeseries/store.js';
 
 /** Everything route plugins share, created once per server and registered on the app. */
-export function createContext(db: Db, options: { alerting?: AlertingConfig } = {}) {
+export function createContext(
+  db: Db,
+  options: { alerting?: AlertingConfig; accounts?: AccountsConfig } = {},
+) {
   const serverMetrics = createServerMetrics();
   const context = {
     db,
     wards: createWardRepository(db),
+    /** Sites, wards and beds of organisations, managed live. */
+    places: createPlaceRepository(db),
+    /** Patients' identifiers, admissions and search. */
+    patients: createPatientRepository(db),
     devices: createDeviceRepository(db),
     observations: createObservationRepository(db),
     deadLetters: createDeadLetterRepository(db),
-    users: createUserRepository(db),
+    users: createUserRepository(db, options.accounts?.sessions),
+    /** Organisations, one-time links, TOTP secrets and the invitation mailer. */
+    accounts: createAccounts(db, {
+      ...options.accounts,
+      smtp: options.accounts?.smtp ?? options.alerting?.smtp ?? null,
+    }),
     signInThrottle: createSignInThrottle(db),
     /** The append-only record of who saw and changed what. */
     audit: createAuditLog(db),

@@ -5,3 +5,4 @@ export { defaultAlertingConfig, type AlertingConfig } from './alerts/config.js';
 export { verifyWebhook, SIGNATURE_HEADER } from './notify/webhook.js';
 export { seedDatabaseFile } from './demo/seed-file.js';
 export { DatabaseTooNewError } from './db/database.js';
+export { oidcProvidersFromEnv, type OidcProviderConfig } from './auth/oidc/config.js';

@@ -63,6 +63,13 @@ const server = await startServer({
   process.exit(1);
 });
 server.app.log.info({ port: server.port, publicUrl: server.app.publicUrl() }, 'wardline server ready');
+for (const { id, issuer } of config.oidcProviders ?? []) {
+  // What to register at the identity provider; it is built from WARDLINE_PUBLIC_URL.
+  const redirectUri = `${server.app.publicUrl()}/api/auth/oidc/${id}/callback`;
+  server.app.log.info({ provider: id, issuer, redirectUri }, 'single sign-on provider');
+  if (!config.publicUrl)
+    server.app.log.warn({ provider: id }, 'single sign-on needs WARDLINE_PUBLIC_URL set');
+}
 if (!config.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
   server.app.log.warn(
     { host: config.host },

@@ -3,6 +3,7 @@ import type { ScryptCost } from '@wardline/broker';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
+import { AUDIT_DEFAULT_RETENTION_DAYS, scheduleAuditRetention } from './audit/retention.js';
 import type { ServerConfig } from './config.js';
 import { createContext, type ServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
@@ -31,7 +32,10 @@ export interface StartOptions {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
   const db = openDatabase(config.databasePath);
-  const context = createContext(db, config.alerting ? { alerting: config.alerting } : {});
+  const context = createContext(db, {
+    ...(config.alerting ? { alerting: config.alerting } : {}),
+    ...(config.accounts ? { accounts: config.accounts } : {}),
+  });
   if (options.demo && context.wards.isEmpty()) {
     await seedDemo(context, options.demo.fleet, options.demo.password, options.demo.scryptCost);
   } else if (options.demo) {
@@ -42,6 +46,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     dashboardDir: config.dashboardDir,
     secureCookies: config.secureCookies,
     trustProxyHops: config.trustProxyHops ?? 0,
+    oidcProviders: config.oidcProviders ?? [],
     publicUrl: () => config.publicUrl ?? `http://127.0.0.1:${boundPort()}`,
     logger: options.logger ?? { level: config.logLevel },
   });
@@ -50,6 +55,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     return typeof bound === 'object' && bound ? bound.port : config.port;
   };
   const timeSeries = startTimeSeries(context, config, app.log.child({ component: 'timeseries' }));
+  const stopAuditRetention = scheduleAuditRetention(
+    context.audit,
+    config.auditRetentionDays ?? AUDIT_DEFAULT_RETENTION_DAYS,
+    app.log.child({ component: 'audit' }),
+  );
   const hub = attachRealtime(app);
   context.alerting.attach(hub, app.log.child({ component: 'alerts' }));
   await app.listen({ host: config.host, port: config.port });
@@ -101,6 +111,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     context,
     port,
     async close() {
+      stopAuditRetention();
       await Promise.all(subscribers.map((s) => s.close()));
       await context.alerting.stop();
       await hub.close();

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { hashPassword } from '@wardline/broker';
 import { Channel, gatewayTopic, type Observation } from '@wardline/protocol';
 import { createContext, type ServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
@@ -39,7 +41,18 @@ export const OBS_TOPIC = gatewayTopic({ site: 'site-a', gateway: 'gw-1' }, Chann
 export async function testContext(): Promise<ServerContext> {
   const ctx = createContext(openDatabase(':memory:'));
   await seedDemo(ctx, testFleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
+  await addChargeNurse(ctx);
   return ctx;
+}
+
+/** `charge`, a nurse in charge beside the demo's users: clinical leadership (admit, thresholds, contacts). */
+export async function addChargeNurse(ctx: ServerContext): Promise<void> {
+  ctx.users.upsert({
+    username: 'charge',
+    passwordHash: await hashPassword(TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 }),
+    role: 'nurse_in_charge',
+    displayName: 'Nurse In Charge',
+  });
 }
 
 /** `now` fixes the ingest clock, for fixtures with fixed dates (time checks are relative to it). */
@@ -75,4 +88,141 @@ export function bpObservation(overrides: Partial<Observation> & { systolic?: num
 
 export function batch(...observations: unknown[]): Buffer {
   return Buffer.from(JSON.stringify({ v: 1, sentAt: new Date().toISOString(), observations }));
+}
+
+/** What `addOrganisation` made: ids of one of everything an organisation holds. */
+export interface OrganisationFixture {
+  organisationId: string;
+  siteId: string;
+  siteCode: string;
+  wardId: string;
+  bedId: string;
+  /** A second, free bed. */
+  freeBedId: string;
+  patientId: string;
+  deviceId: string;
+  gatewayId: string;
+  alertId: number;
+  contactId: number;
+  /** Users `{prefix}-admin`, `{prefix}-nurse`, `{prefix}-charge` (nurse in charge), `{prefix}-family`. */
+  users: Record<'admin' | 'nurse' | 'charge' | 'family', string>;
+}
+
+/**
+ * Another organisation on the same server, with a site, a ward of two beds, a patient (with an NHS
+ * number) in one, a device on that patient, a gateway, an open alert and a family contact, and its
+ * own staff signing in with TEST_PASSWORD. `prefix` keeps its ids, codes and user names apart.
+ */
+export async function addOrganisation(
+  ctx: ServerContext,
+  prefix: string,
+  options: { nhsNumber?: string } = {},
+): Promise<OrganisationFixture> {
+  const hash = await hashPassword(TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
+  const at = new Date().toISOString();
+  const organisationId = `org-${prefix}`;
+  const siteCode = `site-${prefix}`;
+  const fixture = ctx.db.transaction(() => {
+    ctx.db
+      .prepare(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`)
+      .run(organisationId, `Organisation ${prefix}`, at);
+    const site = ctx.places.createSite(organisationId, {
+      name: `Site ${prefix}`,
+      kind: 'care_home',
+      code: siteCode,
+    })!;
+    const ward = ctx.places.createWard(site, { name: `Ward ${prefix}`, beds: 2 });
+    const [bed, freeBed] = ctx.places.bedList(ward.id);
+    const patientId = `p-${prefix}-1`;
+    ctx.wards.admit({ id: patientId, displayName: `Resident ${prefix}`, bedId: bed!.id, at, by: 'test' });
+    if (options.nhsNumber) ctx.patients.updateDetails(patientId, { nhsNumber: options.nhsNumber });
+    const deviceId = `${prefix.slice(0, 2).padEnd(2, '0')}:00:00:00:00:01`;
+    ctx.devices.registerDevice(deviceId, 'bp-cuff', siteCode, null);
+    ctx.devices.assign(deviceId, patientId, 'test', at);
+    const gatewayId = ctx.devices.ensureGateway(siteCode, 'gw-1');
+    ctx.devices.assignGatewayToWard(gatewayId, ward.id);
+    const alert = ctx.alerting.store.open(
+      {
+        subject: `test:${prefix}`,
+        condition: 'help_request',
+        patientId,
+        wardId: ward.id,
+        deviceId,
+        gatewayId,
+        priority: 'high',
+        title: 'Help requested',
+        message: 'A test alert',
+        detail: {},
+        nextEscalationAt: null,
+      },
+      at,
+    );
+    const contact = ctx.alerting.contacts.create(
+      patientId,
+      {
+        name: `Contact ${prefix}`,
+        email: `contact-${prefix}@example.invalid`,
+        username: `${prefix}-family`,
+        timeZone: 'Europe/London',
+        quietHours: null,
+        consent: { notify: true, clinicalDetail: false, fallsDuringQuietHours: true },
+        consentNote: 'test',
+      },
+      'test',
+      at,
+    );
+    const users = {
+      admin: `${prefix}-admin`,
+      nurse: `${prefix}-nurse`,
+      charge: `${prefix}-charge`,
+      family: `${prefix}-family`,
+    };
+    const base = { passwordHash: hash, organisationId };
+    ctx.users.upsert({ ...base, username: users.admin, role: 'admin', displayName: `Admin ${prefix}` });
+    ctx.users.upsert({ ...base, username: users.nurse, role: 'nurse', displayName: `Nurse ${prefix}` });
+    ctx.users.upsert({
+      ...base,
+      username: users.charge,
+      role: 'nurse_in_charge',
+      displayName: `Charge ${prefix}`,
+    });
+    ctx.users.upsert({
+      ...base,
+      username: users.family,
+      role: 'family',
+      displayName: `Family ${prefix}`,
+      patientId,
+    });
+    return {
+      organisationId,
+      siteId: site.id,
+      siteCode,
+      wardId: ward.id,
+      bedId: bed!.id,
+      freeBedId: freeBed!.id,
+      patientId,
+      deviceId,
+      gatewayId,
+      alertId: alert.row.id,
+      contactId: contact.id,
+      users,
+    };
+  })();
+  return fixture;
+}
+
+/** Every method and full path the app serves, from fastify's own route tree. */
+export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
+  const routes: { method: string; url: string }[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    stack.push(match[2]!);
+    const url = stack.join('');
+    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push({ method, url });
+  }
+  return routes;
 }

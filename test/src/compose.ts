@@ -14,6 +14,9 @@ export const composeSecrets = {
   WARDLINE_PUBLIC_URL: 'https://wardline.example.org',
   WARDLINE_MQTT_HOSTNAME: 'mqtt.wardline.example.org',
   WARDLINE_BROKER_ADMIN_TOKEN: 'a-made-up-admin-token',
+  WARDLINE_BROKER_SYNC_TOKEN: 'a-made-up-sync-token',
+  // 32 bytes, base64, as the server requires.
+  WARDLINE_SECRETS_KEY: Buffer.from('a made-up 32-byte secrets key...').toString('base64'),
 };
 
 export interface ComposeService {

@@ -471,7 +471,8 @@ describe('web hardening', () => {
     });
 
     it('answers an unknown threshold with 400 and a code, not 500 with the database message', async () => {
-      const token = await signIn(baseUrl, 'nurse');
+      // Thresholds are clinical leadership's (nurse in charge, admin); the demo's admin stands in.
+      const token = await signIn(baseUrl, 'admin');
       const before = await apiGet<{ thresholds: unknown }>(
         baseUrl,
         '/api/patients/ward-e2e-p001/thresholds',

@@ -61,14 +61,14 @@ export function setUnauthorizedHandler(handler: UnauthorizedHandler): () => void
   };
 }
 
-interface RequestOptions {
+export interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
   /** False for the auth endpoints, where a 401 is an expected answer rather than an expiry. */
   reportUnauthorized?: boolean;
 }
 
-function isApiErrorBody(body: unknown): body is { code: string; message: string } {
+export function isApiErrorBody(body: unknown): body is { code: string; message: string } {
   return (
     typeof body === 'object' &&
     body !== null &&
@@ -77,7 +77,7 @@ function isApiErrorBody(body: unknown): body is { code: string; message: string 
   );
 }
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (options.body !== undefined) {
@@ -143,8 +143,8 @@ export function listBeds(wardId: string, signal?: AbortSignal): Promise<BedState
   );
 }
 
-const opts = (signal?: AbortSignal): RequestOptions => (signal ? { signal } : {});
-const seg = encodeURIComponent;
+export const opts = (signal?: AbortSignal): RequestOptions => (signal ? { signal } : {});
+export const seg = encodeURIComponent;
 
 export function listPatients(signal?: AbortSignal): Promise<PatientSummary[]> {
   return request<PatientSummary[]>('GET', '/api/patients', opts(signal));
@@ -341,4 +341,48 @@ export function updateContact(
 
 export async function deleteContact(patientId: string, contactId: number): Promise<void> {
   await request<unknown>('DELETE', `/api/patients/${seg(patientId)}/contacts/${contactId}`);
+}
+
+// ---- Running an organisation (protocol/src/organisation.ts) -----------------------------------
+
+type EnrolmentHandler = () => void;
+let enrolmentHandler: EnrolmentHandler | null = null;
+
+/**
+ * Called when a request is refused because this session must enrol a second factor first
+ * (403 WL_SECOND_FACTOR_ENROLMENT_REQUIRED), so the app can show the enrolment screen.
+ */
+export function setEnrolmentRequiredHandler(handler: EnrolmentHandler): () => void {
+  enrolmentHandler = handler;
+  return () => {
+    if (enrolmentHandler === handler) enrolmentHandler = null;
+  };
+}
+
+export const SECOND_FACTOR_REQUIRED = 'WL_SECOND_FACTOR_REQUIRED';
+export const SECOND_FACTOR_ENROLMENT_REQUIRED = 'WL_SECOND_FACTOR_ENROLMENT_REQUIRED';
+export const WEAK_PASSWORD = 'WL_WEAK_PASSWORD';
+
+/** `request`, noticing a session that must enrol a second factor before anything else. */
+export async function call<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  try {
+    return await request<T>(method, path, options);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403 && err.code === SECOND_FACTOR_ENROLMENT_REQUIRED)
+      enrolmentHandler?.();
+    throw err;
+  }
+}
+
+export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
+  const qs = search.toString();
+  return qs ? `?${qs}` : '';
+}
+
+/** Tells the app a session has ended (for requests made without `request`). */
+export function reportUnauthorized(): void {
+  unauthorizedHandler?.();
 }

@@ -40,9 +40,21 @@ export function AppHeader({ user, route, onSignOut }: Props) {
         )}
         {user && (
           <div className="app-header__user">
-            <span className="app-header__name" data-testid="user-name">
-              {user.displayName}
-            </span>
+            {user.role === 'family' ? (
+              <span className="app-header__name" data-testid="user-name">
+                {user.displayName}
+              </span>
+            ) : (
+              <Link
+                to={{ name: 'account' }}
+                className="app-header__name"
+                title="Your account and two-step verification"
+                aria-current={route.name === 'account' ? 'page' : undefined}
+                data-testid="user-name"
+              >
+                {user.displayName}
+              </Link>
+            )}
             <button
               type="button"
               className="button button--header"

@@ -2,9 +2,26 @@ import type { SessionUser } from '@wardline/protocol';
 import { useEffect, useRef } from 'react';
 import { useSocket } from '../hooks/useSocket.js';
 import { navigate } from '../routing/navigation.js';
-import { canOpen, homeRoute, routePath, type Route } from '../routing/routes.js';
+import { canChangePatients, canOpen, homeRoute, routePath, type Route } from '../routing/routes.js';
 import { NotAvailable, NotFound } from './NotAvailable.js';
-import { AdminScreen, AlertsInbox, FamilyView, LazyScreen, PatientView, preloadScreen } from './screens.js';
+import {
+  AccountScreen,
+  AdminScreen,
+  AlertsInbox,
+  AuditScreen,
+  FamilyView,
+  ImportScreen,
+  KitScreen,
+  KitsScreen,
+  LazyScreen,
+  OrganisationsScreen,
+  PatientRecordScreen,
+  PatientsScreen,
+  PatientView,
+  PlacesScreen,
+  preloadScreen,
+  StaffScreen,
+} from './screens.js';
 import { WardsScreen } from './WardsScreen.js';
 
 interface Props {
@@ -77,6 +94,74 @@ export function SignedIn({ user, route, onUnauthorized }: Props) {
           <AlertsInbox filters={route.filters} socket={socketState} />
         </LazyScreen>
       );
+    case 'patients':
+      return (
+        <LazyScreen key={route.name}>
+          <PatientsScreen
+            q={route.q}
+            includeDischarged={route.includeDischarged}
+            canChange={canChangePatients(user.role)}
+          />
+        </LazyScreen>
+      );
+    case 'patientRecord':
+      return (
+        <LazyScreen key={route.name}>
+          <PatientRecordScreen
+            key={route.patientId}
+            patientId={route.patientId}
+            canChange={canChangePatients(user.role)}
+          />
+        </LazyScreen>
+      );
+    case 'places':
+      return (
+        <LazyScreen key={route.name}>
+          <PlacesScreen />
+        </LazyScreen>
+      );
+    case 'staff':
+      return (
+        <LazyScreen key={route.name}>
+          <StaffScreen self={user.username} />
+        </LazyScreen>
+      );
+    case 'kits':
+      return (
+        <LazyScreen key={route.name}>
+          <KitsScreen canRegister={user.role === 'admin'} />
+        </LazyScreen>
+      );
+    case 'kit':
+      return (
+        <LazyScreen key={route.name}>
+          <KitScreen key={route.kitId} kitId={route.kitId} isAdmin={user.role === 'admin'} />
+        </LazyScreen>
+      );
+    case 'import':
+      return (
+        <LazyScreen key={route.name}>
+          <ImportScreen />
+        </LazyScreen>
+      );
+    case 'audit':
+      return (
+        <LazyScreen key={route.name}>
+          <AuditScreen />
+        </LazyScreen>
+      );
+    case 'organisations':
+      return (
+        <LazyScreen key={route.name}>
+          <OrganisationsScreen />
+        </LazyScreen>
+      );
+    case 'account':
+      return (
+        <LazyScreen key={route.name}>
+          <AccountScreen user={user} />
+        </LazyScreen>
+      );
     case 'notFound':
       return <NotFound role={user.role} />;
   }
@@ -87,7 +172,10 @@ function screenKey(route: Route): string {
     case 'ward':
       return `ward:${route.wardId}`;
     case 'patient':
-      return `patient:${route.patientId}`;
+    case 'patientRecord':
+      return `${route.name}:${route.patientId}`;
+    case 'kit':
+      return `kit:${route.kitId}`;
     default:
       return route.name;
   }

@@ -8,22 +8,62 @@ import type { Route } from '../routing/routes.js';
  */
 const loaders = {
   patient: () => import('./patient/PatientView.js'),
-  admin: () => import('./admin/AdminScreen.js'),
+  admin: () => import('./admin/index.js'),
   alerts: () => import('./alerts/AlertsInbox.js'),
   family: () => import('./family/FamilyView.js'),
+  account: () => import('./account/AccountScreens.js'),
+};
+
+/** Which chunk each screen's code is in; the screens for running an organisation share the admin one. */
+const CHUNK: Partial<Record<Route['name'], keyof typeof loaders>> = {
+  patient: 'patient',
+  admin: 'admin',
+  patients: 'admin',
+  patientRecord: 'admin',
+  places: 'admin',
+  staff: 'admin',
+  kits: 'admin',
+  kit: 'admin',
+  import: 'admin',
+  audit: 'admin',
+  organisations: 'admin',
+  alerts: 'alerts',
+  family: 'family',
+  account: 'account',
 };
 
 export const PatientView = lazy(() => loaders.patient().then((m) => ({ default: m.PatientView })));
-export const AdminScreen = lazy(() => loaders.admin().then((m) => ({ default: m.AdminScreen })));
 export const AlertsInbox = lazy(() => loaders.alerts().then((m) => ({ default: m.AlertsInbox })));
 export const FamilyView = lazy(() => loaders.family().then((m) => ({ default: m.FamilyView })));
+export const AdminScreen = lazy(() => loaders.admin().then((m) => ({ default: m.AdminScreen })));
+export const PlacesScreen = lazy(() => loaders.admin().then((m) => ({ default: m.PlacesScreen })));
+export const PatientsScreen = lazy(() => loaders.admin().then((m) => ({ default: m.PatientsScreen })));
+export const PatientRecordScreen = lazy(() =>
+  loaders.admin().then((m) => ({ default: m.PatientRecordScreen })),
+);
+export const StaffScreen = lazy(() => loaders.admin().then((m) => ({ default: m.StaffScreen })));
+export const KitsScreen = lazy(() => loaders.admin().then((m) => ({ default: m.KitsScreen })));
+export const KitScreen = lazy(() => loaders.admin().then((m) => ({ default: m.KitScreen })));
+export const ImportScreen = lazy(() => loaders.admin().then((m) => ({ default: m.ImportScreen })));
+export const AuditScreen = lazy(() => loaders.admin().then((m) => ({ default: m.AuditScreen })));
+export const OrganisationsScreen = lazy(() =>
+  loaders.admin().then((m) => ({ default: m.OrganisationsScreen })),
+);
+export const AccountScreen = lazy(() => loaders.account().then((m) => ({ default: m.AccountScreen })));
+export const SetPasswordScreen = lazy(() =>
+  loaders.account().then((m) => ({ default: m.SetPasswordScreen })),
+);
+export const EnrolmentRequiredScreen = lazy(() =>
+  loaders.account().then((m) => ({ default: m.EnrolmentRequiredScreen })),
+);
 
 /**
  * Starts fetching the code of the screen at this address, so that it downloads while the session
  * is checked rather than after. The browser keeps one module per address: the lazy screen reuses it.
  */
 export function preloadScreen(route: Route): void {
-  const load = route.name in loaders ? loaders[route.name as keyof typeof loaders] : null;
+  const chunk = CHUNK[route.name];
+  const load = chunk ? loaders[chunk] : null;
   void load?.().catch(() => undefined); // a failure shows when the screen itself loads
 }
 

@@ -1,4 +1,10 @@
-import type { BedState, DeviceStatusEvent, GatewayStatusEvent, ObservationEvent } from '@wardline/protocol';
+import type {
+  BedChangedEvent,
+  BedState,
+  DeviceStatusEvent,
+  GatewayStatusEvent,
+  ObservationEvent,
+} from '@wardline/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError, listBeds } from '../api/client.js';
 import { applyWardEvent, sortBeds, type WardEvent } from '../state/beds.js';
@@ -76,13 +82,16 @@ export function useLiveWard(socketState: SocketState, wardId: string): LiveWard 
     const onObservation = (event: ObservationEvent) => handle({ type: 'observation', event });
     const onDeviceStatus = (event: DeviceStatusEvent) => handle({ type: 'deviceStatus', event });
     const onGatewayStatus = (event: GatewayStatusEvent) => handle({ type: 'gatewayStatus', event });
+    const onBedChanged = (event: BedChangedEvent) => handle({ type: 'bedChanged', event });
     socket.on('observation', onObservation);
     socket.on('deviceStatus', onDeviceStatus);
     socket.on('gatewayStatus', onGatewayStatus);
+    socket.on('bedChanged', onBedChanged);
     return () => {
       socket.off('observation', onObservation);
       socket.off('deviceStatus', onDeviceStatus);
       socket.off('gatewayStatus', onGatewayStatus);
+      socket.off('bedChanged', onBedChanged);
     };
   }, [socket, wardId, requestResync]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canOpen, navItems, parseRoute, routePath, type Route } from './routes.js';
+import { canOpen, homeRoute, navItems, parseRoute, routePath, type Route } from './routes.js';
 
 describe('parseRoute', () => {
   it('reads every screen from its address', () => {
@@ -64,8 +64,57 @@ describe('canOpen', () => {
   });
 
   it('shows the admin menu only to admins and no menu to family', () => {
-    expect(navItems('nurse').map((i) => i.label)).toEqual(['Wards', 'Alerts']);
-    expect(navItems('admin').map((i) => i.label)).toEqual(['Wards', 'Alerts', 'Admin']);
+    expect(navItems('nurse').map((i) => i.label)).toEqual(['Wards', 'Alerts', 'Patients']);
+    expect(navItems('nurse_in_charge').map((i) => i.label)).toEqual(['Wards', 'Alerts', 'Patients', 'Kits']);
+    expect(navItems('admin').map((i) => i.label)).toEqual(['Wards', 'Alerts', 'Patients', 'Kits', 'Admin']);
     expect(navItems('family')).toEqual([]);
+  });
+
+  it('gives a nurse in charge what a nurse sees plus kits, and admin pages only to admins', () => {
+    for (const route of [{ name: 'wards' }, { name: 'patients', q: '', includeDischarged: false }] as Route[])
+      expect(canOpen('nurse_in_charge', route)).toBe(true);
+    expect(canOpen('nurse_in_charge', { name: 'kit', kitId: 'k' })).toBe(true);
+    expect(canOpen('nurse', { name: 'kits' })).toBe(false);
+    for (const name of ['places', 'staff', 'import', 'audit'] as const) {
+      expect(canOpen('admin', { name })).toBe(true);
+      expect(canOpen('nurse_in_charge', { name })).toBe(false);
+    }
+  });
+
+  it('keeps an operator to the organisations', () => {
+    expect(homeRoute('operator')).toEqual({ name: 'organisations' });
+    expect(navItems('operator').map((i) => i.label)).toEqual(['Organisations']);
+    expect(canOpen('operator', { name: 'wards' })).toBe(false);
+    expect(canOpen('operator', { name: 'places' })).toBe(false);
+    expect(canOpen('admin', { name: 'organisations' })).toBe(false);
+  });
+});
+
+describe('organisation pages', () => {
+  it('reads and writes their addresses', () => {
+    expect(parseRoute('/patients', '?q=943+476&discharged=1')).toEqual({
+      name: 'patients',
+      q: '943 476',
+      includeDischarged: true,
+    });
+    expect(parseRoute('/admin/staff')).toEqual({ name: 'staff' });
+    expect(parseRoute('/admin/nope').name).toBe('notFound');
+    const routes: Route[] = [
+      { name: 'patients', q: '', includeDischarged: false },
+      { name: 'patients', q: 'Ada L', includeDischarged: true },
+      { name: 'patientRecord', patientId: 'p 1' },
+      { name: 'places' },
+      { name: 'staff' },
+      { name: 'kits' },
+      { name: 'kit', kitId: 'kit/1' },
+      { name: 'import' },
+      { name: 'audit' },
+      { name: 'organisations' },
+      { name: 'account' },
+    ];
+    for (const r of routes) {
+      const url = new URL(routePath(r), 'http://x');
+      expect(parseRoute(url.pathname, url.search)).toEqual(r);
+    }
   });
 });

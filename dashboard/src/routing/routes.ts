@@ -12,6 +12,16 @@ import type { Role } from '@wardline/protocol';
  *   /admin?code=X           ... with the rejected messages filtered by code
  *   /alerts?state=&priority=&ward=   alerts inbox with its filters (staff)
  *   /family                 the family member's relative (family)
+ *   /patients?q=&discharged=1  patient search; admit and discharge (staff; changes: nurse in charge, admin)
+ *   /patients/:id/record    a patient's details and admissions (staff)
+ *   /admin/places           sites, wards and beds (admin)
+ *   /admin/staff            staff accounts and invitations (admin)
+ *   /kits, /kits/:kitId     gateway kits (admin, nurse in charge)
+ *   /admin/import           CSV onboarding (admin)
+ *   /admin/audit            the audit trail (admin)
+ *   /organisations          organisations on this server (operator)
+ *   /account                the signed-in user's second factor (everyone signed in)
+ *   /set-password#token=    a one-time link's page, outside any session (handled by App)
  */
 export interface AlertFilters {
   /** 'unresolved' (open or acknowledged, the default), one state, or 'all'. */
@@ -35,7 +45,23 @@ export type Route =
   | { name: 'admin'; deadLetterCode: string | null }
   | { name: 'family' }
   | { name: 'alerts'; filters: AlertFilters }
+  | { name: 'patients'; q: string; includeDischarged: boolean }
+  | { name: 'patientRecord'; patientId: string }
+  | { name: 'places' }
+  | { name: 'staff' }
+  | { name: 'kits' }
+  | { name: 'kit'; kitId: string }
+  | { name: 'import' }
+  | { name: 'audit' }
+  | { name: 'organisations' }
+  | { name: 'account' }
   | { name: 'notFound'; path: string };
+
+/** The address of the page a one-time account link opens; it works without a session. */
+export const SET_PASSWORD_PATH = '/set-password';
+
+const ADMIN_PAGES = ['places', 'staff', 'import', 'audit'] as const;
+const SIMPLE_PAGES = ['kits', 'organisations', 'account'] as const;
 
 function decode(segment: string): string | null {
   try {
@@ -54,6 +80,28 @@ export function parseRoute(pathname: string, search = ''): Route {
     // Bookmarks from before paths existed: /?ward=<id>.
     const legacyWard = params.get('ward');
     return legacyWard ? { name: 'ward', wardId: legacyWard } : { name: 'home' };
+  }
+  if (first === 'patients' && second !== undefined && rest.length === 1 && rest[0] === 'record') {
+    const patientId = decode(second);
+    if (patientId) return { name: 'patientRecord', patientId };
+  }
+  if (first === 'admin' && second !== undefined && rest.length === 0) {
+    const sub = ADMIN_PAGES.find((p) => p === second);
+    if (sub) return { name: sub };
+  }
+  if (first === 'kits' && second !== undefined && rest.length === 0) {
+    const kitId = decode(second);
+    if (kitId) return { name: 'kit', kitId };
+  }
+  if (second === undefined) {
+    if (first === 'patients')
+      return {
+        name: 'patients',
+        q: (params.get('q') ?? '').slice(0, 120),
+        includeDischarged: params.get('discharged') === '1',
+      };
+    const simple = SIMPLE_PAGES.find((p) => p === first);
+    if (simple) return { name: simple };
   }
   if (rest.length === 0) {
     if (first === 'wards') {
@@ -107,6 +155,26 @@ export function routePath(route: Route): string {
       const qs = params.toString();
       return qs ? `/alerts?${qs}` : '/alerts';
     }
+    case 'patients': {
+      const params = new URLSearchParams();
+      if (route.q) params.set('q', route.q);
+      if (route.includeDischarged) params.set('discharged', '1');
+      const qs = params.toString();
+      return qs ? `/patients?${qs}` : '/patients';
+    }
+    case 'patientRecord':
+      return `/patients/${encodeURIComponent(route.patientId)}/record`;
+    case 'places':
+    case 'staff':
+    case 'import':
+    case 'audit':
+      return `/admin/${route.name}`;
+    case 'kit':
+      return `/kits/${encodeURIComponent(route.kitId)}`;
+    case 'kits':
+    case 'organisations':
+    case 'account':
+      return `/${route.name}`;
     case 'notFound':
       return route.path;
   }
@@ -114,7 +182,17 @@ export function routePath(route: Route): string {
 
 /** Where "home" leads for each role. */
 export function homeRoute(role: Role): Route {
-  return role === 'family' ? { name: 'family' } : { name: 'wards' };
+  if (role === 'family') return { name: 'family' };
+  if (role === 'operator') return { name: 'organisations' };
+  return { name: 'wards' };
+}
+
+const STAFF: readonly Role[] = ['nurse', 'nurse_in_charge', 'admin'];
+/** Who may admit, discharge and change a patient's details, and issue or return a kit. */
+const CLINICAL_LEAD: readonly Role[] = ['nurse_in_charge', 'admin'];
+
+export function canChangePatients(role: Role): boolean {
+  return CLINICAL_LEAD.includes(role);
 }
 
 /**
@@ -131,9 +209,22 @@ export function canOpen(role: Role, route: Route): boolean {
     case 'ward':
     case 'patient':
     case 'alerts':
-      return role === 'nurse' || role === 'admin';
+    case 'patients':
+    case 'patientRecord':
+      return STAFF.includes(role);
+    case 'kits':
+    case 'kit':
+      return CLINICAL_LEAD.includes(role);
     case 'admin':
+    case 'places':
+    case 'staff':
+    case 'import':
+    case 'audit':
       return role === 'admin';
+    case 'organisations':
+      return role === 'operator';
+    case 'account':
+      return role !== 'family';
     case 'family':
       return role === 'family';
   }
@@ -149,6 +240,8 @@ export interface NavItem {
 /** The header's navigation for a role. A family member has a single screen and no menu. */
 export function navItems(role: Role): NavItem[] {
   if (role === 'family') return [];
+  if (role === 'operator')
+    return [{ label: 'Organisations', route: { name: 'organisations' }, matches: ['organisations'] }];
   const items: NavItem[] = [
     { label: 'Wards', route: { name: 'wards' }, matches: ['wards', 'ward', 'patient'] },
     {
@@ -156,8 +249,29 @@ export function navItems(role: Role): NavItem[] {
       route: { name: 'alerts', filters: { state: 'unresolved', priority: null, wardId: null } },
       matches: ['alerts'],
     },
+    {
+      label: 'Patients',
+      route: { name: 'patients', q: '', includeDischarged: false },
+      matches: ['patients', 'patientRecord'],
+    },
   ];
+  if (CLINICAL_LEAD.includes(role))
+    items.push({ label: 'Kits', route: { name: 'kits' }, matches: ['kits', 'kit'] });
   if (role === 'admin')
-    items.push({ label: 'Admin', route: { name: 'admin', deadLetterCode: null }, matches: ['admin'] });
+    items.push({
+      label: 'Admin',
+      route: { name: 'admin', deadLetterCode: null },
+      matches: ['admin', ...ADMIN_PAGES],
+    });
   return items;
 }
+
+/** The admin area's own pages, for the navigation inside it. */
+export const ADMIN_SECTIONS: { label: string; route: Route }[] = [
+  { label: 'Residents and devices', route: { name: 'admin', deadLetterCode: null } },
+  { label: 'Places', route: { name: 'places' } },
+  { label: 'Staff', route: { name: 'staff' } },
+  { label: 'Kits', route: { name: 'kits' } },
+  { label: 'Import', route: { name: 'import' } },
+  { label: 'Audit', route: { name: 'audit' } },
+];

@@ -2,7 +2,14 @@ import type { BedState } from '@wardline/protocol';
 import { describe, expect, it } from 'vitest';
 import { bed, bp, iso, observationEvent } from '../testing/fixtures.js';
 import { MINUTE } from '../lib/time.js';
-import { applyDeviceStatus, applyGatewayStatus, applyObservation, applyWardEvent, sortBeds } from './beds.js';
+import {
+  applyBedChanged,
+  applyDeviceStatus,
+  applyGatewayStatus,
+  applyObservation,
+  applyWardEvent,
+  sortBeds,
+} from './beds.js';
 
 describe('applyObservation', () => {
   it('merges a new reading into latest by kind', () => {
@@ -74,5 +81,45 @@ describe('sortBeds', () => {
   it('sorts labels naturally', () => {
     const labels = ['Bed 10', 'Bed 2', 'Bed 1'].map((label, i) => bed({ bedId: `b${i}`, label }));
     expect(sortBeds(labels).map((b) => b.label)).toEqual(['Bed 1', 'Bed 2', 'Bed 10']);
+  });
+});
+
+describe('applyBedChanged', () => {
+  const edith = { id: 'patient-2', displayName: 'Edith Clarke', wardId: 'ward-1', bedId: 'bed-1' };
+
+  it('shows a new occupant at once, without the previous one’s readings, and resyncs for devices', () => {
+    const beds = [bed({ observations: [bp(iso(MINUTE), 120, 80)] })];
+    const result = applyBedChanged(beds, { wardId: 'ward-1', bedId: 'bed-1', patient: edith });
+    expect(result.resync).toBe(true);
+    expect(result.beds[0]).toMatchObject({ patient: edith, latest: {}, devices: [] });
+  });
+
+  it('empties a bed on discharge and renames in place', () => {
+    const beds = [bed()];
+    expect(
+      applyBedChanged(beds, { wardId: 'ward-1', bedId: 'bed-1', patient: null }).beds[0]?.patient,
+    ).toBeNull();
+    const renamed = applyBedChanged(beds, {
+      wardId: 'ward-1',
+      bedId: 'bed-1',
+      patient: { ...beds[0]!.patient!, displayName: 'Jane Smyth' },
+    });
+    expect(renamed.resync).toBe(false);
+    expect(renamed.beds[0]?.patient?.displayName).toBe('Jane Smyth');
+    expect(applyBedChanged(beds, { wardId: 'ward-1', bedId: 'bed-1', patient: beds[0]!.patient })).toEqual({
+      beds,
+      resync: false,
+    });
+  });
+
+  it('resyncs for a bed it does not know, and ignores other wards', () => {
+    const beds = [bed()];
+    expect(applyBedChanged(beds, { wardId: 'ward-1', bedId: 'bed-9', patient: null }).resync).toBe(true);
+    expect(
+      applyWardEvent(beds, 'ward-1', {
+        type: 'bedChanged',
+        event: { wardId: 'ward-2', bedId: 'bed-1', patient: null },
+      }),
+    ).toEqual({ beds, resync: false });
   });
 });

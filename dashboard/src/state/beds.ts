@@ -1,4 +1,5 @@
 import type {
+  BedChangedEvent,
   BedState,
   DeviceStatusEvent,
   GatewayStatusEvent,
@@ -17,7 +18,8 @@ import { parseTime } from '../lib/time.js';
 export type WardEvent =
   | { type: 'observation'; event: ObservationEvent }
   | { type: 'deviceStatus'; event: DeviceStatusEvent }
-  | { type: 'gatewayStatus'; event: GatewayStatusEvent };
+  | { type: 'gatewayStatus'; event: GatewayStatusEvent }
+  | { type: 'bedChanged'; event: BedChangedEvent };
 
 export interface ApplyResult {
   beds: BedState[];
@@ -98,6 +100,25 @@ export function applyGatewayStatus(beds: BedState[], e: GatewayStatusEvent): App
   return unchanged(next);
 }
 
+/**
+ * An admission, discharge or rename made through the API. The bed shows its new occupant at once
+ * (without the previous one's readings or devices); a change of occupant also asks for a resync,
+ * which brings the devices of someone re-admitted with theirs.
+ */
+export function applyBedChanged(beds: BedState[], e: BedChangedEvent): ApplyResult {
+  const index = beds.findIndex((b) => b.bedId === e.bedId);
+  const bed = beds[index];
+  if (!bed) return resync(beds); // a bed added since the snapshot
+  if ((bed.patient?.id ?? null) === (e.patient?.id ?? null)) {
+    if (!e.patient || bed.patient?.displayName === e.patient.displayName) return unchanged(beds);
+    return unchanged(replaceAt(beds, index, { ...bed, patient: e.patient }));
+  }
+  return {
+    beds: replaceAt(beds, index, { ...bed, patient: e.patient, latest: {}, devices: [] }),
+    resync: true,
+  };
+}
+
 /** Applies an event for `wardId`; events for any other ward are ignored. */
 export function applyWardEvent(beds: BedState[], wardId: string, ev: WardEvent): ApplyResult {
   if (ev.event.wardId !== wardId) return unchanged(beds);
@@ -108,5 +129,7 @@ export function applyWardEvent(beds: BedState[], wardId: string, ev: WardEvent):
       return applyDeviceStatus(beds, ev.event);
     case 'gatewayStatus':
       return applyGatewayStatus(beds, ev.event);
+    case 'bedChanged':
+      return applyBedChanged(beds, ev.event);
   }
 }

@@ -208,7 +208,7 @@ describe('alert engine', () => {
         .map((a) => a.condition)
         .sort(),
     ).toEqual(['news2', 'spo2_low']);
-    const put = await call('PUT', `/api/patients/${P1}/thresholds`, 'nurse', {
+    const put = await call('PUT', `/api/patients/${P1}/thresholds`, 'charge', {
       changes: { spo2Scale: 2, systolicHigh: 170 },
       reason: 'COPD with hypercapnia: target 88-92 per respiratory team',
     });
@@ -216,8 +216,8 @@ describe('alert engine', () => {
     const t = put.json() as PatientThresholds;
     expect(t.thresholds).toMatchObject({ spo2Scale: 2, systolicHigh: 170, spo2Low: null });
     expect(t.history.map((h) => [h.field, h.oldValue, h.newValue, h.by])).toEqual([
-      ['spo2Scale', 1, 2, 'nurse'],
-      ['systolicHigh', 180, 170, 'nurse'],
+      ['spo2Scale', 1, 2, 'charge'],
+      ['systolicHigh', 180, 170, 'charge'],
     ]);
     expect(t.history[0]!.reason).toContain('COPD');
     expect(bed.ctx.alerting.news2(P1)).toMatchObject({ spo2Scale: 2 });
@@ -225,13 +225,14 @@ describe('alert engine', () => {
     send(reading('spo2', { spo2: { value: 89, unit: '%' } }, ago(30_000)));
     send(reading('spo2', { spo2: { value: 90, unit: '%' } }, ago(10_000)));
     expect(bed.unresolved(P1)).toEqual([]);
-    expect(
-      (await call('PUT', `/api/patients/${P1}/thresholds`, 'family', { changes: {}, reason: 'xyz' }))
-        .statusCode,
-    ).toBe(403);
+    for (const refused of ['family', 'nurse'])
+      expect(
+        (await call('PUT', `/api/patients/${P1}/thresholds`, refused, { changes: {}, reason: 'xyz' }))
+          .statusCode,
+      ).toBe(403);
     expect(
       (
-        await call('PUT', `/api/patients/${P1}/thresholds`, 'nurse', {
+        await call('PUT', `/api/patients/${P1}/thresholds`, 'charge', {
           changes: { spo2Scale: 3 },
           reason: 'xyz',
         })
@@ -338,12 +339,12 @@ describe('alert engine', () => {
       consent: { notify: true, clinicalDetail: false, fallsDuringQuietHours: false },
       consentNote: 'written consent form, 21 Nov',
     };
-    const created = await call('POST', `/api/patients/${P1}/contacts`, 'nurse', base);
+    const created = await call('POST', `/api/patients/${P1}/contacts`, 'charge', base);
     expect(created.statusCode).toBe(201);
     const id = (created.json() as { id: number }).id;
     expect(
       (
-        await call('POST', `/api/patients/${P1}/contacts`, 'nurse', { ...base, timeZone: 'Mars/Base' })
+        await call('POST', `/api/patients/${P1}/contacts`, 'charge', { ...base, timeZone: 'Mars/Base' })
       ).json(),
     ).toMatchObject({
       code: 'WL_BAD_TIME_ZONE',
@@ -354,16 +355,18 @@ describe('alert engine', () => {
     });
     expect(updated.json()).toMatchObject({ consent: { clinicalDetail: true }, consentRecordedBy: 'admin' });
     expect((await call('GET', `/api/patients/${P1}/contacts`, 'family')).statusCode).toBe(403);
-    expect((await call('DELETE', `/api/patients/${P1}/contacts/${id}`, 'nurse')).statusCode).toBe(204);
+    // Family contacts are clinical leadership's: a nurse may read them, not change them.
+    expect((await call('DELETE', `/api/patients/${P1}/contacts/${id}`, 'nurse')).statusCode).toBe(403);
+    expect((await call('DELETE', `/api/patients/${P1}/contacts/${id}`, 'charge')).statusCode).toBe(204);
     const left = (await call('GET', `/api/patients/${P1}/contacts`, 'nurse')).json() as { name: string }[];
     expect(left.map((c) => c.name)).toEqual(['Demo Family Member']);
     const audit = bed.ctx.db
       .prepare(`SELECT action, by FROM family_contact_changes WHERE contact_id = ? ORDER BY id`)
       .all(id);
     expect(audit).toEqual([
-      { action: 'created', by: 'nurse' },
+      { action: 'created', by: 'charge' },
       { action: 'updated', by: 'admin' },
-      { action: 'deleted', by: 'nurse' },
+      { action: 'deleted', by: 'charge' },
     ]);
   });
 });

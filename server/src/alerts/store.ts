@@ -47,6 +47,10 @@ export interface AlertFilter {
   wardId?: string;
   patientId?: string;
   condition?: string;
+  /** Alerts concerning this organisation: by patient, ward, gateway or device. */
+  organisationId?: string;
+  /** Alerts of these wards only (a ward-limited user). */
+  wardIds?: string | null;
   limit: number;
 }
 
@@ -255,6 +259,16 @@ export function createAlertStore(db: Db) {
       if (filter.wardId) clauses.push('ward_id = @wardId');
       if (filter.patientId) clauses.push('patient_id = @patientId');
       if (filter.condition) clauses.push('condition = @condition');
+      if (filter.organisationId)
+        clauses.push(`CASE
+            WHEN patient_id IS NOT NULL THEN patient_id IN (SELECT id FROM patients WHERE organisation_id = @organisationId)
+            WHEN ward_id IS NOT NULL THEN ward_id IN (SELECT id FROM wards WHERE organisation_id = @organisationId)
+            WHEN gateway_id IS NOT NULL THEN gateway_id IN (
+              SELECT g.id FROM gateways g JOIN sites s ON s.code = g.site_code WHERE s.organisation_id = @organisationId)
+            WHEN device_id IS NOT NULL THEN device_id IN (
+              SELECT d.id FROM devices d JOIN sites s ON s.code = d.site_code WHERE s.organisation_id = @organisationId)
+            ELSE 0 END`);
+      if (filter.wardIds) clauses.push('ward_id IN (SELECT value FROM json_each(@wardIds))');
       const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
       // Only the parameters the query names, in a plain object (fastify's query objects are not).
       const params = Object.fromEntries(

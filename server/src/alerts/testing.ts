@@ -5,7 +5,7 @@ import { createContext, type ServerContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
 import { seedDemo, type SeedWard } from '../demo/seed.js';
 import { createIngest } from '../ingest/ingest.js';
-import { TEST_PASSWORD, testFleet } from '../testing.js';
+import { TEST_PASSWORD, addChargeNurse, testFleet } from '../testing.js';
 import { defaultAlertingConfig, type AlertingConfig } from './config.js';
 import { createAlerting } from './engine.js';
 
@@ -27,6 +27,7 @@ export async function alertTestbed(
     metrics: ctx.serverMetrics.alerts,
   });
   await seedDemo(ctx, options.fleet ?? testFleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
+  await addChargeNurse(ctx);
   const ingest = createIngest({
     db,
     observations: ctx.observations,

@@ -42,33 +42,89 @@ export function createAuditLog(db: Db) {
       );
     },
 
-    /** Events of one organisation, newest first. */
+    /** Events of one organisation (null: the operators' own), newest first. */
     search(organisationId: string | null, query: AuditQuery): AuditEvent[] {
-      const where = ['organisation_id IS ?'];
-      const args: unknown[] = [organisationId];
-      const filter = (clause: string, value: unknown) => {
-        where.push(clause);
-        args.push(value);
-      };
-      if (query.patientId) filter('patient_id = ?', query.patientId);
-      if (query.actor) filter('actor = ?', query.actor);
-      if (query.action) filter('action = ?', query.action);
-      if (query.from) filter('at >= ?', new Date(query.from).toISOString());
-      if (query.to) filter('at < ?', new Date(query.to).toISOString());
-      if (query.before) filter('id < ?', query.before);
+      const { where, args } = filters(organisationId, query);
+      if (query.before) {
+        where.push('id < ?');
+        args.push(query.before);
+      }
       const rows = db
+        .prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+        .all(...args, query.limit) as AuditRow[];
+      return rows.map(toEvent);
+    },
+
+    /**
+     * Every event matching the filters, newest first, a page at a time: each page is read in one
+     * synchronous call, so that no statement stays open on the shared connection between pages.
+     */
+    *pages(organisationId: string | null, query: Omit<AuditQuery, 'limit' | 'before'>, pageSize = 1000) {
+      const { where, args } = filters(organisationId, query);
+      const statement = db.prepare(
+        `${SELECT} WHERE ${[...where, 'id < ?'].join(' AND ')} ORDER BY id DESC LIMIT ?`,
+      );
+      let before = Number.MAX_SAFE_INTEGER;
+      for (;;) {
+        const rows = statement.all(...args, before, pageSize) as AuditRow[];
+        if (rows.length === 0) return;
+        yield rows.map(toEvent);
+        if (rows.length < pageSize) return;
+        before = rows[rows.length - 1]!.id;
+      }
+    },
+
+    /**
+     * Deletes up to `batchSize` events recorded before `cutoff`, oldest first; returns how many. Only
+     * the run of events before the first one still kept is considered: ids follow the recording
+     * clock, and bounding the scan so keeps a day with nothing to delete from reading the table.
+     */
+    deleteBatchBefore(cutoff: Date, batchSize: number): number {
+      const iso = cutoff.toISOString();
+      const firstKept = db
+        .prepare(`SELECT id FROM audit_events WHERE at >= ? ORDER BY id LIMIT 1`)
+        .get(iso) as { id: number } | undefined;
+      return db
         .prepare(
-          `SELECT id, at, organisation_id AS organisationId, actor, actor_role AS actorRole, action,
-                  patient_id AS patientId, target_type AS targetType, target_id AS targetId, address,
-                  detail_json AS detailJson
-             FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+          `DELETE FROM audit_events WHERE id IN (
+             SELECT id FROM audit_events WHERE id < ? AND at < ? ORDER BY id LIMIT ?)`,
         )
-        .all(...args, query.limit) as (Omit<AuditEvent, 'detail'> & { detailJson: string | null })[];
-      return rows.map(({ detailJson, ...row }) => ({
-        ...row,
-        detail: detailJson ? (JSON.parse(detailJson) as Record<string, unknown>) : null,
-      }));
+        .run(firstKept?.id ?? Number.MAX_SAFE_INTEGER, iso, batchSize).changes;
     },
   };
 }
 export type AuditLog = ReturnType<typeof createAuditLog>;
+
+const SELECT = `SELECT id, at, organisation_id AS organisationId, actor, actor_role AS actorRole, action,
+                       patient_id AS patientId, target_type AS targetType, target_id AS targetId, address,
+                       detail_json AS detailJson
+                  FROM audit_events`;
+
+type AuditRow = Omit<AuditEvent, 'detail'> & { detailJson: string | null };
+
+function toEvent({ detailJson, ...row }: AuditRow): AuditEvent {
+  return { ...row, detail: detailJson ? (JSON.parse(detailJson) as Record<string, unknown>) : null };
+}
+
+/**
+ * The WHERE clause of a search. An organisation's admins see everything done in or to it,
+ * operators' actions on it included. Operators (no organisation) see what operators did, wherever,
+ * and the server's events that concern no organisation; never an event about a patient.
+ */
+function filters(organisationId: string | null, query: Omit<AuditQuery, 'limit' | 'before'>) {
+  const where =
+    organisationId === null
+      ? [`(organisation_id IS NULL OR actor_role = 'operator')`, 'patient_id IS NULL']
+      : ['organisation_id = ?'];
+  const args: unknown[] = organisationId === null ? [] : [organisationId];
+  const filter = (clause: string, value: unknown) => {
+    where.push(clause);
+    args.push(value);
+  };
+  if (query.patientId) filter('patient_id = ?', query.patientId);
+  if (query.actor) filter('actor = ?', query.actor);
+  if (query.action) filter('action = ?', query.action);
+  if (query.from) filter('at >= ?', new Date(query.from).toISOString());
+  if (query.to) filter('at < ?', new Date(query.to).toISOString());
+  return { where, args };
+}

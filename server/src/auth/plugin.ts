@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { SESSION_COOKIE, type Role } from '@wardline/protocol';
+import { SESSION_COOKIE, type Role, type SecondFactorState } from '@wardline/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Errors } from '../errors.js';
@@ -8,8 +8,22 @@ import type { AuthenticatedUser } from './user-repository.js';
 declare module 'fastify' {
   interface FastifyRequest {
     user: AuthenticatedUser | null;
+    /** The session's second-factor state; null when not signed in. */
+    sessionSecondFactor: SecondFactorState | null;
   }
 }
+
+/**
+ * What a session that must first enrol a second factor may still do: look at itself, enrol,
+ * confirm, sign out. Everything else under /api and /fhir is refused until it has.
+ */
+const ENROLMENT_ROUTES = new Set([
+  'GET /api/auth/session',
+  'GET /api/auth/me',
+  'POST /api/auth/logout',
+  'POST /api/auth/totp/enrol',
+  'POST /api/auth/totp/confirm',
+]);
 
 /** A bearer token (API clients) or the session cookie (the dashboard). */
 export function tokenFromHeaders(
@@ -26,9 +40,17 @@ export const authPlugin = fp(
   async (app: FastifyInstance) => {
     await app.register(fastifyCookie);
     app.decorateRequest('user', null);
+    app.decorateRequest('sessionSecondFactor', null);
     app.addHook('onRequest', async (request) => {
       const token = tokenFromHeaders(request.headers, app.parseCookie);
-      request.user = token ? (app.wardline.users.userForToken(token) ?? null) : null;
+      const session = token ? app.wardline.users.sessionForToken(token) : undefined;
+      request.user = session?.user ?? null;
+      request.sessionSecondFactor = session?.secondFactor ?? null;
+      if (session?.secondFactor !== 'enrol-required') return;
+      const path = request.url.split('?')[0]!;
+      if (!/^\/(api|fhir)\//.test(path)) return;
+      if (!ENROLMENT_ROUTES.has(`${request.method} ${path}`))
+        throw new Errors.secondFactorEnrolmentRequired();
     });
   },
   { name: 'wardline-auth', dependencies: ['wardline-context'] },

@@ -4,7 +4,10 @@ import type { UserRecord, UserRepository } from './user-repository.js';
 
 export type SignInResult =
   | { ok: true; user: UserRecord }
-  | { ok: false; code: 'WL_BAD_CREDENTIALS' | 'WL_ACCOUNT_DISABLED' }
+  | {
+      ok: false;
+      code: 'WL_BAD_CREDENTIALS' | 'WL_ACCOUNT_DISABLED' | 'WL_SECOND_FACTOR_REQUIRED' | 'WL_BAD_TOTP_CODE';
+    }
   | { ok: false; code: 'WL_SIGN_IN_LOCKED'; retryAfterMs: number };
 
 const zeros = (base64: string | undefined, fallback: number) =>
@@ -23,15 +26,21 @@ export function unmatchableHashLike(sample: string | undefined): string {
   return [...parts.slice(0, 4), zeros(parts[4], 16), zeros(parts[5], 32)].join('$');
 }
 
+/** Whether a TOTP code is right for the user now and not used before (it is used up by this). */
+export type TotpCheck = (user: UserRecord, code: string) => boolean;
+
 /**
  * One sign-in attempt: throttled per name and per address, the same work whether or not the name
- * exists, and recorded with the name tried, the address and the outcome.
+ * exists, and recorded with the name tried, the address and the outcome. For an account with a
+ * second factor the attempt counts as a failure until the code is right too, so that codes cannot
+ * be guessed faster than passwords.
  */
-export function createSignIn(users: UserRepository, throttle: SignInThrottle) {
+export function createSignIn(users: UserRepository, throttle: SignInThrottle, checkTotp?: TotpCheck) {
   return async function signIn(
     username: string,
     password: string,
     address: string | null,
+    totp?: string,
   ): Promise<SignInResult> {
     const record = (outcome: 'success' | 'failure' | 'locked', code: string | null) =>
       throttle.record({ username, address, outcome, code });
@@ -49,6 +58,16 @@ export function createSignIn(users: UserRepository, throttle: SignInThrottle) {
     if (!user || !valid || user.passwordHash === null) {
       record('failure', 'WL_BAD_CREDENTIALS');
       return { ok: false, code: 'WL_BAD_CREDENTIALS' };
+    }
+    if (user.totpEnabledAt && !user.disabledAt) {
+      if (!totp) {
+        record('failure', 'WL_SECOND_FACTOR_REQUIRED');
+        return { ok: false, code: 'WL_SECOND_FACTOR_REQUIRED' };
+      }
+      if (!checkTotp?.(user, totp)) {
+        record('failure', 'WL_BAD_TOTP_CODE');
+        return { ok: false, code: 'WL_BAD_TOTP_CODE' };
+      }
     }
     // The password was right, so this was no guess; whether the account may be used is another matter.
     throttle.succeeded(admission.ticket);

@@ -28,6 +28,8 @@ export interface DeadLetterQuery {
   code?: string;
   limit: number;
   beforeId?: number;
+  /** Only those whose topic names a site of this organisation. */
+  organisationId?: string;
 }
 
 export function createDeadLetterRepository(db: Db) {
@@ -55,6 +57,9 @@ export function createDeadLetterRepository(db: Db) {
       const clauses = ['1 = 1'];
       if (query.code) clauses.push('code = @code');
       if (query.beforeId) clauses.push('id < @beforeId');
+      if (query.organisationId)
+        clauses.push(`EXISTS (SELECT 1 FROM sites s WHERE s.organisation_id = @organisationId
+                        AND substr(topic, 1, length('wardline/v1/' || s.code || '/')) = 'wardline/v1/' || s.code || '/')`);
       const rows = db
         .prepare(
           `SELECT id, received_at, topic, code, detail, payload, payload_bytes FROM dead_letters

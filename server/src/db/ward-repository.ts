@@ -15,14 +15,18 @@ export function createWardRepository(db: Db) {
        FROM patients p LEFT JOIN beds b ON b.id = p.bed_id WHERE p.id = ?`,
   );
   return {
-    listWards(): Ward[] {
+    /** Open wards of an organisation (of those wards only, for a ward-limited user). */
+    listWards(scope: { organisationId: string; wardIds?: string[] | null }): Ward[] {
       return db
         .prepare(
           `SELECT w.id, w.name, w.kind, w.site_code AS siteCode,
-                  (SELECT count(*) FROM beds b WHERE b.ward_id = w.id) AS bedCount
-             FROM wards w ORDER BY w.name`,
+                  (SELECT count(*) FROM beds b WHERE b.ward_id = w.id AND b.closed_at IS NULL) AS bedCount
+             FROM wards w
+            WHERE w.organisation_id = ? AND w.closed_at IS NULL
+              AND (? IS NULL OR w.id IN (SELECT value FROM json_each(?)))
+            ORDER BY w.name`,
         )
-        .all() as Ward[];
+        .all(scope.organisationId, scope.wardIds ? 1 : null, JSON.stringify(scope.wardIds ?? [])) as Ward[];
     },
 
     wardExists(id: string): boolean {
@@ -34,7 +38,7 @@ export function createWardRepository(db: Db) {
         .prepare(
           `SELECT b.id AS bedId, b.label, b.ward_id AS wardId, p.id AS patientId, p.display_name AS displayName
              FROM beds b LEFT JOIN patients p ON p.bed_id = b.id
-            WHERE b.ward_id = ? ORDER BY b.sort_order, b.label`,
+            WHERE b.ward_id = ? AND b.closed_at IS NULL ORDER BY b.sort_order, b.label`,
         )
         .all(wardId) as BedRow[];
     },

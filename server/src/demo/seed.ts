@@ -1,4 +1,5 @@
 import { hashPassword, type ScryptCost } from '@wardline/broker';
+import { nhsCheckDigitValid } from '@wardline/protocol';
 import type { ServerContext } from '../context.js';
 
 /** The fleet shape the seed needs; firmware-sim's demoFleet() provides it. */
@@ -63,6 +64,26 @@ const SYNTHETIC_NAMES = [
   'Stanley Moorcroft',
 ];
 
+const syntheticNumbers: string[] = [];
+let nextBase = 999_000_001;
+
+/**
+ * The n-th synthetic NHS number: numbers starting 999 are reserved by NHS England for testing and
+ * are never issued to a person. Nine digits are counted up from 999000001 and the check digit
+ * appended; a base whose check digit would be 10 (no valid number) is skipped.
+ */
+export function syntheticNhsNumber(n: number): string {
+  while (syntheticNumbers.length < n) {
+    const nine = String(nextBase++);
+    for (let check = 0; check <= 9; check++)
+      if (nhsCheckDigitValid(`${nine}${check}`)) {
+        syntheticNumbers.push(`${nine}${check}`);
+        break;
+      }
+  }
+  return syntheticNumbers[n - 1]!;
+}
+
 /**
  * Creates demo wards, beds, residents, gateways, devices and assignments, and three users
  * (admin, nurse, family of the first care-home resident), each with its own password hash.
@@ -90,7 +111,9 @@ export async function seedDemo(
           ctx.wards.createBed({ id: bedId, wardId: ward.id, label, sortOrder: resident.number });
           const patientId = `${ward.id}-p${String(resident.number).padStart(3, '0')}`;
           const displayName = SYNTHETIC_NAMES[nameIndex++ % SYNTHETIC_NAMES.length] as string;
-          ctx.wards.admit({ id: patientId, displayName, bedId, at });
+          ctx.wards.admit({ id: patientId, displayName, bedId, at, by: 'demo-seed' });
+          // Synthetic identifiers (the 999 test range) so that NHS-number search works in the demo.
+          ctx.patients.updateDetails(patientId, { nhsNumber: syntheticNhsNumber(nameIndex) });
           firstResident ??= patientId;
           for (const device of resident.devices) {
             // A virtual-ward home has its own gateway: its devices are accepted from that one only.

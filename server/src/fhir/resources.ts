@@ -1,4 +1,10 @@
-import { ucumCode, type Observation, type PatientSummary, type Unit } from '@wardline/protocol';
+import {
+  NHS_NUMBER_SYSTEM,
+  ucumCode,
+  type Observation,
+  type PatientSummary,
+  type Unit,
+} from '@wardline/protocol';
 
 const LOINC = 'http://loinc.org';
 const SNOMED = 'http://snomed.info/sct';
@@ -87,9 +93,17 @@ function quantity(component: unknown): Quantity | null {
   return { value: q.value, unit: q.unit, system: UCUM, code: ucumCode[q.unit as Unit] ?? q.unit };
 }
 
-export function patientResource(patient: PatientSummary): FhirResource {
-  // The pseudonymous id and the display name only: nothing else identifies the person.
-  return { resourceType: 'Patient', id: patient.id, name: [{ text: patient.displayName }] };
+/** A patient with what identifies them to other NHS systems, where known. */
+export type PatientForFhir = PatientSummary & { nhsNumber?: string | null; dateOfBirth?: string | null };
+
+export function patientResource(patient: PatientForFhir): FhirResource {
+  return {
+    resourceType: 'Patient',
+    id: patient.id,
+    ...(patient.nhsNumber ? { identifier: [{ system: NHS_NUMBER_SYSTEM, value: patient.nhsNumber }] } : {}),
+    name: [{ text: patient.displayName }],
+    ...(patient.dateOfBirth ? { birthDate: patient.dateOfBirth } : {}),
+  };
 }
 
 export interface StoredForFhir {

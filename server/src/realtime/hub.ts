@@ -8,6 +8,7 @@ import {
 } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
+import { canSeeWard } from '../auth/access.js';
 import { tokenFromHeaders } from '../auth/plugin.js';
 import type { AuthenticatedUser } from '../auth/user-repository.js';
 import type { IngestOutcome } from '../ingest/ingest.js';
@@ -22,6 +23,9 @@ interface SocketData {
 /** Rooms that group each session's and each user's sockets, so they can be cut together. */
 const sessionRoom = (tokenHash: string) => `session:${tokenHash}`;
 const userRoom = (username: string) => `user:${username}`;
+
+/** How often open connections' sessions are touched and dead sessions swept. */
+const SESSION_WATCH_MS = 60_000;
 
 /** setTimeout's ceiling (about 24.8 days); sessions are far shorter. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -40,7 +44,7 @@ export interface RealtimeHub {
  * session: sign-out, expiry and disabling the user cut it at once.
  */
 export function attachRealtime(app: FastifyInstance): RealtimeHub {
-  const { users, wards, webMetrics, serverMetrics } = app.wardline;
+  const { users, places, webMetrics, serverMetrics } = app.wardline;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
     app.server,
     {
@@ -71,7 +75,8 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
             app.parseCookie,
           );
     const session = token ? users.sessionForToken(token) : undefined;
-    if (!session) {
+    // A session that must enrol a second factor first sees nothing live either.
+    if (!session || session.secondFactor === 'enrol-required') {
       const err = new Error('Sign in to continue') as Error & { data: { code: string } };
       err.data = { code: 'WL_UNAUTHENTICATED' };
       return next(err);
@@ -88,6 +93,22 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     const room = 'tokenHash' in ended ? sessionRoom(ended.tokenHash) : userRoom(ended.username);
     io.in(room).disconnectSockets(true);
   });
+
+  // Once a minute: an open connection is use (a wallboard must not be signed out for idleness, which
+  // would silently stop its alerts), so its session is touched; sessions that expired or went idle
+  // are ended, and their connections cut, as are connections whose session is gone by any path.
+  const sessionWatch = setInterval(() => {
+    const seen = new Map<string, boolean>();
+    for (const socket of io.of('/').sockets.values()) {
+      const { tokenHash } = socket.data;
+      if (!tokenHash) continue;
+      let live = seen.get(tokenHash);
+      if (live === undefined) seen.set(tokenHash, (live = users.sessionForHash(tokenHash) !== undefined));
+      if (!live) socket.disconnect(true);
+    }
+    users.sweepSessions();
+  }, SESSION_WATCH_MS);
+  sessionWatch.unref();
 
   const stopCountingSockets = serverMetrics.countSockets(function* () {
     for (const socket of io.of('/').sockets.values()) yield socket.data.user.role;
@@ -111,7 +132,9 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
         return;
       }
       if (user.role === 'family') return reply({ ok: false, code: 'WL_FORBIDDEN' });
-      if (typeof wardId !== 'string' || !wards.wardExists(wardId))
+      // Another organisation's ward (or one outside a ward-limited user's) is as absent as none.
+      const ward = typeof wardId === 'string' ? places.wardScope(wardId) : undefined;
+      if (!ward || ward.closedAt || !canSeeWard(user, ward))
         return reply({ ok: false, code: 'WL_NOT_FOUND' });
       void socket.join(wardRoom(wardId));
       reply({ ok: true });
@@ -160,6 +183,7 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
       // The HTTP server itself belongs to fastify, which closes it; only the sockets end here.
       stopBedChanges();
       stopSessionWatch();
+      clearInterval(sessionWatch);
       stopCountingSockets();
       io.disconnectSockets(true);
       io.engine.close();

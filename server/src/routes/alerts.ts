@@ -15,10 +15,11 @@ import {
   type Observation,
   type PatientThresholds,
 } from '@wardline/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { STAFF_GATEWAY_ID } from '../alerts/engine.js';
-import { canSeePatient, requireRole } from '../auth/plugin.js';
+import { ROLES, alertInScope, organisationOf, patientInScope } from '../auth/access.js';
+import { requireRole } from '../auth/plugin.js';
 import type { AuthenticatedUser } from '../auth/user-repository.js';
 import { Errors } from '../errors.js';
 import type { IngestOutcome } from '../ingest/ingest.js';
@@ -45,15 +46,30 @@ const ContactParams = Type.Object({
 /** Alerts, thresholds, family contacts and staff-entered observations. */
 export async function alertRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { alerting, wards, observations } = app.wardline;
-  const staff = requireRole('nurse', 'admin');
-  const anyone = requireRole('nurse', 'admin', 'family');
+  const ctx = app.wardline;
+  const { alerting, wards, observations, audit } = ctx;
+  const staff = requireRole(...ROLES.staff);
+  const clinicalLead = requireRole(...ROLES.clinicalLead);
+  const anyone = requireRole(...ROLES.patientViewers);
 
-  function patientOr404(patientId: string) {
-    const patient = wards.patient(patientId);
-    if (!patient) throw new Errors.notFound('patient');
-    return patient;
+  /** The patient, if the user may see them (404 across organisations, as if absent). */
+  function patientOr404(request: FastifyRequest, patientId: string) {
+    patientInScope(ctx, request.user!, patientId);
+    return wards.patient(patientId)!;
   }
+  const recorded = (
+    request: FastifyRequest,
+    action: string,
+    patientId: string,
+    detail?: Record<string, unknown>,
+  ) =>
+    audit.record(request, {
+      action,
+      patientId,
+      targetType: 'patient',
+      targetId: patientId,
+      ...(detail ? { detail } : {}),
+    });
 
   /** What a family member may see of an alert: falls and help calls, clinical ones only with consent. */
   function familyView(user: AuthenticatedUser, alert: Alert): Alert | null {
@@ -78,7 +94,16 @@ export async function alertRoutes(fastify: FastifyInstance) {
         const rows = alerting.store.list({ ...q, patientId: user.patientId, wardId: undefined } as typeof q);
         return rows.map((r) => familyView(user, alerting.toAlert(r))).filter((a): a is Alert => a !== null);
       }
-      return alerting.store.list(q).map((r) => alerting.toAlert(r));
+      const scoped = {
+        ...q,
+        organisationId: organisationOf(request),
+        ...(user.wardIds ? { wardIds: JSON.stringify(user.wardIds) } : {}),
+      };
+      const rows = alerting.store.list(scoped);
+      // One patient's alerts are part of their record; ward-wide lists are the ward's screen.
+      if (q.patientId && rows.length > 0)
+        recorded(request, 'patient.alerts.view', q.patientId, { results: rows.length });
+      return rows.map((r) => alerting.toAlert(r));
     },
   );
 
@@ -87,14 +112,21 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: anyone, schema: { params: AlertParams } },
     async (request): Promise<AlertWithHistory> => {
       const user = request.user!;
-      const row = alerting.store.get(request.params.alertId);
-      if (!row) throw new Errors.notFound('alert');
-      const alert = alerting.toAlert(row);
+      const found = alerting.store.get(request.params.alertId);
+      if (!found) throw new Errors.notFound('alert');
       if (user.role === 'family') {
-        const view = familyView(user, alert);
+        const view = familyView(user, alerting.toAlert(found));
         if (!view) throw new Errors.notFound('alert');
         return { alert: view, transitions: [], notifications: [] };
       }
+      const row = alertInScope(ctx, user, found);
+      const alert = alerting.toAlert(row);
+      audit.record(request, {
+        action: 'alert.view',
+        patientId: row.patient_id,
+        targetType: 'alert',
+        targetId: String(row.id),
+      });
       return {
         alert,
         transitions: alerting.store.transitions(row.id),
@@ -108,10 +140,15 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: AlertParams, body: AcknowledgeRequest } },
     async (request): Promise<Alert> => {
       const { alertId } = request.params;
-      const row = alerting.store.get(alertId);
-      if (!row) throw new Errors.notFound('alert');
+      const row = alertInScope(ctx, request.user!, alerting.store.get(alertId));
       if (!alerting.acknowledge(alertId, request.user!.username, request.body.note ?? null))
         throw new AlertErrors.notOpen();
+      audit.record(request, {
+        action: 'alert.acknowledge',
+        patientId: row.patient_id,
+        targetType: 'alert',
+        targetId: String(alertId),
+      });
       return alerting.toAlert(alerting.store.get(alertId)!);
     },
   );
@@ -121,9 +158,15 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: AlertParams, body: ResolveRequest } },
     async (request): Promise<Alert> => {
       const { alertId } = request.params;
-      if (!alerting.store.get(alertId)) throw new Errors.notFound('alert');
+      const row = alertInScope(ctx, request.user!, alerting.store.get(alertId));
       if (!alerting.resolve(alertId, request.user!.username, request.body.note))
         throw new AlertErrors.alreadyResolved();
+      audit.record(request, {
+        action: 'alert.resolve',
+        patientId: row.patient_id,
+        targetType: 'alert',
+        targetId: String(alertId),
+      });
       return alerting.toAlert(alerting.store.get(alertId)!);
     },
   );
@@ -134,13 +177,13 @@ export async function alertRoutes(fastify: FastifyInstance) {
     async (request): Promise<News2Summary> => {
       const user = request.user!;
       const { patientId } = request.params;
-      if (!canSeePatient(user, patientId)) throw new Errors.forbidden();
-      patientOr404(patientId);
+      patientOr404(request, patientId);
       if (
         user.role === 'family' &&
         !alerting.contacts.forUser(patientId, user.username)?.consent.clinicalDetail
       )
         throw new Errors.forbidden();
+      recorded(request, 'patient.news2.view', patientId);
       return alerting.news2(patientId);
     },
   );
@@ -149,17 +192,18 @@ export async function alertRoutes(fastify: FastifyInstance) {
     '/api/patients/:patientId/thresholds',
     { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<PatientThresholds> => {
-      patientOr404(request.params.patientId);
+      patientOr404(request, request.params.patientId);
+      recorded(request, 'patient.thresholds.view', request.params.patientId);
       return alerting.thresholds.describe(request.params.patientId);
     },
   );
 
   app.put(
     '/api/patients/:patientId/thresholds',
-    { onRequest: staff, schema: { params: PatientParams, body: ThresholdsUpdate } },
+    { onRequest: clinicalLead, schema: { params: PatientParams, body: ThresholdsUpdate } },
     async (request): Promise<PatientThresholds> => {
       const { patientId } = request.params;
-      patientOr404(patientId);
+      patientOr404(request, patientId);
       alerting.thresholds.update(
         patientId,
         request.body.changes,
@@ -167,6 +211,9 @@ export async function alertRoutes(fastify: FastifyInstance) {
         request.body.reason,
         new Date().toISOString(),
       );
+      recorded(request, 'patient.thresholds.update', patientId, {
+        fields: Object.keys(request.body.changes),
+      });
       return alerting.thresholds.describe(patientId);
     },
   );
@@ -176,7 +223,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: PatientParams, body: ManualObservationRequest } },
     async (request, reply): Promise<Observation[]> => {
       const { patientId } = request.params;
-      const patient = patientOr404(patientId);
+      const patient = patientOr404(request, patientId);
       const made = alerting.manualObservations(patientId, request.body, request.user!.username);
       if (made.length === 0) throw new AlertErrors.emptyObservation();
       const at = new Date();
@@ -206,6 +253,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
         for (const observation of accepted)
           observations.insert({ observation, patientId, gatewayId: STAFF_GATEWAY_ID, receivedAt });
       });
+      recorded(request, 'observation.record', patientId, { kinds: accepted.map((o) => o.kind) });
       reply.code(201);
       return accepted;
     },
@@ -219,50 +267,58 @@ export async function alertRoutes(fastify: FastifyInstance) {
     '/api/patients/:patientId/contacts',
     { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<FamilyContact[]> => {
-      patientOr404(request.params.patientId);
+      patientOr404(request, request.params.patientId);
+      recorded(request, 'patient.contacts.view', request.params.patientId);
       return alerting.contacts.list(request.params.patientId);
     },
   );
 
   app.post(
     '/api/patients/:patientId/contacts',
-    { onRequest: staff, schema: { params: PatientParams, body: FamilyContactInput } },
+    { onRequest: clinicalLead, schema: { params: PatientParams, body: FamilyContactInput } },
     async (request, reply): Promise<FamilyContact> => {
-      patientOr404(request.params.patientId);
+      patientOr404(request, request.params.patientId);
       checkContact(request.body);
-      reply.code(201);
-      return alerting.contacts.create(
+      const contact = alerting.contacts.create(
         request.params.patientId,
         request.body,
         request.user!.username,
         new Date().toISOString(),
       );
+      recorded(request, 'contact.create', request.params.patientId, { contactId: contact.id });
+      reply.code(201);
+      return contact;
     },
   );
 
   app.put(
     '/api/patients/:patientId/contacts/:contactId',
-    { onRequest: staff, schema: { params: ContactParams, body: FamilyContactInput } },
+    { onRequest: clinicalLead, schema: { params: ContactParams, body: FamilyContactInput } },
     async (request): Promise<FamilyContact> => {
+      patientOr404(request, request.params.patientId);
       const existing = alerting.contacts.get(request.params.contactId);
       if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');
       checkContact(request.body);
-      return alerting.contacts.update(
+      const updated = alerting.contacts.update(
         request.params.contactId,
         request.body,
         request.user!.username,
         new Date().toISOString(),
       )!;
+      recorded(request, 'contact.update', request.params.patientId, { contactId: updated.id });
+      return updated;
     },
   );
 
   app.delete(
     '/api/patients/:patientId/contacts/:contactId',
-    { onRequest: staff, schema: { params: ContactParams } },
+    { onRequest: clinicalLead, schema: { params: ContactParams } },
     async (request, reply) => {
+      patientOr404(request, request.params.patientId);
       const existing = alerting.contacts.get(request.params.contactId);
       if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');
       alerting.contacts.remove(request.params.contactId, request.user!.username, new Date().toISOString());
+      recorded(request, 'contact.delete', request.params.patientId, { contactId: request.params.contactId });
       reply.code(204);
     },
   );

@@ -1,10 +1,28 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { LoginRequest, SESSION_COOKIE, type LoginResponse, type SessionUser } from '@wardline/protocol';
-import type { FastifyInstance } from 'fastify';
+import {
+  AccountTokenRequest,
+  LoginRequest,
+  SESSION_COOKIE,
+  SetPasswordRequest,
+  TotpCodeRequest,
+  type AccountTokenInfo,
+  type LoginResponse,
+  type SecondFactorState,
+  type SessionUser,
+  type SetPasswordResponse,
+  type TotpEnrolment,
+} from '@wardline/protocol';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireRole, tokenFromHeaders } from '../auth/plugin.js';
 import { createSignIn } from '../auth/sign-in.js';
-import { SESSION_HOURS } from '../auth/user-repository.js';
+import { hashToken, type UserRecord } from '../auth/user-repository.js';
 import { Errors } from '../errors.js';
+import {
+  beginTotpEnrolment,
+  checkTotp,
+  hashAcceptablePassword,
+  secondFactorFor,
+} from '../staff/account-service.js';
 
 /** What a client is told about who is signed in: never the hash, nor the family member's relative. */
 export function sessionUser(user: SessionUser): SessionUser {
@@ -19,16 +37,34 @@ export function sessionUser(user: SessionUser): SessionUser {
 
 export async function authRoutes(fastify: FastifyInstance, options: { secureCookies: boolean }) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { users, signInThrottle, webMetrics } = app.wardline;
-  const signIn = createSignIn(users, signInThrottle);
+  const { users, signInThrottle, webMetrics, accounts, audit } = app.wardline;
+  const ctx = app.wardline;
+  const signIn = createSignIn(users, signInThrottle, (user, code) => checkTotp(ctx, user, code));
+
+  /** A new session for a user whose credentials were right, as a cookie and a bearer token. */
+  function startSession(
+    reply: FastifyReply,
+    user: UserRecord,
+  ): { token: string; secondFactor: SecondFactorState } {
+    const secondFactor = secondFactorFor(ctx, user);
+    const token = users.createSession(user.username, new Date(), secondFactor);
+    reply.setCookie(SESSION_COOKIE, token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: options.secureCookies,
+      maxAge: Math.floor(users.sessionPolicy.maxMs / 1000),
+    });
+    return { token, secondFactor };
+  }
 
   app.post(
     '/api/auth/login',
     { schema: { body: LoginRequest } },
     async (request, reply): Promise<LoginResponse> => {
-      const { username, password } = request.body;
+      const { username, password, totp } = request.body;
       const address = request.ip || null;
-      const result = await signIn(username, password, address);
+      const result = await signIn(username, password, address, totp);
       // A user name is staff identity, not patient data: the log says who was tried, from where.
       if (!result.ok) {
         webMetrics.signIn(result.code === 'WL_SIGN_IN_LOCKED' ? 'locked' : 'failure');
@@ -40,23 +76,14 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
           throw new Errors.signInLocked(seconds);
         }
         if (result.code === 'WL_ACCOUNT_DISABLED') throw new Errors.accountDisabled();
+        if (result.code === 'WL_SECOND_FACTOR_REQUIRED') throw new Errors.secondFactorRequired();
+        if (result.code === 'WL_BAD_TOTP_CODE') throw new Errors.badTotpSignIn();
         throw new Errors.badCredentials();
       }
       webMetrics.signIn('success');
       request.log.info({ username, address }, 'signed in');
-      const { user } = result;
-      const token = users.createSession(user.username);
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: options.secureCookies,
-        maxAge: SESSION_HOURS * 3600,
-      });
-      return {
-        token,
-        user: sessionUser(user),
-      };
+      const { token, secondFactor } = startSession(reply, result.user);
+      return { token, user: sessionUser(result.user), secondFactor };
     },
   );
 
@@ -70,16 +97,100 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
 
   // The dashboard's check on load: being signed out is an answer here, not an error, so a
   // signed-out browser logs no failed request. API clients keep /api/auth/me and its 401.
-  app.get('/api/auth/session', async (request): Promise<{ user: SessionUser | null }> => {
-    const user = request.user;
-    return { user: user && sessionUser(user) };
-  });
+  app.get(
+    '/api/auth/session',
+    async (request): Promise<{ user: SessionUser | null; secondFactor?: SecondFactorState }> => {
+      const user = request.user;
+      if (!user) return { user: null };
+      return { user: sessionUser(user), secondFactor: request.sessionSecondFactor ?? 'none' };
+    },
+  );
 
   app.get(
     '/api/auth/me',
-    { onRequest: requireRole('nurse', 'admin', 'family') },
+    { onRequest: requireRole('nurse', 'nurse_in_charge', 'admin', 'family', 'operator') },
     async (request): Promise<SessionUser> => {
       return sessionUser(request.user!);
+    },
+  );
+
+  // The set-password page: whose link this is. The token comes in the body, never in a URL.
+  app.post(
+    '/api/auth/account-token/inspect',
+    { schema: { body: AccountTokenRequest } },
+    async (request): Promise<AccountTokenInfo> => {
+      const record = accounts.tokens.inspect(request.body.token);
+      const user = record && users.find(record.username);
+      if (!record || !user || user.disabledAt) return { valid: false };
+      return {
+        valid: true,
+        purpose: record.purpose,
+        username: user.username,
+        displayName: user.displayName,
+        organisationName: user.organisationId
+          ? (accounts.organisations.get(user.organisationId)?.name ?? null)
+          : null,
+        expiresAt: record.expiresAt,
+      };
+    },
+  );
+
+  app.post(
+    '/api/auth/set-password',
+    { schema: { body: SetPasswordRequest } },
+    async (request, reply): Promise<SetPasswordResponse> => {
+      const { token, password } = request.body;
+      const record = accounts.tokens.inspect(token);
+      const user = record && users.find(record.username);
+      if (!record || !user || user.disabledAt) throw new Errors.badAccountToken();
+      // Checked and hashed before the token is used, so a refused password leaves the link working.
+      const hash = await hashAcceptablePassword(ctx, user, password);
+      const used = accounts.tokens.consume(token, (r) => {
+        users.setPassword(r.username, hash);
+        return r;
+      });
+      if (!used) throw new Errors.badAccountToken();
+      audit.record(request, {
+        action: 'staff.password-set',
+        targetType: 'user',
+        targetId: user.username,
+        detail: { purpose: used.purpose },
+        organisationId: user.organisationId,
+      });
+      request.log.info(
+        { username: user.username, purpose: used.purpose },
+        'password set through a one-time link',
+      );
+      // With a second factor, the link alone must not sign anyone in: the user signs in with the code.
+      if (user.totpEnabledAt) return { user: sessionUser(user) };
+      const session = startSession(reply, users.find(user.username)!);
+      return { user: sessionUser(user), token: session.token, secondFactor: session.secondFactor };
+    },
+  );
+
+  const signedIn = requireRole('nurse', 'nurse_in_charge', 'admin', 'family', 'operator');
+
+  app.post('/api/auth/totp/enrol', { onRequest: signedIn }, async (request): Promise<TotpEnrolment> => {
+    const user = users.find(request.user!.username)!;
+    if (user.passwordHash === null) throw new Errors.forbidden();
+    const enrolment = beginTotpEnrolment(ctx, user);
+    audit.record(request, { action: 'staff.totp-enrol', targetType: 'user', targetId: user.username });
+    return enrolment;
+  });
+
+  app.post(
+    '/api/auth/totp/confirm',
+    { onRequest: signedIn, schema: { body: TotpCodeRequest } },
+    async (request): Promise<{ ok: true; secondFactor: SecondFactorState }> => {
+      const user = users.find(request.user!.username)!;
+      if (user.totpEnabledAt) throw new Errors.conflict('a second factor is set up already');
+      if (!checkTotp(ctx, user, request.body.code)) throw new Errors.badTotpCode();
+      users.enableTotp(user.username);
+      const token = tokenFromHeaders(request.headers, app.parseCookie);
+      if (token) users.setSessionSecondFactor(hashToken(token), 'totp');
+      audit.record(request, { action: 'staff.totp-confirm', targetType: 'user', targetId: user.username });
+      request.log.info({ username: user.username }, 'second factor set up');
+      return { ok: true, secondFactor: 'totp' };
     },
   );
 }

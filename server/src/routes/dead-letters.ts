@@ -11,7 +11,7 @@ export async function deadLetterRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/dead-letters',
     {
-      onRequest: requireRole('admin'),
+      onRequest: requireRole('admin', 'operator'),
       schema: {
         querystring: Type.Object({
           code: Type.Optional(Type.String({ maxLength: 64 })),
@@ -22,7 +22,14 @@ export async function deadLetterRoutes(fastify: FastifyInstance) {
     },
     async (request): Promise<DeadLetter[]> => {
       const { code, before, limit } = request.query;
-      return deadLetters.list({ limit, ...(code ? { code } : {}), ...(before ? { beforeId: before } : {}) });
+      // An operator runs the broker and sees every rejected message; an admin their sites' only.
+      const organisationId = request.user!.role === 'operator' ? undefined : request.user!.organisationId;
+      return deadLetters.list({
+        limit,
+        ...(code ? { code } : {}),
+        ...(before ? { beforeId: before } : {}),
+        ...(organisationId ? { organisationId } : {}),
+      });
     },
   );
 }

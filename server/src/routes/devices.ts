@@ -8,6 +8,7 @@ import {
 } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import { ROLES, deviceInScope, organisationOf, patientInScope } from '../auth/access.js';
 import { requireRole } from '../auth/plugin.js';
 import { Errors } from '../errors.js';
 
@@ -15,11 +16,15 @@ const DeviceParams = Type.Object({ deviceId: Type.String({ pattern: DEVICE_ID_PA
 
 export async function deviceRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { devices, wards, bedChanges } = app.wardline;
-  const staff = requireRole('nurse', 'admin');
-  const admin = requireRole('admin');
+  const ctx = app.wardline;
+  const { devices, wards, bedChanges, places, audit } = ctx;
+  const staff = requireRole(...ROLES.staff);
+  const admin = requireRole(...ROLES.admin);
 
-  app.get('/api/devices', { onRequest: staff }, async (): Promise<DeviceState[]> => devices.list());
+  app.get('/api/devices', { onRequest: staff }, async (request): Promise<DeviceState[]> => {
+    const own = places.deviceIdsOf(organisationOf(request));
+    return devices.list().filter((d) => own.has(d.deviceId));
+  });
 
   app.post(
     '/api/devices',
@@ -29,11 +34,20 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const { deviceId, model, siteCode, gatewayCode } = request.body;
+      const organisationId = organisationOf(request);
+      // A site code is the organisation's own, or new (then it becomes one of its sites).
+      const site = places.siteByCode(siteCode);
+      if (site && site.organisationId !== organisationId) throw new Errors.notFound('site');
+      if (site?.closedAt) throw new Errors.conflict('the site is closed');
       // `staff:` ids mark observations entered by staff (see the alerting manual-observation route).
       if (deviceId.startsWith('staff:'))
         throw new Errors.conflict('device ids starting with "staff:" are reserved');
       if (devices.exists(deviceId)) throw new Errors.conflict(`device ${deviceId} is already registered`);
-      devices.registerDevice(deviceId, model, siteCode, gatewayCode ?? null);
+      ctx.db.transaction(() => {
+        if (!site) places.createSite(organisationId, { name: siteCode, kind: 'care_home', code: siteCode });
+        devices.registerDevice(deviceId, model, siteCode, gatewayCode ?? null);
+      })();
+      audit.record(request, { action: 'device.register', targetType: 'device', targetId: deviceId });
       request.log.info(
         { deviceId, siteCode, gatewayCode: gatewayCode ?? null, by: request.user!.username },
         'device registered',
@@ -50,17 +64,23 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     async (request) => {
       const { deviceId } = request.params;
       const { gatewayCode } = request.body;
+      deviceInScope(ctx, request.user!, deviceId);
       if (!devices.pinToGateway(deviceId, gatewayCode)) throw new Errors.notFound('device');
+      audit.record(request, { action: 'device.pin', targetType: 'device', targetId: deviceId });
       request.log.info({ deviceId, gatewayCode, by: request.user!.username }, 'device gateway pin changed');
       return { deviceId, gatewayCode };
     },
   );
 
-  app.get('/api/gateways', { onRequest: staff }, async () => devices.listGateways());
+  app.get('/api/gateways', { onRequest: staff }, async (request) => {
+    const codes = places.siteCodesOf(organisationOf(request));
+    return devices.listGateways().filter((g) => codes.has(g.siteCode));
+  });
 
-  app.get('/api/assignments', { onRequest: staff }, async (): Promise<Assignment[]> =>
-    devices.listAssignments(),
-  );
+  app.get('/api/assignments', { onRequest: staff }, async (request): Promise<Assignment[]> => {
+    const own = places.deviceIdsOf(organisationOf(request));
+    return devices.listAssignments().filter((a) => own.has(a.deviceId));
+  });
 
   app.put(
     '/api/devices/:deviceId/assignment',
@@ -73,13 +93,19 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     },
     async (request): Promise<Assignment> => {
       const { deviceId } = request.params;
-      if (!devices.exists(deviceId)) throw new Errors.notFound('device');
-      if (!wards.patient(request.body.patientId)) throw new Errors.notFound('patient');
+      deviceInScope(ctx, request.user!, deviceId);
+      patientInScope(ctx, request.user!, request.body.patientId);
       const at = new Date().toISOString();
       const by = request.user!.username;
       const previousPatient = devices.route(deviceId)?.patientId ?? null;
       devices.assign(deviceId, request.body.patientId, by, at);
       request.log.info({ deviceId, by }, 'device assigned');
+      audit.record(request, {
+        action: 'device.assign',
+        patientId: request.body.patientId,
+        targetType: 'device',
+        targetId: deviceId,
+      });
       for (const patientId of new Set([previousPatient, request.body.patientId])) {
         if (patientId) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
       }
@@ -91,13 +117,19 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     '/api/devices/:deviceId/assignment',
     { onRequest: admin, schema: { params: DeviceParams } },
     async (request, reply) => {
-      const patientId = devices.route(request.params.deviceId)?.patientId ?? null;
+      const patientId = deviceInScope(ctx, request.user!, request.params.deviceId).patientId;
       const removed = devices.unassign(
         request.params.deviceId,
         request.user!.username,
         new Date().toISOString(),
       );
       if (!removed) throw new Errors.notFound('assignment');
+      audit.record(request, {
+        action: 'device.unassign',
+        patientId,
+        targetType: 'device',
+        targetId: request.params.deviceId,
+      });
       if (patientId) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
       reply.code(204);
     },

@@ -1,8 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Observation } from '@wardline/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { canSeePatient, requireRole } from '../auth/plugin.js';
+import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '@wardline/protocol';
+import { ROLES, organisationOf, patientInScope } from '../auth/access.js';
+import { requireRole } from '../auth/plugin.js';
 import { Errors } from '../errors.js';
 import {
   FHIR_KINDS,
@@ -22,6 +24,12 @@ const SearchQuery = Type.Object({
   _count: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
 });
 const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
+const PatientSearchQuery = Type.Object({
+  /** `https://fhir.nhs.uk/Id/nhs-number|9434765919`, or the number alone. */
+  identifier: Type.Optional(Type.String({ maxLength: 200 })),
+  name: Type.Optional(Type.String({ maxLength: 120 })),
+  _count: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
 
 interface Bound {
   op: '>=' | '<';
@@ -110,19 +118,59 @@ function toStored(row: Row) {
  */
 export async function fhirRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { wards, db } = app.wardline;
-  const anyone = requireRole('nurse', 'admin', 'family');
+  const ctx = app.wardline;
+  const { db, patients, audit } = ctx;
+  const anyone = requireRole(...ROLES.patientViewers);
+  const staff = requireRole(...ROLES.staff);
+  const fhirAudit = (request: FastifyRequest, action: string, patientId: string | null, detail?: object) =>
+    audit.record(request, {
+      action,
+      patientId,
+      targetType: 'patient',
+      targetId: patientId,
+      ...(detail ? { detail: { ...detail } } : {}),
+    });
   const byId = db.prepare(`SELECT * FROM observations WHERE id = ? AND patient_id IS NOT NULL`);
 
   app.get(
     '/fhir/Patient/:id',
     { onRequest: anyone, schema: { params: IdParams } },
     async (request, reply) => {
-      if (!canSeePatient(request.user!, request.params.id)) throw new Errors.forbidden();
-      const patient = wards.patient(request.params.id);
-      if (!patient) throw new Errors.notFound('Patient');
+      patientInScope(ctx, request.user!, request.params.id);
+      const patient = patients.record(request.params.id)!;
+      fhirAudit(request, 'fhir.patient.read', patient.id);
       reply.type(FHIR_JSON);
       return patientResource(patient);
+    },
+  );
+
+  // Search by NHS number (or name): the caller's organisation's patients only, of their wards when limited.
+  app.get(
+    '/fhir/Patient',
+    { onRequest: staff, schema: { querystring: PatientSearchQuery } },
+    async (request, reply) => {
+      const q = request.query;
+      let nhsNumber: string | null = null;
+      if (q.identifier !== undefined) {
+        const [system, value] = q.identifier.includes('|')
+          ? q.identifier.split('|', 2)
+          : [null, q.identifier];
+        if (system && system !== NHS_NUMBER_SYSTEM)
+          throw new Errors.badRequest(`identifier system must be ${NHS_NUMBER_SYSTEM}`);
+        nhsNumber = normaliseNhsNumber(value ?? '');
+      }
+      const found =
+        q.identifier !== undefined && !nhsNumber
+          ? []
+          : patients.search(
+              organisationOf(request),
+              { q: q.name ?? '', nhsNumber, includeDischarged: true, limit: q._count },
+              request.user!.wardIds,
+            );
+      fhirAudit(request, 'fhir.patient.search', null, { results: found.length });
+      reply.type(FHIR_JSON);
+      const base = app.publicUrl();
+      return searchsetBundle(`${base}${request.url}`, found.map(patientResource), base);
     },
   );
 
@@ -132,8 +180,13 @@ export async function fhirRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const row = byId.get(request.params.id) as Row | undefined;
       const resource = row ? observationResource(toStored(row)) : null;
-      if (!row || !resource || !canSeePatient(request.user!, row.patient_id))
+      if (!row || !resource) throw new Errors.notFound('Observation');
+      try {
+        patientInScope(ctx, request.user!, row.patient_id);
+      } catch {
         throw new Errors.notFound('Observation');
+      }
+      fhirAudit(request, 'fhir.observation.read', row.patient_id);
       reply.type(FHIR_JSON);
       return resource;
     },
@@ -145,8 +198,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const q = request.query;
       const patientId = q.patient.replace(/^Patient\//, '');
-      if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();
-      if (!wards.patient(patientId)) throw new Errors.notFound('Patient');
+      patientInScope(ctx, request.user!, patientId);
       const bounds = (q.date ?? []).flatMap(dateBounds);
       const kinds = kindsForCodes(q.code);
       const rows = db
@@ -160,6 +212,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
       const resources = rows
         .map((row) => observationResource(toStored(row)))
         .filter((r): r is FhirResource => r !== null);
+      fhirAudit(request, 'fhir.observation.search', patientId, { results: resources.length });
       reply.type(FHIR_JSON);
       // Links come from the configured public URL: the Host header is the client's to choose.
       const base = app.publicUrl();

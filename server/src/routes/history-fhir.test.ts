@@ -153,12 +153,27 @@ describe('history API', () => {
 });
 
 describe('FHIR R4', () => {
-  it('serves the Patient with the pseudonymous id and display name only, valid R4', async () => {
+  it('serves the Patient with the pseudonymous id, name and NHS number identifier, valid R4', async () => {
     const res = await get(`/fhir/Patient/${P1}`);
     expect(res.headers['content-type']).toContain('application/fhir+json');
     const patient = res.json() as Record<string, unknown>;
-    expect(Object.keys(patient).sort()).toEqual(['id', 'name', 'resourceType']);
+    expect(Object.keys(patient).sort()).toEqual(['id', 'identifier', 'name', 'resourceType']);
+    expect(patient.identifier).toEqual([
+      { system: 'https://fhir.nhs.uk/Id/nhs-number', value: expect.stringMatching(/^999[0-9]{7}$/) },
+    ]);
     expect(validator.validate(patient)).toEqual([]);
+  });
+
+  it('finds the Patient by NHS number as a searchset, and nothing for an unknown or invalid one', async () => {
+    const nhsNumber = ctx.patients.record(P1)!.nhsNumber!;
+    const found = await get(`/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhsNumber}`);
+    expect(found.statusCode).toBe(200);
+    const bundle = found.json() as { total: number; entry: { resource: { id: string } }[] };
+    expect(bundle.entry.map((e) => e.resource.id)).toEqual([P1]);
+    expect(validator.validate(bundle)).toEqual([]);
+    const none = (await get(`/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919`)).json();
+    expect(none).toMatchObject({ total: 0 });
+    expect((await get(`/fhir/Patient?identifier=12345`)).json()).toMatchObject({ total: 0 });
   });
 
   it('returns a valid searchset Bundle with BP as a LOINC panel in mm[Hg]', async () => {

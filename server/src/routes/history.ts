@@ -8,7 +8,8 @@ import {
 } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { canSeePatient, requireRole } from '../auth/plugin.js';
+import { ROLES, patientInScope } from '../auth/access.js';
+import { requireRole } from '../auth/plugin.js';
 import { Errors } from '../errors.js';
 import { queryHistory, WINDOW_MS, type HistoryRequest } from '../timeseries/store.js';
 
@@ -75,15 +76,14 @@ export function historyCsv(history: History): string {
 /** History for charts: raw points or downsampled windows, as JSON or CSV. */
 export async function historyRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const anyone = requireRole('nurse', 'admin', 'family');
+  const anyone = requireRole(...ROLES.patientViewers);
 
   app.get(
     '/api/patients/:patientId/history',
     { onRequest: anyone, schema: { params: PatientParams, querystring: HistoryQuerystring } },
     async (request, reply) => {
       const { patientId } = request.params;
-      if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();
-      if (!app.wardline.wards.patient(patientId)) throw new Errors.notFound('patient');
+      patientInScope(app.wardline, request.user!, patientId);
       const q = request.query;
       const range = q.range as HistoryRange | undefined;
       const to = q.to ? Date.parse(q.to) : Date.now();
@@ -108,6 +108,13 @@ export async function historyRoutes(fastify: FastifyInstance) {
         throw new Errors.timeSeriesUnavailable((err as Error).message);
       }
       const wantsCsv = q.format === 'csv' || (!q.format && request.headers.accept?.includes('text/csv'));
+      app.wardline.audit.record(request, {
+        action: wantsCsv ? 'patient.history.export' : 'patient.history.view',
+        patientId,
+        targetType: 'patient',
+        targetId: patientId,
+        detail: { kind: q.kind, window },
+      });
       if (!wantsCsv) return history;
       reply
         .type('text/csv; charset=utf-8')

@@ -1,15 +1,41 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import createError from '@fastify/error';
 import {
+  AdmitPatientRequest,
+  DATE_PATTERN,
+  NextOfKin,
   OBSERVATION_KINDS,
+  ODS_CODE_PATTERN,
+  PatientDetails,
+  ReadmitRequest,
+  normaliseNhsNumber,
   type DeviceState,
+  type PatientListItem,
+  type PatientRecord,
   type PatientSummary,
   type StoredObservation,
 } from '@wardline/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
-import { canSeePatient, requireRole } from '../auth/plugin.js';
+import { ROLES, bedInScope, organisationOf, patientInScope } from '../auth/access.js';
+import { requireRole } from '../auth/plugin.js';
+import type { ServerContext } from '../context.js';
 import { Errors } from '../errors.js';
+
+export const PatientErrors = {
+  invalidNhsNumber: createError(
+    'WL_INVALID_NHS_NUMBER',
+    'That is not a valid NHS number: ten digits whose last is the check digit',
+    400,
+  ),
+  duplicateNhsNumber: createError(
+    'WL_DUPLICATE_NHS_NUMBER',
+    'Another patient of this organisation already has that NHS number',
+    409,
+  ),
+  futureBirthDate: createError('WL_BAD_REQUEST', 'The date of birth is in the future', 400),
+};
 
 const HistoryQuery = Type.Object({
   kind: Type.Optional(Type.Union(OBSERVATION_KINDS.map((k) => Type.Literal(k)))),
@@ -19,96 +45,231 @@ const HistoryQuery = Type.Object({
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' }),
 });
 const PatientParams = Type.Object({ patientId: Type.String({ maxLength: 128 }) });
-
-const AdmitRequest = Type.Object(
+// Null first: fastify coerces types, and a null tried against a string schema first becomes "".
+const NullFirst = <T extends Type.TSchema>(schema: T) => Type.Optional(Type.Union([Type.Null(), schema]));
+const DetailFields = {
+  preferredName: NullFirst(Type.String({ maxLength: 120 })),
+  /** People write NHS numbers with spaces: the contract's ten digits are checked by the route. */
+  nhsNumber: NullFirst(Type.String({ maxLength: 20 })),
+  dateOfBirth: NullFirst(Type.String({ pattern: DATE_PATTERN })),
+  gpPracticeOds: NullFirst(Type.String({ pattern: ODS_CODE_PATTERN })),
+  nextOfKin: NullFirst(NextOfKin),
+};
+const AdmitBody = Type.Object(
   {
-    displayName: Type.String({ minLength: 1, maxLength: 120 }),
-    bedId: Type.String({ minLength: 1, maxLength: 128 }),
+    bedId: AdmitPatientRequest.properties.bedId,
+    displayName: PatientDetails.properties.displayName,
+    ...DetailFields,
   },
   { additionalProperties: false },
 );
+const UpdateBody = Type.Object(
+  { displayName: Type.Optional(PatientDetails.properties.displayName), ...DetailFields },
+  { additionalProperties: false },
+);
+const SearchQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 120 })),
+  /** Discharged patients too (the default, as the list always was; false: those in a bed now). */
+  includeDischarged: Type.Optional(Type.Boolean()),
+  limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+});
+
+/** Checks and normalises details: a valid NHS number unique in the organisation, a birth date not ahead. */
+export function checkedDetails<T extends Partial<PatientDetails>>(
+  ctx: Pick<ServerContext, 'patients'>,
+  organisationId: string,
+  details: T,
+  patientId = '',
+): T {
+  const result = { ...details };
+  if (typeof details.nhsNumber === 'string') {
+    const nhsNumber = normaliseNhsNumber(details.nhsNumber);
+    if (!nhsNumber) throw new PatientErrors.invalidNhsNumber();
+    if (ctx.patients.nhsNumberTaken(organisationId, nhsNumber, patientId))
+      throw new PatientErrors.duplicateNhsNumber();
+    result.nhsNumber = nhsNumber;
+  }
+  if (typeof details.dateOfBirth === 'string') {
+    const at = Date.parse(`${details.dateOfBirth}T00:00:00Z`);
+    if (Number.isNaN(at)) throw new Errors.badRequest('The date of birth is not a date');
+    if (at > Date.now()) throw new PatientErrors.futureBirthDate();
+  }
+  return result;
+}
+
+/** A record as a family member sees it: who and where, none of the identifiers. */
+function familyRecord(record: PatientRecord): PatientSummary {
+  return {
+    id: record.id,
+    displayName: record.displayName,
+    wardId: record.wardId,
+    bedId: record.bedId,
+    bedLabel: record.bedLabel,
+  };
+}
 
 export async function patientRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, wards, observations, devices, bedChanges } = app.wardline;
-  const anyone = requireRole('nurse', 'admin', 'family');
-  const admin = requireRole('admin');
+  const ctx = app.wardline;
+  const { db, wards, patients, observations, devices, bedChanges, audit } = ctx;
+  const viewers = requireRole(...ROLES.patientViewers);
+  const clinicalLead = requireRole(...ROLES.clinicalLead);
+
+  const viewed = (
+    request: FastifyRequest,
+    action: string,
+    patientId: string,
+    detail?: Record<string, unknown>,
+  ) =>
+    audit.record(request, {
+      action,
+      patientId,
+      targetType: 'patient',
+      targetId: patientId,
+      ...(detail ? { detail } : {}),
+    });
+
+  /** A free, open bed the user may admit to, or 404/409. */
+  function freeBed(request: FastifyRequest, bedId: string) {
+    const bed = bedInScope(ctx, request.user!, bedId);
+    if (bed.closedAt || bed.wardClosedAt) throw new Errors.conflict(`bed ${bedId} is closed`);
+    if (wards.bedOccupant(bedId)) throw new Errors.conflict(`bed ${bedId} is occupied`);
+    return bed;
+  }
 
   app.post(
     '/api/patients',
-    { onRequest: admin, schema: { body: AdmitRequest } },
-    async (request, reply): Promise<PatientSummary> => {
-      const { displayName, bedId } = request.body;
-      if (!wards.bedExists(bedId)) throw new Errors.notFound('bed');
+    { onRequest: clinicalLead, schema: { body: AdmitBody } },
+    async (request, reply): Promise<PatientRecord> => {
+      const { bedId, displayName, ...rest } = request.body;
+      const organisationId = organisationOf(request);
+      bedInScope(ctx, request.user!, bedId);
+      const details = checkedDetails(ctx, organisationId, { displayName, ...rest });
       // A pseudonymous id: it travels to time-series stores and exports, so it must not identify anyone.
       const id = `p-${randomUUID()}`;
       db.transaction(() => {
-        if (wards.bedOccupant(bedId)) throw new Errors.conflict(`bed ${bedId} is occupied`);
-        wards.admit({ id, displayName, bedId, at: new Date().toISOString() });
+        freeBed(request, bedId);
+        wards.admit({ id, displayName, bedId, at: new Date().toISOString(), by: request.user!.username });
+        patients.updateDetails(id, details);
       })();
       request.log.info({ patientId: id, bedId, by: request.user!.username }, 'patient admitted');
+      viewed(request, 'patient.admit', id, { bedId });
       bedChanges.announce(wards, bedId);
       reply.code(201);
-      return wards.patient(id)!;
+      return patients.record(id)!;
+    },
+  );
+
+  app.post(
+    '/api/patients/:patientId/admit',
+    { onRequest: clinicalLead, schema: { params: PatientParams, body: ReadmitRequest } },
+    async (request): Promise<PatientRecord> => {
+      const { patientId } = request.params;
+      const patient = patientInScope(ctx, request.user!, patientId);
+      const { bedId } = request.body;
+      bedInScope(ctx, request.user!, bedId);
+      db.transaction(() => {
+        if (wards.patient(patientId)?.bedId)
+          throw new Errors.conflict('the patient is in a bed already: discharge them first');
+        const bed = freeBed(request, bedId);
+        patients.readmit(patient.id, bed, request.user!.username, new Date().toISOString());
+      })();
+      request.log.info({ patientId, bedId, by: request.user!.username }, 'patient re-admitted');
+      viewed(request, 'patient.admit', patientId, { bedId });
+      bedChanges.announce(wards, bedId);
+      return patients.record(patientId)!;
     },
   );
 
   app.post(
     '/api/patients/:patientId/discharge',
-    { onRequest: admin, schema: { params: PatientParams } },
-    async (request): Promise<PatientSummary> => {
+    { onRequest: clinicalLead, schema: { params: PatientParams } },
+    async (request): Promise<PatientRecord> => {
       const { patientId } = request.params;
-      if (!wards.patient(patientId)) throw new Errors.notFound('patient');
+      patientInScope(ctx, request.user!, patientId);
       const at = new Date().toISOString();
       const by = request.user!.username;
       const bedId = wards.patient(patientId)?.bedId ?? null;
       db.transaction(() => {
-        if (!wards.discharge(patientId, at)) throw new Errors.conflict('patient is already discharged');
+        if (!wards.discharge(patientId, at, by)) throw new Errors.conflict('patient is already discharged');
         // A discharged person's devices must not keep attributing readings to them.
         for (const deviceId of devices.devicesAssignedTo(patientId)) devices.unassign(deviceId, by, at);
       })();
       request.log.info({ patientId, by }, 'patient discharged');
+      viewed(request, 'patient.discharge', patientId, { bedId });
       bedChanges.announce(wards, bedId);
-      return wards.patient(patientId)!;
+      return patients.record(patientId)!;
     },
   );
 
-  app.get('/api/patients', { onRequest: anyone }, async (request): Promise<PatientSummary[]> => {
-    const all = wards.listPatients();
-    const user = request.user!;
-    return all.filter((p) => canSeePatient(user, p.id));
-  });
+  app.patch(
+    '/api/patients/:patientId',
+    { onRequest: clinicalLead, schema: { params: PatientParams, body: UpdateBody } },
+    async (request): Promise<PatientRecord> => {
+      const { patientId } = request.params;
+      const patient = patientInScope(ctx, request.user!, patientId);
+      const details = checkedDetails(ctx, patient.organisationId!, request.body, patientId);
+      const fields = db.transaction(() => patients.updateDetails(patientId, details))();
+      viewed(request, 'patient.edit', patientId, { fields });
+      if ('displayName' in details) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
+      return patients.record(patientId)!;
+    },
+  );
+
+  app.get(
+    '/api/patients',
+    { onRequest: viewers, schema: { querystring: SearchQuery } },
+    async (request): Promise<PatientListItem[] | PatientSummary[]> => {
+      const user = request.user!;
+      if (user.role === 'family') {
+        const own = user.patientId ? wards.patient(user.patientId) : undefined;
+        return own ? [own] : [];
+      }
+      const { q, includeDischarged, limit } = request.query;
+      const text = q?.trim() ?? '';
+      // Digits only (spaces allowed): an NHS number; otherwise a part of a name.
+      const nhsNumber = /^[0-9\s-]{10,14}$/.test(text) ? normaliseNhsNumber(text) : null;
+      const found = patients.search(
+        organisationOf(request),
+        { q: text, nhsNumber, includeDischarged: includeDischarged ?? true, limit },
+        user.wardIds,
+      );
+      if (text) audit.record(request, { action: 'patient.search', detail: { results: found.length } });
+      return found;
+    },
+  );
 
   app.get(
     '/api/patients/:patientId',
-    { onRequest: anyone, schema: { params: PatientParams } },
-    async (request): Promise<PatientSummary> => {
-      if (!canSeePatient(request.user!, request.params.patientId)) throw new Errors.forbidden();
-      const patient = wards.patient(request.params.patientId);
-      if (!patient) throw new Errors.notFound('patient');
-      return patient;
+    { onRequest: viewers, schema: { params: PatientParams } },
+    async (request): Promise<PatientRecord | PatientSummary> => {
+      const { patientId } = request.params;
+      patientInScope(ctx, request.user!, patientId);
+      const record = patients.record(patientId)!;
+      viewed(request, 'patient.view', patientId);
+      return request.user!.role === 'family' ? familyRecord(record) : record;
     },
   );
 
   app.get(
     '/api/patients/:patientId/devices',
-    { onRequest: anyone, schema: { params: PatientParams } },
+    { onRequest: viewers, schema: { params: PatientParams } },
     async (request): Promise<DeviceState[]> => {
       const { patientId } = request.params;
-      if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();
-      if (!wards.patient(patientId)) throw new Errors.notFound('patient');
+      patientInScope(ctx, request.user!, patientId);
+      viewed(request, 'patient.devices.view', patientId);
       return devices.devicesOfPatients([patientId]).get(patientId) ?? [];
     },
   );
 
   app.get(
     '/api/patients/:patientId/observations',
-    { onRequest: anyone, schema: { params: PatientParams, querystring: HistoryQuery } },
+    { onRequest: viewers, schema: { params: PatientParams, querystring: HistoryQuery } },
     async (request): Promise<StoredObservation[]> => {
       const { patientId } = request.params;
-      if (!canSeePatient(request.user!, patientId)) throw new Errors.forbidden();
-      if (!wards.patient(patientId)) throw new Errors.notFound('patient');
+      patientInScope(ctx, request.user!, patientId);
       const { kind, from, to, limit, order } = request.query;
+      viewed(request, 'patient.observations.view', patientId, kind ? { kind } : undefined);
       // Stored times are ISO strings in UTC; normalise the bounds so string order is time order.
       return observations.history({
         patientId,

@@ -2,9 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { BedState, Ward, WardNews2 } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import { ROLES, organisationOf, wardInScope } from '../auth/access.js';
 import { requireRole } from '../auth/plugin.js';
 import type { ServerContext } from '../context.js';
-import { Errors } from '../errors.js';
 
 /** Assembles every bed of a ward with its resident, latest readings, devices and gateway. */
 export function bedStates(ctx: ServerContext, wardId: string): BedState[] {
@@ -39,15 +39,17 @@ export function bedStates(ctx: ServerContext, wardId: string): BedState[] {
 export async function wardRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ctx = app.wardline;
-  const staff = requireRole('nurse', 'admin');
+  const staff = requireRole(...ROLES.staff);
 
-  app.get('/api/wards', { onRequest: staff }, async (): Promise<Ward[]> => ctx.wards.listWards());
+  app.get('/api/wards', { onRequest: staff }, async (request): Promise<Ward[]> =>
+    ctx.wards.listWards({ organisationId: organisationOf(request), wardIds: request.user!.wardIds }),
+  );
 
   app.get(
     '/api/wards/:wardId/beds',
     { onRequest: staff, schema: { params: Type.Object({ wardId: Type.String({ maxLength: 128 }) }) } },
     async (request): Promise<BedState[]> => {
-      if (!ctx.wards.wardExists(request.params.wardId)) throw new Errors.notFound('ward');
+      wardInScope(ctx, request.user!, request.params.wardId);
       return bedStates(ctx, request.params.wardId);
     },
   );
@@ -57,7 +59,7 @@ export async function wardRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: Type.Object({ wardId: Type.String({ maxLength: 128 }) }) } },
     async (request): Promise<WardNews2> => {
       const { wardId } = request.params;
-      if (!ctx.wards.wardExists(wardId)) throw new Errors.notFound('ward');
+      wardInScope(ctx, request.user!, wardId);
       const scores: WardNews2['scores'] = {};
       for (const bed of ctx.wards.beds(wardId))
         if (bed.patientId) scores[bed.patientId] = ctx.alerting.news2(bed.patientId);

@@ -7,6 +7,7 @@ import { DevicesSection } from './DevicesSection.js';
 import { GatewaysSection } from './GatewaysSection.js';
 import { ResidentsSection } from './ResidentsSection.js';
 import { useAdminData } from './useAdminData.js';
+import { AdminPagesNav } from './forms.js';
 
 interface Props {
   deadLetterCode: string | null;
@@ -57,7 +58,8 @@ export function AdminScreen({ deadLetterCode }: Props) {
           {state.status === 'loading' && data ? 'Refreshing…' : 'Refresh'}
         </button>
       </div>
-      <nav aria-label="Admin sections" className="section-nav">
+      <AdminPagesNav />
+      <nav aria-label="Sections of this page" className="section-nav">
         <ul>
           <li>
             <a href="#residents">Residents</a>

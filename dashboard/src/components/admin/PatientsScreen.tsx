@@ -1,0 +1,199 @@
+import type { PatientListItem, PatientRecord, Ward } from '@wardline/protocol';
+import { useState, type FormEvent } from 'react';
+import { listWards } from '../../api/client.js';
+import { admitNewPatient, listBedList, searchPatients } from '../../api/organisation.js';
+import { useResource } from '../../hooks/useResource.js';
+import {
+  EMPTY_PATIENT_FORM,
+  displayNhsNumber,
+  patientDetails,
+  validatePatient,
+  type PatientField,
+} from '../../lib/organisation.js';
+import { Link } from '../../routing/Link.js';
+import { navigate } from '../../routing/navigation.js';
+import { ErrorSummary } from './ErrorSummary.js';
+import { formatDate, PatientFields } from './PatientFields.js';
+import { LoadError, Page, SelectInput, useForm } from './forms.js';
+
+export interface FreeBed {
+  bedId: string;
+  label: string;
+  wardName: string;
+}
+
+/** Every open, empty bed the user's wards have, for admitting to. */
+export async function loadFreeBeds(signal: AbortSignal): Promise<FreeBed[]> {
+  const wards: Ward[] = await listWards(signal);
+  const lists = await Promise.all(wards.map((w) => listBedList(w.id, signal)));
+  return lists.flatMap((beds, i) =>
+    beds
+      .filter((b) => !b.closedAt && !b.patientId)
+      .map((b) => ({ bedId: b.id, label: b.label, wardName: wards[i]!.name })),
+  );
+}
+
+interface Props {
+  q: string;
+  includeDischarged: boolean;
+  canChange: boolean;
+}
+
+/** /patients — find a patient by name or NHS number; admit a new one (nurse in charge, admin). */
+export function PatientsScreen({ q, includeDischarged, canChange }: Props) {
+  const [results, reload] = useResource<PatientListItem[]>(
+    (signal) => searchPatients({ q: q || undefined, includeDischarged, limit: 100 }, signal),
+    [q, includeDischarged],
+  );
+  const [message, setMessage] = useState<string | null>(null);
+  const [query, setQuery] = useState(q);
+  const [discharged, setDischarged] = useState(includeDischarged);
+
+  const search = (e: FormEvent) => {
+    e.preventDefault();
+    navigate({ name: 'patients', q: query.trim(), includeDischarged: discharged });
+  };
+
+  return (
+    <Page title="Patients" adminRoute={null} message={message} testId="patients-screen">
+      <section className="panel" aria-labelledby="patient-search-title">
+        <h2 id="patient-search-title" className="panel__title">
+          Find a patient
+        </h2>
+        <form role="search" onSubmit={search} className="admin-form" aria-labelledby="patient-search-title">
+          <div className="admin-form__fields">
+            <div className="field">
+              <label htmlFor="patient-q">Name or NHS number</label>
+              <input
+                id="patient-q"
+                type="search"
+                value={query}
+                maxLength={120}
+                onChange={(e) => setQuery(e.target.value)}
+                data-testid="patient-q"
+              />
+            </div>
+          </div>
+          <div className="radio">
+            <input
+              id="patient-discharged"
+              type="checkbox"
+              checked={discharged}
+              onChange={(e) => setDischarged(e.target.checked)}
+            />
+            <label htmlFor="patient-discharged">Include discharged patients</label>
+          </div>
+          <button type="submit" className="button" data-testid="patient-search">
+            Search
+          </button>
+        </form>
+        {results.status === 'failed' && <LoadError message={results.message} />}
+        {results.data && <PatientTable patients={results.data} />}
+        {!results.data && results.status === 'loading' && <p role="status">Loading…</p>}
+      </section>
+      {canChange && (
+        <section className="panel" aria-labelledby="admit-patient-title">
+          <AdmitPatientForm
+            onAdmitted={(p) => {
+              setMessage(`${p.displayName} was admitted to ${p.bedLabel ?? 'the bed'}.`);
+              reload();
+            }}
+          />
+        </section>
+      )}
+    </Page>
+  );
+}
+
+function PatientTable({ patients }: { patients: PatientListItem[] }) {
+  if (patients.length === 0) return <p data-testid="patient-none">No patients match.</p>;
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Patients found">
+      <table className="data-table" data-testid="patient-table">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">NHS number</th>
+            <th scope="col">Date of birth</th>
+            <th scope="col">Bed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {patients.map((p) => (
+            <tr key={p.id} data-testid="patient-row">
+              <th scope="row">
+                <Link to={{ name: 'patientRecord', patientId: p.id }}>{p.displayName}</Link>
+                {p.preferredName && <span className="data-table__sub"> (known as {p.preferredName})</span>}
+              </th>
+              <td className="mono">{displayNhsNumber(p.nhsNumber) || <span className="muted">None</span>}</td>
+              <td>{formatDate(p.dateOfBirth)}</td>
+              <td>{p.bedLabel ?? <span className="muted">Discharged</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AdmitPatientForm({ onAdmitted }: { onAdmitted: (p: PatientRecord) => void }) {
+  const [beds, reloadBeds] = useResource(loadFreeBeds, []);
+  const [value, setValue] = useState(EMPTY_PATIENT_FORM);
+  const [bedId, setBedId] = useState('');
+  const form = useForm<PatientField | 'bedId'>({
+    conflict:
+      'That bed is taken, or a patient with this NHS number is already recorded. Search for them instead.',
+  });
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void form.run(
+      () => ({ ...validatePatient(value), ...(bedId ? {} : { bedId: 'Choose a free bed' }) }),
+      async () => {
+        const patient = await admitNewPatient({ bedId, ...patientDetails(value) });
+        setValue(EMPTY_PATIENT_FORM);
+        setBedId('');
+        reloadBeds();
+        onAdmitted(patient);
+      },
+    );
+  };
+
+  return (
+    <form
+      className="admin-form"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="admit-patient-title"
+      data-testid="admit-patient-form"
+    >
+      <h2 id="admit-patient-title" className="panel__title">
+        Admit a patient
+      </h2>
+      <ErrorSummary
+        items={form.items('admit')}
+        code={form.apiError?.code}
+        testId="admit-patient-error"
+        attempt={form.attempt}
+      />
+      <PatientFields prefix="admit" value={value} errors={form.errors} onChange={setValue} />
+      <div className="admin-form__fields">
+        <SelectInput
+          id="admit-bedId"
+          label="Bed"
+          error={form.errors.bedId}
+          value={bedId}
+          onChange={setBedId}
+          placeholder="Choose a free bed"
+          options={(beds.data ?? []).map((b) => ({ value: b.bedId, label: `${b.label}, ${b.wardName}` }))}
+          {...(beds.data?.length === 0 && {
+            hint: 'There are no free beds. Add beds in Places or discharge a patient.',
+          })}
+        />
+      </div>
+      <button type="submit" className="button" disabled={form.busy} data-testid="admit-patient-submit">
+        {form.busy ? 'Admitting…' : 'Admit patient'}
+      </button>
+    </form>
+  );
+}

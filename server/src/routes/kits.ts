@@ -1,0 +1,170 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  IssueKitRequest,
+  PROVISIONING_FORMAT,
+  RegisterKitRequest,
+  RotateKitRequest,
+  type BrokerCredentialFeed,
+  type Kit,
+  type KitCredentialsResponse,
+  type KitPage,
+} from '@wardline/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ROLES, organisationOf } from '../auth/access.js';
+import { requireRole } from '../auth/plugin.js';
+import { Errors } from '../errors.js';
+import { createBrokerFeed, tokenMatches } from '../kits/broker-feed.js';
+import { createKitRepository, type IssuedSecret } from '../kits/kit-repository.js';
+
+export interface KitRouteOptions {
+  /** Where gateways reach the broker, written into provisioning files. */
+  gatewayMqttUrl?: string;
+  /** The broker's bearer token for the credentials feed; without it the feed answers 404. */
+  brokerSyncToken?: string | null;
+}
+
+/** Defaults from the environment: WARDLINE_GATEWAY_MQTT_URL (else the server's own MQTT URL), WARDLINE_BROKER_SYNC_TOKEN. */
+export function kitOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): KitRouteOptions {
+  return {
+    gatewayMqttUrl:
+      env.WARDLINE_GATEWAY_MQTT_URL ?? env.WARDLINE_MQTT_URL ?? `mqtt://127.0.0.1:${env.MQTT_PORT ?? '1883'}`,
+    brokerSyncToken: env.WARDLINE_BROKER_SYNC_TOKEN?.trim() || null,
+  };
+}
+
+const KitParams = Type.Object({ kitId: Type.String({ minLength: 1, maxLength: 128 }) });
+const FeedQuery = Type.Object({ since: Type.Integer({ minimum: 0, default: 0 }) });
+
+export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptions) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { db, devices, audit } = app.wardline;
+  const kits = createKitRepository(db, devices);
+  const feed = createBrokerFeed(db);
+  const mqttUrl = options.gatewayMqttUrl ?? kitOptionsFromEnv().gatewayMqttUrl!;
+  const admin = requireRole(...ROLES.admin);
+  const clinicalLead = requireRole(...ROLES.clinicalLead);
+
+  const credentials = (issued: IssuedSecret): KitCredentialsResponse => ({
+    kit: issued.kit,
+    provisioning: {
+      format: PROVISIONING_FORMAT,
+      mqttUrl,
+      username: issued.kit.username,
+      password: issued.secret,
+      site: issued.kit.siteCode,
+      gateway: issued.kit.gatewayCode,
+      devices: issued.kit.devices,
+      issuedAt: new Date().toISOString(),
+    },
+  });
+  const record = (request: FastifyRequest, action: string, kit: Kit, extra: Record<string, unknown> = {}) =>
+    audit.record(request, {
+      action,
+      targetType: 'kit',
+      targetId: kit.id,
+      patientId: (extra.patientId as string | null | undefined) ?? kit.patientId,
+      detail: { username: kit.username, ...extra },
+    });
+
+  app.post(
+    '/api/kits',
+    { onRequest: admin, schema: { body: RegisterKitRequest } },
+    async (request, reply): Promise<KitCredentialsResponse> => {
+      const issued = kits.register(organisationOf(request), request.body, request.user!.username);
+      record(request, 'kit.register', issued.kit, { devices: issued.kit.devices.map((d) => d.id) });
+      reply.code(201).header('cache-control', 'no-store');
+      return credentials(issued);
+    },
+  );
+
+  app.get('/api/kits', { onRequest: clinicalLead }, async (request): Promise<Kit[]> =>
+    kits.list(organisationOf(request)),
+  );
+
+  app.get(
+    '/api/kits/:kitId',
+    { onRequest: clinicalLead, schema: { params: KitParams } },
+    async (request): Promise<KitPage> => {
+      const page = kits.page(organisationOf(request), request.params.kitId);
+      record(request, 'kit.view', page.kit);
+      return page;
+    },
+  );
+
+  app.post(
+    '/api/kits/:kitId/rotate',
+    { onRequest: admin, schema: { params: KitParams, body: RotateKitRequest } },
+    async (request, reply): Promise<KitCredentialsResponse> => {
+      const { overlapMinutes } = request.body;
+      const issued = kits.rotate(
+        organisationOf(request),
+        request.params.kitId,
+        overlapMinutes,
+        request.user!.username,
+      );
+      record(request, 'kit.rotate', issued.kit, { overlapMinutes });
+      reply.header('cache-control', 'no-store');
+      return credentials(issued);
+    },
+  );
+
+  app.post(
+    '/api/kits/:kitId/revoke',
+    { onRequest: admin, schema: { params: KitParams } },
+    async (request): Promise<Kit> => {
+      const kit = kits.revoke(organisationOf(request), request.params.kitId, request.user!.username);
+      record(request, 'kit.revoke', kit);
+      return kit;
+    },
+  );
+
+  app.post(
+    '/api/kits/:kitId/issue',
+    { onRequest: clinicalLead, schema: { params: KitParams, body: IssueKitRequest } },
+    async (request): Promise<Kit> => {
+      const { kit, previousPatientId } = kits.issue(
+        organisationOf(request),
+        request.params.kitId,
+        request.body.patientId,
+        request.user!.username,
+      );
+      if (previousPatientId !== null)
+        record(request, 'kit.return', kit, { patientId: previousPatientId, reissued: true });
+      record(request, 'kit.issue', kit, { patientId: request.body.patientId });
+      return kit;
+    },
+  );
+
+  app.post(
+    '/api/kits/:kitId/return',
+    { onRequest: clinicalLead, schema: { params: KitParams } },
+    async (request): Promise<Kit> => {
+      const { kit, patientId } = kits.returnKit(
+        organisationOf(request),
+        request.params.kitId,
+        request.user!.username,
+      );
+      record(request, 'kit.return', kit, { patientId });
+      return kit;
+    },
+  );
+
+  // The broker's replica of gateway credentials (broker/src/credential-replica.ts). Not a user's
+  // route: a bearer token shared with the broker, checked before anything else; without a token
+  // configured nobody is let in.
+  const broker = async (request: FastifyRequest): Promise<void> => {
+    const expected = options.brokerSyncToken;
+    const header = request.headers.authorization;
+    const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+    if (!expected || !tokenMatches(presented, expected)) throw new Errors.unauthenticated();
+  };
+  app.get(
+    '/api/internal/broker/credentials',
+    { onRequest: broker, schema: { querystring: FeedQuery } },
+    async (request, reply): Promise<BrokerCredentialFeed> => {
+      reply.header('cache-control', 'no-store');
+      return feed.since(request.query.since);
+    },
+  );
+}
