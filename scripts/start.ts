@@ -86,6 +86,11 @@ function loadOrCreateSecrets(): Secrets {
   return secrets;
 }
 
+/**
+ * The broker's users file names the server alone: the demo's gateways are kits in the server's
+ * database (the server sets their credentials from the secrets file), reaching the broker through
+ * its credential feed like any home an admin registers. A file from before, naming them, is replaced.
+ */
 async function writeBrokerUsers(secrets: Secrets): Promise<string> {
   const path = resolve(home, 'broker-users.json');
   const users = [
@@ -94,15 +99,6 @@ async function writeBrokerUsers(secrets: Secrets): Promise<string> {
       role: 'server',
       passwordHash: await hashPassword(secrets.serverMqttPassword),
     },
-    ...(await Promise.all(
-      gateways.map(async (g) => ({
-        username: gatewayUser(g),
-        role: 'gateway',
-        site: g.site,
-        gateway: g.gateway,
-        passwordHash: await hashPassword(secrets.gatewayPasswords[gatewayUser(g)]!),
-      })),
-    )),
   ];
   writeFileSync(path, JSON.stringify({ users }, null, 2), { mode: 0o600 });
   return path;
@@ -229,6 +225,38 @@ async function waitFor(url: string, name: string, timeoutMs = 60_000): Promise<v
   throw new Error(`${name} did not answer at ${url} within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * Until the broker holds every gateway credential the server has (the demo's kits among them): a
+ * gateway connecting before would be refused, and refusals put 127.0.0.1 on the broker's back-off.
+ */
+async function waitForGatewayCredentials(syncToken: string, timeoutMs = 30_000): Promise<void> {
+  const feed = await fetch(`http://127.0.0.1:${httpPort}/api/internal/broker/credentials?since=0`, {
+    headers: { authorization: `Bearer ${syncToken}` },
+  });
+  if (!feed.ok) throw new Error(`the server's credential feed answered ${feed.status}`);
+  const { version, users } = (await feed.json()) as {
+    version: number;
+    users: { username: string; secrets: unknown[] }[];
+  };
+  const admitted = new Set(users.filter((user) => user.secrets.length > 0).map((user) => user.username));
+  const refused = gateways.map(gatewayUser).filter((username) => !admitted.has(username));
+  if (refused.length > 0)
+    console.log(`Demo gateways whose kit is revoked (they will be refused): ${refused.join(', ')}`);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) return new Promise<void>(() => {});
+    try {
+      const res = await fetch(`http://127.0.0.1:${brokerHealthPort}/health`);
+      const health = (await res.json()) as { credentials?: { version: number } | null };
+      if ((health.credentials?.version ?? 0) >= version) return;
+    } catch {
+      // answered before; a moment's hiccup
+    }
+    await sleep(200);
+  }
+  throw new Error(`the broker did not receive the gateway credentials within ${timeoutMs / 1000} s`);
+}
+
 /** Resolves when the process writes a line with this message, or after the timeout. */
 function waitForLine(child: Child, msg: string, timeoutMs: number): Promise<boolean> {
   return new Promise((done) => {
@@ -327,7 +355,7 @@ async function main(): Promise<void> {
     WARDLINE_BROKER_USERS_FILE: usersFile,
     WARDLINE_BROKER_DATA_DIR: resolve(home, 'broker'),
     WARDLINE_BROKER_ADMIN_TOKEN: readFileSync(adminTokenPath, 'utf8').trim(),
-    // Kits registered in the server are admitted without a restart; the demo's gateways stay in the users file.
+    // Gateway kits (the demo's among them) are admitted from the server's database, without a restart.
     WARDLINE_CREDENTIALS_URL: `http://127.0.0.1:${httpPort}/api/internal/broker/credentials`,
     WARDLINE_BROKER_SYNC_TOKEN: syncToken,
   });
@@ -344,11 +372,14 @@ async function main(): Promise<void> {
     WARDLINE_DEMO_NURSE_PASSWORD: secrets.demoPasswords.nurse,
     WARDLINE_DEMO_ADMIN_PASSWORD: secrets.demoPasswords.admin,
     WARDLINE_DEMO_FAMILY_PASSWORD: secrets.demoPasswords.family,
+    // The demo gateways' passwords, which the server sets as their kits' credentials.
+    WARDLINE_DEMO_GATEWAY_SECRETS: secretsPath,
     WARDLINE_BROKER_SYNC_TOKEN: syncToken,
     // Written into kits' provisioning files: where their gateways reach the broker.
     WARDLINE_GATEWAY_MQTT_URL: `mqtt://${mqttHost === '0.0.0.0' ? '127.0.0.1' : mqttHost}:${mqttPort}`,
   });
   await waitFor(`http://127.0.0.1:${httpPort}/api/health`, 'server');
+  await waitForGatewayCredentials(syncToken);
 
   const fleetProcess = run('gateways', 'scripts/simulate-fleet.ts', {
     WARDLINE_BROKER_URL: `mqtt://127.0.0.1:${mqttPort}`,

@@ -19,7 +19,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { fhirRoutes } from './routes/fhir.js';
 import { httpMetrics } from './metrics/http.js';
 import { healthRoutes } from './routes/health.js';
-import { kitOptionsFromEnv, kitRoutes, type KitRouteOptions } from './routes/kits.js';
+import { kitRoutes, type KitRouteOptions } from './routes/kits.js';
 import { historyRoutes } from './routes/history.js';
 import { patientRoutes } from './routes/patients.js';
 import { placeRoutes } from './routes/places.js';
@@ -47,7 +47,7 @@ export interface AppOptions {
   /** How many reverse proxies' X-Forwarded-For to believe for the client address (0: none). */
   trustProxyHops?: number;
   logger?: FastifyServerOptions['logger'];
-  /** Provisioning files' broker URL and the broker's credentials-feed token; default from the environment. */
+  /** Provisioning files' broker URL and the broker's credentials-feed token; absent: loopback, no feed. */
   kits?: KitRouteOptions;
   /** Single sign-on providers (OpenID Connect); none: local accounts only. */
   oidcProviders?: OidcProviderConfig[];
@@ -92,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(placeRoutes);
   await app.register(patientRoutes);
   await app.register(deviceRoutes);
-  await app.register(kitRoutes, options.kits ?? kitOptionsFromEnv());
+  await app.register(kitRoutes, options.kits ?? {});
   await app.register(deadLetterRoutes);
   await app.register(alertRoutes);
   await app.register(historyRoutes);

@@ -18,4 +18,24 @@ describe('server configuration', () => {
       /WARDLINE_PUBLIC_URL/,
     );
   });
+
+  it('writes the gateway broker URL into provisioning files from WARDLINE_GATEWAY_MQTT_URL, else the server’s own', () => {
+    const own = { WARDLINE_MQTT_PASSWORD: 'x', WARDLINE_MQTT_URL: 'mqtts://broker.example.org:8883' };
+    expect(configFromEnv(own).kits).toEqual({
+      gatewayMqttUrl: 'mqtts://broker.example.org:8883',
+      brokerSyncToken: null,
+    });
+    expect(configFromEnv({ ...base, MQTT_PORT: '1884' }).kits?.gatewayMqttUrl).toBe('mqtt://127.0.0.1:1884');
+    expect(
+      configFromEnv({ ...own, WARDLINE_GATEWAY_MQTT_URL: 'mqtts://gw.example.org:8883' }).kits
+        ?.gatewayMqttUrl,
+    ).toBe('mqtts://gw.example.org:8883');
+  });
+
+  it('takes the broker sync token from WARDLINE_BROKER_SYNC_TOKEN; blank means none', () => {
+    expect(
+      configFromEnv({ ...base, WARDLINE_BROKER_SYNC_TOKEN: ' a-sync-token ' }).kits?.brokerSyncToken,
+    ).toBe('a-sync-token');
+    expect(configFromEnv({ ...base, WARDLINE_BROKER_SYNC_TOKEN: '  ' }).kits?.brokerSyncToken).toBeNull();
+  });
 });

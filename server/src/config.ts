@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { alertingConfigFromEnv, type AlertingConfig } from './alerts/config.js';
 import { oidcProvidersFromEnv, type OidcProviderConfig } from './auth/oidc/config.js';
 import { AUDIT_DEFAULT_RETENTION_DAYS, AUDIT_MINIMUM_RETENTION_DAYS } from './audit/retention.js';
+import type { KitRouteOptions } from './routes/kits.js';
 import { accountsConfigFromEnv, type AccountsConfig } from './staff/accounts-config.js';
 import { normalisePublicUrl } from './web/origin.js';
 import type { InfluxSettings } from './timeseries/influx-client.js';
@@ -44,6 +45,12 @@ export interface ServerConfig {
   accounts?: AccountsConfig;
   /** Days audit events are kept (WARDLINE_AUDIT_RETENTION_DAYS, at least 30); absent: 8 years. */
   auditRetentionDays?: number;
+  /**
+   * Gateway kits: the broker URL written into provisioning files (WARDLINE_GATEWAY_MQTT_URL; absent:
+   * the server's own MQTT URL) and the broker's credentials-feed token (WARDLINE_BROKER_SYNC_TOKEN;
+   * absent: the feed lets nobody in).
+   */
+  kits?: KitRouteOptions;
 }
 
 export interface InfluxConfig extends InfluxSettings {
@@ -138,6 +145,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       ? positive('WARDLINE_RETENTION_DAYS', env.WARDLINE_RETENTION_DAYS, 1, 'keeping observations forever')
       : null,
     auditRetentionDays: auditRetentionDays(env.WARDLINE_AUDIT_RETENTION_DAYS),
+    kits: {
+      gatewayMqttUrl: env.WARDLINE_GATEWAY_MQTT_URL ?? mqttUrl,
+      brokerSyncToken: env.WARDLINE_BROKER_SYNC_TOKEN?.trim() || null,
+    },
   };
 }
 

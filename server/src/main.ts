@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { demoFleet } from '@wardline/firmware-sim/demo-fleet';
 import { configFromEnv, type ServerConfig } from './config.js';
 import { DatabaseTooNewError } from './db/database.js';
@@ -37,6 +38,30 @@ function demoPasswordsFromEnv(): DemoPasswords {
   return passwords;
 }
 
+/**
+ * The demo gateways' passwords, from the secrets file `npm start` writes (owner-only): the server
+ * sets them as the demo kits' credentials, which the broker replicates from its feed.
+ */
+function demoGatewaySecretsFromEnv(): Record<string, string> | undefined {
+  const path = process.env.WARDLINE_DEMO_GATEWAY_SECRETS;
+  if (!path) return undefined;
+  try {
+    const { gatewayPasswords } = JSON.parse(readFileSync(path, 'utf8')) as { gatewayPasswords?: unknown };
+    if (typeof gatewayPasswords !== 'object' || gatewayPasswords === null)
+      throw new Error('no gatewayPasswords');
+    return Object.fromEntries(
+      Object.entries(gatewayPasswords).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
+  } catch (err) {
+    console.error(
+      `wardline-server: cannot read WARDLINE_DEMO_GATEWAY_SECRETS (${path}): ${(err as Error).message}`,
+    );
+    process.exit(1);
+  }
+}
+
 /** A start-up failure the operator can fix, in one line; anything else keeps its stack. */
 function startFailure(err: unknown, config: ServerConfig): string | null {
   const code = (err as NodeJS.ErrnoException).code;
@@ -54,7 +79,15 @@ function startFailure(err: unknown, config: ServerConfig): string | null {
 
 const server = await startServer({
   config,
-  ...(config.demo ? { demo: { fleet: demoFleet(), password: demoPasswordsFromEnv() } } : {}),
+  ...(config.demo
+    ? {
+        demo: {
+          fleet: demoFleet(),
+          password: demoPasswordsFromEnv(),
+          gatewaySecrets: demoGatewaySecretsFromEnv() ?? {},
+        },
+      }
+    : {}),
 }).catch((err: unknown) => {
   // An operator's problem, said plainly: no stack trace.
   const known = err instanceof DatabaseTooNewError ? err.message : startFailure(err, config);

@@ -7,7 +7,13 @@ import { AUDIT_DEFAULT_RETENTION_DAYS, scheduleAuditRetention } from './audit/re
 import type { ServerConfig } from './config.js';
 import { createContext, type ServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
-import { seedDemo, setDemoPasswords, type DemoPasswords, type SeedWard } from './demo/seed.js';
+import {
+  ensureDemoKits,
+  seedDemo,
+  setDemoPasswords,
+  type DemoPasswords,
+  type SeedWard,
+} from './demo/seed.js';
 import { createIngest } from './ingest/ingest.js';
 import { startSubscriber, type Subscriber } from './mqtt/subscriber.js';
 import { attachRealtime } from './realtime/hub.js';
@@ -25,7 +31,13 @@ export interface StartOptions {
   config: ServerConfig;
   logger?: FastifyServerOptions['logger'];
   /** One password (tests) or each demo user's own. */
-  demo?: { fleet: SeedWard[]; password: string | DemoPasswords; scryptCost?: ScryptCost };
+  demo?: {
+    fleet: SeedWard[];
+    password: string | DemoPasswords;
+    scryptCost?: ScryptCost;
+    /** The demo gateways' passwords by user name (`site.gateway`): their kits' credentials. */
+    gatewaySecrets?: Record<string, string>;
+  };
 }
 
 /** Opens storage, seeds demo data on an empty database, serves HTTP + socket.io, consumes MQTT. */
@@ -41,15 +53,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } else if (options.demo) {
     await setDemoPasswords(context, options.demo.password, options.demo.scryptCost);
   }
+  const demoKits = options.demo
+    ? ensureDemoKits(context, options.demo.fleet, options.demo.gatewaySecrets)
+    : null;
   const app = await buildApp({
     context,
     dashboardDir: config.dashboardDir,
     secureCookies: config.secureCookies,
     trustProxyHops: config.trustProxyHops ?? 0,
     oidcProviders: config.oidcProviders ?? [],
+    // Gateways reach the broker the server uses unless told otherwise.
+    kits: { ...(config.mqtt ? { gatewayMqttUrl: config.mqtt.url } : {}), ...config.kits },
     publicUrl: () => config.publicUrl ?? `http://127.0.0.1:${boundPort()}`,
     logger: options.logger ?? { level: config.logLevel },
   });
+  if (demoKits && (demoKits.registered > 0 || demoKits.credentialsSet > 0))
+    app.log.info(demoKits, 'demo gateway kits registered or their credentials set');
   const boundPort = () => {
     const bound = app.server.address();
     return typeof bound === 'object' && bound ? bound.port : config.port;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { hashPassword } from '@wardline/broker';
-import { Channel, gatewayTopic, type Observation } from '@wardline/protocol';
+import { Channel, gatewayTopic, type Observation, type Site } from '@wardline/protocol';
 import { createContext, type ServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
 import { seedDemo, type SeedWard } from './demo/seed.js';
@@ -108,6 +108,18 @@ export interface OrganisationFixture {
   users: Record<'admin' | 'nurse' | 'charge' | 'family', string>;
 }
 
+/** Another organisation (`org-{prefix}`) with one site (code `site-{prefix}`) and nothing else. */
+export function addBareOrganisation(
+  ctx: ServerContext,
+  prefix: string,
+  kind: Site['kind'] = 'care_home',
+): Site {
+  ctx.db
+    .prepare(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`)
+    .run(`org-${prefix}`, `Organisation ${prefix}`, new Date().toISOString());
+  return ctx.places.createSite(`org-${prefix}`, { name: `Site ${prefix}`, kind, code: `site-${prefix}` })!;
+}
+
 /**
  * Another organisation on the same server, with a site, a ward of two beds, a patient (with an NHS
  * number) in one, a device on that patient, a gateway, an open alert and a family contact, and its
@@ -123,14 +135,7 @@ export async function addOrganisation(
   const organisationId = `org-${prefix}`;
   const siteCode = `site-${prefix}`;
   const fixture = ctx.db.transaction(() => {
-    ctx.db
-      .prepare(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`)
-      .run(organisationId, `Organisation ${prefix}`, at);
-    const site = ctx.places.createSite(organisationId, {
-      name: `Site ${prefix}`,
-      kind: 'care_home',
-      code: siteCode,
-    })!;
+    const site = addBareOrganisation(ctx, prefix);
     const ward = ctx.places.createWard(site, { name: `Ward ${prefix}`, beds: 2 });
     const [bed, freeBed] = ctx.places.bedList(ward.id);
     const patientId = `p-${prefix}-1`;
@@ -209,6 +214,17 @@ export async function addOrganisation(
     };
   })();
   return fixture;
+}
+
+/** Signs in through the API, as a client does, and returns the session's bearer token. */
+export async function signInToken(
+  app: FastifyInstance,
+  username: string,
+  password = TEST_PASSWORD,
+): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`sign-in of ${username}: ${res.statusCode} ${res.body}`);
+  return (res.json() as { token: string }).token;
 }
 
 /** Every method and full path the app serves, from fastify's own route tree. */

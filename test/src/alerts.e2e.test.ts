@@ -18,7 +18,6 @@ import {
 } from '@wardline/protocol';
 import {
   defaultAlertingConfig,
-  startServer,
   verifyWebhook,
   SIGNATURE_HEADER,
   type AlertingConfig,
@@ -28,61 +27,24 @@ import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SMTPServer } from 'smtp-server';
 import { pino } from 'pino';
 import { io } from 'socket.io-client';
+import { startSmtpPeer, type SmtpPeer } from '../../server/src/testing-smtp.js';
 import {
-  DEMO_PASSWORD,
-  SERVER_MQTT_PASSWORD,
   apiGet,
   bpReading,
   connectGatewayClient,
-  fleet,
   gatewayPassword,
   joinWardSocket,
   signIn,
   startTestBroker,
+  startTestServer,
   tempDir,
   waitUntil,
   type WardSocket,
 } from './support.js';
 
-const TEST_COST = { N: 2 ** 10, r: 8, p: 1 };
 const WEBHOOK_SECRET = 'e2e-webhook-secret';
-
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-/** The message text as a reader sees it (nodemailer sends quoted-printable). */
-const readable = (raw: string) =>
-  raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-
-async function startSmtpPeer(): Promise<{ server: SMTPServer; port: number; mailbox: Mail[] }> {
-  const mailbox: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mailbox.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString(),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as { port: number }).port;
-  return { server, port, mailbox };
-}
 
 interface Delivery {
   headers: Record<string, string | string[] | undefined>;
@@ -109,39 +71,15 @@ async function startReceiver(
   return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/page`, deliveries };
 }
 
-function serverWith(
-  brokerPort: number,
-  databasePath: string,
-  alerting: AlertingConfig,
-): Promise<RunningServer> {
-  return startServer({
-    config: {
-      host: '127.0.0.1',
-      port: 0,
-      databasePath,
-      dashboardDir: join(tempDir('no-dashboard'), 'dist'),
-      mqtt: {
-        url: `mqtt://127.0.0.1:${brokerPort}`,
-        clientId: 'wardline-server',
-        username: 'wardline-server',
-        password: SERVER_MQTT_PASSWORD,
-      },
-      demo: true,
-      secureCookies: false,
-      logLevel: 'silent',
-      alerting,
-    },
-    logger: false,
-    demo: { fleet, password: DEMO_PASSWORD, scryptCost: TEST_COST },
-  });
-}
+const serverWith = (brokerPort: number, databasePath: string, alerting: AlertingConfig) =>
+  startTestServer(brokerPort, databasePath, { config: { alerting } });
 
 const OBS_TOPIC = gatewayTopic({ site: 'site-e2e', gateway: 'gw-1' }, Channel.observations);
 
 describe('alerts end to end', () => {
   let broker: RunningBroker;
   let server: RunningServer;
-  let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
+  let smtp: SmtpPeer;
   let baseUrl: string;
   let nurse: string;
 
@@ -150,7 +88,7 @@ describe('alerts end to end', () => {
     smtp = await startSmtpPeer();
     server = await serverWith(broker.port, join(tempDir('alerts'), 'wardline.db'), {
       ...defaultAlertingConfig(),
-      smtp: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'Wardline <alerts@wardline.test>' },
+      smtp: smtp.settings('Wardline <alerts@wardline.test>'),
     });
     baseUrl = `http://127.0.0.1:${server.port}`;
     await waitUntil(() => server.context.mqttConnected(), 'server MQTT session');
@@ -159,7 +97,7 @@ describe('alerts end to end', () => {
   afterAll(async () => {
     await server?.close();
     await broker?.close();
-    await new Promise<void>((resolve) => smtp?.server.close(() => resolve()));
+    await smtp?.close();
   });
 
   it('carries a simulated fall to the ward socket, the family socket (limited) and the family mailbox', async () => {
@@ -226,8 +164,8 @@ describe('alerts end to end', () => {
         'the family email in the SMTP peer',
       );
       console.log(`fall: measurement -> family mailbox in ${Date.now() - fallAt.getTime()} ms`);
-      expect(readable(mail.raw)).toContain('A fall was detected; staff are responding.');
-      expect(readable(mail.raw)).not.toMatch(/confidence|e2:00:00/);
+      expect(mail.text).toContain('A fall was detected; staff are responding.');
+      expect(mail.text).not.toMatch(/confidence|e2:00:00/);
       const detail = await apiGet<AlertWithHistory>(baseUrl, `/api/alerts/${event.alert.id}`, nurse);
       expect(detail.notifications).toEqual([
         expect.objectContaining({ audience: 'family', channel: 'email', state: 'sent', attempts: 1 }),

@@ -7,7 +7,7 @@
  */
 import type { RunningBroker } from '@wardline/broker';
 import type { Health, Observation } from '@wardline/protocol';
-import { startServer, type RunningServer } from '@wardline/server';
+import type { RunningServer } from '@wardline/server';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,12 +19,10 @@ import {
   type RunningEngine,
 } from '../../server/src/testing-engines.js';
 import {
-  DEMO_PASSWORD,
-  SERVER_MQTT_PASSWORD,
   batchPayload,
   connectGatewayClient,
-  fleet,
   startTestBroker,
+  startTestServer,
   tempDir,
   waitUntil,
 } from './support.js';
@@ -65,21 +63,8 @@ describe('InfluxDB outage', () => {
     'delays readings while InfluxDB is down and loses or doubles none',
     async () => {
       [broker, vm] = await Promise.all([startTestBroker(), startVictoriaMetrics()]);
-      server = await startServer({
+      server = await startTestServer(broker.port, join(tempDir('influx-outage'), 'wardline.db'), {
         config: {
-          host: '127.0.0.1',
-          port: 0,
-          databasePath: join(tempDir('influx-outage'), 'wardline.db'),
-          dashboardDir: join(tempDir('no-dashboard'), 'dist'),
-          mqtt: {
-            url: `mqtt://127.0.0.1:${broker.port}`,
-            clientId: 'wardline-server',
-            username: 'wardline-server',
-            password: SERVER_MQTT_PASSWORD,
-          },
-          demo: true,
-          secureCookies: false,
-          logLevel: 'silent',
           influx: {
             url: vm.url,
             token: '',
@@ -91,8 +76,6 @@ describe('InfluxDB outage', () => {
             batchSize: 500,
           },
         },
-        logger: false,
-        demo: { fleet, password: DEMO_PASSWORD, scryptCost: { N: 2 ** 10, r: 8, p: 1 } },
       });
       const health = async () => {
         const res = await fetch(`http://127.0.0.1:${server.port}/api/health`);

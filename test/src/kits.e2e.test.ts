@@ -7,7 +7,7 @@
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialReplica, startBroker, type RunningBroker } from '@wardline/broker';
+import type { CredentialReplica, RunningBroker } from '@wardline/broker';
 import { SimulatedHome } from '@wardline/firmware-sim';
 import { parseConfig, startGateway, type RunningGateway } from '@wardline/gateway';
 import type { Kit, KitCredentialsResponse, KitPage } from '@wardline/protocol';
@@ -16,10 +16,10 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  brokerUsers,
   freePort,
   gatewayPassword,
   signIn,
+  startReplicatingBroker,
   startTestServer,
   tempDir,
   waitUntil,
@@ -41,26 +41,11 @@ const gateways: RunningGateway[] = [];
 beforeAll(async () => {
   const serverPort = await freePort();
   baseUrl = `http://127.0.0.1:${serverPort}`;
-  replica = new CredentialReplica({
-    url: `${baseUrl}/api/internal/broker/credentials`,
-    token: SYNC_TOKEN,
-    file: join(tempDir('kits-broker'), 'broker-credentials.replica.json'),
-    intervalMs: 250,
-    logger: silent,
+  ({ broker, replica } = await startReplicatingBroker(baseUrl, SYNC_TOKEN));
+  server = await startTestServer(broker.port, undefined, {
+    port: serverPort,
+    config: { kits: { gatewayMqttUrl: `mqtt://127.0.0.1:${broker.port}`, brokerSyncToken: SYNC_TOKEN } },
   });
-  // The server is not up yet: the first sync fails, and the broker starts anyway.
-  await replica.start();
-  broker = await startBroker({
-    users: await brokerUsers(),
-    credentials: replica,
-    host: '127.0.0.1',
-    port: 0,
-    healthPort: 0,
-    logger: silent,
-  });
-  process.env.WARDLINE_BROKER_SYNC_TOKEN = SYNC_TOKEN;
-  process.env.WARDLINE_GATEWAY_MQTT_URL = `mqtt://127.0.0.1:${broker.port}`;
-  server = await startTestServer(broker.port, undefined, { port: serverPort });
   admin = await signIn(baseUrl, 'admin');
 }, 60_000);
 
@@ -70,8 +55,6 @@ afterAll(async () => {
   replica?.stop();
   await server?.close();
   await broker?.close();
-  delete process.env.WARDLINE_BROKER_SYNC_TOKEN;
-  delete process.env.WARDLINE_GATEWAY_MQTT_URL;
 });
 
 async function post<T>(path: string, body: unknown = {}): Promise<T> {

@@ -11,73 +11,36 @@
 import { createHmac } from 'node:crypto';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialReplica, startBroker, type RunningBroker } from '@wardline/broker';
+import type { CredentialReplica, RunningBroker } from '@wardline/broker';
 import { SimulatedHome } from '@wardline/firmware-sim';
 import { parseConfig, startGateway, type RunningGateway } from '@wardline/gateway';
-import { defaultAlertingConfig, startServer, type RunningServer } from '@wardline/server';
+import { defaultAlertingConfig, type RunningServer } from '@wardline/server';
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { pino } from 'pino';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inviteOperator } from '../../server/src/staff/operator-command.js';
+import { startSmtpPeer, type SmtpPeer } from '../../server/src/testing-smtp.js';
 import { launchChromium, screenshot, seriousAxeViolations } from './browser.js';
 import {
-  DEMO_PASSWORD,
-  SERVER_MQTT_PASSWORD,
-  brokerUsers,
   builtDashboard,
   connectGatewayClient,
-  fleet,
   freePort,
+  startReplicatingBroker,
+  startTestServer,
   tempDir,
   waitUntil,
 } from './support.js';
 
-/** A cheap scrypt cost for the demo's accounts (as support.ts uses): sign-ins stay fast. */
-const TEST_COST = { N: 2 ** 10, r: 8, p: 1 };
 const SYNC_TOKEN = 'e2e-onboarding-sync-token-0123456789ab';
 const KIT_CUFF = 'e4:00:00:00:00:01';
 const silent = pino({ level: 'silent' });
-
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-/** The message text as a reader sees it (nodemailer sends quoted-printable). */
-const readable = (raw: string) =>
-  raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-
-async function startSmtpPeer(): Promise<{ server: SMTPServer; port: number; mailbox: Mail[] }> {
-  const mailbox: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mailbox.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString(),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.server.address() as { port: number }).port, mailbox };
-}
 
 describe('running an organisation in the browser', () => {
   let broker: RunningBroker;
   let replica: CredentialReplica;
   let server: RunningServer;
-  let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
+  let smtp: SmtpPeer;
   let browser: Browser;
   let base: string;
   let admin: { context: BrowserContext; page: Page };
@@ -94,52 +57,18 @@ describe('running an organisation in the browser', () => {
   beforeAll(async () => {
     const serverPort = await freePort();
     base = `http://127.0.0.1:${serverPort}`;
-    replica = new CredentialReplica({
-      url: `${base}/api/internal/broker/credentials`,
-      token: SYNC_TOKEN,
-      file: join(tempDir('onboarding-broker'), 'broker-credentials.replica.json'),
-      intervalMs: 250,
-      logger: silent,
-    });
-    await replica.start();
-    broker = await startBroker({
-      users: await brokerUsers(),
-      credentials: replica,
-      host: '127.0.0.1',
-      port: 0,
-      healthPort: 0,
-      logger: silent,
-    });
+    ({ broker, replica } = await startReplicatingBroker(base, SYNC_TOKEN));
     smtp = await startSmtpPeer();
-    process.env.WARDLINE_BROKER_SYNC_TOKEN = SYNC_TOKEN;
-    process.env.WARDLINE_GATEWAY_MQTT_URL = `mqtt://127.0.0.1:${broker.port}`;
-    server = await startServer({
+    server = await startTestServer(broker.port, join(tempDir('onboarding'), 'wardline.db'), {
+      port: serverPort,
+      dashboardDir: builtDashboard,
       config: {
-        host: '127.0.0.1',
-        port: serverPort,
-        databasePath: join(tempDir('onboarding'), 'wardline.db'),
-        dashboardDir: builtDashboard,
-        mqtt: {
-          url: `mqtt://127.0.0.1:${broker.port}`,
-          clientId: 'wardline-server',
-          username: 'wardline-server',
-          password: SERVER_MQTT_PASSWORD,
-        },
-        demo: true,
-        secureCookies: false,
-        logLevel: 'silent',
         alerting: {
           ...defaultAlertingConfig(),
-          smtp: {
-            host: '127.0.0.1',
-            port: smtp.port,
-            secure: false,
-            from: 'Wardline <accounts@wardline.test>',
-          },
+          smtp: smtp.settings('Wardline <accounts@wardline.test>'),
         },
+        kits: { gatewayMqttUrl: `mqtt://127.0.0.1:${broker.port}`, brokerSyncToken: SYNC_TOKEN },
       },
-      logger: false,
-      demo: { fleet, password: DEMO_PASSWORD, scryptCost: TEST_COST },
     });
     await waitUntil(() => server.context.mqttConnected(), 'server MQTT session');
     // Another home (the demo organisation's), which must carry on when the new kit is revoked.
@@ -167,9 +96,7 @@ describe('running an organisation in the browser', () => {
     replica?.stop();
     await server?.close();
     await broker?.close();
-    await new Promise<void>((resolve) => smtp?.server.close(() => resolve()));
-    delete process.env.WARDLINE_BROKER_SYNC_TOKEN;
-    delete process.env.WARDLINE_GATEWAY_MQTT_URL;
+    await smtp?.close();
   });
 
   /** The one-time link in the latest e-mail to this address. */
@@ -178,7 +105,7 @@ describe('running an organisation in the browser', () => {
       () => smtp.mailbox.findLast((m) => m.to.includes(address)),
       `the e-mail to ${address} at the SMTP peer`,
     );
-    const link = /http:\/\/127\.0\.0\.1:\d+\/set-password#token=[A-Za-z0-9_-]+/.exec(readable(mail.raw))?.[0];
+    const link = /http:\/\/127\.0\.0\.1:\d+\/set-password#token=[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
     if (!link) throw new Error(`no set-password link in the e-mail to ${address}`);
     return link;
   }

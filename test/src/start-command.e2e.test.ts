@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BedState, Health } from '@wardline/protocol';
+import type { BedState, Health, Kit, KitPage } from '@wardline/protocol';
 import { apiGet, freePort, tempDir, waitUntil } from './support.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -67,6 +67,9 @@ describe('start command', () => {
   /** When each console line arrived. */
   const arrivals: { at: number; line: string }[] = [];
   let bannerAt = 0;
+  let baseUrl = '';
+  let adminToken = '';
+  let nurseToken = '';
   const consoleLines = () => output.split('\n').filter((l) => l.trim());
 
   afterAll(async () => {
@@ -99,6 +102,9 @@ describe('start command', () => {
         MQTT_PORT: String(mqttPort),
         BROKER_HEALTH_PORT: String(healthPort),
         WARDLINE_HOME: home,
+        // The broker learns the demo kits' credentials up to 4 s after the server has them: the
+        // launcher must wait for them before starting the gateways, or they are refused.
+        WARDLINE_CREDENTIALS_POLL_MS: '4000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -111,7 +117,7 @@ describe('start command', () => {
     launcher.stdout!.on('data', collect);
     launcher.stderr!.on('data', collect);
 
-    const baseUrl = `http://127.0.0.1:${httpPort}`;
+    baseUrl = `http://127.0.0.1:${httpPort}`;
     const health = await waitUntil(
       async () => {
         const res = await fetch(`${baseUrl}/api/health`).catch(() => null);
@@ -138,8 +144,11 @@ describe('start command', () => {
         body: JSON.stringify({ username, password }),
       });
     expect((await login('admin', demoPasswords.family)).status).toBe(401);
-    expect((await login('admin', demoPasswords.admin)).status).toBe(200);
+    const admin = await login('admin', demoPasswords.admin);
+    expect(admin.status).toBe(200);
+    adminToken = ((await admin.json()) as { token: string }).token;
     const { token } = (await (await login('nurse', demoPasswords.nurse)).json()) as { token: string };
+    nurseToken = token;
 
     // The demo listens on loopback only: HTTP, MQTT and the broker's health endpoint.
     expect(listeningAddresses([httpPort, mqttPort, healthPort])).toEqual({
@@ -189,6 +198,47 @@ describe('start command', () => {
     // (tsx's esbuild service, a child of each, is the only other kind.)
     expect(processes.filter((p) => /tsx\/dist\/cli|\.bin\/tsx/.test(p.cmdline))).toEqual([]);
   }, 45_000);
+
+  it("runs the demo's gateways as kits from the server's database: the broker's users file names only the server", async () => {
+    const usersFile = JSON.parse(readFileSync(join(home, 'broker-users.json'), 'utf8')) as {
+      users: { username: string }[];
+    };
+    expect(usersFile.users.map((u) => u.username)).toEqual(['wardline-server']);
+
+    // Admin > Kits lists every demo hub; a virtual-ward home's is issued to its patient.
+    const kits = await apiGet<Kit[]>(baseUrl, '/api/kits', adminToken);
+    const byUser = Object.fromEntries(kits.map((kit) => [kit.username, kit]));
+    const homes = [1, 2, 3, 4, 5, 6].map((n) => `vw-north.home-0${n}`);
+    expect(Object.keys(byUser).sort()).toEqual(['larkspur.gw-01', ...homes]);
+    expect(byUser['larkspur.gw-01']).toMatchObject({ label: 'Larkspur House hub', patientId: null });
+    expect(byUser['vw-north.home-04']).toMatchObject({
+      label: 'Home 4 hub',
+      patientId: 'virtual-ward-north-p004',
+    });
+    for (const kit of kits) expect(kit.credentials).toHaveLength(1);
+
+    // Every hub connected with its kit's credential, and the virtual ward's readings arrive.
+    await waitUntil(
+      async () => {
+        const pages = await Promise.all(
+          kits.map((kit) => apiGet<KitPage>(baseUrl, `/api/kits/${kit.id}`, adminToken)),
+        );
+        return pages.every((page) => page.hub.state === 'online');
+      },
+      'every demo hub online',
+      10_000,
+    );
+    await waitUntil(
+      async () => {
+        const beds = await apiGet<BedState[]>(baseUrl, '/api/wards/virtual-ward-north/beds', nurseToken);
+        return beds.some((bed) => Object.keys(bed.latest).length > 0);
+      },
+      'readings from a virtual-ward home',
+      15_000,
+    );
+    // The launcher waited for the broker to hold the kits' credentials: no hub was ever refused.
+    expect(readFileSync(join(home, 'logs/broker.log'), 'utf8')).not.toContain('connect refused');
+  }, 30_000);
 
   it('keeps the banner on screen while the demo runs: the logs go to files', async () => {
     expect(bannerAt).toBeGreaterThan(0);

@@ -2,8 +2,20 @@
  * Shared set-up for end-to-end tests: real broker, real server, real sockets on 127.0.0.1,
  * every port chosen by the OS, every database in a fresh temp dir.
  */
-import { hashPassword, startBroker, type RunningBroker, type UserEntry } from '@wardline/broker';
-import { startServer, type RunningServer, type SeedWard, type StartOptions } from '@wardline/server';
+import {
+  CredentialReplica,
+  hashPassword,
+  startBroker,
+  type RunningBroker,
+  type UserEntry,
+} from '@wardline/broker';
+import {
+  startServer,
+  type RunningServer,
+  type SeedWard,
+  type ServerConfig,
+  type StartOptions,
+} from '@wardline/server';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -140,6 +152,35 @@ export async function startTestBroker(
   });
 }
 
+/**
+ * A broker that admits the users file's gateways and the kits whose credentials it replicates from
+ * the server at `serverUrl` (with `syncToken`). The server need not be up yet: the first sync
+ * fails, and the broker starts anyway.
+ */
+export async function startReplicatingBroker(
+  serverUrl: string,
+  syncToken: string,
+): Promise<{ broker: RunningBroker; replica: CredentialReplica }> {
+  const logger = pino({ level: 'silent' });
+  const replica = new CredentialReplica({
+    url: `${serverUrl}/api/internal/broker/credentials`,
+    token: syncToken,
+    file: join(tempDir('broker-replica'), 'broker-credentials.replica.json'),
+    intervalMs: 250,
+    logger,
+  });
+  await replica.start();
+  const broker = await startBroker({
+    users: await brokerUsers(),
+    credentials: replica,
+    host: '127.0.0.1',
+    port: 0,
+    healthPort: 0,
+    logger,
+  });
+  return { broker, replica };
+}
+
 export const builtDashboard = resolve(import.meta.dirname, '../../dashboard/dist');
 
 export async function startTestServer(
@@ -150,6 +191,7 @@ export async function startTestServer(
     dashboardDir = join(tempDir('no-dashboard'), 'dist'),
     port = 0,
     logger = false,
+    config = {},
   }: {
     wards?: SeedWard[];
     dashboardDir?: string;
@@ -157,6 +199,8 @@ export async function startTestServer(
     logger?: StartOptions['logger'];
     /** 0 (the default) lets the OS choose; a restart test passes the previous port. */
     port?: number;
+    /** Further settings (alerting, kits, ...) over these defaults. */
+    config?: Partial<ServerConfig>;
   } = {},
 ): Promise<RunningServer> {
   return startServer({
@@ -174,6 +218,7 @@ export async function startTestServer(
       demo: true,
       secureCookies: false,
       logLevel: 'silent',
+      ...config,
     },
     logger,
     demo: { fleet: wards, password: DEMO_PASSWORD, scryptCost: TEST_COST },

@@ -24,22 +24,34 @@ export function createAuditLog(db: Db) {
                                address, detail_json)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  /** Records an action by the signed-in user of the request (or `system` when there is none). */
+  function record(request: FastifyRequest | null, entry: AuditEntry, at = new Date()): void {
+    const user = request?.user ?? null;
+    insert.run(
+      at.toISOString(),
+      entry.organisationId !== undefined ? entry.organisationId : (user?.organisationId ?? null),
+      user?.username ?? 'system',
+      user?.role ?? null,
+      entry.action,
+      entry.patientId ?? null,
+      entry.targetType ?? null,
+      entry.targetId ?? null,
+      request?.ip ?? null,
+      entry.detail ? JSON.stringify(entry.detail) : null,
+    );
+  }
+
   return {
-    /** Records an action by the signed-in user of the request (or `system` when there is none). */
-    record(request: FastifyRequest | null, entry: AuditEntry, at = new Date()): void {
-      const user = request?.user ?? null;
-      insert.run(
-        at.toISOString(),
-        entry.organisationId !== undefined ? entry.organisationId : (user?.organisationId ?? null),
-        user?.username ?? 'system',
-        user?.role ?? null,
-        entry.action,
-        entry.patientId ?? null,
-        entry.targetType ?? null,
-        entry.targetId ?? null,
-        request?.ip ?? null,
-        entry.detail ? JSON.stringify(entry.detail) : null,
-      );
+    record,
+
+    /** Records an action on one patient's record (or, with null, on patients in general: a search). */
+    recordForPatient(
+      request: FastifyRequest | null,
+      action: string,
+      patientId: string | null,
+      detail?: Record<string, unknown> | null,
+    ): void {
+      record(request, { action, patientId, targetType: 'patient', targetId: patientId, detail });
     },
 
     /** Events of one organisation (null: the operators' own), newest first. */

@@ -14,18 +14,31 @@ export interface DeviceRoute {
   patientId: string | null;
   bedId: string | null;
   wardId: string | null;
+  /** When the device was assigned to that patient; null when it is assigned to nobody. */
+  assignedAt: string | null;
 }
 
 export function createDeviceRepository(db: Db) {
   const route = db.prepare(
     `SELECT d.id AS deviceId, d.site_code AS siteCode, d.gateway_code AS gatewayCode,
-            a.patient_id AS patientId,
+            a.patient_id AS patientId, a.assigned_at AS assignedAt,
             p.bed_id AS bedId, b.ward_id AS wardId
        FROM devices d
        LEFT JOIN assignments a ON a.device_id = d.id
        LEFT JOIN patients p ON p.id = a.patient_id
        LEFT JOIN beds b ON b.id = p.bed_id
       WHERE d.id = ?`,
+  );
+  const assignedWhen = db.prepare(
+    `SELECT h.patient_id AS patientId, h.assigned_at AS assignedAt, p.bed_id AS bedId, b.ward_id AS wardId
+       FROM assignment_history h
+       LEFT JOIN patients p ON p.id = h.patient_id
+       LEFT JOIN beds b ON b.id = p.bed_id
+      WHERE h.device_id = ? AND h.assigned_at <= ? AND (h.unassigned_at IS NULL OR h.unassigned_at > ?)
+      ORDER BY h.assigned_at DESC LIMIT 1`,
+  );
+  const hadEarlierPatient = db.prepare(
+    `SELECT 1 FROM assignment_history WHERE device_id = ? AND unassigned_at IS NOT NULL LIMIT 1`,
   );
   const saveDeviceStatus = db.prepare(
     `UPDATE devices SET status_json = ?, status_at = ?, last_gateway_id = ? WHERE id = ?`,
@@ -54,6 +67,24 @@ export function createDeviceRepository(db: Db) {
   return {
     route(deviceId: string): DeviceRoute | undefined {
       return route.get(deviceId) as DeviceRoute | undefined;
+    },
+
+    /**
+     * Who had a device when a reading was measured, for a reading measured before its current
+     * assignment began: `earlier` an earlier patient's assignment covers that time; `handed-over` it
+     * was nobody's then, and it has been someone else's (between patients, on a shelf: it cannot be
+     * told whose it is); `first` it has never been anyone else's (a new device's first readings).
+     */
+    assignmentAt(
+      deviceId: string,
+      measuredAt: string,
+    ):
+      | { owner: 'earlier'; route: Pick<DeviceRoute, 'patientId' | 'bedId' | 'wardId' | 'assignedAt'> }
+      | { owner: 'handed-over' | 'first' } {
+      const row = assignedWhen.get(deviceId, measuredAt, measuredAt) as
+        Pick<DeviceRoute, 'patientId' | 'bedId' | 'wardId' | 'assignedAt'> | undefined;
+      if (row) return { owner: 'earlier', route: row };
+      return hadEarlierPatient.get(deviceId) ? { owner: 'handed-over' } : { owner: 'first' };
     },
 
     ensureGateway(site: string, gateway: string): string {

@@ -1,6 +1,7 @@
 import { hashPassword, type ScryptCost } from '@wardline/broker';
 import { nhsCheckDigitValid } from '@wardline/protocol';
 import type { ServerContext } from '../context.js';
+import { createKitRepository } from '../kits/kit-repository.js';
 
 /** The fleet shape the seed needs; firmware-sim's demoFleet() provides it. */
 export interface SeedWard {
@@ -40,6 +41,50 @@ export async function setDemoPasswords(
   ctx.db.transaction(() => {
     for (const role of DEMO_ROLES) ctx.users.setPassword(role, hashes[role]);
   })();
+}
+
+/** The demo resident's patient id, the same on every start. */
+const demoPatientId = (ward: SeedWard, resident: { number: number }) =>
+  `${ward.id}-p${String(resident.number).padStart(3, '0')}`;
+
+/**
+ * Every demo gateway as a gateway kit in the server's store, on every demo start (a database seeded
+ * before kits existed gets them too): the broker admits the demo's hubs through its credential feed,
+ * like any home registered in Admin > Kits, and its users file keeps only the server's identity.
+ * `gatewaySecrets` (user name `site.gateway` to password, from the demo's secrets file) are the
+ * kits' credentials; a kit whose credential already verifies is not touched.
+ */
+export function ensureDemoKits(
+  ctx: ServerContext,
+  fleet: SeedWard[],
+  gatewaySecrets: Record<string, string> = {},
+): { registered: number; credentialsSet: number } {
+  const kits = createKitRepository(ctx.db, ctx.devices);
+  let registered = 0;
+  let credentialsSet = 0;
+  ctx.db.transaction(() => {
+    for (const ward of fleet) {
+      for (const gw of ward.gateways) {
+        // A virtual-ward home's hub is its patient's; a care home's serves the building.
+        const home = ward.kind === 'virtual_ward' && gw.residents.length === 1 ? gw.residents[0]! : null;
+        const { kit, created } = kits.ensureDemoKit(
+          {
+            siteCode: gw.site,
+            gatewayCode: gw.gateway,
+            label: home ? `Home ${home.number} hub` : `${ward.name} hub`,
+            deviceIds: gw.residents.flatMap((resident) => resident.devices.map((device) => device.id)),
+            patientId: home ? demoPatientId(ward, home) : null,
+          },
+          'demo-seed',
+        );
+        if (created) registered++;
+        const secret = gatewaySecrets[kit.username];
+        if (secret && kits.setCredentialSecret(kit.organisationId, kit.id, secret, 'demo-seed'))
+          credentialsSet++;
+      }
+    }
+  })();
+  return { registered, credentialsSet };
 }
 
 /** Fictional names: the demo must never resemble a real person's record. */
@@ -109,7 +154,7 @@ export async function seedDemo(
           const bedId = `${ward.id}-bed-${resident.number}`;
           const label = ward.kind === 'care_home' ? `Room ${resident.number}` : `Home ${resident.number}`;
           ctx.wards.createBed({ id: bedId, wardId: ward.id, label, sortOrder: resident.number });
-          const patientId = `${ward.id}-p${String(resident.number).padStart(3, '0')}`;
+          const patientId = demoPatientId(ward, resident);
           const displayName = SYNTHETIC_NAMES[nameIndex++ % SYNTHETIC_NAMES.length] as string;
           ctx.wards.admit({ id: patientId, displayName, bedId, at, by: 'demo-seed' });
           // Synthetic identifiers (the 999 test range) so that NHS-number search works in the demo.

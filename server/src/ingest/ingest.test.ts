@@ -50,6 +50,54 @@ describe('ingest', () => {
     expect(stored[0]!.gatewayId).toBe('site-a:gw-1');
   });
 
+  it('files a returned kit’s late readings under the patient who had the device when they were measured', () => {
+    const cuff = 'aa:00:00:00:00:99';
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    ctx.devices.registerDevice(cuff, 'bp-cuff', 'site-a');
+    ctx.devices.assign(cuff, 'ward-a-p001', 'nurse', ago(300));
+    ctx.devices.unassign(cuff, 'nurse', ago(180));
+    ctx.devices.assign(cuff, 'ward-a-p002', 'nurse', ago(60));
+    const reading = (minutesAgo: number) => bpObservation({ deviceId: cuff, measuredAt: ago(minutesAgo) });
+    const patientOf = (obs: Observation) =>
+      (
+        ctx.db.prepare('SELECT patient_id AS p FROM observations WHERE id = ?').get(obs.id) as {
+          p: string | null;
+        }
+      ).p;
+
+    const whileFirstPatientHadIt = reading(240);
+    const betweenReturnAndIssue = reading(120);
+    const clockSlightlyBehind = reading(61);
+    const afterIssue = reading(30);
+    const outcome = ingest.handle(
+      OBS_TOPIC,
+      batch(whileFirstPatientHadIt, betweenReturnAndIssue, clockSlightlyBehind, afterIssue),
+    );
+
+    expect(patientOf(whileFirstPatientHadIt)).toBe('ward-a-p001');
+    expect(patientOf(betweenReturnAndIssue)).toBeNull();
+    expect(patientOf(clockSlightlyBehind)).toBe('ward-a-p002');
+    expect(patientOf(afterIssue)).toBe('ward-a-p002');
+    // Nothing measured while the first patient had it reaches the second patient's live screen.
+    expect(outcome.observations.map((o) => o.patientId)).toEqual([
+      'ward-a-p001',
+      null,
+      'ward-a-p002',
+      'ward-a-p002',
+    ]);
+  });
+
+  it('keeps a new device’s first readings, taken before it was assigned, with its first patient', () => {
+    const cuff = 'aa:00:00:00:00:98';
+    ctx.devices.registerDevice(cuff, 'bp-cuff', 'site-a');
+    ctx.devices.assign(cuff, 'ward-a-p002', 'nurse', new Date().toISOString());
+    const early = bpObservation({
+      deviceId: cuff,
+      measuredAt: new Date(Date.now() - 3600_000).toISOString(),
+    });
+    expect(ingest.handle(OBS_TOPIC, batch(early)).observations[0]?.patientId).toBe('ward-a-p002');
+  });
+
   it('de-duplicates a replayed observation by its id', () => {
     const obs = bpObservation();
     ingest.handle(OBS_TOPIC, batch(obs));

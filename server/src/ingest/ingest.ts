@@ -21,6 +21,9 @@ import type { ObservationRepository } from '../db/observation-repository.js';
 import type { Spool } from '../timeseries/spool.js';
 import type { IngestMetrics } from './metrics.js';
 
+/** How far before its assignment a reading may be measured and still count as the new patient's. */
+const ASSIGNMENT_CLOCK_GRACE_MS = 2 * 60_000;
+
 export interface AcceptedObservation {
   observation: Observation;
   patientId: string | null;
@@ -171,6 +174,24 @@ export function createIngest(deps: IngestDependencies) {
     return route;
   }
 
+  /**
+   * A reading belongs to whoever had the device when it was measured. A reading measured before the
+   * current assignment began (a returned kit's outbox delivering after the kit was issued to the next
+   * patient) goes to the earlier patient who had it then, or to nobody when the device changed hands
+   * after it was measured; a few minutes' grace absorbs a gateway clock slightly behind the server's.
+   * A new device's first readings, taken before anyone was assigned, stay with its first patient.
+   */
+  function attributed(route: DeviceRoute, measuredAt: string): DeviceRoute {
+    if (route.assignedAt === null || measuredAt >= route.assignedAt) return route;
+    const then = devices.assignmentAt(route.deviceId, measuredAt);
+    if (then.owner === 'earlier') return { ...route, ...then.route };
+    if (then.owner === 'first') return route;
+    const early = Date.parse(route.assignedAt) - Date.parse(measuredAt);
+    return early <= ASSIGNMENT_CLOCK_GRACE_MS
+      ? route
+      : { ...route, patientId: null, bedId: null, wardId: null, assignedAt: null };
+  }
+
   function ingestObservations(m: Message, json: unknown, urgentOnly: boolean) {
     const parsed = parseObservationBatch(json, { now: m.at.getTime(), urgentOnly });
     if (!parsed.ok) return reject(m, m.payload, parsed.rejection);
@@ -183,8 +204,9 @@ export function createIngest(deps: IngestDependencies) {
       }
       // One textual form per instant, so that stored times sort as times.
       const observation = { ...result.value, measuredAt: new Date(result.value.measuredAt).toISOString() };
-      const route = scopedRoute(m, observation.deviceId, what, raw);
-      if (!route) return;
+      const current = scopedRoute(m, observation.deviceId, what, raw);
+      if (!current) return;
+      const route = attributed(current, observation.measuredAt);
       const stored = observations.insert({
         observation,
         patientId: route.patientId,

@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import type { ServerContext } from '../context.js';
-import { TEST_PASSWORD, testContext } from '../testing.js';
+import { signInToken, testContext } from '../testing.js';
 
 const SYNC_TOKEN = 'broker-sync-token-for-tests-0123456789';
 const silent = pino({ level: 'silent' });
@@ -32,12 +32,7 @@ beforeEach(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
   feedUrl = `http://127.0.0.1:${port}/api/internal/broker/credentials`;
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'admin', password: TEST_PASSWORD },
-  });
-  admin = (login.json() as { token: string }).token;
+  admin = await signInToken(app, 'admin');
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -8,6 +8,7 @@
  * so a kit returned from one patient and issued to the next keeps each one's readings apart.
  */
 import { randomUUID } from 'node:crypto';
+import { hashKitSecret, verifyKitSecret } from '@wardline/broker';
 import type { DeviceStatus, GatewayStatus, Kit, KitPage, RegisterKitRequest } from '@wardline/protocol';
 import type { Db } from '../db/database.js';
 import { gatewayId, type DeviceRepository } from '../db/device-repository.js';
@@ -254,6 +255,89 @@ export function createKitRepository(db: Db, devices: DeviceRepository, now = () 
         const previousPatientId = endIssue(row, by, at);
         startIssue(row, patientId, by, at);
         return { kit: toKit(find(organisationId, kitId)), previousPatientId };
+      })();
+    },
+
+    /**
+     * A demo gateway (server/src/demo/seed.ts) as a kit of the site's organisation, with devices the
+     * seed registered. Registered once; on later starts it is left as an admin left it (issued,
+     * returned or revoked). A patient is issued the kit only while admitted.
+     */
+    ensureDemoKit(
+      demo: {
+        siteCode: string;
+        gatewayCode: string;
+        label: string;
+        deviceIds: string[];
+        patientId: string | null;
+      },
+      by: string,
+    ): { kit: Kit; created: boolean } {
+      return db.transaction(() => {
+        const site = db
+          .prepare(`SELECT id, organisation_id AS organisationId FROM sites WHERE code = ?`)
+          .get(demo.siteCode) as { id: string; organisationId: string } | undefined;
+        if (site === undefined) throw new Errors.notFound('site');
+        const existing = db
+          .prepare(`SELECT id FROM kits WHERE site_id = ? AND gateway_code = ?`)
+          .get(site.id, demo.gatewayCode) as { id: string } | undefined;
+        if (existing) return { kit: toKit(find(site.organisationId, existing.id)), created: false };
+
+        const at = now().toISOString();
+        const id = `kit-${randomUUID()}`;
+        db.prepare(
+          `INSERT INTO kits (id, organisation_id, site_id, gateway_code, label, created_at, created_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(id, site.organisationId, site.id, demo.gatewayCode, demo.label, at, by);
+        devices.ensureGateway(demo.siteCode, demo.gatewayCode);
+        // A device an admin already put in another kit stays there.
+        const addDevice = db.prepare(`INSERT OR IGNORE INTO kit_devices (device_id, kit_id) VALUES (?, ?)`);
+        for (const deviceId of demo.deviceIds) if (devices.exists(deviceId)) addDevice.run(deviceId, id);
+        const admitted =
+          demo.patientId !== null &&
+          db
+            .prepare(`SELECT 1 FROM patients WHERE id = ? AND organisation_id = ? AND bed_id IS NOT NULL`)
+            .get(demo.patientId, site.organisationId) !== undefined;
+        if (admitted) {
+          const patientId = demo.patientId!;
+          // The seed assigned them already: assigning again would only add a row to their history.
+          const held = new Set(devices.devicesAssignedTo(patientId));
+          for (const { id: deviceId } of kitDevices.all(id) as { id: string }[])
+            if (!held.has(deviceId)) devices.assign(deviceId, patientId, by, at);
+          db.prepare(
+            `INSERT INTO kit_issues (kit_id, patient_id, issued_at, issued_by) VALUES (?, ?, ?, ?)`,
+          ).run(id, patientId, at, by);
+          db.prepare(`UPDATE kits SET patient_id = ? WHERE id = ?`).run(patientId, id);
+        }
+        return { kit: toKit(find(site.organisationId, id)), created: true };
+      })();
+    },
+
+    /**
+     * Makes `secret` (a demo gateway's password from the demo's secrets file) the kit's credential.
+     * Nothing changes when a lasting credential of the kit already verifies it, so that the broker's
+     * feed moves only when the file did; otherwise the kit's other credentials end at once. A revoked
+     * kit stays revoked. True when the credential changed.
+     */
+    setCredentialSecret(organisationId: string, kitId: string, secret: string, by: string): boolean {
+      return db.transaction((): boolean => {
+        const row = find(organisationId, kitId);
+        if (row.revokedAt !== null) return false;
+        const lasting = db
+          .prepare(
+            `SELECT secret_hash AS hash FROM gateway_credentials
+              WHERE kit_id = ? AND revoked_at IS NULL AND not_after IS NULL`,
+          )
+          .all(row.id) as { hash: string }[];
+        if (lasting.some(({ hash }) => verifyKitSecret(secret, hash))) return false;
+        const at = now().toISOString();
+        db.prepare(
+          `UPDATE gateway_credentials SET revoked_at = ? WHERE kit_id = ? AND revoked_at IS NULL`,
+        ).run(at, row.id);
+        const username = kitUsername(row.siteCode, row.gatewayCode);
+        insertCredential.run(row.id, username, hashKitSecret(secret), at, by);
+        insertChange.run(username, at);
+        return true;
       })();
     },
 

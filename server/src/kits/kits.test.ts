@@ -4,7 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import type { ServerContext } from '../context.js';
-import { TEST_PASSWORD, batch, bpObservation, testContext, testIngest } from '../testing.js';
+import {
+  addBareOrganisation,
+  batch,
+  bpObservation,
+  signInToken,
+  testContext,
+  testIngest,
+} from '../testing.js';
 import { createKitRepository } from './kit-repository.js';
 
 const SYNC_TOKEN = 'broker-sync-token-for-tests-0123456789';
@@ -21,12 +28,7 @@ describe('gateway kits', () => {
       context: ctx,
       kits: { gatewayMqttUrl: 'mqtts://broker.example.test:8883', brokerSyncToken: SYNC_TOKEN },
     });
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'admin', password: TEST_PASSWORD },
-    });
-    admin = (login.json() as { token: string }).token;
+    admin = await signInToken(app, 'admin');
     patients = (ctx.db.prepare(`SELECT id FROM patients ORDER BY id`).all() as { id: string }[]).map(
       (p) => p.id,
     );
@@ -197,18 +199,10 @@ describe('gateway kits', () => {
   });
 
   it("answers 404 for another organisation's kit, site or patient, and refuses nurses", async () => {
-    const at = new Date().toISOString();
-    ctx.db
-      .prepare(`INSERT INTO organisations (id, name, created_at) VALUES ('org-2', 'Other trust', ?)`)
-      .run(at);
-    ctx.db
-      .prepare(
-        `INSERT INTO sites (id, organisation_id, code, name, kind, created_at) VALUES ('site-2', 'org-2', 'other', 'Other', 'virtual_ward', ?)`,
-      )
-      .run(at);
+    const theirSite = addBareOrganisation(ctx, '2', 'virtual_ward');
     const theirs = createKitRepository(ctx.db, ctx.devices).register(
-      'org-2',
-      { siteId: 'site-2', label: 'Theirs', devices: [{ id: 'ee:00:00:00:00:01', model: 'bp-cuff' }] },
+      theirSite.organisationId,
+      { siteId: theirSite.id, label: 'Theirs', devices: [{ id: 'ee:00:00:00:00:01', model: 'bp-cuff' }] },
       'someone',
     );
     for (const [method, url] of [
@@ -219,22 +213,18 @@ describe('gateway kits', () => {
       expect((await call(method, url)).statusCode).toBe(404);
     expect((await call('GET', '/api/kits')).json()).toEqual([]);
     const intoTheirSite = await call('POST', '/api/kits', {
-      siteId: 'site-2',
+      siteId: theirSite.id,
       label: 'x',
       devices: [],
     });
     expect(intoTheirSite.statusCode).toBe(404);
 
-    const nurse = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'nurse', password: TEST_PASSWORD },
-    });
+    const nurse = await signInToken(app, 'nurse');
     const res = await app.inject({
       method: 'POST',
       url: '/api/kits',
       payload: { siteId: 'site-site-a', label: 'x', devices: [] },
-      headers: { authorization: `Bearer ${(nurse.json() as { token: string }).token}` },
+      headers: { authorization: `Bearer ${nurse}` },
     });
     expect(res.statusCode).toBe(403);
   });

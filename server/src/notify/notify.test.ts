@@ -4,49 +4,26 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { SMTPServer } from 'smtp-server';
 import type { FamilyContactInput } from '@wardline/protocol';
 import { defaultAlertingConfig } from '../alerts/config.js';
 import { alertTestbed, bp, obsBatch, reading } from '../alerts/testing.js';
 import { OBS_TOPIC } from '../testing.js';
+import { startSmtpPeer, type SmtpPeer } from '../testing-smtp.js';
 import { verifyWebhook } from './webhook.js';
 
 const SECRET = 'test-secret';
 const P1 = 'ward-a-p001';
 const FALLS = 'aa:00:00:00:01:01';
 
-interface Mail {
-  to: string[];
-  text: string;
-}
-
 describe('notifications', () => {
-  let smtp: SMTPServer;
+  let smtp: SmtpPeer;
   let http: Server;
-  const mailbox: Mail[] = [];
   const hooks: { body: Record<string, unknown>; signature: string }[] = [];
   let bed: Awaited<ReturnType<typeof alertTestbed>>;
 
   beforeEach(async () => {
-    mailbox.length = 0;
     hooks.length = 0;
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const raw = Buffer.concat(chunks)
-            .toString()
-            .replace(/=\r?\n/g, '');
-          mailbox.push({ to: session.envelope.rcptTo.map((r) => r.address), text: raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtp = await startSmtpPeer();
     http = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -71,12 +48,7 @@ describe('notifications', () => {
     const pager = `http://127.0.0.1:${(http.address() as { port: number }).port}/pager`;
     bed = await alertTestbed({
       config: {
-        smtp: {
-          host: '127.0.0.1',
-          port: (smtp.server.address() as { port: number }).port,
-          secure: false,
-          from: 'alerts@wardline.test',
-        },
+        smtp: smtp.settings('alerts@wardline.test'),
         webhookSecret: SECRET,
         smsWebhookUrl: `http://127.0.0.1:${(http.address() as { port: number }).port}/sms`,
         levels: [
@@ -93,7 +65,7 @@ describe('notifications', () => {
   });
   afterEach(async () => {
     await bed.ctx.alerting.stop();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp.close();
     await new Promise<void>((resolve) => http.close(() => resolve()));
   });
 
@@ -125,13 +97,13 @@ describe('notifications', () => {
   it('emails and pages the ward team, signed; a recipient gets one message per gap, but a fall is never held back', async () => {
     send(bp(190, 100, 70, ago(2000)), bp(192, 100, 70, ago(1000))); // bp_high, medium, resident 1
     await bed.ctx.alerting.deliver();
-    expect(mailbox.map((m) => m.to)).toEqual([['ward@example.org']]);
-    expect(mailbox[0]!.text).toContain('Blood pressure high');
+    expect(smtp.mailbox.map((m) => m.to)).toEqual([['ward@example.org']]);
+    expect(smtp.mailbox[0]!.text).toContain('Blood pressure high');
     expect(hooks.map((h) => (h.body.alert as { condition: string }).condition)).toEqual(['bp_high']);
 
     send(bp(190, 100, 70, ago(800), 'aa:00:00:00:00:02'), bp(191, 100, 70, ago(700), 'aa:00:00:00:00:02'));
     await bed.ctx.alerting.deliver();
-    expect(mailbox).toHaveLength(1); // the same recipients, inside the minimum gap: held, not dropped
+    expect(smtp.mailbox).toHaveLength(1); // the same recipients, inside the minimum gap: held, not dropped
     expect(
       notes()
         .filter((n) => n.state === 'pending')
@@ -194,7 +166,7 @@ describe('notifications', () => {
 
     send(reading('fall', { confidence: { value: 95, unit: '%' } }, ago(1000), FALLS));
     await bed.ctx.alerting.deliver();
-    const family = mailbox.filter((m) => m.to[0] !== 'ward@example.org');
+    const family = smtp.mailbox.filter((m) => m.to[0] !== 'ward@example.org');
     expect(family.map((m) => m.to[0]).sort()).toEqual(['awake@example.org', 'wakeme@example.org']);
     for (const m of family) expect(m.text).toContain('A fall was detected; staff are responding.');
     expect(family.find((m) => m.to[0] === 'awake@example.org')!.text).not.toContain('confidence');
@@ -211,7 +183,9 @@ describe('notifications', () => {
     bed.advance(120_000);
     send(bp(85, 50, 135, ago(1000)));
     await bed.ctx.alerting.deliver();
-    expect(mailbox.filter((m) => m.text.includes('NEWS2')).map((m) => m.to[0])).toEqual(['ward@example.org']);
+    expect(smtp.mailbox.filter((m) => m.text.includes('NEWS2')).map((m) => m.to[0])).toEqual([
+      'ward@example.org',
+    ]);
     // It is not a fall, so it waits for the end of that contact's quiet hours; nobody else is told.
     const news2 = bed.ctx.db
       .prepare(

@@ -1,9 +1,9 @@
-import { nhsCheckDigitValid, type BedState, type ImportResult } from '@wardline/protocol';
+import { nhsCheckDigitValid, type BedState, type ImportResult, type Site } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import type { ServerContext } from '../context.js';
-import { testContext } from '../testing.js';
+import { addBareOrganisation, testContext } from '../testing.js';
 import { IMPORT_COLUMNS } from './template.js';
 
 const HEADER = IMPORT_COLUMNS.join(',');
@@ -64,18 +64,11 @@ describe('importing a care home from CSV', () => {
   let ctx: ServerContext;
   let app: FastifyInstance;
   let admin: string;
+  let theirSite: Site;
 
   beforeEach(async () => {
     ctx = await testContext();
-    const at = new Date().toISOString();
-    ctx.db
-      .prepare(`INSERT INTO organisations (id, name, created_at) VALUES ('org-b', 'Other Group', ?)`)
-      .run(at);
-    ctx.db
-      .prepare(
-        `INSERT INTO sites (id, organisation_id, code, name, kind, created_at) VALUES ('site-b', 'org-b', 'home-b', 'B', 'care_home', ?)`,
-      )
-      .run(at);
+    theirSite = addBareOrganisation(ctx, 'b');
     admin = ctx.users.createSession('admin');
     app = await buildApp({ context: ctx });
   });
@@ -208,14 +201,16 @@ describe('importing a care home from CSV', () => {
 
   it("answers another organisation's site exactly as one that does not exist", async () => {
     const result = await importFile(
-      [HEADER, 'home-b,Ward,Room 1,Ann Example,,,,,,,,,', 'nowhere,Ward,Room 1,,,,,,,,,,'].join('\n'),
+      [HEADER, `${theirSite.code},Ward,Room 1,Ann Example,,,,,,,,,`, 'nowhere,Ward,Room 1,,,,,,,,,,'].join(
+        '\n',
+      ),
     );
 
     expect(result.errors.map((e) => [e.row, e.column, e.message.replace(/"[^"]*"/, 'CODE')])).toEqual([
       [2, 'site_code', 'no site of your organisation has the code CODE'],
       [3, 'site_code', 'no site of your organisation has the code CODE'],
     ]);
-    expect(ctx.db.prepare(`SELECT count(*) AS n FROM wards WHERE site_id = 'site-b'`).get()).toEqual({
+    expect(ctx.db.prepare(`SELECT count(*) AS n FROM wards WHERE site_id = ?`).get(theirSite.id)).toEqual({
       n: 0,
     });
   });

@@ -6,10 +6,7 @@ import { csvRows } from '../audit/csv.js';
  * device_id is given. A resident with several devices: repeat the site, ward and bed on a row per
  * further device and leave the resident's columns empty.
  */
-export const IMPORT_COLUMNS = [
-  'site_code',
-  'ward_name',
-  'bed_label',
+export const RESIDENT_COLUMNS = [
   'resident_name',
   'preferred_name',
   'nhs_number',
@@ -18,21 +15,17 @@ export const IMPORT_COLUMNS = [
   'next_of_kin_name',
   'next_of_kin_relationship',
   'next_of_kin_phone',
+] as const;
+export const IMPORT_COLUMNS = [
+  'site_code',
+  'ward_name',
+  'bed_label',
+  ...RESIDENT_COLUMNS,
   'device_id',
   'device_model',
 ] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 export const REQUIRED_COLUMNS: readonly ImportColumn[] = ['site_code', 'ward_name', 'bed_label'];
-export const RESIDENT_COLUMNS: readonly ImportColumn[] = [
-  'resident_name',
-  'preferred_name',
-  'nhs_number',
-  'date_of_birth',
-  'gp_practice_ods',
-  'next_of_kin_name',
-  'next_of_kin_relationship',
-  'next_of_kin_phone',
-];
 
 /** Lines starting with # are comments: the example stays in the file without being imported. */
 export const COMMENT = '#';

@@ -57,19 +57,6 @@ export async function alertRoutes(fastify: FastifyInstance) {
     patientInScope(ctx, request.user!, patientId);
     return wards.patient(patientId)!;
   }
-  const recorded = (
-    request: FastifyRequest,
-    action: string,
-    patientId: string,
-    detail?: Record<string, unknown>,
-  ) =>
-    audit.record(request, {
-      action,
-      patientId,
-      targetType: 'patient',
-      targetId: patientId,
-      ...(detail ? { detail } : {}),
-    });
 
   /** What a family member may see of an alert: falls and help calls, clinical ones only with consent. */
   function familyView(user: AuthenticatedUser, alert: Alert): Alert | null {
@@ -102,7 +89,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
       const rows = alerting.store.list(scoped);
       // One patient's alerts are part of their record; ward-wide lists are the ward's screen.
       if (q.patientId && rows.length > 0)
-        recorded(request, 'patient.alerts.view', q.patientId, { results: rows.length });
+        audit.recordForPatient(request, 'patient.alerts.view', q.patientId, { results: rows.length });
       return rows.map((r) => alerting.toAlert(r));
     },
   );
@@ -183,7 +170,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
         !alerting.contacts.forUser(patientId, user.username)?.consent.clinicalDetail
       )
         throw new Errors.forbidden();
-      recorded(request, 'patient.news2.view', patientId);
+      audit.recordForPatient(request, 'patient.news2.view', patientId);
       return alerting.news2(patientId);
     },
   );
@@ -193,7 +180,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<PatientThresholds> => {
       patientOr404(request, request.params.patientId);
-      recorded(request, 'patient.thresholds.view', request.params.patientId);
+      audit.recordForPatient(request, 'patient.thresholds.view', request.params.patientId);
       return alerting.thresholds.describe(request.params.patientId);
     },
   );
@@ -211,7 +198,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
         request.body.reason,
         new Date().toISOString(),
       );
-      recorded(request, 'patient.thresholds.update', patientId, {
+      audit.recordForPatient(request, 'patient.thresholds.update', patientId, {
         fields: Object.keys(request.body.changes),
       });
       return alerting.thresholds.describe(patientId);
@@ -253,7 +240,9 @@ export async function alertRoutes(fastify: FastifyInstance) {
         for (const observation of accepted)
           observations.insert({ observation, patientId, gatewayId: STAFF_GATEWAY_ID, receivedAt });
       });
-      recorded(request, 'observation.record', patientId, { kinds: accepted.map((o) => o.kind) });
+      audit.recordForPatient(request, 'observation.record', patientId, {
+        kinds: accepted.map((o) => o.kind),
+      });
       reply.code(201);
       return accepted;
     },
@@ -268,7 +257,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<FamilyContact[]> => {
       patientOr404(request, request.params.patientId);
-      recorded(request, 'patient.contacts.view', request.params.patientId);
+      audit.recordForPatient(request, 'patient.contacts.view', request.params.patientId);
       return alerting.contacts.list(request.params.patientId);
     },
   );
@@ -285,7 +274,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
         request.user!.username,
         new Date().toISOString(),
       );
-      recorded(request, 'contact.create', request.params.patientId, { contactId: contact.id });
+      audit.recordForPatient(request, 'contact.create', request.params.patientId, { contactId: contact.id });
       reply.code(201);
       return contact;
     },
@@ -305,7 +294,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
         request.user!.username,
         new Date().toISOString(),
       )!;
-      recorded(request, 'contact.update', request.params.patientId, { contactId: updated.id });
+      audit.recordForPatient(request, 'contact.update', request.params.patientId, { contactId: updated.id });
       return updated;
     },
   );
@@ -318,7 +307,9 @@ export async function alertRoutes(fastify: FastifyInstance) {
       const existing = alerting.contacts.get(request.params.contactId);
       if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');
       alerting.contacts.remove(request.params.contactId, request.user!.username, new Date().toISOString());
-      recorded(request, 'contact.delete', request.params.patientId, { contactId: request.params.contactId });
+      audit.recordForPatient(request, 'contact.delete', request.params.patientId, {
+        contactId: request.params.contactId,
+      });
       reply.code(204);
     },
   );

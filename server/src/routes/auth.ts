@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   AccountTokenRequest,
   LoginRequest,
-  SESSION_COOKIE,
   SetPasswordRequest,
   TotpCodeRequest,
   type AccountTokenInfo,
@@ -14,6 +13,7 @@ import {
 } from '@wardline/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { requireRole, tokenFromHeaders } from '../auth/plugin.js';
+import { clearSessionCookie, startSessionCookie } from '../auth/session-cookie.js';
 import { createSignIn } from '../auth/sign-in.js';
 import { hashToken, type UserRecord } from '../auth/user-repository.js';
 import { Errors } from '../errors.js';
@@ -47,13 +47,9 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
     user: UserRecord,
   ): { token: string; secondFactor: SecondFactorState } {
     const secondFactor = secondFactorFor(ctx, user);
-    const token = users.createSession(user.username, new Date(), secondFactor);
-    reply.setCookie(SESSION_COOKIE, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'strict',
+    const token = startSessionCookie(reply, users, user.username, {
       secure: options.secureCookies,
-      maxAge: Math.floor(users.sessionPolicy.maxMs / 1000),
+      secondFactor,
     });
     return { token, secondFactor };
   }
@@ -91,7 +87,7 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
     const token = tokenFromHeaders(request.headers, app.parseCookie);
     // Ends the session and, through the realtime hub, every live connection it opened.
     if (token) users.endSession(token);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    clearSessionCookie(reply);
     return { ok: true };
   });
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import type { ServerContext } from '../context.js';
-import { TEST_PASSWORD, batch, bpObservation, testContext, testIngest } from '../testing.js';
+import { batch, bpObservation, signInToken, testContext, testIngest } from '../testing.js';
 
 describe('device registration and gateway pinning', () => {
   let ctx: ServerContext;
@@ -13,12 +13,7 @@ describe('device registration and gateway pinning', () => {
   beforeEach(async () => {
     ctx = await testContext();
     app = await buildApp({ context: ctx });
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'admin', password: TEST_PASSWORD },
-    });
-    admin = (login.json() as { token: string }).token;
+    admin = await signInToken(app, 'admin');
   });
   afterEach(async () => {
     await app.close();
@@ -84,16 +79,12 @@ describe('device registration and gateway pinning', () => {
     expect(
       (await send('PUT', '/api/devices/cc:00:00:00:00:09/gateway', { gatewayCode: 'gw-1' })).statusCode,
     ).toBe(404);
-    const nurse = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'nurse', password: TEST_PASSWORD },
-    });
+    const nurse = await signInToken(app, 'nurse');
     const asNurse = await app.inject({
       method: 'PUT',
       url: '/api/devices/aa:00:00:00:00:01/gateway',
       payload: { gatewayCode: 'gw-2' },
-      headers: { authorization: `Bearer ${(nurse.json() as { token: string }).token}` },
+      headers: { authorization: `Bearer ${nurse}` },
     });
     expect(asNurse.statusCode).toBe(403);
   });

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Observation } from '@wardline/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '@wardline/protocol';
 import { ROLES, organisationOf, patientInScope } from '../auth/access.js';
@@ -122,14 +122,6 @@ export async function fhirRoutes(fastify: FastifyInstance) {
   const { db, patients, audit } = ctx;
   const anyone = requireRole(...ROLES.patientViewers);
   const staff = requireRole(...ROLES.staff);
-  const fhirAudit = (request: FastifyRequest, action: string, patientId: string | null, detail?: object) =>
-    audit.record(request, {
-      action,
-      patientId,
-      targetType: 'patient',
-      targetId: patientId,
-      ...(detail ? { detail: { ...detail } } : {}),
-    });
   const byId = db.prepare(`SELECT * FROM observations WHERE id = ? AND patient_id IS NOT NULL`);
 
   app.get(
@@ -138,7 +130,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       patientInScope(ctx, request.user!, request.params.id);
       const patient = patients.record(request.params.id)!;
-      fhirAudit(request, 'fhir.patient.read', patient.id);
+      audit.recordForPatient(request, 'fhir.patient.read', patient.id);
       reply.type(FHIR_JSON);
       return patientResource(patient);
     },
@@ -167,7 +159,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
               { q: q.name ?? '', nhsNumber, includeDischarged: true, limit: q._count },
               request.user!.wardIds,
             );
-      fhirAudit(request, 'fhir.patient.search', null, { results: found.length });
+      audit.recordForPatient(request, 'fhir.patient.search', null, { results: found.length });
       reply.type(FHIR_JSON);
       const base = app.publicUrl();
       return searchsetBundle(`${base}${request.url}`, found.map(patientResource), base);
@@ -186,7 +178,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
       } catch {
         throw new Errors.notFound('Observation');
       }
-      fhirAudit(request, 'fhir.observation.read', row.patient_id);
+      audit.recordForPatient(request, 'fhir.observation.read', row.patient_id);
       reply.type(FHIR_JSON);
       return resource;
     },
@@ -212,7 +204,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
       const resources = rows
         .map((row) => observationResource(toStored(row)))
         .filter((r): r is FhirResource => r !== null);
-      fhirAudit(request, 'fhir.observation.search', patientId, { results: resources.length });
+      audit.recordForPatient(request, 'fhir.observation.search', patientId, { results: resources.length });
       reply.type(FHIR_JSON);
       // Links come from the configured public URL: the Host header is the client's to choose.
       const base = app.publicUrl();

@@ -108,13 +108,12 @@ export async function historyRoutes(fastify: FastifyInstance) {
         throw new Errors.timeSeriesUnavailable((err as Error).message);
       }
       const wantsCsv = q.format === 'csv' || (!q.format && request.headers.accept?.includes('text/csv'));
-      app.wardline.audit.record(request, {
-        action: wantsCsv ? 'patient.history.export' : 'patient.history.view',
+      app.wardline.audit.recordForPatient(
+        request,
+        wantsCsv ? 'patient.history.export' : 'patient.history.view',
         patientId,
-        targetType: 'patient',
-        targetId: patientId,
-        detail: { kind: q.kind, window },
-      });
+        { kind: q.kind, window },
+      );
       if (!wantsCsv) return history;
       reply
         .type('text/csv; charset=utf-8')

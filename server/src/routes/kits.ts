@@ -18,20 +18,13 @@ import { createBrokerFeed, tokenMatches } from '../kits/broker-feed.js';
 import { createKitRepository, type IssuedSecret } from '../kits/kit-repository.js';
 
 export interface KitRouteOptions {
-  /** Where gateways reach the broker, written into provisioning files. */
+  /** Where gateways reach the broker, written into provisioning files; absent: mqtt://127.0.0.1:1883. */
   gatewayMqttUrl?: string;
-  /** The broker's bearer token for the credentials feed; without it the feed answers 404. */
+  /** The broker's bearer token for the credentials feed; without it the feed answers 401 to everyone. */
   brokerSyncToken?: string | null;
 }
 
-/** Defaults from the environment: WARDLINE_GATEWAY_MQTT_URL (else the server's own MQTT URL), WARDLINE_BROKER_SYNC_TOKEN. */
-export function kitOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): KitRouteOptions {
-  return {
-    gatewayMqttUrl:
-      env.WARDLINE_GATEWAY_MQTT_URL ?? env.WARDLINE_MQTT_URL ?? `mqtt://127.0.0.1:${env.MQTT_PORT ?? '1883'}`,
-    brokerSyncToken: env.WARDLINE_BROKER_SYNC_TOKEN?.trim() || null,
-  };
-}
+export const DEFAULT_GATEWAY_MQTT_URL = 'mqtt://127.0.0.1:1883';
 
 const KitParams = Type.Object({ kitId: Type.String({ minLength: 1, maxLength: 128 }) });
 const FeedQuery = Type.Object({ since: Type.Integer({ minimum: 0, default: 0 }) });
@@ -41,7 +34,7 @@ export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptio
   const { db, devices, audit } = app.wardline;
   const kits = createKitRepository(db, devices);
   const feed = createBrokerFeed(db);
-  const mqttUrl = options.gatewayMqttUrl ?? kitOptionsFromEnv().gatewayMqttUrl!;
+  const mqttUrl = options.gatewayMqttUrl ?? DEFAULT_GATEWAY_MQTT_URL;
   const admin = requireRole(...ROLES.admin);
   const clinicalLead = requireRole(...ROLES.clinicalLead);
 

@@ -1,8 +1,9 @@
-import { SESSION_COOKIE, type OidcSignInError, type SignInProvider } from '@wardline/protocol';
+import type { OidcSignInError, SignInProvider } from '@wardline/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { mapClaims } from '../auth/oidc/claims.js';
 import type { OidcProviderConfig } from '../auth/oidc/config.js';
 import { createRelyingParty, PENDING_TTL_MS, type VerifiedIdentity } from '../auth/oidc/relying-party.js';
+import { startSessionCookie } from '../auth/session-cookie.js';
 
 /** Holds only a random handle to the pending sign-in kept on the server. */
 export const OIDC_PENDING_COOKIE = 'wardline_oidc';
@@ -122,14 +123,7 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
     if ('refused' in outcome)
       return refuse(request, reply, provider.id, outcome.refused, { organisationId: mapped.organisationId });
 
-    const token = users.createSession(outcome.username);
-    reply.setCookie(SESSION_COOKIE, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: options.secureCookies,
-      maxAge: Math.floor(users.sessionPolicy.maxMs / 1000),
-    });
+    const token = startSessionCookie(reply, users, outcome.username, { secure: options.secureCookies });
     // From here this request is the person's: the audit names them as the actor.
     request.user = users.userForToken(token) ?? null;
     audit.record(request, {

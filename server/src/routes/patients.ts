@@ -115,20 +115,6 @@ export async function patientRoutes(fastify: FastifyInstance) {
   const viewers = requireRole(...ROLES.patientViewers);
   const clinicalLead = requireRole(...ROLES.clinicalLead);
 
-  const viewed = (
-    request: FastifyRequest,
-    action: string,
-    patientId: string,
-    detail?: Record<string, unknown>,
-  ) =>
-    audit.record(request, {
-      action,
-      patientId,
-      targetType: 'patient',
-      targetId: patientId,
-      ...(detail ? { detail } : {}),
-    });
-
   /** A free, open bed the user may admit to, or 404/409. */
   function freeBed(request: FastifyRequest, bedId: string) {
     const bed = bedInScope(ctx, request.user!, bedId);
@@ -153,7 +139,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
         patients.updateDetails(id, details);
       })();
       request.log.info({ patientId: id, bedId, by: request.user!.username }, 'patient admitted');
-      viewed(request, 'patient.admit', id, { bedId });
+      audit.recordForPatient(request, 'patient.admit', id, { bedId });
       bedChanges.announce(wards, bedId);
       reply.code(201);
       return patients.record(id)!;
@@ -175,7 +161,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
         patients.readmit(patient.id, bed, request.user!.username, new Date().toISOString());
       })();
       request.log.info({ patientId, bedId, by: request.user!.username }, 'patient re-admitted');
-      viewed(request, 'patient.admit', patientId, { bedId });
+      audit.recordForPatient(request, 'patient.admit', patientId, { bedId });
       bedChanges.announce(wards, bedId);
       return patients.record(patientId)!;
     },
@@ -196,7 +182,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
         for (const deviceId of devices.devicesAssignedTo(patientId)) devices.unassign(deviceId, by, at);
       })();
       request.log.info({ patientId, by }, 'patient discharged');
-      viewed(request, 'patient.discharge', patientId, { bedId });
+      audit.recordForPatient(request, 'patient.discharge', patientId, { bedId });
       bedChanges.announce(wards, bedId);
       return patients.record(patientId)!;
     },
@@ -210,7 +196,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
       const patient = patientInScope(ctx, request.user!, patientId);
       const details = checkedDetails(ctx, patient.organisationId!, request.body, patientId);
       const fields = db.transaction(() => patients.updateDetails(patientId, details))();
-      viewed(request, 'patient.edit', patientId, { fields });
+      audit.recordForPatient(request, 'patient.edit', patientId, { fields });
       if ('displayName' in details) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
       return patients.record(patientId)!;
     },
@@ -246,7 +232,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
       const { patientId } = request.params;
       patientInScope(ctx, request.user!, patientId);
       const record = patients.record(patientId)!;
-      viewed(request, 'patient.view', patientId);
+      audit.recordForPatient(request, 'patient.view', patientId);
       return request.user!.role === 'family' ? familyRecord(record) : record;
     },
   );
@@ -257,7 +243,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
     async (request): Promise<DeviceState[]> => {
       const { patientId } = request.params;
       patientInScope(ctx, request.user!, patientId);
-      viewed(request, 'patient.devices.view', patientId);
+      audit.recordForPatient(request, 'patient.devices.view', patientId);
       return devices.devicesOfPatients([patientId]).get(patientId) ?? [];
     },
   );
@@ -269,7 +255,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
       const { patientId } = request.params;
       patientInScope(ctx, request.user!, patientId);
       const { kind, from, to, limit, order } = request.query;
-      viewed(request, 'patient.observations.view', patientId, kind ? { kind } : undefined);
+      audit.recordForPatient(request, 'patient.observations.view', patientId, kind ? { kind } : undefined);
       // Stored times are ISO strings in UTC; normalise the bounds so string order is time order.
       return observations.history({
         patientId,

@@ -13,6 +13,9 @@ import type { UserRecord } from '../auth/user-repository.js';
 import { Errors } from '../errors.js';
 import { createInvitedAccount, issueAccountLink, staffAccount } from '../staff/account-service.js';
 
+/** A staff member of an organisation (not an operator: operators belong to none). */
+type Member = UserRecord & { organisationId: string };
+
 /**
  * An organisation's staff, managed by its admins: invite (a one-time link by e-mail, or handed
  * over), roles and wards, disable and enable, password and second-factor resets. Accounts of other
@@ -26,12 +29,12 @@ export async function staffRoutes(fastify: FastifyInstance) {
   const wardOrganisation = db.prepare(`SELECT organisation_id AS organisationId FROM wards WHERE id = ?`);
 
   /** A staff member of the admin's own organisation, or 404. */
-  function member(request: FastifyRequest, username: string): UserRecord & { organisationId: string } {
+  function member(request: FastifyRequest, username: string): Member {
     const organisationId = organisationOf(request);
     const user = users.find(username);
     if (!user || user.organisationId !== organisationId || user.role === 'family')
       throw new Errors.notFound('staff member');
-    return user as UserRecord & { organisationId: string };
+    return user as Member;
   }
 
   function checkWards(organisationId: string, wardIds: string[] | null | undefined) {
@@ -43,7 +46,7 @@ export async function staffRoutes(fastify: FastifyInstance) {
   }
 
   /** The last enabled admin of an organisation may not be disabled or demoted: nobody could manage it. */
-  function keepAnAdmin(user: UserRecord & { organisationId: string }) {
+  function keepAnAdmin(user: Member) {
     if (user.role !== 'admin' || user.disabledAt) return;
     const admins = users.activeAdmins(user.organisationId);
     if (admins.length <= 1 && admins.includes(user.username))
@@ -63,6 +66,27 @@ export async function staffRoutes(fastify: FastifyInstance) {
     detail?: Record<string, unknown>,
   ) =>
     audit.record(request, { action, targetType: 'user', targetId: username, ...(detail ? { detail } : {}) });
+
+  /** An admin's action on one member of their organisation, audited; answers the account as it now is. */
+  function onMember(
+    method: 'POST' | 'DELETE',
+    path: string,
+    action: string,
+    act: (user: Member, request: FastifyRequest) => void,
+  ) {
+    app.route({
+      method,
+      url: `/api/staff/:username${path}`,
+      onRequest: admin,
+      schema: { params: UsernameParams },
+      handler: async (request): Promise<StaffAccount> => {
+        const user = member(request, request.params.username);
+        act(user, request);
+        audited(request, action, user.username);
+        return staffAccount(ctx, user.username, user.organisationId);
+      },
+    });
+  }
 
   app.get('/api/staff', { onRequest: admin }, async (request): Promise<StaffAccount[]> =>
     users.staff(organisationOf(request)),
@@ -121,34 +145,20 @@ export async function staffRoutes(fastify: FastifyInstance) {
     },
   );
 
-  app.post(
-    '/api/staff/:username/disable',
-    { onRequest: admin, schema: { params: UsernameParams } },
-    async (request): Promise<StaffAccount> => {
-      const user = member(request, request.params.username);
-      if (user.username === request.user!.username)
-        throw new Errors.conflict('you cannot disable your own account');
-      keepAnAdmin(user);
-      // Ends the user's sessions; the realtime hub cuts their live connections at once.
-      users.disable(user.username);
-      ctx.accounts.tokens.voidFor(user.username);
-      audited(request, 'staff.disable', user.username);
-      request.log.info({ username: user.username, by: request.user!.username }, 'user disabled');
-      return staffAccount(ctx, user.username, user.organisationId);
-    },
-  );
+  onMember('POST', '/disable', 'staff.disable', (user, request) => {
+    if (user.username === request.user!.username)
+      throw new Errors.conflict('you cannot disable your own account');
+    keepAnAdmin(user);
+    // Ends the user's sessions; the realtime hub cuts their live connections at once.
+    users.disable(user.username);
+    ctx.accounts.tokens.voidFor(user.username);
+    request.log.info({ username: user.username, by: request.user!.username }, 'user disabled');
+  });
 
-  app.post(
-    '/api/staff/:username/enable',
-    { onRequest: admin, schema: { params: UsernameParams } },
-    async (request): Promise<StaffAccount> => {
-      const user = member(request, request.params.username);
-      users.enable(user.username);
-      audited(request, 'staff.enable', user.username);
-      request.log.info({ username: user.username, by: request.user!.username }, 'user enabled');
-      return staffAccount(ctx, user.username, user.organisationId);
-    },
-  );
+  onMember('POST', '/enable', 'staff.enable', (user, request) => {
+    users.enable(user.username);
+    request.log.info({ username: user.username, by: request.user!.username }, 'user enabled');
+  });
 
   // A reset stops the old password and every session at once (the usual reason is a lost or
   // exposed password); the account is then pending until the new link is used.
@@ -176,15 +186,8 @@ export async function staffRoutes(fastify: FastifyInstance) {
     },
   );
 
-  app.delete(
-    '/api/staff/:username/totp',
-    { onRequest: admin, schema: { params: UsernameParams } },
-    async (request): Promise<StaffAccount> => {
-      const user = member(request, request.params.username);
-      if (!users.clearTotp(user.username)) throw new Errors.notFound('staff member');
-      users.endUserSessions(user.username);
-      audited(request, 'staff.totp-reset', user.username);
-      return staffAccount(ctx, user.username, user.organisationId);
-    },
-  );
+  onMember('DELETE', '/totp', 'staff.totp-reset', (user) => {
+    if (!users.clearTotp(user.username)) throw new Errors.notFound('staff member');
+    users.endUserSessions(user.username);
+  });
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
-import { SMTPServer } from 'smtp-server';
 import { io } from 'socket.io-client';
 import type {
   AccountLinkResponse,
@@ -17,42 +16,12 @@ import { defaultAlertingConfig } from '../alerts/config.js';
 import { totpCode } from '../auth/totp.js';
 import { startServer, type RunningServer } from '../server.js';
 import { TEST_PASSWORD, testFleet } from '../testing.js';
+import { startSmtpPeer, type Mail, type SmtpPeer } from '../testing-smtp.js';
 import { defaultAccountsConfig } from './accounts-config.js';
 import { inviteOperator } from './operator-command.js';
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-async function startSmtpPeer() {
-  const mailbox: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mailbox.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString(),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.server.address() as { port: number }).port, mailbox };
-}
-
-/** A mail's text (quoted-printable decoded) and the one-time link in it. */
-const textOf = (raw: string) =>
-  raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-const tokenIn = (raw: string) => /\/set-password#token=([A-Za-z0-9_-]+)/.exec(textOf(raw))?.[1];
+/** The one-time link in a mail, and in a link the API answered with. */
+const tokenIn = (mail: Mail) => /\/set-password#token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
 const tokenOfLink = (link: string | undefined) => /#token=([A-Za-z0-9_-]+)$/.exec(link ?? '')?.[1];
 
 // Passphrases these tests set: long enough, not common, not the user's name.
@@ -60,7 +29,7 @@ const NEW_PASSWORD = 'lantern otter quarry mosaic';
 
 describe('staff accounts, invitations and second factors', () => {
   let server: RunningServer;
-  let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
+  let smtp: SmtpPeer;
   let baseUrl: string;
   const logLines: string[] = [];
 
@@ -84,12 +53,7 @@ describe('staff accounts, invitations and second factors', () => {
         logLevel: 'info',
         alerting: {
           ...defaultAlertingConfig(),
-          smtp: {
-            host: '127.0.0.1',
-            port: smtp.port,
-            secure: false,
-            from: 'Wardline <accounts@wardline.invalid>',
-          },
+          smtp: smtp.settings('Wardline <accounts@wardline.invalid>'),
         },
         accounts: defaultAccountsConfig(),
       },
@@ -100,7 +64,7 @@ describe('staff accounts, invitations and second factors', () => {
   });
   afterAll(async () => {
     await server?.close();
-    await new Promise<void>((resolve) => smtp?.server.close(() => resolve()));
+    await smtp?.close();
   });
 
   async function call<T = Record<string, unknown>>(
@@ -159,7 +123,7 @@ describe('staff accounts, invitations and second factors', () => {
 
     const mail = smtp.mailbox.find((m) => m.to.includes('jo.bloggs@example.nhs.uk'));
     expect(mail).toBeDefined();
-    const token = tokenIn(mail!.raw)!;
+    const token = tokenIn(mail!)!;
     expect(token).toBeTruthy();
 
     const info = await call<AccountTokenInfo>('POST', '/api/auth/account-token/inspect', { body: { token } });
@@ -235,7 +199,7 @@ describe('staff accounts, invitations and second factors', () => {
     const again = await call<AccountLinkResponse>('POST', '/api/staff/sam/reset-password', { token: admin });
     expect(again.body.emailed).toBe(true);
     expect(Date.parse(again.body.expiresAt) - Date.now()).toBeGreaterThan(6 * 24 * 3600_000);
-    const resent = tokenIn(smtp.mailbox.at(-1)!.raw)!;
+    const resent = tokenIn(smtp.mailbox.at(-1)!)!;
     const inspect = async (token: string | undefined) =>
       (await call('POST', '/api/auth/account-token/inspect', { body: { token } })).body;
     expect(await inspect(resent)).toMatchObject({ valid: true, purpose: 'invite', username: 'sam' });
@@ -456,9 +420,9 @@ describe('staff accounts, invitations and second factors', () => {
       account: { username: 'boss', role: 'admin', organisationId: orgB.id },
     });
     const mail = smtp.mailbox.find((m) => m.to.includes('boss@riverside.example'))!;
-    expect(textOf(mail.raw)).toContain('Riverside Care Homes');
+    expect(mail.text).toContain('Riverside Care Homes');
     const setB = await call<SetPasswordResponse>('POST', '/api/auth/set-password', {
-      body: { token: tokenIn(mail.raw), password: 'riverside heron willow 9' },
+      body: { token: tokenIn(mail), password: 'riverside heron willow 9' },
     });
     expect(setB.body.secondFactor).toBe('none');
     const adminB = setB.body.token!;

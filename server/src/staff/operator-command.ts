@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { createUserRepository } from '../auth/user-repository.js';
-import type { Db } from '../db/database.js';
-import { openDatabase } from '../db/database.js';
+import { openDatabase, type Db } from '../db/database.js';
 import { createAccountTokens } from './account-tokens.js';
 import { accountsConfigFromEnv } from './accounts-config.js';
 import { linkFor } from './account-service.js';
@@ -77,36 +76,34 @@ export function operatorCommand(argv: string[], env: NodeJS.ProcessEnv = process
   }
   const publicUrl = env.WARDLINE_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? '8080'}`;
   const databasePath = resolve(env.WARDLINE_DB_PATH ?? '.wardline/server/wardline.db');
-  if (command === 'invite' && values.email && values.name) {
+  /** Issues a link in the database and prints it: 0, or 1 with the reason when it cannot. */
+  const issue = (link: (db: Db) => OperatorLink): number => {
     const db = openDatabase(databasePath);
     try {
-      const result = inviteOperator(db, {
-        email: values.email,
-        displayName: values.name,
-        ...(values.username ? { username: values.username } : {}),
+      print(link(db));
+      return 0;
+    } catch (error) {
+      console.error((error as Error).message);
+      return 1;
+    } finally {
+      db.close();
+    }
+  };
+  if (command === 'invite' && values.email && values.name) {
+    const { email, name, username } = values;
+    return issue((db) =>
+      inviteOperator(db, {
+        email,
+        displayName: name,
+        ...(username ? { username } : {}),
         publicUrl,
         env,
-      });
-      print(result);
-      return 0;
-    } catch (error) {
-      console.error((error as Error).message);
-      return 1;
-    } finally {
-      db.close();
-    }
+      }),
+    );
   }
   if (command === 'reset' && values.username) {
-    const db = openDatabase(databasePath);
-    try {
-      print(resetOperator(db, { username: values.username, publicUrl, env }));
-      return 0;
-    } catch (error) {
-      console.error((error as Error).message);
-      return 1;
-    } finally {
-      db.close();
-    }
+    const { username } = values;
+    return issue((db) => resetOperator(db, { username, publicUrl, env }));
   }
   console.error(USAGE);
   return 2;

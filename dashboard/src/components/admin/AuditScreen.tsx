@@ -1,10 +1,11 @@
 import type { AuditEvent } from '@wardline/protocol';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type ComponentProps, type FormEvent } from 'react';
 import { describeError } from '../../api/client.js';
 import { auditExportUrl, listAudit, type AuditFilters } from '../../api/organisation.js';
 import { formatAbsolute } from '../../lib/time.js';
 import { dayBoundary } from '../../lib/organisation.js';
 import { Link } from '../../routing/Link.js';
+import { DataTable } from './DataTable.js';
 import { LoadError, Page, TextInput } from './forms.js';
 
 const PAGE = 100;
@@ -18,6 +19,23 @@ interface FilterForm {
 }
 
 const EMPTY: FilterForm = { patientId: '', actor: '', action: '', from: '', to: '' };
+
+const FILTER_FIELDS: ({ key: keyof FilterForm } & Pick<
+  ComponentProps<typeof TextInput>,
+  'id' | 'label' | 'hint' | 'type' | 'maxLength'
+>)[] = [
+  { key: 'patientId', id: 'audit-patient', label: 'Patient ID', maxLength: 128 },
+  { key: 'actor', id: 'audit-actor', label: 'User', hint: 'Their username.', maxLength: 128 },
+  {
+    key: 'action',
+    id: 'audit-action',
+    label: 'Action',
+    hint: 'For example patient.view or kit.revoke.',
+    maxLength: 64,
+  },
+  { key: 'from', id: 'audit-from', label: 'From', type: 'date' },
+  { key: 'to', id: 'audit-to', label: 'To', type: 'date' },
+];
 
 export function auditFilters(f: FilterForm): AuditFilters {
   const from = dayBoundary(f.from, false);
@@ -66,7 +84,6 @@ export function AuditScreen() {
     e.preventDefault();
     setFilters(auditFilters(form));
   };
-  const set = (k: keyof FilterForm) => (v: string) => setForm({ ...form, [k]: v });
 
   return (
     <Page
@@ -81,48 +98,15 @@ export function AuditScreen() {
         </h2>
         <form className="admin-form" onSubmit={search} noValidate aria-labelledby="audit-filter-title">
           <div className="admin-form__fields">
-            <TextInput
-              id="audit-patient"
-              label="Patient ID"
-              error={undefined}
-              value={form.patientId}
-              onChange={set('patientId')}
-              maxLength={128}
-            />
-            <TextInput
-              id="audit-actor"
-              label="User"
-              hint="Their username."
-              error={undefined}
-              value={form.actor}
-              onChange={set('actor')}
-              maxLength={128}
-            />
-            <TextInput
-              id="audit-action"
-              label="Action"
-              hint="For example patient.view or kit.revoke."
-              error={undefined}
-              value={form.action}
-              onChange={set('action')}
-              maxLength={64}
-            />
-            <TextInput
-              id="audit-from"
-              label="From"
-              type="date"
-              error={undefined}
-              value={form.from}
-              onChange={set('from')}
-            />
-            <TextInput
-              id="audit-to"
-              label="To"
-              type="date"
-              error={undefined}
-              value={form.to}
-              onChange={set('to')}
-            />
+            {FILTER_FIELDS.map(({ key, ...spec }) => (
+              <TextInput
+                key={key}
+                {...spec}
+                error={undefined}
+                value={form[key]}
+                onChange={(v) => setForm({ ...form, [key]: v })}
+              />
+            ))}
           </div>
           <button type="submit" className="button" data-testid="audit-search">
             Show events
@@ -144,42 +128,32 @@ export function AuditScreen() {
         {status.error && <LoadError message={status.error} />}
         {events.length === 0 && !status.loading && !status.error && <p>No events match.</p>}
         {events.length > 0 && (
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="audit-title">
-            <table className="data-table" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Patient</th>
-                  <th scope="col">What</th>
-                  <th scope="col">From</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.map((e) => (
-                  <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-                    <td>{formatAbsolute(Date.parse(e.at))}</td>
-                    <th scope="row">
-                      {e.actor}
-                      {e.actorRole && <span className="data-table__sub"> {e.actorRole}</span>}
-                    </th>
-                    <td className="mono">{e.action}</td>
-                    <td className="mono">
-                      {e.patientId && (
-                        <Link to={{ name: 'patientRecord', patientId: e.patientId }}>{e.patientId}</Link>
-                      )}
-                    </td>
-                    <td>
-                      {e.targetType && `${e.targetType} `}
-                      <span className="mono">{e.targetId ?? ''}</span>
-                    </td>
-                    <td className="mono">{e.address ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="audit-table"
+            labelledBy="audit-title"
+            columns={['When', 'Who', 'Action', 'Patient', 'What', 'From']}
+          >
+            {events.map((e) => (
+              <tr key={e.id} data-testid="audit-row" data-action={e.action}>
+                <td>{formatAbsolute(Date.parse(e.at))}</td>
+                <th scope="row">
+                  {e.actor}
+                  {e.actorRole && <span className="data-table__sub"> {e.actorRole}</span>}
+                </th>
+                <td className="mono">{e.action}</td>
+                <td className="mono">
+                  {e.patientId && (
+                    <Link to={{ name: 'patientRecord', patientId: e.patientId }}>{e.patientId}</Link>
+                  )}
+                </td>
+                <td>
+                  {e.targetType && `${e.targetType} `}
+                  <span className="mono">{e.targetId ?? ''}</span>
+                </td>
+                <td className="mono">{e.address ?? ''}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         <div role="status">{status.loading && <p>Loading…</p>}</div>
         {more && !status.loading && (

@@ -4,10 +4,11 @@ import { assignDevice, registerDevice, unassignDevice } from '../../api/client.j
 import { formatAbsolute, parseTime } from '../../lib/time.js';
 import { LOW_BATTERY_PERCENT } from '../../lib/vitals.js';
 import { TimeAgo } from '../TimeAgo.js';
-import { ErrorSummary, Field, type SummaryItem } from './ErrorSummary.js';
+import { AdminForm } from './AdminForm.js';
+import { DataTable } from './DataTable.js';
 import { adminErrorMessage } from './errors.js';
+import { refusalLine, SelectInput, TextInput, useForm } from './forms.js';
 import type { AdminData, Resident } from './useAdminData.js';
-import { useAdminForm } from './useAdminForm.js';
 import { validateDevice } from './validation.js';
 
 interface Props {
@@ -34,8 +35,7 @@ export function DevicesSection({ data, now, onChanged }: Props) {
     try {
       await onChanged(await run());
     } catch (err) {
-      const { message, code } = adminErrorMessage(err, action);
-      setRowError({ deviceId, message: code ? `${message} (${code})` : message });
+      setRowError({ deviceId, message: refusalLine(adminErrorMessage(err, action)) });
     }
   };
 
@@ -61,51 +61,39 @@ export function DevicesSection({ data, now, onChanged }: Props) {
           />
         </div>
       </div>
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="device-list-title">
-        <table className="data-table" data-testid="devices-table">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Status</th>
-              <th scope="col">Battery</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Assigned to</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {devices.map((d) => {
-              const assignment = data.assignments.get(d.deviceId);
-              const resident = assignment ? residentById.get(assignment.patientId) : undefined;
-              return (
-                <DeviceRow
-                  key={d.deviceId}
-                  device={d}
-                  now={now}
-                  assignedTo={assignment ? (resident ?? assignment.patientId) : null}
-                  residents={data.residents}
-                  error={rowError?.deviceId === d.deviceId ? rowError.message : null}
-                  onAssign={(patientId) =>
-                    act(d.deviceId, 'assign', async () => {
-                      await assignDevice(d.deviceId, patientId);
-                      const r = residentById.get(patientId);
-                      return `${d.model} ${d.deviceId} is now assigned to ${r ? `${r.displayName} (${r.bedLabel})` : patientId}.`;
-                    })
-                  }
-                  onUnassign={() =>
-                    act(d.deviceId, 'unassign', async () => {
-                      await unassignDevice(d.deviceId);
-                      return `${d.model} ${d.deviceId} was unassigned.`;
-                    })
-                  }
-                />
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="devices-table"
+        labelledBy="device-list-title"
+        columns={['Device', 'Status', 'Battery', 'Last seen', 'Assigned to', null]}
+      >
+        {devices.map((d) => {
+          const assignment = data.assignments.get(d.deviceId);
+          const resident = assignment ? residentById.get(assignment.patientId) : undefined;
+          return (
+            <DeviceRow
+              key={d.deviceId}
+              device={d}
+              now={now}
+              assignedTo={assignment ? (resident ?? assignment.patientId) : null}
+              residents={data.residents}
+              error={rowError?.deviceId === d.deviceId ? rowError.message : null}
+              onAssign={(patientId) =>
+                act(d.deviceId, 'assign', async () => {
+                  await assignDevice(d.deviceId, patientId);
+                  const r = residentById.get(patientId);
+                  return `${d.model} ${d.deviceId} is now assigned to ${r ? `${r.displayName} (${r.bedLabel})` : patientId}.`;
+                })
+              }
+              onUnassign={() =>
+                act(d.deviceId, 'unassign', async () => {
+                  await unassignDevice(d.deviceId);
+                  return `${d.model} ${d.deviceId} was unassigned.`;
+                })
+              }
+            />
+          );
+        })}
+      </DataTable>
       {devices.length === 0 && <p>{q ? 'No device matches.' : 'No devices are registered.'}</p>}
     </section>
   );
@@ -236,20 +224,21 @@ function DeviceRow({ device, now, assignedTo, residents, error, onAssign, onUnas
   );
 }
 
+/** The inputs' ids, which the browser tests know. */
+const FIELD_ID = { deviceId: 'device-id', model: 'device-model', siteCode: 'device-site' } as const;
+
 function RegisterDeviceForm({ data, onChanged }: Omit<Props, 'now'>) {
   const [deviceId, setDeviceId] = useState('');
   const [model, setModel] = useState('');
   const [siteCode, setSiteCode] = useState(() =>
     data.siteCodes.length === 1 ? (data.siteCodes[0] ?? '') : '',
   );
-  const { errors, apiError, attempt, busy, run } = useAdminForm<'deviceId' | 'model' | 'siteCode'>(
-    'register',
-  );
+  const form = useForm<'deviceId' | 'model' | 'siteCode'>((err) => adminErrorMessage(err, 'register'));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const values = { deviceId: deviceId.trim(), model: model.trim(), siteCode };
-    void run(
+    void form.run(
       () => validateDevice(values),
       async () => {
         await registerDevice(values);
@@ -261,84 +250,51 @@ function RegisterDeviceForm({ data, onChanged }: Omit<Props, 'now'>) {
       },
     );
   };
-  const items: SummaryItem[] = [
-    ...(errors.deviceId ? [{ fieldId: 'device-id', message: errors.deviceId }] : []),
-    ...(errors.model ? [{ fieldId: 'device-model', message: errors.model }] : []),
-    ...(errors.siteCode ? [{ fieldId: 'device-site', message: errors.siteCode }] : []),
-    ...(apiError ? [{ fieldId: null, message: apiError.message }] : []),
-  ];
-
   return (
-    <form
-      className="admin-form"
+    <AdminForm
+      title={{ id: 'register-title', text: 'Register a device', level: 3 }}
+      testId="register-device-form"
       onSubmit={submit}
-      noValidate
-      aria-labelledby="register-title"
-      data-testid="register-device-form"
-    >
-      <h3 id="register-title">Register a device</h3>
-      <ErrorSummary items={items} code={apiError?.code ?? null} testId="register-error" attempt={attempt} />
-      <div className="admin-form__fields">
-        <Field
-          id="device-id"
-          label="Device ID"
-          hint="As printed on the device, e.g. a1:b2:c3:d4:e5:f6"
-          error={errors.deviceId}
-        >
-          {(describedBy, invalid) => (
-            <input
-              id="device-id"
-              type="text"
-              autoComplete="off"
-              autoCapitalize="none"
-              spellCheck={false}
-              maxLength={64}
-              value={deviceId}
-              onChange={(e) => setDeviceId(e.target.value)}
-              aria-describedby={describedBy}
-              aria-invalid={invalid || undefined}
-              data-testid="device-id-input"
-            />
-          )}
-        </Field>
-        <Field id="device-model" label="Model" hint="e.g. UA-651BLE" error={errors.model}>
-          {(describedBy, invalid) => (
-            <input
-              id="device-model"
-              type="text"
-              autoComplete="off"
-              maxLength={64}
-              value={model}
-              onChange={(e) => setModel(e.target.value)}
-              aria-describedby={describedBy}
-              aria-invalid={invalid || undefined}
-              data-testid="device-model-input"
-            />
-          )}
-        </Field>
-        <Field id="device-site" label="Site" error={errors.siteCode}>
-          {(describedBy, invalid) => (
-            <select
-              id="device-site"
-              value={siteCode}
-              onChange={(e) => setSiteCode(e.target.value)}
-              aria-describedby={describedBy}
-              aria-invalid={invalid || undefined}
-              data-testid="device-site-input"
-            >
-              <option value="">Choose a site</option>
-              {data.siteCodes.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-      </div>
-      <button type="submit" className="button" disabled={busy} data-testid="register-device-submit">
-        {busy ? 'Registering…' : 'Register device'}
-      </button>
-    </form>
+      form={form}
+      summary={form.items((field) => FIELD_ID[field])}
+      summaryTestId="register-error"
+      submit={{ label: 'Register device', busyLabel: 'Registering…', testId: 'register-device-submit' }}
+      fields={
+        <>
+          <TextInput
+            id="device-id"
+            label="Device ID"
+            hint="As printed on the device, e.g. a1:b2:c3:d4:e5:f6"
+            error={form.errors.deviceId}
+            value={deviceId}
+            onChange={setDeviceId}
+            autoCapitalize="none"
+            spellCheck={false}
+            maxLength={64}
+            testId="device-id-input"
+          />
+          <TextInput
+            id="device-model"
+            label="Model"
+            hint="e.g. UA-651BLE"
+            error={form.errors.model}
+            value={model}
+            onChange={setModel}
+            maxLength={64}
+            testId="device-model-input"
+          />
+          <SelectInput
+            id="device-site"
+            label="Site"
+            error={form.errors.siteCode}
+            value={siteCode}
+            onChange={setSiteCode}
+            placeholder="Choose a site"
+            options={data.siteCodes.map((s) => ({ value: s, label: s }))}
+            testId="device-site-input"
+          />
+        </>
+      }
+    />
   );
 }

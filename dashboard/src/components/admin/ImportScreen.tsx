@@ -1,6 +1,7 @@
 import type { ImportResult } from '@wardline/protocol';
 import { useRef, useState } from 'react';
 import { IMPORT_TEMPLATE_URL, importCsv } from '../../api/organisation.js';
+import { DataTable } from './DataTable.js';
 import { ErrorSummary } from './ErrorSummary.js';
 import { Page, useForm } from './forms.js';
 
@@ -169,26 +170,15 @@ function ImportVerdict({ result }: { result: ImportResult }) {
         imported
       </h2>
       <p>Correct these rows in the spreadsheet, save it as CSV again and check it.</p>
-      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="verdict-title">
-        <table className="data-table" data-testid="import-errors">
-          <thead>
-            <tr>
-              <th scope="col">Row</th>
-              <th scope="col">Column</th>
-              <th scope="col">Problem</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.errors.map((e, i) => (
-              <tr key={i}>
-                <th scope="row">{e.row}</th>
-                <td>{e.column ?? '—'}</td>
-                <td>{e.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable testId="import-errors" labelledBy="verdict-title" columns={['Row', 'Column', 'Problem']}>
+        {result.errors.map((e, i) => (
+          <tr key={i}>
+            <th scope="row">{e.row}</th>
+            <td>{e.column ?? '—'}</td>
+            <td>{e.message}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

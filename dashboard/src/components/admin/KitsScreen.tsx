@@ -17,9 +17,20 @@ import { useResource } from '../../hooks/useResource.js';
 import { formatAbsolute, formatAgo, parseTime } from '../../lib/time.js';
 import { parseKitDevices, SITE_CODE_PATTERN } from '../../lib/organisation.js';
 import { Link } from '../../routing/Link.js';
+import { AdminForm } from './AdminForm.js';
+import { siteOrOnly, SiteSelect } from './choices.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
-import { ErrorSummary, Field } from './ErrorSummary.js';
-import { downloadText, LoadError, Page, SelectInput, TextInput, refusal, useForm } from './forms.js';
+import { DataTable } from './DataTable.js';
+import {
+  downloadText,
+  LoadError,
+  Page,
+  SelectInput,
+  TextArea,
+  TextInput,
+  useConfirmedChange,
+  useForm,
+} from './forms.js';
 
 /** /kits — the organisation's gateway kits; admins register new ones. */
 export function KitsScreen({ canRegister }: { canRegister: boolean }) {
@@ -63,30 +74,18 @@ export function KitsScreen({ canRegister }: { canRegister: boolean }) {
         </h2>
         {data && data.kits.length === 0 && <p>No kits are registered.</p>}
         {data && data.kits.length > 0 && (
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="kits-title">
-            <table className="data-table" data-testid="kits-table">
-              <thead>
-                <tr>
-                  <th scope="col">Kit</th>
-                  <th scope="col">Hub</th>
-                  <th scope="col">Devices</th>
-                  <th scope="col">State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.kits.map((k) => (
-                  <tr key={k.id} data-testid="kit-row" data-kit-id={k.id}>
-                    <th scope="row">
-                      <Link to={{ name: 'kit', kitId: k.id }}>{k.label}</Link>
-                    </th>
-                    <td className="mono">{k.username}</td>
-                    <td>{k.devices.length}</td>
-                    <td>{kitState(k)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="kits-table" labelledBy="kits-title" columns={['Kit', 'Hub', 'Devices', 'State']}>
+            {data.kits.map((k) => (
+              <tr key={k.id} data-testid="kit-row" data-kit-id={k.id}>
+                <th scope="row">
+                  <Link to={{ name: 'kit', kitId: k.id }}>{k.label}</Link>
+                </th>
+                <td className="mono">{k.username}</td>
+                <td>{k.devices.length}</td>
+                <td>{kitState(k)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         {!data && kits.status === 'loading' && <p role="status">Loading…</p>}
       </section>
@@ -155,7 +154,7 @@ function RegisterKitForm({
   const form = useForm<'siteId' | 'label' | 'gatewayCode' | 'devices'>({
     conflict: 'A kit with this hub code or one of these devices already exists.',
   });
-  const chosenSite = siteId || (sites.length === 1 ? sites[0]!.id : '');
+  const chosenSite = siteOrOnly(siteId, sites);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -188,74 +187,55 @@ function RegisterKitForm({
   };
 
   return (
-    <form
-      className="admin-form"
+    <AdminForm
+      title={{ id: 'register-kit-title', text: 'Register a kit', level: 2 }}
+      testId="register-kit-form"
       onSubmit={submit}
-      noValidate
-      aria-labelledby="register-kit-title"
-      data-testid="register-kit-form"
+      form={form}
+      summary={form.items('kit')}
+      summaryTestId="kit-error"
+      submit={{ label: 'Register kit', busyLabel: 'Registering…', testId: 'kit-submit' }}
+      fields={
+        <>
+          <SiteSelect
+            id="kit-siteId"
+            options={sites}
+            error={form.errors.siteId}
+            value={siteId}
+            onChange={setSiteId}
+          />
+          <TextInput
+            id="kit-label"
+            label="Label"
+            hint="What is written on the box, for example “Kit 12”."
+            error={form.errors.label}
+            value={label}
+            onChange={setLabel}
+            maxLength={120}
+          />
+          <TextInput
+            id="kit-gatewayCode"
+            label="Hub code (optional)"
+            hint="Left empty, a random code is chosen. It must never identify a person."
+            error={form.errors.gatewayCode}
+            value={gatewayCode}
+            onChange={setGatewayCode}
+            maxLength={63}
+          />
+        </>
+      }
     >
-      <h2 id="register-kit-title" className="panel__title">
-        Register a kit
-      </h2>
-      <ErrorSummary
-        items={form.items('kit')}
-        code={form.apiError?.code}
-        testId="kit-error"
-        attempt={form.attempt}
-      />
-      <div className="admin-form__fields">
-        <SelectInput
-          id="kit-siteId"
-          label="Site"
-          error={form.errors.siteId}
-          value={chosenSite}
-          onChange={setSiteId}
-          placeholder="Choose a site"
-          options={sites.map((s) => ({ value: s.id, label: s.name }))}
-        />
-        <TextInput
-          id="kit-label"
-          label="Label"
-          hint="What is written on the box, for example “Kit 12”."
-          error={form.errors.label}
-          value={label}
-          onChange={setLabel}
-          maxLength={120}
-        />
-        <TextInput
-          id="kit-gatewayCode"
-          label="Hub code (optional)"
-          hint="Left empty, a random code is chosen. It must never identify a person."
-          error={form.errors.gatewayCode}
-          value={gatewayCode}
-          onChange={setGatewayCode}
-          maxLength={63}
-        />
-      </div>
-      <Field
+      <TextArea
         id="kit-devices"
         label="Devices"
         hint={`One per line: the device ID, then its model (${DEVICE_MODELS.join(', ')}), for example “e2:00:00:00:00:01 pulse-oximeter”.`}
         error={form.errors.devices}
-      >
-        {(describedBy, invalid) => (
-          <textarea
-            id="kit-devices"
-            rows={4}
-            value={devices}
-            onChange={(e) => setDevices(e.target.value)}
-            aria-describedby={describedBy}
-            aria-invalid={invalid || undefined}
-            spellCheck={false}
-            data-testid="kit-devices"
-          />
-        )}
-      </Field>
-      <button type="submit" className="button" disabled={form.busy} data-testid="kit-submit">
-        {form.busy ? 'Registering…' : 'Register kit'}
-      </button>
-    </form>
+        value={devices}
+        onChange={setDevices}
+        rows={4}
+        spellCheck={false}
+      />
+    </AdminForm>
   );
 }
 
@@ -339,38 +319,29 @@ export function KitScreen({ kitId, isAdmin }: { kitId: string; isAdmin: boolean 
             <h2 id="devices-title" className="panel__title">
               Devices
             </h2>
-            <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="devices-title">
-              <table className="data-table" data-testid="kit-devices-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Device</th>
-                    <th scope="col">Model</th>
-                    <th scope="col">Connected</th>
-                    <th scope="col">Battery</th>
-                    <th scope="col">Last seen</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.devices.map((d) => (
-                    <tr key={d.id} data-testid="kit-device-row">
-                      <th scope="row" className="mono">
-                        {d.id}
-                      </th>
-                      <td>{d.model}</td>
-                      <td>{d.connected === null ? 'Unknown' : d.connected ? 'Yes' : 'No'}</td>
-                      <td
-                        className={
-                          d.batteryPercent !== null && d.batteryPercent < 20 ? 'battery--low' : undefined
-                        }
-                      >
-                        {d.batteryPercent === null ? 'Not reported' : `${Math.round(d.batteryPercent)}%`}
-                      </td>
-                      <td>{seen(d.lastSeen, now)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              testId="kit-devices-table"
+              labelledBy="devices-title"
+              columns={['Device', 'Model', 'Connected', 'Battery', 'Last seen']}
+            >
+              {page.data.devices.map((d) => (
+                <tr key={d.id} data-testid="kit-device-row">
+                  <th scope="row" className="mono">
+                    {d.id}
+                  </th>
+                  <td>{d.model}</td>
+                  <td>{d.connected === null ? 'Unknown' : d.connected ? 'Yes' : 'No'}</td>
+                  <td
+                    className={
+                      d.batteryPercent !== null && d.batteryPercent < 20 ? 'battery--low' : undefined
+                    }
+                  >
+                    {d.batteryPercent === null ? 'Not reported' : `${Math.round(d.batteryPercent)}%`}
+                  </td>
+                  <td>{seen(d.lastSeen, now)}</td>
+                </tr>
+              ))}
+            </DataTable>
           </section>
           {page.data.issues.length > 0 && (
             <section className="panel" aria-labelledby="issues-title">
@@ -445,15 +416,12 @@ interface ActionsProps {
 
 function KitActions({ kit, isAdmin, onChanged, onIssued }: ActionsProps) {
   const [confirm, setConfirm] = useState<'revoke' | 'return' | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useConfirmedChange();
   const [overlap, setOverlap] = useState('60');
   const rotate = useForm<'overlap'>();
 
-  const act = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const act = () =>
+    run(async () => {
       if (confirm === 'revoke') {
         await revokeKit(kit.id);
         onChanged(`${kit.label} was revoked. Its hub is disconnected and refused from now on.`);
@@ -462,13 +430,7 @@ function KitActions({ kit, isAdmin, onChanged, onIssued }: ActionsProps) {
         onChanged(`${kit.label} was returned. Its readings no longer go to the patient.`);
       }
       setConfirm(null);
-    } catch (err) {
-      const r = refusal(err);
-      setError(r.code ? `${r.message} (${r.code})` : r.message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section className="panel" aria-labelledby="kit-actions-title">
@@ -491,10 +453,17 @@ function KitActions({ kit, isAdmin, onChanged, onIssued }: ActionsProps) {
       )}
       {isAdmin && (
         <>
-          <form
-            className="admin-form"
-            noValidate
-            aria-labelledby="rotate-title"
+          <AdminForm
+            title={{ id: 'rotate-title', text: 'Issue a new secret', level: 3 }}
+            form={rotate}
+            summary={rotate.items('rotate')}
+            summaryTestId="rotate-error"
+            submit={{
+              label: 'Issue a new secret',
+              busyLabel: 'Issuing…',
+              testId: 'kit-rotate',
+              secondary: true,
+            }}
             onSubmit={(e) => {
               e.preventDefault();
               void rotate.run(
@@ -506,13 +475,6 @@ function KitActions({ kit, isAdmin, onChanged, onIssued }: ActionsProps) {
               );
             }}
           >
-            <h3 id="rotate-title">Issue a new secret</h3>
-            <ErrorSummary
-              items={rotate.items('rotate')}
-              code={rotate.apiError?.code}
-              testId="rotate-error"
-              attempt={rotate.attempt}
-            />
             <TextInput
               id="rotate-overlap"
               label="Minutes the old secret keeps working"
@@ -523,15 +485,7 @@ function KitActions({ kit, isAdmin, onChanged, onIssued }: ActionsProps) {
               inputMode="numeric"
               maxLength={5}
             />
-            <button
-              type="submit"
-              className="button button--secondary"
-              disabled={rotate.busy}
-              data-testid="kit-rotate"
-            >
-              {rotate.busy ? 'Issuing…' : 'Issue a new secret'}
-            </button>
-          </form>
+          </AdminForm>
           <button
             type="button"
             className="button button--warning"
@@ -569,10 +523,12 @@ function IssueForm({ kit, onIssued }: { kit: Kit; onIssued: (name: string) => vo
   const [patientId, setPatientId] = useState('');
   const form = useForm<'patientId'>({ conflict: 'This kit or the patient already has a kit issued.' });
   return (
-    <form
-      className="admin-form"
-      noValidate
-      aria-labelledby="issue-title"
+    <AdminForm
+      title={{ id: 'issue-title', text: 'Issue to a patient', level: 3 }}
+      form={form}
+      summary={form.items('issue')}
+      summaryTestId="issue-error"
+      submit={{ label: 'Issue kit', busyLabel: 'Issuing…', testId: 'kit-issue', secondary: true }}
       onSubmit={(e) => {
         e.preventDefault();
         void form.run(
@@ -584,13 +540,6 @@ function IssueForm({ kit, onIssued }: { kit: Kit; onIssued: (name: string) => vo
         );
       }}
     >
-      <h3 id="issue-title">Issue to a patient</h3>
-      <ErrorSummary
-        items={form.items('issue')}
-        code={form.apiError?.code}
-        testId="issue-error"
-        attempt={form.attempt}
-      />
       <SelectInput
         id="issue-patientId"
         label="Patient"
@@ -603,9 +552,6 @@ function IssueForm({ kit, onIssued }: { kit: Kit; onIssued: (name: string) => vo
           label: `${p.displayName}${p.bedLabel ? `, ${p.bedLabel}` : ''}`,
         }))}
       />
-      <button type="submit" className="button button--secondary" disabled={form.busy} data-testid="kit-issue">
-        {form.busy ? 'Issuing…' : 'Issue kit'}
-      </button>
-    </form>
+    </AdminForm>
   );
 }

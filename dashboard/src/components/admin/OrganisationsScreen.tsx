@@ -9,7 +9,8 @@ import {
 import { useResource } from '../../hooks/useResource.js';
 import { formatAbsolute } from '../../lib/time.js';
 import { validateInvite } from '../../lib/organisation.js';
-import { ErrorSummary } from './ErrorSummary.js';
+import { AdminForm } from './AdminForm.js';
+import { DataTable } from './DataTable.js';
 import { RenameAndClose } from './PlacesScreen.js';
 import { LoadError, OneTimeLink, Page, TextInput, useForm } from './forms.js';
 
@@ -46,25 +47,15 @@ export function OrganisationsScreen() {
         </h2>
         {orgs.status === 'failed' && <LoadError message={orgs.message} />}
         {orgs.data && (
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="orgs-title">
-            <table className="data-table" data-testid="orgs-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Admins’ two-step verification</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {orgs.data.map((o) => (
-                  <OrganisationRow key={o.id} org={o} onChanged={changed} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="orgs-table"
+            labelledBy="orgs-title"
+            columns={['Name', 'Created', 'Admins’ two-step verification', null]}
+          >
+            {orgs.data.map((o) => (
+              <OrganisationRow key={o.id} org={o} onChanged={changed} />
+            ))}
+          </DataTable>
         )}
       </section>
     </Page>
@@ -139,53 +130,44 @@ function CreateOrganisationForm({ onCreated }: { onCreated: (res: CreateOrganisa
   };
 
   return (
-    <form
-      className="admin-form"
+    <AdminForm
+      title={{ id: 'new-org-title', text: 'Create an organisation', level: 2 }}
+      testId="org-form"
       onSubmit={submit}
-      noValidate
-      aria-labelledby="new-org-title"
-      data-testid="org-form"
-    >
-      <h2 id="new-org-title" className="panel__title">
-        Create an organisation
-      </h2>
-      <ErrorSummary
-        items={form.items('org')}
-        code={form.apiError?.code}
-        testId="org-error"
-        attempt={form.attempt}
-      />
-      <div className="admin-form__fields">
-        <TextInput
-          id="org-name"
-          label="Organisation name"
-          error={form.errors.name}
-          value={name}
-          onChange={setName}
-          maxLength={120}
-        />
-        <TextInput
-          id="org-adminName"
-          label="First admin’s name"
-          error={form.errors.adminName}
-          value={adminName}
-          onChange={setAdminName}
-          maxLength={120}
-        />
-        <TextInput
-          id="org-adminEmail"
-          label="First admin’s email address"
-          hint="They get a link to set their password."
-          type="email"
-          error={form.errors.adminEmail}
-          value={adminEmail}
-          onChange={setAdminEmail}
-          maxLength={254}
-        />
-      </div>
-      <button type="submit" className="button" disabled={form.busy} data-testid="org-submit">
-        {form.busy ? 'Creating…' : 'Create organisation'}
-      </button>
-    </form>
+      form={form}
+      summary={form.items('org')}
+      summaryTestId="org-error"
+      submit={{ label: 'Create organisation', busyLabel: 'Creating…', testId: 'org-submit' }}
+      fields={
+        <>
+          <TextInput
+            id="org-name"
+            label="Organisation name"
+            error={form.errors.name}
+            value={name}
+            onChange={setName}
+            maxLength={120}
+          />
+          <TextInput
+            id="org-adminName"
+            label="First admin’s name"
+            error={form.errors.adminName}
+            value={adminName}
+            onChange={setAdminName}
+            maxLength={120}
+          />
+          <TextInput
+            id="org-adminEmail"
+            label="First admin’s email address"
+            hint="They get a link to set their password."
+            type="email"
+            error={form.errors.adminEmail}
+            value={adminEmail}
+            onChange={setAdminEmail}
+            maxLength={254}
+          />
+        </>
+      }
+    />
   );
 }

@@ -1,4 +1,5 @@
 import type { PatientRecord } from '@wardline/protocol';
+import type { ComponentProps } from 'react';
 import { displayNhsNumber, type PatientField, type PatientForm } from '../../lib/organisation.js';
 import { TextInput, type Errors } from './forms.js';
 
@@ -9,96 +10,61 @@ interface Props {
   onChange: (value: PatientForm) => void;
 }
 
+type FieldSpec = { field: PatientField } & Pick<
+  ComponentProps<typeof TextInput>,
+  'label' | 'hint' | 'type' | 'inputMode' | 'maxLength'
+>;
+
+const DETAILS: FieldSpec[] = [
+  { field: 'displayName', label: 'Full name', maxLength: 120 },
+  {
+    field: 'preferredName',
+    label: 'Preferred name (optional)',
+    hint: 'What they like to be called.',
+    maxLength: 120,
+  },
+  {
+    field: 'nhsNumber',
+    label: 'NHS number (optional)',
+    hint: '10 digits, for example 943 476 5919.',
+    inputMode: 'numeric',
+    maxLength: 14,
+  },
+  { field: 'dateOfBirth', label: 'Date of birth (optional)', type: 'date' },
+  {
+    field: 'gpPracticeOds',
+    label: 'GP practice code (optional)',
+    hint: 'The practice’s ODS code, for example A12345.',
+    maxLength: 10,
+  },
+];
+
+const NEXT_OF_KIN: FieldSpec[] = [
+  { field: 'kinName', label: 'Name', maxLength: 120 },
+  { field: 'kinRelationship', label: 'Relationship', maxLength: 60 },
+  { field: 'kinPhone', label: 'Phone', type: 'tel', maxLength: 40 },
+  { field: 'kinEmail', label: 'Email', type: 'email', maxLength: 254 },
+];
+
 /** The fields that identify and describe a patient, shared by admission and editing. */
 export function PatientFields({ prefix, value, errors, onChange }: Props) {
-  const set = (field: PatientField) => (v: string) => onChange({ ...value, [field]: v });
-  const id = (field: PatientField) => `${prefix}-${field}`;
+  const inputs = (specs: FieldSpec[]) =>
+    specs.map(({ field, ...spec }) => (
+      <TextInput
+        key={field}
+        id={`${prefix}-${field}`}
+        {...spec}
+        error={errors[field]}
+        value={value[field]}
+        onChange={(v) => onChange({ ...value, [field]: v })}
+      />
+    ));
   return (
     <>
-      <div className="admin-form__fields">
-        <TextInput
-          id={id('displayName')}
-          label="Full name"
-          error={errors.displayName}
-          value={value.displayName}
-          onChange={set('displayName')}
-          maxLength={120}
-        />
-        <TextInput
-          id={id('preferredName')}
-          label="Preferred name (optional)"
-          hint="What they like to be called."
-          error={errors.preferredName}
-          value={value.preferredName}
-          onChange={set('preferredName')}
-          maxLength={120}
-        />
-        <TextInput
-          id={id('nhsNumber')}
-          label="NHS number (optional)"
-          hint="10 digits, for example 943 476 5919."
-          error={errors.nhsNumber}
-          value={value.nhsNumber}
-          onChange={set('nhsNumber')}
-          inputMode="numeric"
-          maxLength={14}
-        />
-        <TextInput
-          id={id('dateOfBirth')}
-          label="Date of birth (optional)"
-          type="date"
-          error={errors.dateOfBirth}
-          value={value.dateOfBirth}
-          onChange={set('dateOfBirth')}
-        />
-        <TextInput
-          id={id('gpPracticeOds')}
-          label="GP practice code (optional)"
-          hint="The practice’s ODS code, for example A12345."
-          error={errors.gpPracticeOds}
-          value={value.gpPracticeOds}
-          onChange={set('gpPracticeOds')}
-          maxLength={10}
-        />
-      </div>
+      <div className="admin-form__fields">{inputs(DETAILS)}</div>
       <fieldset className="fieldset">
         <legend>Next of kin (optional)</legend>
-        <div className="admin-form__fields">
-          <TextInput
-            id={id('kinName')}
-            label="Name"
-            error={errors.kinName}
-            value={value.kinName}
-            onChange={set('kinName')}
-            maxLength={120}
-          />
-          <TextInput
-            id={id('kinRelationship')}
-            label="Relationship"
-            error={errors.kinRelationship}
-            value={value.kinRelationship}
-            onChange={set('kinRelationship')}
-            maxLength={60}
-          />
-          <TextInput
-            id={id('kinPhone')}
-            label="Phone"
-            type="tel"
-            error={errors.kinPhone}
-            value={value.kinPhone}
-            onChange={set('kinPhone')}
-            maxLength={40}
-          />
-          <TextInput
-            id={id('kinEmail')}
-            label="Email"
-            type="email"
-            error={errors.kinEmail}
-            value={value.kinEmail}
-            onChange={set('kinEmail')}
-            maxLength={254}
-          />
-        </div>
+        <div className="admin-form__fields">{inputs(NEXT_OF_KIN)}</div>
       </fieldset>
     </>
   );

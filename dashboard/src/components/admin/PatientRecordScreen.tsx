@@ -13,10 +13,12 @@ import {
 } from '../../lib/organisation.js';
 import { Link } from '../../routing/Link.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
-import { ErrorSummary } from './ErrorSummary.js';
+import { AdminForm } from './AdminForm.js';
+import { FreeBedSelect } from './choices.js';
+import { DataTable } from './DataTable.js';
 import { formatDate, formFromRecord, PatientFields } from './PatientFields.js';
 import { loadFreeBeds } from './PatientsScreen.js';
-import { LoadError, Page, SelectInput, refusal, useForm } from './forms.js';
+import { LoadError, Page, refusal, useConfirmedChange, useForm } from './forms.js';
 
 interface Props {
   patientId: string;
@@ -108,34 +110,27 @@ export function PatientRecordScreen({ patientId, canChange }: Props) {
             {p.admissions.length === 0 ? (
               <p>No admissions recorded.</p>
             ) : (
-              <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="admissions-title">
-                <table className="data-table" data-testid="admissions-table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Ward and bed</th>
-                      <th scope="col">Admitted</th>
-                      <th scope="col">Discharged</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.admissions.map((a) => (
-                      <tr key={a.id}>
-                        <th scope="row">
-                          {a.bedLabel}, {a.wardName}
-                        </th>
-                        <td>
-                          {formatAbsolute(Date.parse(a.admittedAt))} by {a.admittedBy}
-                        </td>
-                        <td>
-                          {a.dischargedAt
-                            ? `${formatAbsolute(Date.parse(a.dischargedAt))} by ${a.dischargedBy ?? 'unknown'}`
-                            : 'Still admitted'}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                testId="admissions-table"
+                labelledBy="admissions-title"
+                columns={['Ward and bed', 'Admitted', 'Discharged']}
+              >
+                {p.admissions.map((a) => (
+                  <tr key={a.id}>
+                    <th scope="row">
+                      {a.bedLabel}, {a.wardName}
+                    </th>
+                    <td>
+                      {formatAbsolute(Date.parse(a.admittedAt))} by {a.admittedBy}
+                    </td>
+                    <td>
+                      {a.dischargedAt
+                        ? `${formatAbsolute(Date.parse(a.dischargedAt))} by ${a.dischargedBy ?? 'unknown'}`
+                        : 'Still admitted'}
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
           </section>
         </>
@@ -175,27 +170,25 @@ function EditDetails({
     );
   };
   return (
-    <form
-      className="admin-form"
+    <AdminForm
+      label="Change details"
+      testId="edit-patient-form"
       onSubmit={submit}
-      noValidate
-      aria-label="Change details"
-      data-testid="edit-patient-form"
+      form={form}
+      summary={form.items('edit')}
+      summaryTestId="edit-patient-error"
+      submit={{ label: 'Save details', busyLabel: 'Saving…', testId: 'edit-patient-save' }}
+      after={
+        <>
+          {' '}
+          <button type="button" className="button button--secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </>
+      }
     >
-      <ErrorSummary
-        items={form.items('edit')}
-        code={form.apiError?.code}
-        testId="edit-patient-error"
-        attempt={form.attempt}
-      />
       <PatientFields prefix="edit" value={value} errors={form.errors} onChange={setValue} />
-      <button type="submit" className="button" disabled={form.busy} data-testid="edit-patient-save">
-        {form.busy ? 'Saving…' : 'Save details'}
-      </button>{' '}
-      <button type="button" className="button button--secondary" onClick={onCancel}>
-        Cancel
-      </button>
-    </form>
+    </AdminForm>
   );
 }
 
@@ -207,8 +200,7 @@ function AdmissionActions({
   onChanged: (message: string) => void;
 }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useConfirmedChange();
   const [beds] = useResource(loadFreeBeds, [record.bedId]);
   const [bedId, setBedId] = useState('');
   const form = useForm<'bedId'>({ conflict: 'That bed is taken now. Choose another.' });
@@ -234,20 +226,16 @@ function AdmissionActions({
           busy={busy}
           error={error}
           onCancel={() => setConfirming(false)}
-          onConfirm={async () => {
-            setBusy(true);
-            setError(null);
-            try {
-              await dischargePatient(record.id);
-              setConfirming(false);
-              onChanged(`${record.displayName} was discharged from ${record.bedLabel ?? 'their bed'}.`);
-            } catch (err) {
-              const r = refusal(err, { conflict: 'This patient has already been discharged.' });
-              setError(r.code ? `${r.message} (${r.code})` : r.message);
-            } finally {
-              setBusy(false);
-            }
-          }}
+          onConfirm={() =>
+            void run(
+              async () => {
+                await dischargePatient(record.id);
+                setConfirming(false);
+                onChanged(`${record.displayName} was discharged from ${record.bedLabel ?? 'their bed'}.`);
+              },
+              (err) => refusal(err, { conflict: 'This patient has already been discharged.' }),
+            )
+          }
         >
           <p>
             {record.displayName} will leave {record.bedLabel}. Their devices stop recording readings for them;
@@ -270,29 +258,22 @@ function AdmissionActions({
   };
   return (
     <section className="panel" aria-labelledby="readmit-title">
-      <form className="admin-form" onSubmit={submit} noValidate aria-labelledby="readmit-title">
-        <h2 id="readmit-title" className="panel__title">
-          Admit again
-        </h2>
-        <ErrorSummary
-          items={form.items('readmit')}
-          code={form.apiError?.code}
-          testId="readmit-error"
-          attempt={form.attempt}
-        />
-        <SelectInput
+      <AdminForm
+        title={{ id: 'readmit-title', text: 'Admit again', level: 2 }}
+        onSubmit={submit}
+        form={form}
+        summary={form.items('readmit')}
+        summaryTestId="readmit-error"
+        submit={{ label: 'Admit', busyLabel: 'Admitting…', testId: 'readmit-submit' }}
+      >
+        <FreeBedSelect
           id="readmit-bedId"
-          label="Bed"
+          options={beds.data ?? []}
           error={form.errors.bedId}
           value={bedId}
           onChange={setBedId}
-          placeholder="Choose a free bed"
-          options={(beds.data ?? []).map((b) => ({ value: b.bedId, label: `${b.label}, ${b.wardName}` }))}
         />
-        <button type="submit" className="button" disabled={form.busy} data-testid="readmit-submit">
-          {form.busy ? 'Admitting…' : 'Admit'}
-        </button>
-      </form>
+      </AdminForm>
     </section>
   );
 }

@@ -12,15 +12,12 @@ import {
 } from '../../lib/organisation.js';
 import { Link } from '../../routing/Link.js';
 import { navigate } from '../../routing/navigation.js';
-import { ErrorSummary } from './ErrorSummary.js';
+import { AdminForm } from './AdminForm.js';
+import { FreeBedSelect } from './choices.js';
+import { DataTable } from './DataTable.js';
 import { formatDate, PatientFields } from './PatientFields.js';
-import { LoadError, Page, SelectInput, useForm } from './forms.js';
-
-export interface FreeBed {
-  bedId: string;
-  label: string;
-  wardName: string;
-}
+import { LoadError, Page, useForm } from './forms.js';
+import type { FreeBed } from './useAdminData.js';
 
 /** Every open, empty bed the user's wards have, for admitting to. */
 export async function loadFreeBeds(signal: AbortSignal): Promise<FreeBed[]> {
@@ -108,31 +105,23 @@ export function PatientsScreen({ q, includeDischarged, canChange }: Props) {
 function PatientTable({ patients }: { patients: PatientListItem[] }) {
   if (patients.length === 0) return <p data-testid="patient-none">No patients match.</p>;
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Patients found">
-      <table className="data-table" data-testid="patient-table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">NHS number</th>
-            <th scope="col">Date of birth</th>
-            <th scope="col">Bed</th>
-          </tr>
-        </thead>
-        <tbody>
-          {patients.map((p) => (
-            <tr key={p.id} data-testid="patient-row">
-              <th scope="row">
-                <Link to={{ name: 'patientRecord', patientId: p.id }}>{p.displayName}</Link>
-                {p.preferredName && <span className="data-table__sub"> (known as {p.preferredName})</span>}
-              </th>
-              <td className="mono">{displayNhsNumber(p.nhsNumber) || <span className="muted">None</span>}</td>
-              <td>{formatDate(p.dateOfBirth)}</td>
-              <td>{p.bedLabel ?? <span className="muted">Discharged</span>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="patient-table"
+      label="Patients found"
+      columns={['Name', 'NHS number', 'Date of birth', 'Bed']}
+    >
+      {patients.map((p) => (
+        <tr key={p.id} data-testid="patient-row">
+          <th scope="row">
+            <Link to={{ name: 'patientRecord', patientId: p.id }}>{p.displayName}</Link>
+            {p.preferredName && <span className="data-table__sub"> (known as {p.preferredName})</span>}
+          </th>
+          <td className="mono">{displayNhsNumber(p.nhsNumber) || <span className="muted">None</span>}</td>
+          <td>{formatDate(p.dateOfBirth)}</td>
+          <td>{p.bedLabel ?? <span className="muted">Discharged</span>}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -160,40 +149,30 @@ function AdmitPatientForm({ onAdmitted }: { onAdmitted: (p: PatientRecord) => vo
   };
 
   return (
-    <form
-      className="admin-form"
+    <AdminForm
+      title={{ id: 'admit-patient-title', text: 'Admit a patient', level: 2 }}
+      testId="admit-patient-form"
       onSubmit={submit}
-      noValidate
-      aria-labelledby="admit-patient-title"
-      data-testid="admit-patient-form"
+      form={form}
+      summary={form.items('admit')}
+      summaryTestId="admit-patient-error"
+      submit={{ label: 'Admit patient', busyLabel: 'Admitting…', testId: 'admit-patient-submit' }}
     >
-      <h2 id="admit-patient-title" className="panel__title">
-        Admit a patient
-      </h2>
-      <ErrorSummary
-        items={form.items('admit')}
-        code={form.apiError?.code}
-        testId="admit-patient-error"
-        attempt={form.attempt}
-      />
       <PatientFields prefix="admit" value={value} errors={form.errors} onChange={setValue} />
       <div className="admin-form__fields">
-        <SelectInput
+        <FreeBedSelect
           id="admit-bedId"
-          label="Bed"
+          options={beds.data ?? []}
           error={form.errors.bedId}
           value={bedId}
           onChange={setBedId}
-          placeholder="Choose a free bed"
-          options={(beds.data ?? []).map((b) => ({ value: b.bedId, label: `${b.label}, ${b.wardName}` }))}
-          {...(beds.data?.length === 0 && {
-            hint: 'There are no free beds. Add beds in Places or discharge a patient.',
-          })}
+          hint={
+            beds.data?.length === 0
+              ? 'There are no free beds. Add beds in Places or discharge a patient.'
+              : undefined
+          }
         />
       </div>
-      <button type="submit" className="button" disabled={form.busy} data-testid="admit-patient-submit">
-        {form.busy ? 'Admitting…' : 'Admit patient'}
-      </button>
-    </form>
+    </AdminForm>
   );
 }

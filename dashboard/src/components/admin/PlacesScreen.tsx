@@ -22,9 +22,12 @@ import {
   validateSite,
   validateWard,
 } from '../../lib/organisation.js';
+import { AdminForm } from './AdminForm.js';
+import { siteOrOnly, SiteSelect } from './choices.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
-import { ErrorSummary, Field } from './ErrorSummary.js';
-import { LoadError, Page, SelectInput, TextInput, refusal, useForm } from './forms.js';
+import { DataTable } from './DataTable.js';
+import { ErrorSummary } from './ErrorSummary.js';
+import { LoadError, Page, SelectInput, TextArea, TextInput, useConfirmedChange, useForm } from './forms.js';
 
 const KIND_LABEL = { care_home: 'Care home', virtual_ward: 'Virtual ward' } as const;
 
@@ -111,56 +114,52 @@ function CreateSiteForm({ onCreated }: { onCreated: (site: Site) => void }) {
   };
 
   return (
-    <form className="admin-form" onSubmit={submit} noValidate aria-labelledby="new-site-title">
-      <h2 id="new-site-title" className="panel__title">
-        Create a site
-      </h2>
-      <ErrorSummary
-        items={form.items('site')}
-        code={form.apiError?.code}
-        testId="site-error"
-        attempt={form.attempt}
-      />
-      <div className="admin-form__fields">
-        <TextInput
-          id="site-name"
-          label="Site name"
-          error={form.errors.name}
-          value={name}
-          maxLength={120}
-          onChange={(v) => {
-            setName(v);
-            if (!codeTouched) setCode(suggestSiteCode(v));
-          }}
-        />
-        <TextInput
-          id="site-code"
-          label="Site code"
-          hint="Lower-case letters, numbers and hyphens. Gateways use it; it cannot be changed later."
-          error={form.errors.code}
-          value={code}
-          maxLength={63}
-          onChange={(v) => {
-            setCodeTouched(true);
-            setCode(v);
-          }}
-        />
-        <SelectInput
-          id="site-kind"
-          label="Kind of site"
-          error={undefined}
-          value={kind}
-          onChange={(v) => setKind(v === 'virtual_ward' ? 'virtual_ward' : 'care_home')}
-          options={[
-            { value: 'care_home', label: KIND_LABEL.care_home },
-            { value: 'virtual_ward', label: KIND_LABEL.virtual_ward },
-          ]}
-        />
-      </div>
-      <button type="submit" className="button" disabled={form.busy} data-testid="site-submit">
-        {form.busy ? 'Creating…' : 'Create site'}
-      </button>
-    </form>
+    <AdminForm
+      title={{ id: 'new-site-title', text: 'Create a site', level: 2 }}
+      onSubmit={submit}
+      form={form}
+      summary={form.items('site')}
+      summaryTestId="site-error"
+      submit={{ label: 'Create site', busyLabel: 'Creating…', testId: 'site-submit' }}
+      fields={
+        <>
+          <TextInput
+            id="site-name"
+            label="Site name"
+            error={form.errors.name}
+            value={name}
+            maxLength={120}
+            onChange={(v) => {
+              setName(v);
+              if (!codeTouched) setCode(suggestSiteCode(v));
+            }}
+          />
+          <TextInput
+            id="site-code"
+            label="Site code"
+            hint="Lower-case letters, numbers and hyphens. Gateways use it; it cannot be changed later."
+            error={form.errors.code}
+            value={code}
+            maxLength={63}
+            onChange={(v) => {
+              setCodeTouched(true);
+              setCode(v);
+            }}
+          />
+          <SelectInput
+            id="site-kind"
+            label="Kind of site"
+            error={undefined}
+            value={kind}
+            onChange={(v) => setKind(v === 'virtual_ward' ? 'virtual_ward' : 'care_home')}
+            options={[
+              { value: 'care_home', label: KIND_LABEL.care_home },
+              { value: 'virtual_ward', label: KIND_LABEL.virtual_ward },
+            ]}
+          />
+        </>
+      }
+    />
   );
 }
 
@@ -170,7 +169,7 @@ function CreateWardForm({ sites, onCreated }: { sites: Site[]; onCreated: (ward:
   const [beds, setBeds] = useState('');
   const [prefix, setPrefix] = useState('Bed');
   const form = useForm<'siteId' | 'name' | 'beds'>();
-  const chosenSite = siteId || (sites.length === 1 ? sites[0]!.id : '');
+  const chosenSite = siteOrOnly(siteId, sites);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -191,59 +190,53 @@ function CreateWardForm({ sites, onCreated }: { sites: Site[]; onCreated: (ward:
   };
 
   return (
-    <form className="admin-form" onSubmit={submit} noValidate aria-labelledby="new-ward-title">
-      <h2 id="new-ward-title" className="panel__title">
-        Create a ward
-      </h2>
-      <ErrorSummary
-        items={form.items('ward')}
-        code={form.apiError?.code}
-        testId="ward-error"
-        attempt={form.attempt}
-      />
-      <div className="admin-form__fields">
-        <SelectInput
-          id="ward-siteId"
-          label="Site"
-          error={form.errors.siteId}
-          value={chosenSite}
-          onChange={setSiteId}
-          placeholder="Choose a site"
-          options={sites.map((s) => ({ value: s.id, label: s.name }))}
-          {...(sites.length === 0 && { hint: 'Create a site first.' })}
-        />
-        <TextInput
-          id="ward-name"
-          label="Ward name"
-          error={form.errors.name}
-          value={name}
-          onChange={setName}
-          maxLength={120}
-        />
-        <TextInput
-          id="ward-beds"
-          label="Number of beds (optional)"
-          hint="You can add, rename and close beds later."
-          error={form.errors.beds}
-          value={beds}
-          onChange={setBeds}
-          inputMode="numeric"
-          maxLength={3}
-        />
-        <TextInput
-          id="ward-prefix"
-          label="Bed label"
-          hint="Beds are labelled with this and a number, for example “Bed 1”."
-          error={undefined}
-          value={prefix}
-          onChange={setPrefix}
-          maxLength={40}
-        />
-      </div>
-      <button type="submit" className="button" disabled={form.busy} data-testid="ward-submit">
-        {form.busy ? 'Creating…' : 'Create ward'}
-      </button>
-    </form>
+    <AdminForm
+      title={{ id: 'new-ward-title', text: 'Create a ward', level: 2 }}
+      onSubmit={submit}
+      form={form}
+      summary={form.items('ward')}
+      summaryTestId="ward-error"
+      submit={{ label: 'Create ward', busyLabel: 'Creating…', testId: 'ward-submit' }}
+      fields={
+        <>
+          <SiteSelect
+            id="ward-siteId"
+            options={sites}
+            error={form.errors.siteId}
+            value={siteId}
+            onChange={setSiteId}
+            hint={sites.length === 0 ? 'Create a site first.' : undefined}
+          />
+          <TextInput
+            id="ward-name"
+            label="Ward name"
+            error={form.errors.name}
+            value={name}
+            onChange={setName}
+            maxLength={120}
+          />
+          <TextInput
+            id="ward-beds"
+            label="Number of beds (optional)"
+            hint="You can add, rename and close beds later."
+            error={form.errors.beds}
+            value={beds}
+            onChange={setBeds}
+            inputMode="numeric"
+            maxLength={3}
+          />
+          <TextInput
+            id="ward-prefix"
+            label="Bed label"
+            hint="Beds are labelled with this and a number, for example “Bed 1”."
+            error={undefined}
+            value={prefix}
+            onChange={setPrefix}
+            maxLength={40}
+          />
+        </>
+      }
+    />
   );
 }
 
@@ -353,84 +346,55 @@ function WardDetail({ ward, onChanged }: { ward: Ward; onChanged: (message: stri
       />
       {beds.status === 'failed' && <LoadError message={beds.message} />}
       {beds.data && (
-        <table className="data-table" data-testid="bed-table">
-          <caption className="visually-hidden">Beds on {ward.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Bed</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+        <DataTable testId="bed-table" caption={`Beds on ${ward.name}`} columns={['Bed', 'State', null]}>
+          {beds.data.map((b) => (
+            <tr key={b.id} data-testid="bed-row">
+              <th scope="row">{b.label}</th>
+              <td>{b.closedAt ? 'Closed' : b.patientId ? 'Occupied' : 'Free'}</td>
+              <td className="data-table__actions">
+                {!b.closedAt && (
+                  <RenameAndClose
+                    what="bed"
+                    name={b.label}
+                    compact
+                    onRename={async (n) => {
+                      await renameBed(b.id, n);
+                      changed(`The bed is now labelled ${n}.`);
+                    }}
+                    closeWarning={
+                      b.patientId
+                        ? 'The bed has a patient: discharge or move them first.'
+                        : 'No one can be admitted to it afterwards.'
+                    }
+                    onClose={async () => {
+                      await closeBed(b.id);
+                      changed(`${b.label} was closed.`);
+                    }}
+                  />
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {beds.data.map((b) => (
-              <tr key={b.id} data-testid="bed-row">
-                <th scope="row">{b.label}</th>
-                <td>{b.closedAt ? 'Closed' : b.patientId ? 'Occupied' : 'Free'}</td>
-                <td className="data-table__actions">
-                  {!b.closedAt && (
-                    <RenameAndClose
-                      what="bed"
-                      name={b.label}
-                      compact
-                      onRename={async (n) => {
-                        await renameBed(b.id, n);
-                        changed(`The bed is now labelled ${n}.`);
-                      }}
-                      closeWarning={
-                        b.patientId
-                          ? 'The bed has a patient: discharge or move them first.'
-                          : 'No one can be admitted to it afterwards.'
-                      }
-                      onClose={async () => {
-                        await closeBed(b.id);
-                        changed(`${b.label} was closed.`);
-                      }}
-                    />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
-      <form className="admin-form" onSubmit={addBeds} noValidate aria-labelledby={`add-beds-${ward.id}`}>
-        <h4 id={`add-beds-${ward.id}`}>Add beds</h4>
-        <ErrorSummary
-          items={form.items('beds')}
-          code={form.apiError?.code}
-          testId="beds-error"
-          attempt={form.attempt}
-        />
-        <Field
+      <AdminForm
+        title={{ id: `add-beds-${ward.id}`, text: 'Add beds', level: 4 }}
+        onSubmit={addBeds}
+        form={form}
+        summary={form.items('beds')}
+        summaryTestId="beds-error"
+        submit={{ label: 'Add beds', busyLabel: 'Adding…', testId: 'beds-submit', secondary: true }}
+      >
+        <TextArea
           id="beds-labels"
           label="Bed labels"
           hint="One per line, or separated by commas."
           error={form.errors.labels}
-        >
-          {(describedBy, invalid) => (
-            <textarea
-              id="beds-labels"
-              rows={3}
-              value={labels}
-              onChange={(e) => setLabels(e.target.value)}
-              aria-describedby={describedBy}
-              aria-invalid={invalid || undefined}
-              data-testid="beds-labels"
-            />
-          )}
-        </Field>
-        <button
-          type="submit"
-          className="button button--secondary"
-          disabled={form.busy}
-          data-testid="beds-submit"
-        >
-          {form.busy ? 'Adding…' : 'Add beds'}
-        </button>
-      </form>
+          value={labels}
+          onChange={setLabels}
+          rows={3}
+        />
+      </AdminForm>
     </div>
   );
 }
@@ -456,8 +420,7 @@ export function RenameAndClose({
   const [renaming, setRenaming] = useState(false);
   const [value, setValue] = useState(name);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [closeError, setCloseError] = useState<string | null>(null);
+  const closing = useConfirmedChange();
   const form = useForm<'name'>();
   const id = `rename-${what}-${name.replace(/\W+/g, '-')}`;
 
@@ -522,7 +485,7 @@ export function RenameAndClose({
         type="button"
         className="button button--warning button--small"
         onClick={() => {
-          setCloseError(null);
+          closing.setError(null);
           setConfirming(true);
         }}
         data-testid={`close-${what}`}
@@ -532,22 +495,16 @@ export function RenameAndClose({
       <ConfirmDialog
         open={confirming}
         title={`Close ${name}?`}
-        confirmLabel={busy ? 'Closing…' : `Yes, close the ${what}`}
-        busy={busy}
-        error={closeError}
+        confirmLabel={closing.busy ? 'Closing…' : `Yes, close the ${what}`}
+        busy={closing.busy}
+        error={closing.error}
         onCancel={() => setConfirming(false)}
-        onConfirm={async () => {
-          setBusy(true);
-          try {
+        onConfirm={() =>
+          void closing.run(async () => {
             await onClose();
             setConfirming(false);
-          } catch (err) {
-            const r = refusal(err);
-            setCloseError(r.code ? `${r.message} (${r.code})` : r.message);
-          } finally {
-            setBusy(false);
-          }
-        }}
+          })
+        }
       >
         <p>{closeWarning}</p>
       </ConfirmDialog>

@@ -14,9 +14,20 @@ import {
 } from '../../api/organisation.js';
 import { useResource } from '../../hooks/useResource.js';
 import { ROLE_LABELS, STAFF_ROLES, validateInvite } from '../../lib/organisation.js';
+import { AdminForm } from './AdminForm.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { DataTable } from './DataTable.js';
 import { ErrorSummary } from './ErrorSummary.js';
-import { LoadError, OneTimeLink, Page, SelectInput, TextInput, refusal, useForm } from './forms.js';
+import {
+  LoadError,
+  OneTimeLink,
+  Page,
+  SelectInput,
+  TextInput,
+  refusal,
+  useConfirmedChange,
+  useForm,
+} from './forms.js';
 
 const ROLE_OPTIONS = STAFF_ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }));
 const isStaffRole = (v: string): v is StaffRole => (STAFF_ROLES as readonly string[]).includes(v);
@@ -51,32 +62,21 @@ export function StaffScreen({ self }: { self: string }) {
         </h2>
         {staff.status === 'failed' && <LoadError message={staff.message} />}
         {staff.data && (
-          <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="staff-title">
-            <table className="data-table" data-testid="staff-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Wards</th>
-                  <th scope="col">State</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {staff.data.accounts.map((a) => (
-                  <StaffRow
-                    key={a.username}
-                    account={a}
-                    wards={staff.data!.wards}
-                    isSelf={a.username === self}
-                    onChanged={changed}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="staff-table"
+            labelledBy="staff-title"
+            columns={['Name', 'Role', 'Wards', 'State', null]}
+          >
+            {staff.data.accounts.map((a) => (
+              <StaffRow
+                key={a.username}
+                account={a}
+                wards={staff.data!.wards}
+                isSelf={a.username === self}
+                onChanged={changed}
+              />
+            ))}
+          </DataTable>
         )}
       </section>
     </Page>
@@ -217,49 +217,44 @@ function InviteForm({ wards, onInvited }: { wards: Ward[]; onInvited: (res: Acco
   };
 
   return (
-    <form
-      className="admin-form"
+    <AdminForm
+      title={{ id: 'invite-title', text: 'Invite a member of staff', level: 2 }}
+      testId="invite-form"
       onSubmit={submit}
-      noValidate
-      aria-labelledby="invite-title"
-      data-testid="invite-form"
+      form={form}
+      summary={form.items('invite')}
+      summaryTestId="invite-error"
+      submit={{ label: 'Invite', busyLabel: 'Inviting…', testId: 'invite-submit' }}
+      fields={
+        <>
+          <TextInput
+            id="invite-displayName"
+            label="Name"
+            error={form.errors.displayName}
+            value={displayName}
+            onChange={setDisplayName}
+            maxLength={120}
+          />
+          <TextInput
+            id="invite-email"
+            label="Email address"
+            type="email"
+            error={form.errors.email}
+            value={email}
+            onChange={setEmail}
+            maxLength={254}
+          />
+          <SelectInput
+            id="invite-role"
+            label="Role"
+            error={form.errors.role}
+            value={role}
+            onChange={setRole}
+            options={ROLE_OPTIONS}
+          />
+        </>
+      }
     >
-      <h2 id="invite-title" className="panel__title">
-        Invite a member of staff
-      </h2>
-      <ErrorSummary
-        items={form.items('invite')}
-        code={form.apiError?.code}
-        testId="invite-error"
-        attempt={form.attempt}
-      />
-      <div className="admin-form__fields">
-        <TextInput
-          id="invite-displayName"
-          label="Name"
-          error={form.errors.displayName}
-          value={displayName}
-          onChange={setDisplayName}
-          maxLength={120}
-        />
-        <TextInput
-          id="invite-email"
-          label="Email address"
-          type="email"
-          error={form.errors.email}
-          value={email}
-          onChange={setEmail}
-          maxLength={254}
-        />
-        <SelectInput
-          id="invite-role"
-          label="Role"
-          error={form.errors.role}
-          value={role}
-          onChange={setRole}
-          options={ROLE_OPTIONS}
-        />
-      </div>
       <WardChoice id="invite-wardIds" wards={wards} value={wardIds} onChange={setWardIds} />
       {form.errors.wardIds && <p className="field__error">{form.errors.wardIds}</p>}
       <div className="radio">
@@ -272,10 +267,7 @@ function InviteForm({ wards, onInvited }: { wards: Ward[]; onInvited: (res: Acco
         />
         <label htmlFor="invite-send">Send them an email with a link to set their password</label>
       </div>
-      <button type="submit" className="button" disabled={form.busy} data-testid="invite-submit">
-        {form.busy ? 'Inviting…' : 'Invite'}
-      </button>
-    </form>
+    </AdminForm>
   );
 }
 
@@ -319,8 +311,7 @@ function StaffRow({
   const [role, setRole] = useState<string>(a.role);
   const [wardIds, setWardIds] = useState<string[] | null>(a.wardIds);
   const [pending, setPending] = useState<Pending>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useConfirmedChange();
   const form = useForm<'role'>();
   const wardNames =
     a.wardIds === null ? 'All' : a.wardIds.map((id) => wards.find((w) => w.id === id)?.name ?? id).join(', ');
@@ -340,9 +331,7 @@ function StaffRow({
 
   const confirm = async () => {
     if (!pending) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       if (pending.kind === 'disable') {
         await disableStaff(a.username);
         onChanged(`${a.displayName} was disabled and signed out.`);
@@ -357,12 +346,7 @@ function StaffRow({
         onChanged(`${a.displayName}’s second factor was removed.`);
       }
       setPending(null);
-    } catch (err) {
-      const r = refusal(err);
-      setError(r.code ? `${r.message} (${r.code})` : r.message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const state = a.disabledAt ? 'Disabled' : a.pending ? 'Invited' : 'Active';

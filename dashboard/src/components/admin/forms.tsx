@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, type ChangeEvent, type ReactNode } from 'react';
 import { ApiError, describeError } from '../../api/client.js';
 import { Link } from '../../routing/Link.js';
 import { ADMIN_SECTIONS, routePath, type Route } from '../../routing/routes.js';
@@ -15,10 +15,7 @@ export interface RefusalMessages {
 }
 
 /** A refused change in words, with the API's code so a support call can quote it. */
-export function refusal(
-  err: unknown,
-  messages: RefusalMessages = {},
-): { message: string; code: string | null } {
+export function refusal(err: unknown, messages: RefusalMessages = {}): Refusal {
   if (!(err instanceof ApiError)) return { message: describeError(err), code: null };
   let message = err.message || describeError(err);
   if (err.status === 409 && messages.conflict) message = messages.conflict;
@@ -30,13 +27,22 @@ export function refusal(
 
 export type Errors<K extends string> = Partial<Record<K, string>>;
 
-/** Validation errors, the API's refusal, a per-attempt counter for focus and a busy guard. */
-export function useForm<K extends string>(messages: RefusalMessages = {}) {
+export type Refusal = { message: string; code: string | null };
+
+/** The refusal in one line, its code in brackets, for places without an error summary. */
+export const refusalLine = (r: Refusal): string => (r.code ? `${r.message} (${r.code})` : r.message);
+
+/**
+ * Validation errors, the API's refusal, a per-attempt counter for focus and a busy guard. The
+ * refusal is put in words by `describe`: messages for a conflict or an absence, or a function.
+ */
+export function useForm<K extends string>(describe: RefusalMessages | ((err: unknown) => Refusal) = {}) {
   const [errors, setErrors] = useState<Errors<K>>({});
-  const [apiError, setApiError] = useState<{ message: string; code: string | null } | null>(null);
+  const [apiError, setApiError] = useState<Refusal | null>(null);
   const [attempt, setAttempt] = useState(0);
   const [busy, setBusy] = useState(false);
 
+  /** Shows the validation errors, or runs the change when there are none. */
   const run = async (validate: () => Errors<K>, change: () => Promise<void>): Promise<void> => {
     if (busy) return;
     setAttempt((n) => n + 1);
@@ -48,83 +54,147 @@ export function useForm<K extends string>(messages: RefusalMessages = {}) {
     try {
       await change();
     } catch (err) {
-      setApiError(refusal(err, messages));
+      setApiError(typeof describe === 'function' ? describe(err) : refusal(err, describe));
     } finally {
       setBusy(false);
     }
   };
 
-  /** The error summary's lines: each field's error linked to `${prefix}-${field}`, then the API's. */
-  const items = (prefix: string): SummaryItem[] => [
-    ...Object.entries(errors)
-      .filter((e): e is [string, string] => typeof e[1] === 'string')
-      .map(([field, message]) => ({ fieldId: `${prefix}-${field}`, message })),
+  /**
+   * The error summary's lines: each field's error linked to its input (`${prefix}-${field}`, or
+   * the id `fieldId` gives), then the API's.
+   */
+  const items = (fieldId: string | ((field: K) => string)): SummaryItem[] => [
+    ...(Object.entries(errors) as [K, string | undefined][])
+      .filter((e): e is [K, string] => typeof e[1] === 'string')
+      .map(([field, message]) => ({
+        fieldId: typeof fieldId === 'string' ? `${fieldId}-${field}` : fieldId(field),
+        message,
+      })),
     ...(apiError ? [{ fieldId: null, message: apiError.message }] : []),
   ];
 
   return { errors, apiError, attempt, busy, run, items, setApiError };
 }
 
-interface InputProps {
+export type FormState = Pick<ReturnType<typeof useForm>, 'apiError' | 'attempt' | 'busy'>;
+
+/**
+ * A change confirmed in a dialog (close, revoke, discharge): busy while it runs, and the refusal
+ * as one line for the dialog to show.
+ */
+export function useConfirmedChange() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (change: () => Promise<void>, describe: (err: unknown) => Refusal = refusal) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await change();
+    } catch (err) {
+      setError(refusalLine(describe(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}
+
+interface ControlProps {
   id: string;
   label: string;
-  hint?: string;
+  hint?: string | undefined;
   error: string | undefined;
   value: string;
   onChange: (value: string) => void;
+  /** The control's data-testid where the browser tests know it by another name than its id. */
+  testId?: string;
+}
+
+interface Bound {
+  id: string;
+  value: string;
+  onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => void;
+  'aria-describedby': string | undefined;
+  'aria-invalid': true | undefined;
+  'data-testid': string;
+}
+
+/** A labelled field whose control is bound to its value, hint and error. */
+function Control({
+  id,
+  label,
+  hint,
+  error,
+  value,
+  onChange,
+  testId = id,
+  children,
+}: ControlProps & { children: (bound: Bound) => ReactNode }) {
+  return (
+    <Field id={id} label={label} {...(hint && { hint })} error={error}>
+      {(describedBy, invalid) =>
+        children({
+          id,
+          value,
+          onChange: (e) => onChange(e.target.value),
+          'aria-describedby': describedBy,
+          'aria-invalid': invalid || undefined,
+          'data-testid': testId,
+        })
+      }
+    </Field>
+  );
+}
+
+interface InputProps extends ControlProps {
   type?: 'text' | 'email' | 'date' | 'password' | 'number' | 'search' | 'tel';
   autoComplete?: string;
   inputMode?: 'numeric' | 'text';
   maxLength?: number;
   className?: string;
+  autoCapitalize?: 'none';
+  spellCheck?: boolean;
 }
 
-export function TextInput({ id, label, hint, error, value, onChange, type = 'text', ...rest }: InputProps) {
+export function TextInput({
+  type = 'text',
+  autoComplete = 'off',
+  inputMode,
+  maxLength,
+  className,
+  autoCapitalize,
+  spellCheck = type === 'text' ? undefined : false,
+  ...control
+}: InputProps) {
   return (
-    <Field id={id} label={label} {...(hint && { hint })} error={error}>
-      {(describedBy, invalid) => (
+    <Control {...control}>
+      {(bound) => (
         <input
-          id={id}
+          {...bound}
           type={type}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-          aria-describedby={describedBy}
-          aria-invalid={invalid || undefined}
-          autoComplete={rest.autoComplete ?? 'off'}
-          inputMode={rest.inputMode}
-          maxLength={rest.maxLength}
-          className={rest.className}
-          spellCheck={type === 'text' ? undefined : false}
-          data-testid={id}
+          autoComplete={autoComplete}
+          inputMode={inputMode}
+          maxLength={maxLength}
+          className={className}
+          autoCapitalize={autoCapitalize}
+          spellCheck={spellCheck}
         />
       )}
-    </Field>
+    </Control>
   );
 }
 
-interface SelectProps {
-  id: string;
-  label: string;
-  hint?: string;
-  error: string | undefined;
-  value: string;
-  onChange: (value: string) => void;
+interface SelectProps extends ControlProps {
   placeholder?: string;
   options: { value: string; label: string }[];
 }
 
-export function SelectInput({ id, label, hint, error, value, onChange, placeholder, options }: SelectProps) {
+export function SelectInput({ placeholder, options, ...control }: SelectProps) {
   return (
-    <Field id={id} label={label} {...(hint && { hint })} error={error}>
-      {(describedBy, invalid) => (
-        <select
-          id={id}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-          aria-describedby={describedBy}
-          aria-invalid={invalid || undefined}
-          data-testid={id}
-        >
+    <Control {...control}>
+      {(bound) => (
+        <select {...bound}>
           {placeholder !== undefined && <option value="">{placeholder}</option>}
           {options.map((o) => (
             <option key={o.value} value={o.value}>
@@ -133,7 +203,19 @@ export function SelectInput({ id, label, hint, error, value, onChange, placehold
           ))}
         </select>
       )}
-    </Field>
+    </Control>
+  );
+}
+
+interface TextAreaProps extends ControlProps {
+  rows: number;
+  spellCheck?: boolean;
+}
+
+/** Several lines: bed labels, a kit's devices. */
+export function TextArea({ rows, spellCheck, ...control }: TextAreaProps) {
+  return (
+    <Control {...control}>{(bound) => <textarea {...bound} rows={rows} spellCheck={spellCheck} />}</Control>
   );
 }
 

@@ -6,7 +6,7 @@ import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.js';
 import type { ServerContext } from '../../context.js';
-import { testContext } from '../../testing.js';
+import { TEST_PASSWORD, testContext } from '../../testing.js';
 import { oidcProvidersFromEnv } from './config.js';
 
 /**
@@ -115,9 +115,12 @@ afterAll(async () => {
 });
 
 type Jar = Map<string, string>;
+/** The latest Set-Cookie header seen for each cookie name, attributes and all. */
+const lastSetCookie = new Map<string, string>();
 
 function remember(jar: Jar, response: Response) {
   for (const header of response.headers.getSetCookie()) {
+    lastSetCookie.set(header.slice(0, header.indexOf('=')), header);
     const [pair] = header.split(';');
     const at = pair!.indexOf('=');
     const [name, value] = [pair!.slice(0, at), pair!.slice(at + 1)];
@@ -228,6 +231,28 @@ describe('single sign-on with OpenID Connect', () => {
       organisationId: 'org-default',
       detail: { method: 'oidc', provider: 'test-idp', accountCreated: true },
     });
+  });
+
+  it('sets the same session cookie attributes as a password sign-in', async () => {
+    const attributes = (header: string | undefined) =>
+      (header ?? '')
+        .split(';')
+        .slice(1)
+        .map((a) => a.trim())
+        .sort();
+    await signIn('ward-nurse');
+    const viaOidc = attributes(lastSetCookie.get(SESSION_COOKIE));
+    const login = await fetch(`${wardlineUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'nurse', password: TEST_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const viaPassword = attributes(
+      login.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`)),
+    );
+    expect(viaOidc).toEqual(expect.arrayContaining(['HttpOnly', 'Path=/', 'SameSite=Strict']));
+    expect(viaOidc).toEqual(viaPassword);
   });
 
   it('signs the same person into the same account again, with the role the provider now gives', async () => {
