@@ -48,8 +48,16 @@ export class SimulatedBpCuff extends SimulatedDevice {
     this.keepLimit = options.memory ?? 50;
   }
 
-  /** Builds the characteristic value for a reading and indicates it (or stores it). */
-  measure(vitals: VitalSigns, at: Date = new Date(this.now())): CuffMeasurement {
+  /**
+   * Builds the characteristic value for a reading and indicates it (or stores it). `status` sets
+   * Measurement Status bits as a cuff reports them (a loose cuff, movement, an irregular pulse);
+   * giving it sends the Measurement Status field whatever the `measurementStatus` option says.
+   */
+  measure(
+    vitals: VitalSigns,
+    at: Date = new Date(this.now()),
+    status?: Partial<bloodPressure.MeasurementStatus>,
+  ): CuffMeasurement {
     const time = new Date(Math.floor(at.getTime() / 1000) * 1000);
     const kpa = this.units === 'kPa';
     const pressure = (mmHg: number) => (kpa ? Math.round((mmHg / MMHG_PER_KPA) * 10) / 10 : mmHg);
@@ -62,7 +70,7 @@ export class SimulatedBpCuff extends SimulatedDevice {
     if (this.options.timestamp ?? true) measurement.timestamp = dateTimeFromDate(time);
     if (this.options.pulseRate ?? true) measurement.pulseRate = vitals.pulseRate;
     if (this.options.userId !== undefined) measurement.userId = this.options.userId;
-    if (this.options.measurementStatus) {
+    if (this.options.measurementStatus || status !== undefined) {
       measurement.measurementStatus = {
         bodyMovement: false,
         cuffTooLoose: false,
@@ -70,6 +78,7 @@ export class SimulatedBpCuff extends SimulatedDevice {
         pulseRateRange:
           vitals.pulseRate > 100 ? 'aboveUpperLimit' : vitals.pulseRate < 50 ? 'belowLowerLimit' : 'within',
         improperPosition: false,
+        ...status,
       };
     }
     const bytes = this.send(

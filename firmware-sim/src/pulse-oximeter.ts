@@ -19,6 +19,14 @@ export interface SpotCheckTaken {
 }
 
 const NO_STATUS: pulseOximeter.PlxMeasurementStatus = pulseOximeter.decodeMeasurementStatus(0);
+const NO_DEVICE_STATUS: pulseOximeter.PlxDeviceStatus = pulseOximeter.decodeDeviceStatus(0);
+
+export interface SpotCheckStatus {
+  /** Measurement Status bit 14: questionable measurement detected. */
+  questionable?: boolean;
+  /** Device and Sensor Status bits, e.g. { lowPerfusionDetected: true }. */
+  device?: Partial<pulseOximeter.PlxDeviceStatus>;
+}
 
 export class SimulatedPulseOximeter extends SimulatedDevice {
   readonly model: DeviceModel = 'pulse-oximeter';
@@ -31,16 +39,31 @@ export class SimulatedPulseOximeter extends SimulatedDevice {
     this.keepLimit = options.memory ?? 20;
   }
 
-  /** A spot-check: SpO2 in %, pulse rate in bpm (null sends the special value NaN). */
-  spotCheck(spo2: number | null, pulseRate: number | null, at: Date = new Date(this.now())): SpotCheckTaken {
+  /**
+   * A spot-check: SpO2 in %, pulse rate in bpm (null sends the special value NaN). `status` sets
+   * what the device reports about the signal (low perfusion, a displaced sensor, a questionable
+   * measurement): giving device-status bits sends the Device and Sensor Status field.
+   */
+  spotCheck(
+    spo2: number | null,
+    pulseRate: number | null,
+    at: Date = new Date(this.now()),
+    status: SpotCheckStatus = {},
+  ): SpotCheckTaken {
     const time = new Date(Math.floor(at.getTime() / 1000) * 1000);
     const measurement: pulseOximeter.PlxSpotCheck = {
       spo2,
       pulseRate,
       timestamp: dateTimeFromDate(time),
-      measurementStatus: { ...NO_STATUS, validatedData: true, dataFromMeasurementStorage: !this.connected },
+      measurementStatus: {
+        ...NO_STATUS,
+        validatedData: !status.questionable,
+        dataFromMeasurementStorage: !this.connected,
+        questionableMeasurementDetected: status.questionable ?? false,
+      },
       deviceClockNotSet: false,
     };
+    if (status.device !== undefined) measurement.deviceStatus = { ...NO_DEVICE_STATUS, ...status.device };
     const bytes = this.send(
       pulseOximeter.PULSE_OXIMETER_SERVICE_UUID,
       pulseOximeter.PLX_SPOT_CHECK_UUID,

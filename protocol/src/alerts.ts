@@ -261,6 +261,8 @@ export const News2Summary = Type.Object({
   spo2Scale: Type.Integer(),
   parameters: Type.Array(News2Parameter),
   missing: Type.Array(Type.String()),
+  /** The missing list in words ("respiration rate and SpO2 not recorded"); null when complete. */
+  missingText: Type.Union([Type.String(), Type.Null()]),
   /** Parameters with a reading too old to use: shown as missing, with the age they had. */
   stale: Type.Array(Type.Object({ parameter: Type.String(), measuredAt: Type.String() })),
 });

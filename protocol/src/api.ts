@@ -1,7 +1,8 @@
 import Type, { type Static } from 'typebox';
 import { TimeSeriesHealth } from './history.js';
 import { Observation } from './observation.js';
-import { AlertState, type AlertEvent } from './alerts.js';
+import { AlertState, News2Summary, type AlertEvent } from './alerts.js';
+import type { News2Event } from './news2-history.js';
 import { DeviceStatus, GatewayStatus } from './status.js';
 import { DEVICE_ID_PATTERN, SEGMENT_PATTERN } from './ids.js';
 
@@ -220,6 +221,16 @@ export const PatientSummary = Type.Object({
   wardId: Type.Union([Type.String(), Type.Null()]),
   bedId: Type.Union([Type.String(), Type.Null()]),
   bedLabel: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /**
+   * To a family user only: whether their contact record consents to clinical detail (readings,
+   * scores), and when the newest reading was taken, which is all they are told without it.
+   */
+  family: Type.Optional(
+    Type.Object({
+      clinicalDetail: Type.Boolean(),
+      lastReadingAt: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
 });
 export type PatientSummary = Static<typeof PatientSummary>;
 
@@ -274,6 +285,11 @@ export const BedState = Type.Object({
     Type.Object({ id: Type.String(), status: Type.Union([GatewayStatus, Type.Null()]) }),
     Type.Null(),
   ]),
+  /**
+   * The resident's NEWS2 now (null for an empty bed); the live feed's `news2` event updates it.
+   * Always sent by the server; optional for clients' own bed states built from other sources.
+   */
+  news2: Type.Optional(Type.Union([News2Summary, Type.Null()])),
 });
 export type BedState = Static<typeof BedState>;
 
@@ -313,6 +329,16 @@ export interface ObservationEvent {
   receivedAt: string;
 }
 
+/**
+ * That a reading arrived, without its values: what a family member without consent to clinical
+ * detail is sent in place of `observation`, to their relative's room.
+ */
+export interface ReadingArrivedEvent {
+  patientId: string;
+  measuredAt: string;
+  receivedAt: string;
+}
+
 export interface DeviceStatusEvent {
   wardId: string;
   bedId: string | null;
@@ -334,6 +360,7 @@ export interface BedChangedEvent {
 
 export interface ServerToClientEvents {
   observation: (event: ObservationEvent) => void;
+  readingArrived: (event: ReadingArrivedEvent) => void;
   deviceStatus: (event: DeviceStatusEvent) => void;
   gatewayStatus: (event: GatewayStatusEvent) => void;
   /** A new alert. */
@@ -341,6 +368,8 @@ export interface ServerToClientEvents {
   /** A later transition of an alert: acknowledged, resolved, escalated, re-notified, updated. */
   alertUpdate: (event: AlertEvent) => void;
   bedChanged: (event: BedChangedEvent) => void;
+  /** A resident's NEWS2 changed (score, risk or completeness): to the ward room only. */
+  news2: (event: News2Event) => void;
 }
 
 export type JoinWardAck = { ok: true } | { ok: false; code: string };

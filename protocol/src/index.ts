@@ -15,3 +15,7 @@ export * from './nhs-number.js';
 export * from './accounts.js';
 export * from './oidc.js';
 export * from './device-models.js';
+export * from './news2-text.js';
+export * from './bp.js';
+export * from './news2-history.js';
+export * from './quality.js';

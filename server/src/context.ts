@@ -1,5 +1,6 @@
 import { defaultAlertingConfig, type AlertingConfig } from './alerts/config.js';
 import { createAlerting } from './alerts/engine.js';
+import { createNews2History } from './alerts/news2-history.js';
 import type { Db } from './db/database.js';
 import { createDeadLetterRepository } from './db/dead-letter-repository.js';
 import { createDeviceRepository } from './db/device-repository.js';
@@ -58,6 +59,8 @@ export function createContext(
       config: options.alerting ?? defaultAlertingConfig(),
       metrics: serverMetrics.alerts,
     }),
+    /** Each change of a patient's NEWS2, recorded after readings are stored. */
+    news2History: createNews2History(db),
     /** History and trends; the embedded store unless InfluxDB is configured. */
     timeSeries: createEmbeddedStore(db) as TimeSeriesStore,
   };

@@ -184,9 +184,11 @@ describe('alerts end to end', () => {
   it('opens exactly one alert for 50 concurrent messages crossing a threshold', async () => {
     const client = await connectGatewayClient(broker.port);
     try {
-      const readings: Observation[] = Array.from({ length: 50 }, (_, i) =>
-        bpReading('e2:00:00:00:00:02', 188 + (i % 5)),
-      );
+      // Spread over five minutes: a BP alert needs its high readings at least a minute apart.
+      const readings: Observation[] = Array.from({ length: 50 }, (_, i) => ({
+        ...bpReading('e2:00:00:00:00:02', 188 + (i % 5)),
+        measuredAt: new Date(Date.now() - 330_000 + i * 6_000).toISOString(),
+      }));
       await Promise.all(
         readings.map((r) =>
           client.publishAsync(

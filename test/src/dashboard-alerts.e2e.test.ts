@@ -166,6 +166,14 @@ describe('clinical alerts in the dashboard', () => {
     await page.getByTestId('trend-range-1h').click();
     await expect.poll(() => page.getByTestId('trend-range-1h').getAttribute('aria-pressed')).toBe('true');
     await expect.poll(() => bp.textContent()).toMatch(/latest 171 mmHg/);
+    // The cuff's pulse is drawn on the pulse chart; an empty chart says so once.
+    const pulse = page.locator('[data-testid="trend"][data-kind="heart_rate"]');
+    await expect
+      .poll(() => pulse.getByTestId('trend-summary').textContent())
+      .toMatch(/^Pulse \(cuff\): latest \d+ bpm/);
+    await expect(pulse.locator('svg .recharts-scatter-symbol').count()).resolves.toBeGreaterThan(0);
+    const rr = page.locator('[data-testid="trend"][data-kind="respiration_rate"]');
+    expect((await rr.innerText()).match(/No readings in this period/g)).toHaveLength(1);
 
     // Manual NEWS2 observations, keyboard only for the radios.
     await page.getByTestId('manual-submit').click();

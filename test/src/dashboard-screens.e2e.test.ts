@@ -301,6 +301,44 @@ describe('dashboard screens in Chromium', () => {
     await signInAs(page, 'family');
     await page.getByTestId('family-relative-name').filter({ hasText: relative.displayName }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/family');
+
+    // The demo's contact has not consented to clinical detail: words and a time, never a number.
+    await expect
+      .poll(() => page.getByTestId('family-limited-readings').textContent(), { timeout: 5000 })
+      .toMatch(
+        /^Readings are being taken as planned\. The last reading was taken (just now|1 minute ago) \(/,
+      );
+    const limitedText = await page.locator('main').innerText();
+    expect(limitedText).not.toMatch(/mmHg|°C|bpm|136|37\.2/);
+    await expect(page.getByTestId('family-reading').count()).resolves.toBe(0);
+    await expectAccessible(page);
+    await screenshot(page, 'screen-family-no-consent');
+    const familyCookie = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE)!;
+    const asFamily = { cookie: `${SESSION_COOKIE}=${familyCookie.value}` };
+    for (const path of ['observations', 'history?kind=blood_pressure', 'news2']) {
+      const res = await fetch(`${base}/api/patients/ward-e2e-p001/${path}`, { headers: asFamily });
+      expect([path, res.status]).toEqual([path, 403]);
+    }
+
+    // The care home records consent to clinical detail: the same page now shows the readings.
+    const adminToken = await signIn(base, 'admin');
+    const [contact] = await apiGet<(Record<string, unknown> & { id: number; consent: object })[]>(
+      base,
+      '/api/patients/ward-e2e-p001/contacts',
+      adminToken,
+    );
+    const { id, patientId: _p, consentRecordedAt: _at, consentRecordedBy: _by, ...input } = contact!;
+    const updated = await fetch(`${base}/api/patients/ward-e2e-p001/contacts/${id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...input,
+        consent: { ...contact!.consent, clinicalDetail: true },
+        consentNote: 'written consent to clinical detail, e2e test',
+      }),
+    });
+    expect(updated.status).toBe(200);
+    await page.reload();
     await expect(page.locator('nav[aria-label="Main"]').count()).resolves.toBe(0);
     await expect(
       page.locator('[data-testid="family-reading"][data-key="temperature"]').textContent(),
@@ -355,6 +393,38 @@ describe('dashboard screens in Chromium', () => {
     }
     const own = await fetch(`${base}/api/patients/ward-e2e-p001`, { headers });
     expect(own.status).toBe(200);
+  });
+
+  it('marks a reading the cuff flagged, in words, on the bed card and the patient screen, until a sound one', async () => {
+    const page = await newPage();
+    await signInAs(page, 'nurse', '/wards/ward-e2e');
+    const bed1 = page.locator('[data-testid="bed-card"][data-bed-id="ward-e2e-bed-1"]');
+    await publish({ ...bpReading('e2:00:00:00:00:01', 122), quality: ['irregular_pulse', 'cuff_too_loose'] });
+    await expect
+      .poll(() => bed1.getByTestId('reading-quality').allTextContents(), { timeout: 5000 })
+      .toEqual(['Cuff too loose — repeat this reading', 'Irregular pulse — check for atrial fibrillation']);
+    await expect(bed1.getByTestId('bp-value').getAttribute('data-flagged')).resolves.toBe('true');
+    await expect(bed1.getByTestId('pulse-value').getAttribute('data-flagged')).resolves.toBe('true');
+    await expectAccessible(page);
+    await screenshot(page, 'screen-ward-flagged-reading');
+
+    await bed1.getByTestId('patient-link').click();
+    const vitals = page.getByTestId('patient-vitals');
+    await expect
+      .poll(() => vitals.getByTestId('reading-quality').allTextContents(), { timeout: 5000 })
+      .toEqual(['Cuff too loose — repeat this reading', 'Irregular pulse — check for atrial fibrillation']);
+    await expect
+      .poll(() => page.getByTestId('history-row').first().textContent(), { timeout: 5000 })
+      .toContain('Cuff too loose — repeat this reading');
+    await expectAccessible(page);
+
+    // The repeat, taken properly, is shown plain: the marks belong to the reading, not the resident.
+    await publish(bpReading('e2:00:00:00:00:01', 124));
+    await expect
+      .poll(() => page.getByTestId('latest-bp').textContent(), { timeout: 5000 })
+      .toBe('124/84 mmHg');
+    await expect(vitals.getByTestId('reading-quality').count()).resolves.toBe(0);
+    await expect(page.getByTestId('latest-bp').getAttribute('data-flagged')).resolves.toBeNull();
   });
 
   it('shows the connection as lost on every live screen while the server is down, and recovers with fresh data', async () => {

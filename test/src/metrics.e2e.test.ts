@@ -45,7 +45,14 @@ async function scrape(url: string): Promise<{ contentType: string; text: string;
   return {
     contentType: res.headers.get('content-type') ?? '',
     text,
-    metrics: await getMetricsFromIterator(text.split('\n')[Symbol.iterator]()),
+    // NaN is valid in the text format (an event-loop gauge before its first sample; VictoriaMetrics
+    // scrapes it below), but this parser refuses it: such samples are left out of what is parsed.
+    metrics: await getMetricsFromIterator(
+      text
+        .split('\n')
+        .filter((line) => !/ [Nn]a[Nn]$/.test(line))
+        [Symbol.iterator](),
+    ),
   };
 }
 

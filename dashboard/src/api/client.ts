@@ -4,6 +4,7 @@ import type {
   AlertWithHistory,
   History,
   HistoryRange,
+  News2History,
   News2Summary,
   WardNews2,
   ManualObservationRequest,
@@ -161,6 +162,8 @@ export interface ObservationQuery {
   /** ISO time, exclusive. */
   to?: string;
   limit?: number;
+  /** 'desc': newest first (with limit 1, the latest reading). */
+  order?: 'asc' | 'desc';
 }
 
 /** A resident's stored observations, oldest first (the server's order). */
@@ -174,6 +177,7 @@ export function listObservations(
   if (query.from) params.set('from', query.from);
   if (query.to) params.set('to', query.to);
   if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (query.order) params.set('order', query.order);
   const qs = params.toString();
   return request<StoredObservation[]>(
     'GET',
@@ -281,6 +285,11 @@ export function getNews2(patientId: string, signal?: AbortSignal): Promise<News2
   return request<News2Summary>('GET', `/api/patients/${seg(patientId)}/news2`, opts(signal));
 }
 
+/** Each change of a resident's NEWS2 over the last 7 days, oldest first. */
+export function getNews2History(patientId: string, signal?: AbortSignal): Promise<News2History> {
+  return request<News2History>('GET', `/api/patients/${seg(patientId)}/news2/history`, opts(signal));
+}
+
 /** Every resident's NEWS2 summary on a ward, in one request. */
 export function getWardNews2(wardId: string, signal?: AbortSignal): Promise<WardNews2> {
   return request<WardNews2>('GET', `/api/wards/${seg(wardId)}/news2`, opts(signal));
@@ -292,9 +301,11 @@ export function getHistory(
   range: HistoryRange,
   signal?: AbortSignal,
   window?: 'raw',
+  limit?: number,
 ): Promise<History> {
   const params = new URLSearchParams({ kind, range });
   if (window) params.set('window', window);
+  if (limit !== undefined) params.set('limit', String(limit));
   return request<History>('GET', `/api/patients/${seg(patientId)}/history?${params}`, opts(signal));
 }
 

@@ -13,6 +13,7 @@ import { parseTime } from '../lib/time.js';
 import { TimeAgo } from './TimeAgo.js';
 import { news2Band, NEWS2_BAND_LABEL, partialText, PRIORITY_LABEL } from '../lib/alerts.js';
 import { Link } from '../routing/Link.js';
+import { latestQualityNotes, type QualityNote } from '../lib/quality.js';
 
 /** The DOM id of a bed's card, for in-page links (fall summary) and focus. */
 export function bedElementId(bedId: string): string {
@@ -104,8 +105,9 @@ export const BedCard = memo(function BedCard({ bed, now, alerts, serverAlerts = 
             reading={bloodPressure(bed, now)}
             now={now}
             testId="bp-value"
+            notes={latestQualityNotes(bed, 'blood_pressure')}
           />
-          <Vital name="Pulse" reading={pulse(bed, now)} now={now} testId="pulse-value" />
+          <PulseVital bed={bed} now={now} />
           <Vital
             name={
               <abbr title="Oxygen saturation">
@@ -115,6 +117,7 @@ export const BedCard = memo(function BedCard({ bed, now, alerts, serverAlerts = 
             reading={spo2(bed, now)}
             now={now}
             testId="spo2-value"
+            notes={latestQualityNotes(bed, 'spo2')}
           />
           <Vital
             name={<abbr title="Temperature">Temp</abbr>}
@@ -175,28 +178,73 @@ function News2Badge({ news2 }: { news2: News2Summary }) {
   );
 }
 
+/**
+ * The pulse is marked when the reading it came from is flagged; the words are shown once, on the
+ * row of that reading (BP or SpO2), or here when it came from a heart-rate reading.
+ */
+function PulseVital({ bed, now }: { bed: BedState; now: number }) {
+  const reading = pulse(bed, now);
+  const sourceNotes = reading ? latestQualityNotes(bed, reading.source) : [];
+  return (
+    <Vital
+      name="Pulse"
+      reading={reading}
+      now={now}
+      testId="pulse-value"
+      notes={reading?.source === 'heart_rate' ? sourceNotes : []}
+      flagged={sourceNotes.length > 0}
+    />
+  );
+}
+
 interface VitalProps {
   name: ReactNode;
   reading: VitalReading | null;
   now: number;
   testId: string;
+  /** What the device flagged about this reading, in words. */
+  notes?: readonly QualityNote[];
+  /** Marked as flagged even without notes of its own (they are on another row). */
+  flagged?: boolean;
 }
 
-function Vital({ name, reading, now, testId }: VitalProps) {
+function Vital({ name, reading, now, testId, notes = [], flagged = false }: VitalProps) {
+  const marked = reading !== null && (flagged || notes.length > 0);
+  const unreliable = notes.some((n) => n.unreliable);
   return (
-    <div className={reading?.stale ? 'vital vital--stale' : 'vital'}>
+    <div
+      className={['vital', reading?.stale ? 'vital--stale' : '', marked ? 'vital--flagged' : '']
+        .filter(Boolean)
+        .join(' ')}
+    >
       <dt className="vital__name">{name}</dt>
       {reading ? (
         <>
           <dd className="vital__value">
-            <span data-testid={testId} data-stale={reading.stale || undefined}>
+            <span
+              data-testid={testId}
+              data-stale={reading.stale || undefined}
+              data-flagged={marked || undefined}
+              data-unreliable={unreliable || undefined}
+            >
               {reading.text}
             </span>
+            {marked && notes.length === 0 && <span className="vital__flag-mark"> (flagged)</span>}
           </dd>
           <dd className="vital__time">
             {reading.stale && <span className="stale-tag">Stale</span>}
             <TimeAgo at={reading.measuredAt} now={now} />
           </dd>
+          {notes.map((n) => (
+            <dd
+              key={n.flag}
+              className={n.unreliable ? 'vital__quality vital__quality--unreliable' : 'vital__quality'}
+              data-testid="reading-quality"
+              data-flag={n.flag}
+            >
+              {n.text}
+            </dd>
+          ))}
         </>
       ) : (
         <dd className="vital__value vital__value--none">

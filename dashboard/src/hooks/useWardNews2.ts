@@ -1,15 +1,9 @@
-import type { News2Summary, ObservationEvent } from '@wardline/protocol';
+import type { News2Event, News2Summary } from '@wardline/protocol';
 import { useEffect, useRef, useState } from 'react';
-import { getNews2, getWardNews2 } from '../api/client.js';
+import { getWardNews2 } from '../api/client.js';
 import type { SocketState } from './useSocket.js';
 
-/** At most this many per-resident NEWS2 requests in flight: 200 beds must not flood the server. */
-const CONCURRENCY = 4;
-/** A resident's score is fetched again after a new reading, but not more often than this. */
-const MIN_REFRESH_MS = 30_000;
-/** Readings arriving together (a cuff's BP and pulse) cause one refresh. */
-const SETTLE_MS = 1500;
-/** Answers are applied together at most this often: one ward re-render, not one per resident. */
+/** Changes arriving together (a ward round's entries) are applied together at most this often. */
 const FLUSH_MS = 1000;
 /** The first round is shown as soon as it is answered, or without scores after this long. */
 const FIRST_ROUND_MS = 2500;
@@ -25,10 +19,9 @@ export interface WardNews2 {
 
 /**
  * The NEWS2 summary of every resident on a ward. The whole ward is asked for in one request
- * (`GET /api/wards/:wardId/news2`) on load, on reconnection and when residents change; the server
- * has no NEWS2 event, so a resident's score is asked for again (`GET /api/patients/:id/news2`, a
- * few at a time, throttled) after that resident's new readings. The first round is applied in one
- * go when answered, so beds take their places once.
+ * (`GET /api/wards/:wardId/news2`) on load, on reconnection and when residents change; after that
+ * the server pushes each change of a resident's score (`news2` event to the ward room), so nothing
+ * is polled per resident. Changes are applied in batches: one ward re-render, not one per resident.
  */
 export function useWardNews2(
   { socket, connectCount }: SocketState,
@@ -39,17 +32,11 @@ export function useWardNews2(
   const [scores, setScores] = useState<ReadonlyMap<string, News2Summary>>(() => new Map());
   const [settled, setSettled] = useState(false);
   const settledRef = useRef(false);
-  const queueRef = useRef<string[]>([]);
-  const queuedRef = useRef(new Set<string>());
-  const inFlightRef = useRef(0);
-  const lastFetchRef = useRef(new Map<string, number>());
-  const timersRef = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const aliveRef = useRef(true);
-  const pumpRef = useRef<() => void>(() => undefined);
   const pendingRef = useRef(new Map<string, News2Summary>());
   const flushTimerRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  /** Keeps the newer of two answers for a resident: a ward answer may overtake a resident's. */
+  /** Keeps the newer of two answers for a resident: a pushed change may overtake the ward's answer. */
   const put = (summary: News2Summary) => {
     const held = pendingRef.current.get(summary.patientId);
     if (!held || Date.parse(held.at) <= Date.parse(summary.at))
@@ -79,44 +66,12 @@ export function useWardNews2(
 
   useEffect(() => {
     aliveRef.current = true;
-    const timers = timersRef.current;
-    pumpRef.current = () => {
-      while (inFlightRef.current < CONCURRENCY && queueRef.current.length > 0) {
-        const id = queueRef.current.shift()!;
-        queuedRef.current.delete(id);
-        inFlightRef.current++;
-        lastFetchRef.current.set(id, Date.now());
-        getNews2(id)
-          .then(
-            (summary) => {
-              if (!aliveRef.current) return;
-              put(summary);
-              if (!settledRef.current) return; // applied with the first round
-              flushTimerRef.current ??= setTimeout(flush, FLUSH_MS);
-            },
-            () => undefined, // no score shown rather than a wrong one; the next reading retries
-          )
-          .finally(() => {
-            inFlightRef.current--;
-            if (aliveRef.current) pumpRef.current();
-          });
-      }
-    };
     return () => {
       aliveRef.current = false;
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
       clearTimeout(flushTimerRef.current);
       flushTimerRef.current = undefined;
     };
   }, []);
-
-  const enqueue = (id: string) => {
-    if (queuedRef.current.has(id)) return;
-    queuedRef.current.add(id);
-    queueRef.current.push(id);
-    pumpRef.current();
-  };
 
   const known = patientIds !== null;
   const idsKey = patientIds?.join('\n') ?? '';
@@ -124,8 +79,6 @@ export function useWardNews2(
   useEffect(() => {
     if (!known) return;
     const controller = new AbortController();
-    const asked = Date.now();
-    for (const id of idsKey ? idsKey.split('\n') : []) lastFetchRef.current.set(id, asked);
     getWardNews2(wardId, controller.signal).then(
       ({ scores: ward }) => {
         if (!aliveRef.current) return;
@@ -134,7 +87,7 @@ export function useWardNews2(
         else endFirstRound();
       },
       () => {
-        // No score shown rather than a wrong one; readings and reconnection ask again.
+        // No score shown rather than a wrong one; reconnection asks again.
         if (aliveRef.current && !controller.signal.aborted) endFirstRound();
       },
     );
@@ -149,23 +102,15 @@ export function useWardNews2(
   }, [known, settled]);
 
   useEffect(() => {
-    const onObservation = (e: ObservationEvent) => {
+    const onNews2 = (e: News2Event) => {
       if (e.wardId !== wardId) return;
-      const id = e.patientId;
-      if (timersRef.current.has(id)) return;
-      const last = lastFetchRef.current.get(id) ?? 0;
-      const wait = Math.max(SETTLE_MS, last + MIN_REFRESH_MS - Date.now());
-      timersRef.current.set(
-        id,
-        setTimeout(() => {
-          timersRef.current.delete(id);
-          enqueue(id);
-        }, wait),
-      );
+      put(e.summary);
+      if (!settledRef.current) return; // applied with the first round
+      flushTimerRef.current ??= setTimeout(flush, FLUSH_MS);
     };
-    socket.on('observation', onObservation);
+    socket.on('news2', onNews2);
     return () => {
-      socket.off('observation', onObservation);
+      socket.off('news2', onNews2);
     };
   }, [socket, wardId]);
 

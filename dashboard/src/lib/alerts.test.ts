@@ -42,13 +42,16 @@ describe('mergeAlert', () => {
 });
 
 describe('ordering', () => {
-  it('puts open before acknowledged, then by priority', () => {
+  it('keeps every critical alert above every high one, acknowledged or not; open first within a priority', () => {
     const list = [
       alert({ id: 1, state: 'acknowledged' }),
       alert({ id: 2, priority: 'low' }),
       alert({ id: 3, priority: 'high' }),
+      alert({ id: 4, priority: 'high', state: 'acknowledged' }),
+      alert({ id: 5 }),
+      alert({ id: 6, state: 'resolved' }),
     ].sort(compareAlerts);
-    expect(list.map((a) => a.id)).toEqual([3, 2, 1]);
+    expect(list.map((a) => a.id)).toEqual([5, 1, 3, 4, 2, 6]);
   });
 
   it('sorts beds: critical alerts, then NEWS2 band, then label (naturally)', () => {
@@ -71,9 +74,15 @@ describe('ordering', () => {
 });
 
 describe('partialText', () => {
-  it('names what is missing in short form', () => {
+  it('names what is missing in words, not field names', () => {
     expect(partialText({ complete: false, missing: ['respirationRate', 'consciousness'] })).toBe(
-      'partial: missing RR, ACVPU',
+      'partial: respiration rate and consciousness (ACVPU) not recorded',
+    );
+    expect(partialText({ complete: false, missing: ['respirationRate', 'spo2', 'airOrOxygen'] })).toBe(
+      'partial: respiration rate, SpO2 and air or oxygen not recorded',
+    );
+    expect(partialText({ complete: false, missing: ['temperature'] })).toBe(
+      'partial: temperature not recorded',
     );
     expect(partialText({ complete: true, missing: [] })).toBeNull();
   });

@@ -1,4 +1,5 @@
 import type { Alert, AlertPriority, News2Summary } from '@wardline/protocol';
+import { news2MissingText } from '@wardline/protocol/news2-text';
 
 /**
  * Display rules for clinical alerts from the server's alert engine. Pure, unit-tested: the ward
@@ -14,12 +15,17 @@ export const PRIORITY_LABEL: Record<AlertPriority, string> = {
   low: 'Low',
 };
 
-/** Open before acknowledged; then by priority; then newest first. */
+/**
+ * Active before resolved; then by priority, so every critical alert stays above every high one
+ * whether or not someone has acknowledged it; then open before acknowledged; then newest first.
+ */
 export function compareAlerts(a: Alert, b: Alert): number {
-  const open = (x: Alert) => (x.state === 'open' ? 0 : x.state === 'acknowledged' ? 1 : 2);
+  const resolved = (x: Alert) => (x.state === 'resolved' ? 1 : 0);
+  const open = (x: Alert) => (x.state === 'open' ? 0 : 1);
   return (
-    open(a) - open(b) ||
+    resolved(a) - resolved(b) ||
     PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] ||
+    open(a) - open(b) ||
     b.openedAt.localeCompare(a.openedAt) ||
     b.id - a.id
   );
@@ -82,16 +88,6 @@ export function news2Band(summary: Pick<News2Summary, 'risk'>): News2Band {
   return r === 'high' || r === 'medium' || r === 'low-medium' ? r : 'low';
 }
 
-const PARAMETER_SHORT: Record<string, string> = {
-  respirationRate: 'RR',
-  spo2: 'SpO2',
-  airOrOxygen: 'air/O2',
-  systolic: 'BP',
-  pulse: 'pulse',
-  consciousness: 'ACVPU',
-  temperature: 'temp',
-};
-
 export const PARAMETER_NAME: Record<string, string> = {
   respirationRate: 'Respiration rate',
   spo2: 'Oxygen saturation',
@@ -102,10 +98,10 @@ export const PARAMETER_NAME: Record<string, string> = {
   temperature: 'Temperature',
 };
 
-/** "partial: missing RR, ACVPU", or null when the score is complete. */
+/** "partial: respiration rate and consciousness (ACVPU) not recorded", or null when complete. */
 export function partialText(summary: Pick<News2Summary, 'complete' | 'missing'>): string | null {
   if (summary.complete || summary.missing.length === 0) return null;
-  return `partial: missing ${summary.missing.map((m) => PARAMETER_SHORT[m] ?? m).join(', ')}`;
+  return `partial: ${news2MissingText(summary.missing)}`;
 }
 
 export interface RiskInput {

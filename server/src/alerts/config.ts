@@ -32,6 +32,13 @@ export interface AlertingConfig {
   gatewayOfflineGraceMs: number;
   /** Missing-data checks run at least this often. */
   tickMs: number;
+  /**
+   * Flapping control (0 and 0: the old two-consecutive-readings debounce). A BP threshold alert
+   * needs its breaching readings to span at least bpConfirmMs; a threshold alert auto-resolves only
+   * once readings have stayed back within range for thresholdResolveMs.
+   */
+  bpConfirmMs: number;
+  thresholdResolveMs: number;
   smtp: SmtpConfig | null;
   webhookSecret: string | null;
   /** The SMS gateway seam: family text messages are POSTed (signed) here. */
@@ -57,6 +64,8 @@ export function defaultAlertingConfig(): AlertingConfig {
     deviceSilentMs: 15 * MINUTE,
     gatewayOfflineGraceMs: 2 * MINUTE,
     tickMs: 15_000,
+    bpConfirmMs: MINUTE,
+    thresholdResolveMs: 30 * MINUTE,
     smtp: null,
     webhookSecret: null,
     smsWebhookUrl: null,
@@ -126,6 +135,8 @@ export function alertingConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ale
     deviceSilentMs: need('WARDLINE_DEVICE_SILENT_SECONDS', d.deviceSilentMs),
     gatewayOfflineGraceMs: need('WARDLINE_GATEWAY_OFFLINE_GRACE_SECONDS', d.gatewayOfflineGraceMs),
     tickMs: need('WARDLINE_ALERT_TICK_SECONDS', d.tickMs),
+    bpConfirmMs: d.bpConfirmMs,
+    thresholdResolveMs: d.thresholdResolveMs,
     smtp: smtpHost
       ? {
           host: smtpHost,

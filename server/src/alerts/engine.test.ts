@@ -63,33 +63,35 @@ describe('alert engine', () => {
     expect(open[0]).toMatchObject({ condition: 'fall', occurrences: 2 });
   });
 
-  it('needs two consecutive high readings to alert (debounce) and two clear ones, below the hysteresis, to clear', async () => {
-    send(bp(186, 95, 70, ago(3 * MIN)));
+  it('needs high readings at least a minute apart to alert, and 30 minutes back below the hysteresis to clear', async () => {
+    send(bp(186, 95, 70, ago(6 * MIN)));
     expect(bed.unresolved(P1)).toEqual([]);
-    send(bp(128, 80, 70, ago(2 * MIN)));
-    send(bp(190, 95, 70, ago(MIN)));
+    send(bp(128, 80, 70, ago(5 * MIN)));
+    send(bp(190, 95, 70, ago(4 * MIN)));
     expect(bed.unresolved(P1)).toEqual([]); // high, normal, high: noise, not a trend
-    send(bp(184, 96, 70, ago(30_000)));
+    send(bp(184, 96, 70, ago(4 * MIN - 30_000)));
+    expect(bed.unresolved(P1)).toEqual([]); // two high readings 30 s apart: not yet confirmed
+    send(bp(188, 96, 70, ago(3 * MIN)));
     expect(bed.unresolved(P1).map((a) => [a.condition, a.priority])).toEqual([['bp_high', 'medium']]);
-    bed.advance(MIN);
-    send(bp(175, 90, 70, ago(20_000))); // below 180 but not 10 below: still high
-    send(bp(172, 90, 70, ago(10_000)));
-    expect(bed.unresolved(P1)).toHaveLength(1);
-    send(bp(150, 88, 70, ago(5000)));
-    expect(bed.unresolved(P1)).toHaveLength(1);
-    send(bp(148, 86, 70, ago(1000)));
+    send(bp(175, 90, 70, ago(150_000))); // below 180 but not 10 below: still high
+    send(bp(150, 88, 70, ago(2 * MIN)));
+    send(bp(148, 86, 70, ago(MIN)));
+    expect(bed.unresolved(P1)).toHaveLength(1); // back in range for a minute only
+    bed.advance(40 * MIN);
+    send(bp(145, 86, 70, ago(5 * MIN)));
     expect(bed.unresolved(P1)).toEqual([]);
     const [alert] = bed.ctx.alerting.store.list({ limit: 5 });
     expect(alert).toMatchObject({ state: 'resolved', resolved_by: 'system' });
+    expect(alert!.resolution_note).toMatch(/back within range for 3\d min/);
   });
 
   it('scores a partial NEWS2 from the cuff at once, labelled with what is missing, and completes it from staff entry', async () => {
     send(bp(88, 52, 128, ago(MIN)));
     const news2 = bed.unresolved(P1).find((a) => a.condition === 'news2')!;
     // Systolic 88 scores 3 and pulse 128 scores 2: 5 of a partial score, medium risk.
-    expect(news2).toMatchObject({ priority: 'high', title: 'NEWS2 medium risk' });
+    expect(news2).toMatchObject({ priority: 'high', title: 'NEWS2 5: medium risk' });
     expect(news2.message).toContain(
-      'partial: respirationRate, spo2, airOrOxygen, consciousness, temperature missing',
+      'Partial score: respiration rate, SpO2, air or oxygen, consciousness (ACVPU) and temperature not recorded',
     );
     const res = await call('POST', `/api/patients/${P1}/manual-observations`, 'nurse', {
       respirationRate: 26,
@@ -106,7 +108,8 @@ describe('alert engine', () => {
       ageMinutes: 0,
     });
     const updated = bed.unresolved(P1).find((a) => a.condition === 'news2')!;
-    expect(updated).toMatchObject({ id: news2.id, priority: 'critical', title: 'NEWS2 high risk' });
+    expect(updated).toMatchObject({ id: news2.id, priority: 'critical', title: 'NEWS2 9: high risk' });
+    expect(updated.message).not.toContain('Partial');
     const history = (await call('GET', `/api/alerts/${news2.id}`, 'nurse')).json() as AlertWithHistory;
     expect(history.transitions.map((t) => t.type)).toEqual(['opened', 'updated']);
   });
@@ -221,8 +224,12 @@ describe('alert engine', () => {
     ]);
     expect(t.history[0]!.reason).toContain('COPD');
     expect(bed.ctx.alerting.news2(P1)).toMatchObject({ spo2Scale: 2 });
-    // On scale 2, 89 % is on target: both alerts clear with the next readings.
+    // On scale 2, 89 % is on target: NEWS2 clears with the next reading, the SpO2 alert once
+    // readings have stayed on target for 30 minutes.
     send(reading('spo2', { spo2: { value: 89, unit: '%' } }, ago(30_000)));
+    send(reading('spo2', { spo2: { value: 90, unit: '%' } }, ago(10_000)));
+    expect(bed.unresolved(P1).map((a) => a.condition)).toEqual(['spo2_low']);
+    bed.advance(31 * MIN);
     send(reading('spo2', { spo2: { value: 90, unit: '%' } }, ago(10_000)));
     expect(bed.unresolved(P1)).toEqual([]);
     for (const refused of ['family', 'nurse'])

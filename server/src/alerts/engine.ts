@@ -8,7 +8,7 @@ import {
   type ManualObservationRequest,
   type News2Summary,
   type Observation,
-  type Thresholds,
+  isUnreliable,
 } from '@wardline/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -23,10 +23,12 @@ import { createOutbox } from '../notify/outbox.js';
 import { quietHoursEnd } from '../notify/quiet-hours.js';
 import type { AlertingConfig } from './config.js';
 import { createContactRepository } from './contacts.js';
-import { roundToChart } from './news2.js';
 import { createSnapshots } from './snapshot.js';
-import { createAlertStore, PRIORITY_RANK, toAlert, type AlertRow, type OpenSpec } from './store.js';
-import { createThresholdRepository, spo2LowFor } from './thresholds.js';
+import { ALERT_RULES, SAFETY_CONDITIONS, type AlertRule, type RuleContext } from './rules/index.js';
+import type { RaiseSpec } from './rules/types.js';
+import { STAFF_SOURCE_PREFIX } from './staff-source.js';
+import { createAlertStore, PRIORITY_RANK, toAlert, type AlertRow } from './store.js';
+import { createThresholdRepository } from './thresholds.js';
 
 /** Where alert events go in real time (the socket.io hub). */
 export interface AlertSink {
@@ -46,27 +48,14 @@ export interface AlertingOptions {
   log?: FastifyBaseLogger;
   /** Counts raised, acknowledged, resolved and escalated alerts (Prometheus). */
   metrics?: AlertCounts;
+  /** The rules to run (default: every registered rule). */
+  rules?: readonly AlertRule[];
 }
 
-/** Staff-entered observations carry this device-id prefix instead of a device's address. */
-export const STAFF_SOURCE_PREFIX = 'staff:';
-export const STAFF_GATEWAY_ID = 'staff-entry';
+export { STAFF_GATEWAY_ID, STAFF_SOURCE_PREFIX } from './staff-source.js';
 
-const SAFETY = new Set(['fall', 'help_request']);
+const SAFETY = SAFETY_CONDITIONS;
 const CLINICAL_FOR_FAMILY = new Set(['news2', 'bp_low', 'spo2_low']);
-// Devices that report continuously; cuffs connect only to measure and are covered by reading_overdue.
-const CONTINUOUS_MODELS = ['falls-sensor'];
-const HOUR = 3_600_000;
-
-type Verdict = 'breach' | 'clear' | 'hold';
-type Values = Record<string, { value: number } | undefined>;
-
-const NEWS2_PRIORITY: Record<string, AlertPriority | null> = {
-  high: 'critical',
-  medium: 'high',
-  'low-medium': 'medium',
-  low: null,
-};
 
 /**
  * The alert engine. Rules run on every accepted observation inside the ingest transaction (so an
@@ -75,6 +64,7 @@ const NEWS2_PRIORITY: Record<string, AlertPriority | null> = {
  */
 export function createAlerting(options: AlertingOptions) {
   const { db, config } = options;
+  const rules = options.rules ?? ALERT_RULES;
   const now = options.now ?? (() => new Date());
   let log = options.log ?? (pino({ level: 'silent' }) as unknown as FastifyBaseLogger);
   const store = createAlertStore(db);
@@ -94,10 +84,6 @@ export function createAlerting(options: AlertingOptions) {
   const heard = db.prepare(
     `INSERT INTO device_activity (device_id, last_heard_at) VALUES (?, ?)
      ON CONFLICT (device_id) DO UPDATE SET last_heard_at = max(last_heard_at, excluded.last_heard_at)`,
-  );
-  const lastReadings = db.prepare(
-    `SELECT measured_at, values_json FROM observations WHERE patient_id = ? AND kind = ?
-      ORDER BY measured_at DESC LIMIT ?`,
   );
 
   let sink: AlertSink | null = null;
@@ -223,8 +209,6 @@ export function createAlerting(options: AlertingOptions) {
 
   // ---- opening, updating and clearing ----
 
-  type RaiseSpec = Omit<OpenSpec, 'nextEscalationAt'>;
-
   function raise(spec: RaiseSpec, at: Date, changes: Change[], recur = false): void {
     let existing = findUnresolved(spec.subject, spec.condition);
     if (!existing) {
@@ -245,7 +229,8 @@ export function createAlerting(options: AlertingOptions) {
       return;
     }
     const raised = PRIORITY_RANK[spec.priority] > PRIORITY_RANK[existing.priority];
-    // A rise in priority while unacknowledged shortens the escalation timer to the new priority's.
+    // A rise in priority while unacknowledged shortens the escalation timer to the new priority's;
+    // once acknowledged, it reopens the alert with a fresh escalation timer.
     let next: string | null | undefined;
     if (raised && existing.state === 'open') {
       const due = escalationDue(spec.priority, at);
@@ -253,8 +238,10 @@ export function createAlerting(options: AlertingOptions) {
         existing.next_escalation_at && due && existing.next_escalation_at < due
           ? existing.next_escalation_at
           : due;
+    } else if (raised && existing.state === 'acknowledged') {
+      next = escalationDue(spec.priority, at);
     }
-    const transitionId = store.update(existing, iso(at), spec, next);
+    const transitionId = store.update(existing, iso(at), spec, next, raised);
     if (transitionId !== null) {
       changes.push({ alertId: existing.id, type: 'updated' });
       if (raised) enqueueStaff(store.get(existing.id)!, transitionId, 'updated', at);
@@ -271,252 +258,52 @@ export function createAlerting(options: AlertingOptions) {
     }
   }
 
-  // ---- rules on accepted observations ----
+  // ---- rules (one module each, rules/*) ----
 
-  function safetyEvent(accepted: AcceptedObservation, at: Date, changes: Change[]) {
-    const o = accepted.observation;
-    const fall = o.kind === 'fall';
-    const confidence = fall ? (o.values as Values).confidence?.value : undefined;
-    raise(
-      {
-        subject: `patient:${accepted.patientId}`,
-        condition: o.kind,
-        patientId: accepted.patientId,
-        wardId: accepted.wardId,
-        deviceId: o.deviceId,
-        priority: 'critical',
-        title: fall ? 'Fall detected' : 'Help button pressed',
-        message: fall
-          ? `Fall detected${confidence !== undefined ? ` (sensor confidence ${confidence} %)` : ''}`
-          : 'The help button was pressed',
-        detail: {
-          measuredAt: o.measuredAt,
-          deviceId: o.deviceId,
-          ...(confidence !== undefined ? { confidence } : {}),
-        },
-        triggerMeasuredAt: o.measuredAt,
-      },
-      at,
-      changes,
-      true,
-    );
-  }
-
-  function news2Rule(patientId: string, wardId: string | null, t: Thresholds, at: Date, changes: Change[]) {
-    const { result, summary } = snapshots.news2(patientId, t.spo2Scale, at);
-    const subject = `patient:${patientId}`;
-    const priority = NEWS2_PRIORITY[result.risk] ?? null;
-    if (priority) {
-      const label = result.complete
-        ? `NEWS2 ${result.score}`
-        : `NEWS2 ${result.score} (partial: ${result.missing.join(', ')} missing)`;
-      const scoring = summary.parameters
-        .filter((p) => p.score > 0)
-        .map((p) => `${p.parameter} ${String(p.value)} (${p.score})`)
-        .join(', ');
-      const newest =
-        summary.parameters
-          .map((p) => p.measuredAt)
-          .sort()
-          .at(-1) ?? null;
-      raise(
-        {
-          subject,
-          condition: 'news2',
-          patientId,
-          wardId,
-          priority,
-          title: `NEWS2 ${result.risk} risk`,
-          message: `${label}: ${scoring}`,
-          detail: summary as unknown as Record<string, unknown>,
-          triggerMeasuredAt: newest,
-        },
-        at,
-        changes,
-      );
-      return;
-    }
-    const open = findUnresolved(subject, 'news2');
-    if (!open) return;
-    // Clears only on a score of 3 or less (one below the alerting band) with every parameter that
-    // scored in the alert measured afresh: a missing reading is not evidence of recovery.
-    const previous = JSON.parse(open.detail_json) as News2Summary;
-    const present = new Set(summary.parameters.map((p) => p.parameter));
-    const remeasured = previous.parameters.filter((p) => p.score > 0).every((p) => present.has(p.parameter));
-    if (result.score <= 3 && remeasured)
-      clear(subject, 'news2', at, `NEWS2 fell to ${result.score}`, changes);
-  }
-
-  function thresholdRule(
-    rule: {
-      condition: string;
-      kind: string;
-      priority: AlertPriority;
-      title: string;
-      classify: (v: Values) => Verdict;
-      describe: (v: Values) => string;
-    },
-    patientId: string,
-    wardId: string | null,
-    t: Thresholds,
-    at: Date,
-    changes: Change[],
-  ) {
-    const rows = lastReadings.all(patientId, rule.kind, t.confirmReadings) as {
-      measured_at: string;
-      values_json: string;
-    }[];
-    if (rows.length < t.confirmReadings) return;
-    const readings = rows.map((r) => ({
-      measuredAt: r.measured_at,
-      values: JSON.parse(r.values_json) as Values,
-    }));
-    const verdicts = readings.map((r) => rule.classify(r.values));
-    const subject = `patient:${patientId}`;
-    if (verdicts.every((v) => v === 'breach')) {
-      raise(
-        {
-          subject,
-          condition: rule.condition,
-          patientId,
-          wardId,
-          priority: rule.priority,
-          title: rule.title,
-          message: readings.map((r) => rule.describe(r.values)).join('; '),
-          detail: {
-            readings: readings.map((r) => ({ measuredAt: r.measuredAt, reading: rule.describe(r.values) })),
-            thresholds: t,
-          },
-          triggerMeasuredAt: readings[0]!.measuredAt,
-        },
-        at,
-        changes,
-      );
-    } else if (verdicts.every((v) => v === 'clear')) {
-      clear(
-        subject,
-        rule.condition,
-        at,
-        `${readings.length} consecutive readings back within range`,
-        changes,
-      );
-    }
-  }
-
-  const int = (v: Values, key: string) => roundToChart(v[key]?.value ?? NaN, 0);
-  const bp = (v: Values) => `${int(v, 'systolic')}/${int(v, 'diastolic')} mmHg`;
-
-  function bpRules(t: Thresholds) {
-    return [
-      {
-        condition: 'bp_high',
-        kind: 'blood_pressure',
-        priority: 'medium' as const,
-        title: 'Blood pressure high',
-        // Hysteresis: clears only 10/5 mmHg below the threshold.
-        classify: (v: Values): Verdict =>
-          int(v, 'systolic') >= t.systolicHigh || int(v, 'diastolic') >= t.diastolicHigh
-            ? 'breach'
-            : int(v, 'systolic') < t.systolicHigh - 10 && int(v, 'diastolic') < t.diastolicHigh - 5
-              ? 'clear'
-              : 'hold',
-        describe: bp,
-      },
-      {
-        condition: 'bp_low',
-        kind: 'blood_pressure',
-        priority: 'high' as const,
-        title: 'Blood pressure low',
-        classify: (v: Values): Verdict =>
-          int(v, 'systolic') <= t.systolicLow
-            ? 'breach'
-            : int(v, 'systolic') >= t.systolicLow + 5
-              ? 'clear'
-              : 'hold',
-        describe: bp,
-      },
-    ];
-  }
-
-  function spo2Rule(t: Thresholds) {
-    const low = spo2LowFor(t);
+  function context(at: Date, changes: Change[]): RuleContext {
     return {
-      condition: 'spo2_low',
-      kind: 'spo2',
-      priority: 'high' as const,
-      title: 'Oxygen saturation low',
-      classify: (v: Values): Verdict =>
-        int(v, 'spo2') < low ? 'breach' : int(v, 'spo2') >= low + 1 ? 'clear' : 'hold',
-      describe: (v: Values) => `SpO2 ${int(v, 'spo2')} % (alert below ${low} %)`,
+      at,
+      db,
+      config,
+      thresholds,
+      snapshots,
+      raise: (spec, recur) => raise(spec, at, changes, recur),
+      clear: (subject, condition, note) => clear(subject, condition, at, note, changes),
+      findUnresolved,
     };
   }
 
-  function evaluateVitals(
-    patientId: string,
-    wardId: string | null,
-    kinds: Set<string>,
-    at: Date,
-    changes: Change[],
-  ) {
-    const t = thresholds.forPatient(patientId);
-    news2Rule(patientId, wardId, t, at, changes);
-    if (kinds.has('blood_pressure')) {
-      for (const rule of bpRules(t)) thresholdRule(rule, patientId, wardId, t, at, changes);
-      clear(`patient:${patientId}`, 'reading_overdue', at, 'a reading arrived', changes);
-    }
-    if (kinds.has('spo2')) thresholdRule(spo2Rule(t), patientId, wardId, t, at, changes);
-  }
-
   function evaluateRules(outcome: IngestOutcome, at: Date, changes: Change[]): void {
-    const vitals = new Map<string, { wardId: string | null; kinds: Set<string> }>();
+    const ctx = context(at, changes);
+    const patients = new Map<
+      string,
+      { wardId: string | null; kinds: Set<string>; observations: AcceptedObservation[] }
+    >();
     for (const accepted of outcome.observations) {
       const o = accepted.observation;
-      if (!o.deviceId.startsWith(STAFF_SOURCE_PREFIX)) {
-        heard.run(o.deviceId, o.measuredAt);
-        clear(`device:${o.deviceId}`, 'device_silent', at, 'the device was heard from again', changes);
-      }
-      if (!accepted.patientId) continue;
-      if (SAFETY.has(o.kind)) {
-        safetyEvent(accepted, at, changes);
-        continue;
-      }
-      const entry = vitals.get(accepted.patientId) ?? { wardId: accepted.wardId, kinds: new Set<string>() };
-      entry.kinds.add(o.kind);
-      vitals.set(accepted.patientId, entry);
+      if (!o.deviceId.startsWith(STAFF_SOURCE_PREFIX)) heard.run(o.deviceId, o.measuredAt);
+      for (const rule of rules) rule.onObservation?.(ctx, accepted);
+      if (!accepted.patientId || SAFETY_CONDITIONS.has(o.kind)) continue;
+      const entry = patients.get(accepted.patientId) ?? {
+        wardId: accepted.wardId,
+        kinds: new Set<string>(),
+        observations: [],
+      };
+      // An unreliable reading neither raises nor clears: only reliable kinds drive the vital-sign rules.
+      if (!isUnreliable(o)) entry.kinds.add(o.kind);
+      entry.observations.push(accepted);
+      patients.set(accepted.patientId, entry);
     }
-    for (const [patientId, { wardId, kinds }] of vitals)
-      evaluateVitals(patientId, wardId, kinds, at, changes);
-
-    for (const { status, patientId, wardId } of outcome.deviceStatuses) {
-      heard.run(status.deviceId, new Date(status.lastSeen).toISOString());
-      clear(`device:${status.deviceId}`, 'device_silent', at, 'the device was heard from again', changes);
-      const battery = status.battery?.value;
-      if (battery === undefined || !patientId) continue;
-      const t = thresholds.forPatient(patientId);
-      if (battery <= t.batteryLow) {
-        raise(
-          {
-            subject: `device:${status.deviceId}`,
-            condition: 'battery_low',
-            patientId,
-            wardId,
-            deviceId: status.deviceId,
-            priority: 'low',
-            title: 'Device battery low',
-            message: `Battery ${battery} % on ${status.deviceId}`,
-            detail: { battery, deviceId: status.deviceId },
-          },
-          at,
-          changes,
-        );
-      } else if (battery >= t.batteryLow + 10) {
-        clear(`device:${status.deviceId}`, 'battery_low', at, `battery at ${battery} %`, changes);
-      }
+    for (const [patientId, entry] of patients) {
+      const input = { patientId, ...entry, thresholds: thresholds.forPatient(patientId) };
+      for (const rule of rules) rule.onPatientReadings?.(ctx, input);
+    }
+    for (const status of outcome.deviceStatuses) {
+      heard.run(status.status.deviceId, new Date(status.status.lastSeen).toISOString());
+      for (const rule of rules) rule.onDeviceStatus?.(ctx, status);
     }
     const gateway = outcome.gatewayStatus;
-    if (gateway?.status.state === 'online') {
-      clear(`gateway:${gateway.gatewayId}`, 'gateway_offline', at, 'the gateway is back online', changes);
-    }
+    if (gateway) for (const rule of rules) rule.onGatewayStatus?.(ctx, gateway);
   }
 
   // Messages whose rules threw: retried on every tick until they evaluate.
@@ -567,117 +354,6 @@ export function createAlerting(options: AlertingOptions) {
       changes.push({ alertId: row.id, type });
       enqueueStaff(store.get(row.id)!, transitionId, type, at);
       log.warn({ alert: row.id, level: toLevel, type }, 'unacknowledged alert escalated');
-    }
-  }
-
-  function overdueReadings(at: Date, changes: Change[]) {
-    const rows = db
-      .prepare(
-        `SELECT a.patient_id AS patientId, min(a.assigned_at) AS since, b.ward_id AS wardId, lo.measured_at AS lastAt
-           FROM assignments a
-           JOIN devices d ON d.id = a.device_id AND d.model = 'bp-cuff'
-           JOIN patients p ON p.id = a.patient_id AND p.discharged_at IS NULL
-           LEFT JOIN beds b ON b.id = p.bed_id
-           LEFT JOIN latest_observations lo ON lo.patient_id = a.patient_id AND lo.kind = 'blood_pressure'
-          GROUP BY a.patient_id`,
-      )
-      .all() as { patientId: string; since: string; wardId: string | null; lastAt: string | null }[];
-    for (const r of rows) {
-      const t = thresholds.forPatient(r.patientId);
-      if (t.bpReadingsPerDay === 0) continue;
-      const last = r.lastAt ?? r.since;
-      const dueAt = Date.parse(last) + (24 * HOUR) / t.bpReadingsPerDay;
-      if (at.getTime() <= dueAt + config.readingGraceMs) continue;
-      raise(
-        {
-          subject: `patient:${r.patientId}`,
-          condition: 'reading_overdue',
-          patientId: r.patientId,
-          wardId: r.wardId,
-          priority: 'medium',
-          title: 'Scheduled reading missed',
-          message: r.lastAt
-            ? `No blood pressure reading since ${r.lastAt} (due ${iso(new Date(dueAt))})`
-            : `No blood pressure reading since the cuff was assigned (due ${iso(new Date(dueAt))})`,
-          detail: {
-            lastReadingAt: r.lastAt,
-            dueAt: iso(new Date(dueAt)),
-            readingsPerDay: t.bpReadingsPerDay,
-          },
-        },
-        at,
-        changes,
-      );
-    }
-  }
-
-  function silentDevices(at: Date, changes: Change[]) {
-    const rows = db
-      .prepare(
-        `SELECT d.id AS deviceId, a.patient_id AS patientId, a.assigned_at AS assignedAt, b.ward_id AS wardId,
-                da.last_heard_at AS lastHeard, g.status_json AS gatewayStatus
-           FROM devices d
-           JOIN assignments a ON a.device_id = d.id
-           JOIN patients p ON p.id = a.patient_id AND p.discharged_at IS NULL
-           LEFT JOIN beds b ON b.id = p.bed_id
-           LEFT JOIN device_activity da ON da.device_id = d.id
-           LEFT JOIN gateways g ON g.id = d.last_gateway_id
-          WHERE d.model IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify(CONTINUOUS_MODELS)) as {
-      deviceId: string;
-      patientId: string;
-      assignedAt: string;
-      wardId: string | null;
-      lastHeard: string | null;
-      gatewayStatus: string | null;
-    }[];
-    for (const r of rows) {
-      const last = r.lastHeard && r.lastHeard > r.assignedAt ? r.lastHeard : r.assignedAt;
-      if (at.getTime() - Date.parse(last) <= config.deviceSilentMs) continue;
-      // One gateway alert, not one per device behind it.
-      if (r.gatewayStatus && (JSON.parse(r.gatewayStatus) as { state: string }).state === 'offline') continue;
-      raise(
-        {
-          subject: `device:${r.deviceId}`,
-          condition: 'device_silent',
-          patientId: r.patientId,
-          wardId: r.wardId,
-          deviceId: r.deviceId,
-          priority: 'high',
-          title: 'Falls sensor not heard from',
-          message: `No signal from ${r.deviceId} since ${last}: falls would not be detected`,
-          detail: { deviceId: r.deviceId, lastHeardAt: r.lastHeard },
-        },
-        at,
-        changes,
-      );
-    }
-  }
-
-  function offlineGateways(at: Date, changes: Change[]) {
-    const rows = db
-      .prepare(`SELECT id, ward_id AS wardId, status_json AS status, status_at AS statusAt FROM gateways`)
-      .all() as { id: string; wardId: string | null; status: string | null; statusAt: string | null }[];
-    for (const r of rows) {
-      if (!r.status || !r.statusAt) continue;
-      if ((JSON.parse(r.status) as { state: string }).state !== 'offline') continue;
-      if (at.getTime() - Date.parse(r.statusAt) < config.gatewayOfflineGraceMs) continue;
-      raise(
-        {
-          subject: `gateway:${r.id}`,
-          condition: 'gateway_offline',
-          patientId: null,
-          wardId: r.wardId,
-          gatewayId: r.id,
-          priority: 'high',
-          title: 'Home gateway offline',
-          message: `Gateway ${r.id} went offline at ${r.statusAt}: no readings or falls from its devices`,
-          detail: { gatewayId: r.id, offlineSince: r.statusAt },
-        },
-        at,
-        changes,
-      );
     }
   }
 
@@ -741,9 +417,8 @@ export function createAlerting(options: AlertingOptions) {
     retryFailed(changes);
     db.transaction(() => {
       escalations(at, changes);
-      overdueReadings(at, changes);
-      silentDevices(at, changes);
-      offlineGateways(at, changes);
+      const ctx = context(at, changes);
+      for (const rule of rules) rule.onTick?.(ctx);
     })();
     publishChanges(changes);
   }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chartSteps,
   news2,
+  news2MissingText,
   news2Risk,
-  roundToChart,
   scoreAirOrOxygen,
   scoreConsciousness,
   scorePulse,
@@ -132,48 +133,108 @@ describe('NEWS2 chart, band by band', () => {
   });
 });
 
-describe('values between chart bands: nearest step, halves upwards', () => {
+// Between two chart steps a reading scores the worse of the two: never lower than the chart gives
+// for any value it could stand for.
+describe('values between chart steps: the worse of the steps either side', () => {
   it.each([
-    [36.05, 36.1, 0],
-    [36.04, 36.0, 1],
-    [35.05, 35.1, 1],
-    [38.05, 38.1, 1],
-    [39.04, 39.0, 1],
-    [39.05, 39.1, 2],
-  ])('temperature %d °C is charted as %d and scores %d', (value, charted, score) => {
-    expect(roundToChart(value, 1)).toBe(charted);
+    [35.05, 3], // 35.0 scores 3, 35.1 scores 1
+    [34.95, 3],
+    [36.05, 1], // 36.0 scores 1, 36.1 scores 0
+    [36.04, 1],
+    [37.05, 0],
+    [38.05, 1], // 38.0 scores 0, 38.1 scores 1
+    [39.04, 2], // 39.0 scores 1, 39.1 scores 2
+    [39.05, 2],
+  ])('temperature %d °C scores %d', (value, score) => {
     expect(scoreTemperature(value)).toBe(score);
   });
 
   it.each([
-    [93.5, 1],
-    [93.4, 2],
-    [91.5, 2],
-    [91.49, 3],
-    [95.5, 0],
-  ])('SpO2 %d%% on scale 1 scores %d', (value, score) => {
-    expect(scoreSpo2(value, 1, false)).toBe(score);
+    [8.5, 3], // 8 scores 3, 9 scores 1
+    [11.5, 1], // 11 scores 1, 12 scores 0
+    [15.5, 0],
+    [20.5, 2], // 20 scores 0, 21 scores 2
+    [24.5, 3], // 24 scores 2, 25 scores 3
+  ])('respiration rate %d/min scores %d', (value, score) => {
+    expect(scoreRespirationRate(value)).toBe(score);
   });
 
   it.each([
-    [90.5, 2],
-    [90.4, 3],
-    [110.5, 0],
-    [219.5, 3],
+    [91.5, 3], // 91 scores 3, 92 scores 2
+    [91.01, 3],
+    [93.5, 2], // 93 scores 2, 94 scores 1
+    [95.5, 1], // 95 scores 1, 96 scores 0
+    [97.5, 0],
+  ])('SpO2 %d%% on scale 1 scores %d (air or oxygen alike)', (value, score) => {
+    expect(scoreSpo2(value, 1, false)).toBe(score);
+    expect(scoreSpo2(value, 1, true)).toBe(score);
+  });
+
+  it.each([
+    [83.5, false, 3], // 83 scores 3, 84 scores 2
+    [85.5, false, 2],
+    [87.5, false, 1], // 87 scores 1, 88 scores 0
+    [90.5, false, 0],
+    [92.5, false, 0], // on air 93 scores 0 as 92 does
+    [92.5, true, 1], // on oxygen 93 scores 1
+    [94.5, true, 2], // 94 scores 1, 95 scores 2
+    [96.5, true, 3], // 96 scores 2, 97 scores 3
+    [87.5, true, 1],
+  ])('SpO2 %d%% on scale 2, oxygen=%s, scores %d', (value, onOxygen, score) => {
+    expect(scoreSpo2(value, 2, onOxygen)).toBe(score);
+  });
+
+  it.each([
+    [90.5, 3], // 90 scores 3, 91 scores 2
+    [100.5, 2],
+    [110.5, 1], // 110 scores 1, 111 scores 0
+    [150.5, 0],
+    [219.5, 3], // 219 scores 0, 220 scores 3
   ])('systolic %d mmHg scores %d', (value, score) => {
     expect(scoreSystolic(value)).toBe(score);
   });
 
   it.each([
-    [90.5, 1],
-    [90.4, 0],
-    [40.5, 1],
+    [40.5, 3], // 40 scores 3, 41 scores 1
+    [50.5, 1], // 50 scores 1, 51 scores 0
+    [70.5, 0],
+    [90.4, 1], // 90 scores 0, 91 scores 1
+    [110.5, 2],
     [130.5, 3],
   ])('pulse %d/min scores %d', (value, score) => {
     expect(scorePulse(value)).toBe(score);
   });
 
-  it('respiration 20.5 scores as 21', () => expect(scoreRespirationRate(20.5)).toBe(2));
+  it('a value on a chart step is that step, binary noise or not', () => {
+    expect(chartSteps(36.1, 1)).toEqual([36.1]);
+    expect(chartSteps(0.1 + 0.2, 1)).toEqual([0.3]);
+    expect(chartSteps(36.05, 1)).toEqual([36, 36.1]);
+    expect(scoreTemperature(36.1)).toBe(0);
+    expect(scoreSpo2(96, 1, false)).toBe(0);
+  });
+
+  it('the aggregate uses the conservative parameter scores', () => {
+    const r = news2({ temperature: 35.05, spo2: 91.5, respirationRate: 8.5 }, 1);
+    expect(r.parameters).toMatchObject({ temperature: 3, spo2: 3, respirationRate: 3 });
+    expect(r.score).toBe(9);
+  });
+});
+
+describe('missing parameters in words', () => {
+  it('lists what is missing as a nurse would say it', () => {
+    expect(news2MissingText(['respirationRate', 'spo2', 'airOrOxygen'])).toBe(
+      'respiration rate, SpO2 and air or oxygen not recorded',
+    );
+    expect(news2MissingText(['temperature'])).toBe('temperature not recorded');
+    expect(news2MissingText(['pulse', 'consciousness'])).toBe('pulse and consciousness (ACVPU) not recorded');
+    expect(news2MissingText([])).toBeNull();
+  });
+
+  it('comes with every score', () => {
+    expect(news2({ systolic: 120 }, 1).missingText).toBe(
+      'respiration rate, SpO2, air or oxygen, pulse, consciousness (ACVPU) and temperature not recorded',
+    );
+  });
 });
 
 describe('aggregate and clinical risk', () => {
@@ -201,7 +262,13 @@ describe('aggregate and clinical risk', () => {
   } as const;
 
   it('scores a complete normal set as 0, low', () => {
-    expect(news2(normal, 1)).toMatchObject({ score: 0, complete: true, missing: [], risk: 'low' });
+    expect(news2(normal, 1)).toMatchObject({
+      score: 0,
+      complete: true,
+      missing: [],
+      missingText: null,
+      risk: 'low',
+    });
   });
 
   it('a single red parameter is low-medium', () => {

@@ -2,11 +2,18 @@
  * NEWS2, exactly as the Royal College of Physicians' 2017 chart. Pure and table-driven: each
  * parameter is a list of bands (inclusive upper bound -> score) read top to bottom.
  *
- * Values between the chart's bands (a device reporting SpO2 93.5 or 36.05 °C) are first rounded
- * to the chart's precision as a nurse charts a displayed value: to the nearest step, halves
- * upwards (1 decimal for temperature, whole numbers for everything else). So 93.5 % is charted
- * as 94 % and 36.05 °C as 36.1 °C.
+ * Values between the chart's steps (a device reporting SpO2 91.5 or 35.05 °C; the chart uses one
+ * decimal for temperature, whole numbers for everything else) score the worse of the two chart
+ * values either side: the reading could stand for either, depending on how it was rounded for
+ * display, and a score must never be lower than the chart gives for any value the reading could
+ * stand for. So 35.05 °C scores as 35.0 (3), SpO2 91.5 % on scale 1 as 91 (3), respiration 20.5
+ * as 21 (2). A value exactly on a step scores that step.
  */
+import { news2MissingText } from '@wardline/protocol';
+
+/** The missing list in words ("respiration rate, SpO2 and air or oxygen not recorded"), or null. */
+export { news2MissingText };
+
 export type SpO2Scale = 1 | 2;
 export type Acvpu = 'A' | 'C' | 'V' | 'P' | 'U';
 export type News2Risk = 'low' | 'low-medium' | 'medium' | 'high';
@@ -88,10 +95,24 @@ const TEMPERATURE: Bands = [
   [Infinity, 2],
 ];
 
-/** Nearest step, halves upwards; toPrecision first so 36.05 (36.04999... in binary) rounds up. */
+/**
+ * Nearest step, halves upwards: for display and the BP rules' whole millimetres, not for NEWS2
+ * scoring (see chartSteps). toPrecision first so 36.05 (36.04999... in binary) rounds up. */
 export function roundToChart(value: number, decimals: 0 | 1): number {
   const factor = 10 ** decimals;
   return Math.floor(Number((value * factor).toPrecision(12)) + 0.5) / factor;
+}
+
+/**
+ * The chart values a reading could stand for: itself when on a step, else the steps either side.
+ * toPrecision first, so that binary noise (36.1 as 36.10000000000001) does not make a step look
+ * like a value between two.
+ */
+export function chartSteps(value: number, decimals: 0 | 1): number[] {
+  const factor = 10 ** decimals;
+  const scaled = Number((value * factor).toPrecision(12));
+  const below = Math.floor(scaled);
+  return below === scaled ? [below / factor] : [below / factor, (below + 1) / factor];
 }
 
 function band(bands: Bands, value: number): number {
@@ -99,10 +120,15 @@ function band(bands: Bands, value: number): number {
   throw new RangeError(`no band for ${value}`);
 }
 
-export const scoreRespirationRate = (rate: number) => band(RESPIRATION, roundToChart(rate, 0));
-export const scoreSystolic = (mmHg: number) => band(SYSTOLIC, roundToChart(mmHg, 0));
-export const scorePulse = (bpm: number) => band(PULSE, roundToChart(bpm, 0));
-export const scoreTemperature = (celsius: number) => band(TEMPERATURE, roundToChart(celsius, 1));
+/** The highest score of the chart values the reading could stand for (see the header). */
+function worstOf(value: number, decimals: 0 | 1, score: (step: number) => number): number {
+  return Math.max(...chartSteps(value, decimals).map(score));
+}
+
+export const scoreRespirationRate = (rate: number) => worstOf(rate, 0, (v) => band(RESPIRATION, v));
+export const scoreSystolic = (mmHg: number) => worstOf(mmHg, 0, (v) => band(SYSTOLIC, v));
+export const scorePulse = (bpm: number) => worstOf(bpm, 0, (v) => band(PULSE, v));
+export const scoreTemperature = (celsius: number) => worstOf(celsius, 1, (v) => band(TEMPERATURE, v));
 // NEWS2 chart: air or oxygen
 export const scoreAirOrOxygen = (onOxygen: boolean) => (onOxygen ? 2 : 0);
 // NEWS2 chart: consciousness; new confusion scores as V, P or U do
@@ -113,10 +139,11 @@ export const scoreConsciousness = (level: Acvpu) => (level === 'A' ? 0 : 3);
  * known it is scored as air, which can only understate the score (see partial scores).
  */
 export function scoreSpo2(percent: number, scale: SpO2Scale, onOxygen: boolean | undefined): number {
-  const spo2 = roundToChart(percent, 0);
-  if (scale === 1) return band(SPO2_SCALE_1, spo2);
-  if (spo2 <= 92) return band(SPO2_SCALE_2_LOW, spo2);
-  return onOxygen === true ? band(SPO2_SCALE_2_ON_OXYGEN, spo2) : 0;
+  return worstOf(percent, 0, (spo2) => {
+    if (scale === 1) return band(SPO2_SCALE_1, spo2);
+    if (spo2 <= 92) return band(SPO2_SCALE_2_LOW, spo2);
+    return onOxygen === true ? band(SPO2_SCALE_2_ON_OXYGEN, spo2) : 0;
+  });
 }
 
 /** NEWS2 chart: clinical risk from the aggregate and any single red score. */
@@ -131,6 +158,8 @@ export interface News2Result {
   score: number;
   complete: boolean;
   missing: News2Parameter[];
+  /** The missing list in words, null when complete. */
+  missingText: string | null;
   parameters: Partial<Record<News2Parameter, number>>;
   anySingleThree: boolean;
   risk: News2Risk;
@@ -154,6 +183,7 @@ export function news2(inputs: News2Inputs, scale: SpO2Scale): News2Result {
     score,
     complete: missing.length === 0,
     missing,
+    missingText: news2MissingText(missing),
     parameters,
     anySingleThree,
     risk: news2Risk(score, anySingleThree),

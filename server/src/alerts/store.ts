@@ -165,16 +165,22 @@ export function createAlertStore(db: Db) {
       return record(row, at, 'recurred', 'system', row.state);
     },
 
-    /** New detail (a fresher NEWS2), and a new priority if it changed; audited only on a change. */
+    /**
+     * New detail (a fresher NEWS2), and a new priority if it changed; audited only when the priority
+     * or the title (a NEWS2 score) changes. reopen: an acknowledged alert goes back to open (a rise
+     * into a higher band is a new escalation, not something the earlier acknowledgement covered).
+     */
     update(
       row: AlertRow,
       at: string,
       change: { priority: AlertPriority; title: string; message: string; detail: Record<string, unknown> },
       nextEscalationAt: string | null | undefined,
+      reopen = false,
     ): number | null {
       db.prepare(
         `UPDATE alerts SET priority = ?, title = ?, message = ?, detail_json = ?, updated_at = ?,
-                next_escalation_at = CASE WHEN ? THEN ? ELSE next_escalation_at END
+                next_escalation_at = CASE WHEN ? THEN ? ELSE next_escalation_at END,
+                state = CASE WHEN ? THEN 'open' ELSE state END
           WHERE id = ? AND state != 'resolved'`,
       ).run(
         change.priority,
@@ -184,17 +190,15 @@ export function createAlertStore(db: Db) {
         at,
         nextEscalationAt === undefined ? 0 : 1,
         nextEscalationAt ?? null,
+        reopen && row.state === 'acknowledged' ? 1 : 0,
         row.id,
       );
-      if (change.priority === row.priority) return null;
-      return record(
-        row,
-        at,
-        'updated',
-        'system',
-        row.state,
-        `priority ${row.priority} -> ${change.priority}`,
-      );
+      if (change.priority === row.priority && change.title === row.title) return null;
+      const notes = [
+        change.priority !== row.priority ? `priority ${row.priority} -> ${change.priority}` : null,
+        change.title !== row.title ? `${row.title} -> ${change.title}` : null,
+      ];
+      return record(row, at, 'updated', 'system', row.state, notes.filter(Boolean).join('; '));
     },
 
     acknowledge(id: number, by: string, at: string, note: string | null): number | null {
@@ -277,7 +281,15 @@ export function createAlertStore(db: Db) {
         ),
       );
       return db
-        .prepare(`SELECT * FROM alerts ${where} ORDER BY opened_at DESC, id DESC LIMIT @limit`)
+        .prepare(
+          // The inbox order: unresolved first; every critical above every high, acknowledged or not;
+          // open before acknowledged; newest first.
+          `SELECT * FROM alerts ${where}
+            ORDER BY state = 'resolved',
+                     CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
+                     state != 'open', opened_at DESC, id DESC
+            LIMIT @limit`,
+        )
         .all(params) as AlertRow[];
     },
 

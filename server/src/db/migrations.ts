@@ -433,4 +433,43 @@ export const migrations: readonly string[] = [
     WHEN old.at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
     BEGIN SELECT RAISE(ABORT, 'audit events are kept at least 30 days'); END;
   `,
+  // Reading quality: the device's quality flags (a JSON array of protocol QUALITY_FLAGS), NULL when
+  // it reported none.
+  `
+  ALTER TABLE observations ADD COLUMN quality_json TEXT;
+  `,
+  // NEWS2 history: one row each time a patient's score, risk or completeness changes (not on every
+  // reading), with the summary it was scored from.
+  `
+  CREATE TABLE news2_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    patient_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    risk TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    details_json TEXT NOT NULL
+  );
+  CREATE INDEX news2_history_by_patient ON news2_history (patient_id, at);
+  `,
+  // Blood-pressure management (NICE NG136): whether a patient is treated for hypertension (their
+  // home-monitoring target depends on it), and lying-then-standing tests, kept apart from
+  // observations so that they never enter the home series, NEWS2 or BP alerts.
+  `
+  CREATE TABLE patient_bp_treatment (
+    patient_id TEXT PRIMARY KEY REFERENCES patients(id),
+    treated INTEGER NOT NULL CHECK (treated IN (0, 1)),
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+  );
+  CREATE TABLE postural_tests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    test_json TEXT NOT NULL,
+    positive INTEGER NOT NULL CHECK (positive IN (0, 1))
+  );
+  CREATE INDEX postural_tests_by_patient ON postural_tests (patient_id, id);
+  `,
 ];

@@ -16,7 +16,13 @@ interface ObservationRow {
   received_at: string;
   seq: number;
   values_json: string;
+  quality_json: string | null;
   gateway_id: string;
+}
+
+/** Stored form of the quality flags: NULL for none, else a sorted JSON array. */
+function qualityJson(o: Observation): string | null {
+  return o.quality && o.quality.length > 0 ? JSON.stringify([...o.quality].sort()) : null;
 }
 
 function toObservation(row: ObservationRow): Observation {
@@ -26,6 +32,7 @@ function toObservation(row: ObservationRow): Observation {
     kind: row.kind,
     measuredAt: row.measured_at,
     seq: row.seq,
+    ...(row.quality_json ? { quality: JSON.parse(row.quality_json) as Observation['quality'] } : {}),
     values: JSON.parse(row.values_json) as Observation['values'],
   } as Observation;
 }
@@ -57,8 +64,9 @@ export interface HistoryQuery {
 export function createObservationRepository(db: Db) {
   const insert = db.prepare(
     `INSERT OR IGNORE INTO observations
-       (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json)
-     VALUES (@id, @deviceId, @patientId, @gatewayId, @kind, @measuredAt, @receivedAt, @seq, @valuesJson)`,
+       (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)
+     VALUES (@id, @deviceId, @patientId, @gatewayId, @kind, @measuredAt, @receivedAt, @seq, @valuesJson,
+             @qualityJson)`,
   );
   // Readings replayed out of order must not move "latest" backwards.
   const upsertLatest = db.prepare(
@@ -75,7 +83,7 @@ export function createObservationRepository(db: Db) {
   );
   const countById = db.prepare(`SELECT count(*) AS n FROM observations WHERE id = ?`);
   const contentById = db.prepare(
-    `SELECT device_id, kind, measured_at, seq, values_json FROM observations WHERE id = ?`,
+    `SELECT device_id, kind, measured_at, seq, values_json, quality_json FROM observations WHERE id = ?`,
   );
 
   return {
@@ -92,6 +100,7 @@ export function createObservationRepository(db: Db) {
         receivedAt: record.receivedAt,
         seq: o.seq,
         valuesJson: JSON.stringify(o.values),
+        qualityJson: qualityJson(o),
       });
       if (result.changes === 0) return false;
       if (record.patientId) upsertLatest.run(record.patientId, o.kind, o.id, o.measuredAt);
@@ -100,18 +109,20 @@ export function createObservationRepository(db: Db) {
 
     /**
      * For an insert that found its id taken: true when the stored reading is another one (device,
-     * kind, time, sequence number or values differ), false for an exact replay. Only this path
-     * reads; the insert itself never does.
+     * kind, time, sequence number, values or quality flags differ), false for an exact replay. Only
+     * this path reads; the insert itself never does. Flag order is not content.
      */
     conflictsWithStored(o: Observation): boolean {
       const row = contentById.get(o.id) as
-        Pick<ObservationRow, 'device_id' | 'kind' | 'measured_at' | 'seq' | 'values_json'> | undefined;
+        | Pick<ObservationRow, 'device_id' | 'kind' | 'measured_at' | 'seq' | 'values_json' | 'quality_json'>
+        | undefined;
       if (!row) return false;
       return (
         row.device_id !== o.deviceId ||
         row.kind !== o.kind ||
         row.measured_at !== o.measuredAt ||
         row.seq !== o.seq ||
+        row.quality_json !== qualityJson(o) ||
         !sameJson(JSON.parse(row.values_json), o.values)
       );
     },

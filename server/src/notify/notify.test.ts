@@ -95,13 +95,13 @@ describe('notifications', () => {
   });
 
   it('emails and pages the ward team, signed; a recipient gets one message per gap, but a fall is never held back', async () => {
-    send(bp(190, 100, 70, ago(2000)), bp(192, 100, 70, ago(1000))); // bp_high, medium, resident 1
+    send(bp(190, 100, 70, ago(62_000)), bp(192, 100, 70, ago(1000))); // bp_high, medium, resident 1
     await bed.ctx.alerting.deliver();
     expect(smtp.mailbox.map((m) => m.to)).toEqual([['ward@example.org']]);
     expect(smtp.mailbox[0]!.text).toContain('Blood pressure high');
     expect(hooks.map((h) => (h.body.alert as { condition: string }).condition)).toEqual(['bp_high']);
 
-    send(bp(190, 100, 70, ago(800), 'aa:00:00:00:00:02'), bp(191, 100, 70, ago(700), 'aa:00:00:00:00:02'));
+    send(bp(190, 100, 70, ago(61_000), 'aa:00:00:00:00:02'), bp(191, 100, 70, ago(700), 'aa:00:00:00:00:02'));
     await bed.ctx.alerting.deliver();
     expect(smtp.mailbox).toHaveLength(1); // the same recipients, inside the minimum gap: held, not dropped
     expect(
@@ -193,6 +193,6 @@ describe('notifications', () => {
       )
       .all() as { recipient: string; state: string; body: string }[];
     expect(news2.map((n) => [n.recipient, n.state])).toEqual([['wakeme@example.org', 'pending']]);
-    expect(news2[0]!.body).toContain('systolic 85');
+    expect(news2[0]!.body).toContain('systolic blood pressure 85');
   });
 });

@@ -4,11 +4,13 @@ import {
   wardRoom,
   type ClientToServerEvents,
   type JoinWardAck,
+  type ObservationEvent,
   type ServerToClientEvents,
 } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
 import { canSeeWard } from '../auth/access.js';
+import { isReading, mayShowClinicalDetail } from '../auth/family-consent.js';
 import { tokenFromHeaders } from '../auth/plugin.js';
 import type { AuthenticatedUser } from '../auth/user-repository.js';
 import type { IngestOutcome } from '../ingest/ingest.js';
@@ -45,6 +47,7 @@ export interface RealtimeHub {
  */
 export function attachRealtime(app: FastifyInstance): RealtimeHub {
   const { users, places, webMetrics, serverMetrics } = app.wardline;
+  const { contacts } = app.wardline.alerting;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
     app.server,
     {
@@ -144,17 +147,42 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     });
   });
 
+  /**
+   * A reading to the family members in the resident's room, each as their consent allows: the
+   * reading itself with consent to clinical detail, otherwise only that one arrived (and nothing
+   * for a fall or help press, which reach them as alerts). Consent is read at each send, so a
+   * change takes effect without a reconnect. Staff are never in patient rooms.
+   */
+  function toFamily(event: ObservationEvent) {
+    const ids = io.of('/').adapter.rooms.get(patientRoom(event.patientId));
+    if (!ids) return;
+    for (const id of ids) {
+      const socket = io.of('/').sockets.get(id);
+      if (!socket) continue;
+      if (mayShowClinicalDetail(contacts, socket.data.user, event.patientId))
+        socket.emit('observation', event);
+      else if (isReading(event.observation))
+        socket.emit('readingArrived', {
+          patientId: event.patientId,
+          measuredAt: event.observation.measuredAt,
+          receivedAt: event.receivedAt,
+        });
+    }
+  }
+
   return {
     broadcast(outcome) {
       for (const accepted of outcome.observations) {
         if (!accepted.wardId || !accepted.patientId) continue;
-        io.to([wardRoom(accepted.wardId), patientRoom(accepted.patientId)]).emit('observation', {
+        const event = {
           wardId: accepted.wardId,
           bedId: accepted.bedId,
           patientId: accepted.patientId,
           observation: accepted.observation,
           receivedAt: accepted.receivedAt,
-        });
+        };
+        io.to(wardRoom(accepted.wardId)).emit('observation', event);
+        toFamily(event);
       }
       for (const device of outcome.deviceStatuses) {
         if (!device.wardId) continue;
@@ -172,6 +200,13 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
           gatewayId: gateway.gatewayId,
           status: gateway.status,
         });
+      }
+      // NEWS2 is clinical detail: to the ward's staff only, never to a family member's room.
+      try {
+        for (const event of app.wardline.news2History.track(outcome, app.wardline.alerting.news2))
+          io.to(wardRoom(event.wardId)).emit('news2', event);
+      } catch (err) {
+        app.log.error({ component: 'realtime', err: (err as Error).message }, 'NEWS2 history not recorded');
       }
     },
     emit(event, rooms, payload) {

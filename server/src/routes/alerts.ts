@@ -19,6 +19,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { STAFF_GATEWAY_ID } from '../alerts/engine.js';
 import { ROLES, alertInScope, organisationOf, patientInScope } from '../auth/access.js';
+import { requireClinicalDetail } from '../auth/family-consent.js';
 import { requireRole } from '../auth/plugin.js';
 import type { AuthenticatedUser } from '../auth/user-repository.js';
 import { Errors } from '../errors.js';
@@ -165,11 +166,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
       const user = request.user!;
       const { patientId } = request.params;
       patientOr404(request, patientId);
-      if (
-        user.role === 'family' &&
-        !alerting.contacts.forUser(patientId, user.username)?.consent.clinicalDetail
-      )
-        throw new Errors.forbidden();
+      requireClinicalDetail(alerting.contacts, user, patientId);
       audit.recordForPatient(request, 'patient.news2.view', patientId);
       return alerting.news2(patientId);
     },

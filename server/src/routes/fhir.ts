@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '@wardline/protocol';
 import { ROLES, organisationOf, patientInScope } from '../auth/access.js';
+import { requireClinicalDetail } from '../auth/family-consent.js';
 import { requireRole } from '../auth/plugin.js';
 import { Errors } from '../errors.js';
 import {
@@ -132,6 +133,9 @@ export async function fhirRoutes(fastify: FastifyInstance) {
       const patient = patients.record(request.params.id)!;
       audit.recordForPatient(request, 'fhir.patient.read', patient.id);
       reply.type(FHIR_JSON);
+      // A relative sees what the JSON API shows them: the name, never identifiers or date of birth.
+      if (request.user!.role === 'family')
+        return patientResource({ ...patient, nhsNumber: null, dateOfBirth: null });
       return patientResource(patient);
     },
   );
@@ -178,6 +182,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
       } catch {
         throw new Errors.notFound('Observation');
       }
+      requireClinicalDetail(ctx.alerting.contacts, request.user!, row.patient_id);
       audit.recordForPatient(request, 'fhir.observation.read', row.patient_id);
       reply.type(FHIR_JSON);
       return resource;
@@ -191,6 +196,7 @@ export async function fhirRoutes(fastify: FastifyInstance) {
       const q = request.query;
       const patientId = q.patient.replace(/^Patient\//, '');
       patientInScope(ctx, request.user!, patientId);
+      requireClinicalDetail(ctx.alerting.contacts, request.user!, patientId);
       const bounds = (q.date ?? []).flatMap(dateBounds);
       const kinds = kindsForCodes(q.code);
       const rows = db

@@ -141,7 +141,18 @@ describe('history API', () => {
     );
   });
 
-  it('lets family see only their own relative, and rejects a reversed range', async () => {
+  it('lets family see only their own relative, with consent to clinical detail, and rejects a reversed range', async () => {
+    // The demo's family contact has not consented to clinical detail: no history for them.
+    const contact = ctx.alerting.contacts.forUser(P1, 'family')!;
+    expect((await get(`/api/patients/${P1}/history?kind=fall`, 'family')).statusCode).toBe(403);
+    const { id: _id, patientId: _p, consentRecordedAt: _at, consentRecordedBy: _by, ...input } = contact;
+    const at = new Date().toISOString();
+    ctx.alerting.contacts.update(
+      contact.id,
+      { ...input, consent: { ...input.consent, clinicalDetail: true } },
+      'test',
+      at,
+    );
     expect((await get(`/api/patients/${P1}/history?kind=fall`, 'family')).statusCode).toBe(200);
     const other = await get(`/api/patients/ward-a-p002/history?kind=fall`, 'family');
     expect(other.json()).toMatchObject({ code: 'WL_FORBIDDEN' });
@@ -232,7 +243,11 @@ describe('FHIR R4', () => {
 
   it('applies the same roles as the rest of the API', async () => {
     expect((await get(`/fhir/Observation?patient=ward-a-p002`, 'family')).statusCode).toBe(403);
-    expect((await get(`/fhir/Patient/${P1}`, 'family')).statusCode).toBe(200);
+    const forFamily = await get(`/fhir/Patient/${P1}`, 'family');
+    expect(forFamily.statusCode).toBe(200);
+    // A relative is shown the name, as in the JSON API, never the NHS number or date of birth.
+    expect(forFamily.json()).not.toHaveProperty('identifier');
+    expect(forFamily.json()).not.toHaveProperty('birthDate');
     expect((await app.inject({ method: 'GET', url: `/fhir/Patient/${P1}` })).statusCode).toBe(401);
     expect((await get(`/fhir/Observation?patient=${P1}&date=yesterday`)).json()).toMatchObject({
       code: 'WL_BAD_RANGE',

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { ROLES, patientInScope } from '../auth/access.js';
 import { requireRole } from '../auth/plugin.js';
+import { requireClinicalDetail } from '../auth/family-consent.js';
 import { Errors } from '../errors.js';
 import { queryHistory, WINDOW_MS, type HistoryRequest } from '../timeseries/store.js';
 
@@ -84,6 +85,7 @@ export async function historyRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const { patientId } = request.params;
       patientInScope(app.wardline, request.user!, patientId);
+      requireClinicalDetail(app.wardline.alerting.contacts, request.user!, patientId);
       const q = request.query;
       const range = q.range as HistoryRange | undefined;
       const to = q.to ? Date.parse(q.to) : Date.now();

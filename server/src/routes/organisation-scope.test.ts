@@ -202,9 +202,37 @@ const ROUTES: Record<string, Entry> = {
     call: (a) => json('GET', `/api/patients/${a.patientId}/history?kind=blood_pressure`),
     own: 'nurse',
   },
+  // Blood-pressure management (routes/bp.ts).
+  'GET /api/patients/:patientId/bp-report': {
+    kind: 'refused',
+    call: (a) => json('GET', `/api/patients/${a.patientId}/bp-report`),
+    own: 'nurse',
+  },
+  'PUT /api/patients/:patientId/bp-treatment': {
+    kind: 'refused',
+    call: (a) => json('PUT', `/api/patients/${a.patientId}/bp-treatment`, { treated: true }),
+  },
+  'GET /api/patients/:patientId/postural-tests': {
+    kind: 'refused',
+    call: (a) => json('GET', `/api/patients/${a.patientId}/postural-tests`),
+    own: 'nurse',
+  },
+  'POST /api/patients/:patientId/postural-tests': {
+    kind: 'refused',
+    call: (a) =>
+      json('POST', `/api/patients/${a.patientId}/postural-tests`, {
+        lying: { systolic: 140, diastolic: 80, measuredAt: '2026-01-01T10:00:00Z' },
+        standing1: { systolic: 110, diastolic: 70, measuredAt: '2026-01-01T10:02:00Z' },
+      }),
+  },
   'GET /api/patients/:patientId/news2': {
     kind: 'refused',
     call: (a) => json('GET', `/api/patients/${a.patientId}/news2`),
+    own: 'nurse',
+  },
+  'GET /api/patients/:patientId/news2/history': {
+    kind: 'refused',
+    call: (a) => json('GET', `/api/patients/${a.patientId}/news2/history`),
     own: 'nurse',
   },
   'GET /api/patients/:patientId/thresholds': {

@@ -19,7 +19,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
 import { ROLES, bedInScope, organisationOf, patientInScope } from '../auth/access.js';
+import { lastReadingAt, mayShowClinicalDetail, requireClinicalDetail } from '../auth/family-consent.js';
 import { requireRole } from '../auth/plugin.js';
+import type { AuthenticatedUser } from '../auth/user-repository.js';
 import type { ServerContext } from '../context.js';
 import { Errors } from '../errors.js';
 
@@ -112,6 +114,12 @@ export async function patientRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ctx = app.wardline;
   const { db, wards, patients, observations, devices, bedChanges, audit } = ctx;
+
+  /** What a family user is told of consent, and, for the limited view, when readings last came. */
+  const familyConsent = (user: AuthenticatedUser, patientId: string) => ({
+    clinicalDetail: mayShowClinicalDetail(ctx.alerting.contacts, user, patientId),
+    lastReadingAt: lastReadingAt(observations, patientId),
+  });
   const viewers = requireRole(...ROLES.patientViewers);
   const clinicalLead = requireRole(...ROLES.clinicalLead);
 
@@ -209,7 +217,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
       const user = request.user!;
       if (user.role === 'family') {
         const own = user.patientId ? wards.patient(user.patientId) : undefined;
-        return own ? [own] : [];
+        return own ? [{ ...own, family: familyConsent(user, own.id) }] : [];
       }
       const { q, includeDischarged, limit } = request.query;
       const text = q?.trim() ?? '';
@@ -233,7 +241,10 @@ export async function patientRoutes(fastify: FastifyInstance) {
       patientInScope(ctx, request.user!, patientId);
       const record = patients.record(patientId)!;
       audit.recordForPatient(request, 'patient.view', patientId);
-      return request.user!.role === 'family' ? familyRecord(record) : record;
+      const user = request.user!;
+      return user.role === 'family'
+        ? { ...familyRecord(record), family: familyConsent(user, patientId) }
+        : record;
     },
   );
 
@@ -254,6 +265,7 @@ export async function patientRoutes(fastify: FastifyInstance) {
     async (request): Promise<StoredObservation[]> => {
       const { patientId } = request.params;
       patientInScope(ctx, request.user!, patientId);
+      requireClinicalDetail(ctx.alerting.contacts, request.user!, patientId);
       const { kind, from, to, limit, order } = request.query;
       audit.recordForPatient(request, 'patient.observations.view', patientId, kind ? { kind } : undefined);
       // Stored times are ISO strings in UTC; normalise the bounds so string order is time order.

@@ -32,6 +32,7 @@ export function bedStates(ctx: ServerContext, wardId: string): BedState[] {
       latest: bed.patientId ? (latest.get(bed.patientId) ?? {}) : {},
       devices: bedDevices,
       gateway: gatewayId ? { id: gatewayId, status: gateways.get(gatewayId)?.status ?? null } : null,
+      news2: bed.patientId ? ctx.alerting.news2(bed.patientId) : null,
     };
   });
 }

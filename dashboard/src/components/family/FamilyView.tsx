@@ -1,16 +1,17 @@
-import type { PatientSummary } from '@wardline/protocol';
-import type { Alert } from '@wardline/protocol';
-import { useEffect, useMemo } from 'react';
+import type { Alert, PatientSummary, ReadingArrivedEvent } from '@wardline/protocol';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useAlertFeed, type AlertFeed } from '../../hooks/useAlertFeed.js';
 
 import { listPatients } from '../../api/client.js';
 import { useNow } from '../../hooks/useNow.js';
 import { latestByKind, usePatientHistory } from '../../hooks/usePatientHistory.js';
-import { useResource } from '../../hooks/useResource.js';
+import type { LiveState } from '../../hooks/useLiveWard.js';
+import { useResource, type Resource } from '../../hooks/useResource.js';
 import { useSettled } from '../../hooks/useSettled.js';
 import type { SocketState } from '../../hooks/useSocket.js';
 import { equipmentInWords, plainReadings } from '../../lib/plain.js';
-import { formatAbsolute, formatAgoInWords } from '../../lib/time.js';
+import { limitedReadingsInWords } from '../../lib/familyWords.js';
+import { formatAbsolute, formatAgoInWords, parseTime } from '../../lib/time.js';
 import { ConnectionState } from '../ConnectionState.js';
 
 const CLOCK_TICK_MS = 30_000;
@@ -25,7 +26,8 @@ interface Props {
  * account; the socket is joined to that resident's room only.
  */
 export function FamilyView({ socket }: Props) {
-  const [patients, reload] = useResource((signal) => listPatients(signal), []);
+  // Fetched again on every (re)connection: consent, and the last reading's time, may have changed.
+  const [patients, reload] = useResource((signal) => listPatients(signal), [socket.connectCount]);
 
   useEffect(() => {
     document.title = 'Your relative — Wardline';
@@ -57,7 +59,21 @@ export function FamilyView({ socket }: Props) {
       </main>
     );
   }
-  return <Relative key={relative.id} relative={relative} socket={socket} />;
+  // Without the server's word on consent (an older server), the server still refuses readings.
+  return relative.family?.clinicalDetail === false ? (
+    <LimitedRelative key={`${relative.id}:limited`} relative={relative} patients={patients} socket={socket} />
+  ) : (
+    <Relative key={relative.id} relative={relative} socket={socket} />
+  );
+}
+
+function useFamilyAlerts(socket: SocketState, relative: PatientSummary): AlertFeed {
+  return useAlertFeed(socket, {
+    queries: [{ limit: 20 }],
+    joinWards: [],
+    leaveOnUnmount: false,
+    accept: (a) => a.patientId === relative.id,
+  });
 }
 
 function Relative({ relative, socket }: { relative: PatientSummary; socket: SocketState }) {
@@ -66,20 +82,138 @@ function Relative({ relative, socket }: { relative: PatientSummary; socket: Sock
   const latest = useMemo(() => latestByKind(history.entries ?? []), [history.entries]);
   const readings = plainReadings(latest, now);
   const equipment = equipmentInWords(latest, now);
-  const { liveState, lastSyncedAt } = history;
-  const outOfDate = liveState === 'lost' || liveState === 'error';
-  const feed = useAlertFeed(socket, {
-    queries: [{ limit: 20 }],
-    joinWards: [],
-    leaveOnUnmount: false,
-    accept: (a) => a.patientId === relative.id,
-  });
+  const feed = useFamilyAlerts(socket, relative);
   // Readings and alerts are shown together once both are in, so one does not push the other down.
   const ready = useSettled(
     (history.entries !== null || history.errorMessage !== null) &&
       (feed.alerts !== null || feed.state === 'failed'),
   );
 
+  return (
+    <FamilyPage
+      relative={relative}
+      liveState={history.liveState}
+      lastSyncedAt={history.lastSyncedAt}
+      ready={ready}
+      feed={feed}
+      now={now}
+    >
+      <section className="family-card" aria-labelledby="family-readings-title">
+        <h2 id="family-readings-title">Latest readings</h2>
+        {history.entries === null ? (
+          <p role="status">{history.errorMessage ?? 'Loading readings…'}</p>
+        ) : readings.length === 0 ? (
+          <p data-testid="family-no-readings">No readings have been taken in the last week.</p>
+        ) : (
+          <ul className="family-readings" data-testid="family-readings">
+            {readings.map((r) => (
+              <li key={r.key} data-testid="family-reading" data-key={r.key}>
+                {r.sentence}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className="family-card" aria-labelledby="family-equipment-title">
+        <h2 id="family-equipment-title">Monitoring equipment</h2>
+        <p data-testid="family-equipment" data-state={equipment.state}>
+          {equipment.sentence}
+        </p>
+      </section>
+    </FamilyPage>
+  );
+}
+
+/**
+ * A relative whose contact record does not consent to clinical detail: whether readings are
+ * being taken and when the last was, never a value. The server sends nothing more (no readings
+ * from the API, only `readingArrived` on the socket), so nothing here could leak one.
+ */
+function LimitedRelative({
+  relative,
+  patients,
+  socket,
+}: {
+  relative: PatientSummary;
+  patients: Resource<PatientSummary[]>;
+  socket: SocketState;
+}) {
+  const now = useNow(CLOCK_TICK_MS);
+  const feed = useFamilyAlerts(socket, relative);
+  const [arrived, setArrived] = useState<number | null>(null);
+  const [lastSyncedAt, setLastSyncedAt] = useState<number | null>(null);
+
+  useEffect(() => {
+    const onArrived = (e: ReadingArrivedEvent) => {
+      const at = parseTime(e.measuredAt);
+      if (e.patientId !== relative.id || at === null) return;
+      setArrived((current) => (current === null || at > current ? at : current));
+    };
+    socket.socket.on('readingArrived', onArrived);
+    return () => {
+      socket.socket.off('readingArrived', onArrived);
+    };
+  }, [socket.socket, relative.id]);
+
+  useEffect(() => {
+    if (patients.status === 'ready') setLastSyncedAt(Date.now());
+  }, [patients]);
+
+  const fromServer = parseTime(relative.family?.lastReadingAt);
+  const last = fromServer === null ? arrived : arrived === null ? fromServer : Math.max(fromServer, arrived);
+  const said = limitedReadingsInWords(last, now);
+
+  let liveState: LiveState;
+  if (socket.status === 'disconnected') liveState = 'lost';
+  else if (patients.status === 'failed') liveState = 'error';
+  else if (socket.status === 'connecting') liveState = 'connecting';
+  else if (patients.status === 'loading') liveState = 'syncing';
+  else liveState = 'live';
+
+  const ready = useSettled(feed.alerts !== null || feed.state === 'failed');
+  return (
+    <FamilyPage
+      relative={relative}
+      liveState={liveState}
+      lastSyncedAt={lastSyncedAt}
+      ready={ready}
+      feed={feed}
+      now={now}
+    >
+      <section className="family-card" aria-labelledby="family-readings-title">
+        <h2 id="family-readings-title">Readings</h2>
+        <p data-testid="family-limited-readings" data-state={said.state}>
+          {said.sentence}
+        </p>
+        <p className="family-footnote" data-testid="family-consent-note">
+          The care home has not recorded your consent to see {relative.displayName}’s readings. To change
+          this, ask the care home.
+        </p>
+      </section>
+    </FamilyPage>
+  );
+}
+
+/** The frame both views share: name, connection, notices, alerts and the footnote. */
+function FamilyPage({
+  relative,
+  liveState,
+  lastSyncedAt,
+  ready,
+  feed,
+  now,
+  children,
+}: {
+  relative: PatientSummary;
+  liveState: LiveState;
+  lastSyncedAt: number | null;
+  ready: boolean;
+  feed: AlertFeed;
+  now: number;
+  children: ReactNode;
+}) {
+  const outOfDate = liveState === 'lost' || liveState === 'error';
   return (
     <main id="main" className="page page--family" tabIndex={-1} data-testid="family-view">
       <div className="family-header">
@@ -108,29 +242,7 @@ function Relative({ relative, socket }: { relative: PatientSummary; socket: Sock
         </div>
       ) : (
         <>
-          <section className="family-card" aria-labelledby="family-readings-title">
-            <h2 id="family-readings-title">Latest readings</h2>
-            {history.entries === null ? (
-              <p role="status">{history.errorMessage ?? 'Loading readings…'}</p>
-            ) : readings.length === 0 ? (
-              <p data-testid="family-no-readings">No readings have been taken in the last week.</p>
-            ) : (
-              <ul className="family-readings" data-testid="family-readings">
-                {readings.map((r) => (
-                  <li key={r.key} data-testid="family-reading" data-key={r.key}>
-                    {r.sentence}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
-
-          <section className="family-card" aria-labelledby="family-equipment-title">
-            <h2 id="family-equipment-title">Monitoring equipment</h2>
-            <p data-testid="family-equipment" data-state={equipment.state}>
-              {equipment.sentence}
-            </p>
-          </section>
+          {children}
 
           <section className="family-card" aria-labelledby="family-alerts-title" data-testid="family-alerts">
             <h2 id="family-alerts-title">Recent alerts</h2>

@@ -10,6 +10,7 @@ import {
   type VitalReading,
 } from '../../lib/vitals.js';
 import { TimeAgo } from '../TimeAgo.js';
+import { latestQualityNotes, type QualityNote } from '../../lib/quality.js';
 
 interface Props {
   bed: BedState;
@@ -21,15 +22,36 @@ const PULSE_SOURCE = { blood_pressure: 'BP cuff', heart_rate: 'heart-rate sensor
 /** The newest value of each vital sign, with its unit, its age and a stale flag; then the equipment. */
 export function LatestVitals({ bed, now }: Props) {
   const pulseReading = pulse(bed, now);
-  const rows: { name: string; key: string; reading: VitalReading | null; note?: string }[] = [
-    { name: 'Blood pressure', key: 'bp', reading: bloodPressure(bed, now) },
+  // The pulse carries the flags of the reading it came from; the words show once, on that row.
+  const pulseNotes = pulseReading ? latestQualityNotes(bed, pulseReading.source) : [];
+  const rows: {
+    name: string;
+    key: string;
+    reading: VitalReading | null;
+    note?: string;
+    quality?: QualityNote[];
+    flagged?: boolean;
+  }[] = [
+    {
+      name: 'Blood pressure',
+      key: 'bp',
+      reading: bloodPressure(bed, now),
+      quality: latestQualityNotes(bed, 'blood_pressure'),
+    },
     {
       name: 'Pulse',
       key: 'pulse',
       reading: pulseReading,
       ...(pulseReading && { note: `from ${PULSE_SOURCE[pulseReading.source]}` }),
+      quality: pulseReading?.source === 'heart_rate' ? pulseNotes : [],
+      flagged: pulseNotes.length > 0,
     },
-    { name: 'Oxygen saturation (SpO₂)', key: 'spo2', reading: spo2(bed, now) },
+    {
+      name: 'Oxygen saturation (SpO₂)',
+      key: 'spo2',
+      reading: spo2(bed, now),
+      quality: latestQualityNotes(bed, 'spo2'),
+    },
     { name: 'Temperature', key: 'temperature', reading: temperature(bed, now) },
     { name: 'Respiration rate', key: 'respiration', reading: respirationRate(bed, now) },
   ];
@@ -40,13 +62,23 @@ export function LatestVitals({ bed, now }: Props) {
           Latest readings
         </h2>
         <dl className="latest-vitals">
-          {rows.map(({ name, key, reading, note }) => (
-            <div key={key} className={reading?.stale ? 'latest-vital latest-vital--stale' : 'latest-vital'}>
+          {rows.map(({ name, key, reading, note, quality = [], flagged = false }) => (
+            <div
+              key={key}
+              className={[
+                'latest-vital',
+                reading?.stale ? 'latest-vital--stale' : '',
+                reading && (flagged || quality.length > 0) ? 'latest-vital--flagged' : '',
+              ]
+                .filter(Boolean)
+                .join(' ')}
+            >
               <dt>{name}</dt>
               <dd
                 className="latest-vital__value"
                 data-testid={`latest-${key}`}
                 data-stale={reading?.stale || undefined}
+                data-flagged={(reading && (flagged || quality.length > 0)) || undefined}
               >
                 {reading ? reading.text : 'No reading'}
               </dd>
@@ -56,9 +88,28 @@ export function LatestVitals({ bed, now }: Props) {
                     {reading.stale && <span className="stale-tag">Stale</span>}
                     <TimeAgo at={reading.measuredAt} now={now} /> · {formatAbsolute(reading.measuredAt)}
                     {note && ` · ${note}`}
+                    {flagged &&
+                      quality.length === 0 &&
+                      pulseReading &&
+                      ` · the ${PULSE_SOURCE[pulseReading.source]} flagged this reading`}
                   </>
                 )}
               </dd>
+              {reading &&
+                quality.map((n) => (
+                  <dd
+                    key={n.flag}
+                    className={
+                      n.unreliable
+                        ? 'latest-vital__quality latest-vital__quality--unreliable'
+                        : 'latest-vital__quality'
+                    }
+                    data-testid="reading-quality"
+                    data-flag={n.flag}
+                  >
+                    {n.text}
+                  </dd>
+                ))}
             </div>
           ))}
         </dl>

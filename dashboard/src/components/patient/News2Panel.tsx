@@ -4,8 +4,7 @@ import type { Resource } from '../../hooks/useResource.js';
 
 /**
  * The resident's current NEWS2: score and band, each parameter with its score, value and age,
- * and what is missing or too old. The server keeps no NEWS2 history (only the current summary),
- * so there is no NEWS2 chart.
+ * and what is missing or too old. Its changes over time are charted by News2History.
  */
 export function News2Panel({ news2 }: { news2: Resource<News2Summary> }) {
   const n = news2.data;

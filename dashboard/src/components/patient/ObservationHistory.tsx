@@ -3,6 +3,7 @@ import type { PatientHistory } from '../../hooks/usePatientHistory.js';
 import { kindLabel, observationValue } from '../../lib/observations.js';
 import { formatAbsolute, MINUTE, parseTime } from '../../lib/time.js';
 import { TimeAgo } from '../TimeAgo.js';
+import { qualityNotes } from '../../lib/quality.js';
 
 const PAGE = 50;
 /** A reading that reached the server this much after it was taken is marked as late. */
@@ -88,7 +89,19 @@ export function ObservationHistory({ history, now }: Props) {
                         </span>
                       </td>
                       <td>{kindLabel(e.observation.kind)}</td>
-                      <td className="data-table__value">{observationValue(e.observation)}</td>
+                      <td className="data-table__value">
+                        {observationValue(e.observation)}
+                        {qualityNotes(e.observation.quality).map((n) => (
+                          <span
+                            key={n.flag}
+                            className="data-table__sub history-quality"
+                            data-testid="history-quality"
+                            data-flag={n.flag}
+                          >
+                            {n.text}
+                          </span>
+                        ))}
+                      </td>
                       <td className="mono">{e.observation.deviceId}</td>
                     </tr>
                   );

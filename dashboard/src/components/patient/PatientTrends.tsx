@@ -1,4 +1,4 @@
-import type { Alert, History, HistoryRange, Thresholds } from '@wardline/protocol';
+import type { Alert, History, HistoryRange, ObservationKind, Thresholds } from '@wardline/protocol';
 import { useMemo, useState } from 'react';
 import {
   Area,
@@ -13,16 +13,21 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { getHistory } from '../../api/client.js';
+import { getHistory, listObservations } from '../../api/client.js';
 import { useResource } from '../../hooks/useResource.js';
 import { TrendPlaceholder, TrendsFrame } from './TrendsFrame.js';
 import {
+  fieldKind,
   markers,
+  seriesOf,
   summarise,
   thresholdBands,
-  trendRows,
+  TREND_KINDS,
   TRENDS,
-  type TrendRow,
+  xDomain,
+  xTicks,
+  yAxis,
+  type LatestReading,
   type TrendSpec,
 } from '../../lib/trends.js';
 
@@ -42,46 +47,68 @@ const RANGE_MS: Record<HistoryRange, number> = {
   '30d': 30 * 86_400_000,
 };
 
-function tickFormatter(range: HistoryRange) {
+/** Readings drawn one by one up to this many a kind; beyond, window means over min–max bands. */
+const RAW_LIMIT = 2000;
+
+interface KindData {
+  history: History | null;
+  /** The newest reading's values (the latest, when the chart shows window means). */
+  latest: { at: number; values: Record<string, number> } | null;
+}
+
+/** A kind's readings in the range: each reading if there are few enough, else windows. */
+async function loadKind(
+  patientId: string,
+  kind: ObservationKind,
+  range: HistoryRange,
+  signal: AbortSignal,
+): Promise<KindData> {
+  const raw = await getHistory(patientId, kind, range, signal, 'raw', RAW_LIMIT).catch(() => null);
+  if (raw && (raw.points?.length ?? 0) < RAW_LIMIT) return { history: raw, latest: null };
+  const [windows, newest] = await Promise.all([
+    getHistory(patientId, kind, range, signal).catch(() => null),
+    listObservations(patientId, { kind, order: 'desc', limit: 1 }, signal).catch(() => []),
+  ]);
+  const obs = newest[0]?.observation;
+  const values: Record<string, number> = {};
+  for (const [name, q] of Object.entries(obs?.values ?? {}))
+    if (q && typeof q === 'object' && 'value' in q && typeof q.value === 'number') values[name] = q.value;
+  return { history: windows, latest: obs ? { at: Date.parse(obs.measuredAt), values } : null };
+}
+
+function tickFormatter(span: number) {
   return (t: number) =>
     new Date(t).toLocaleString(
       'en-GB',
-      range === '1h' || range === '24h'
-        ? { hour: '2-digit', minute: '2-digit' }
-        : { day: 'numeric', month: 'short' },
+      span <= 2 * 86_400_000 ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short' },
     );
 }
 
 /**
- * Trend charts per vital from the history API: raw readings as points for the last hour; for
- * longer ranges the window mean as a line over a min–max band. The resident's alert thresholds
- * are shaded and alerts marked. Each chart has a one-line text summary for screen readers.
+ * Trend charts per vital from the history API: each reading as a point when there are few
+ * enough, otherwise window means as a line over a min–max band. The resident's alert
+ * thresholds are shaded and alerts marked. Each chart has a one-line text summary.
  */
 export function PatientTrends({ patientId, thresholds, alerts, refreshKey }: Props) {
   const [range, setRange] = useState<HistoryRange>('24h');
   const [data] = useResource(
     async (signal) => {
-      const raw = range === '1h' ? 'raw' : undefined;
-      const results = await Promise.all(
-        TRENDS.map((spec) => getHistory(patientId, spec.kind, range, signal, raw).catch(() => null)),
-      );
-      return results;
+      const loaded = await Promise.all(TREND_KINDS.map((kind) => loadKind(patientId, kind, range, signal)));
+      return new Map(TREND_KINDS.map((kind, i) => [kind, loaded[i]!]));
     },
     [patientId, range, refreshKey],
   );
-  const histories = data.data;
+  const byKind = data.data;
 
   return (
     <TrendsFrame range={range} onRange={setRange}>
-      {data.status === 'failed' && !histories && (
-        <p role="alert">Trends could not be loaded: {data.message}</p>
-      )}
-      {TRENDS.map((spec, i) =>
-        histories ? (
+      {data.status === 'failed' && !byKind && <p role="alert">Trends could not be loaded: {data.message}</p>}
+      {TRENDS.map((spec) =>
+        byKind ? (
           <TrendChart
             key={spec.kind}
             spec={spec}
-            history={histories[i] ?? null}
+            byKind={byKind}
             range={range}
             thresholds={thresholds}
             alerts={alerts}
@@ -96,32 +123,40 @@ export function PatientTrends({ patientId, thresholds, alerts, refreshKey }: Pro
 
 interface ChartProps {
   spec: TrendSpec;
-  history: History | null;
+  byKind: ReadonlyMap<ObservationKind, KindData>;
   range: HistoryRange;
   thresholds: Thresholds | null;
   alerts: readonly Alert[];
 }
 
-function TrendChart({ spec, history, range, thresholds, alerts }: ChartProps) {
-  const rows = useMemo<TrendRow[]>(() => (history ? trendRows(history, spec) : []), [history, spec]);
-  const to = history ? Date.parse(history.to) : Date.now();
-  const from = history ? Date.parse(history.from) : to - RANGE_MS[range];
-  const marks = useMemo(() => markers(alerts, spec, from, to), [alerts, spec, from, to]);
-  const bands = thresholdBands(spec.kind, thresholds);
-  const raw = history?.points !== undefined;
-  const titleId = `trend-${spec.kind}-title`;
-  const summary = history ? summarise(rows, spec) : 'Not available.';
-  // Only drop the data, never the shading: a resident's empty chart still shows the limits.
-  const values = rows.flatMap((r) =>
-    spec.fields.flatMap((f) => {
-      const band = r[`${f.name}Band`];
-      const v = r[f.name];
-      return Array.isArray(band) ? band : typeof v === 'number' ? [v] : [];
-    }),
+function TrendChart({ spec, byKind, range, thresholds, alerts }: ChartProps) {
+  const own = byKind.get(spec.kind)?.history ?? null;
+  const series = useMemo(
+    () => seriesOf(spec, new Map([...byKind].map(([k, d]) => [k, d.history]))),
+    [spec, byKind],
   );
-  const lo = Math.min(spec.domain[0], ...values);
-  const hi = Math.max(spec.domain[1], ...values);
-  const fmt = tickFormatter(range);
+  const latest = useMemo(() => {
+    const out = new Map<string, LatestReading>();
+    for (const f of spec.fields) {
+      const kind = fieldKind(spec, f);
+      const l = byKind.get(kind)?.latest;
+      const value = l?.values[f.name];
+      if (l && value !== undefined)
+        out.set(`${kind}.${f.name}`, { key: `${kind}.${f.name}`, value, at: l.at });
+    }
+    return out;
+  }, [spec, byKind]);
+  const to = own ? Date.parse(own.to) : Date.now();
+  const from = own ? Date.parse(own.from) : to - RANGE_MS[range];
+  const [x0, x1] = xDomain(series, from, to);
+  const marks = useMemo(() => markers(alerts, spec, x0, x1), [alerts, spec, x0, x1]);
+  const bands = thresholdBands(spec.kind, thresholds);
+  const { domain, ticks } = yAxis(spec, series);
+  const titleId = `trend-${spec.kind}-title`;
+  const anyHistory = spec.fields.some((f) => byKind.get(fieldKind(spec, f))?.history);
+  const summary = anyHistory ? summarise(series, spec, latest) : 'Not available.';
+  const points = series.reduce((n, s) => n + s.points.length, 0);
+  const fmt = tickFormatter(x1 - x0);
 
   return (
     <figure
@@ -129,50 +164,52 @@ function TrendChart({ spec, history, range, thresholds, alerts }: ChartProps) {
       aria-labelledby={titleId}
       data-testid="trend"
       data-kind={spec.kind}
-      data-points={rows.length}
+      data-points={points}
     >
       <figcaption>
         <h3 className="trend__title" id={titleId}>
           {spec.title} ({spec.unit})
         </h3>
-        <p className="trend__summary">
+        <p className="trend__summary" data-testid="trend-summary">
           {summary}
           {marks.length > 0 && ` ${marks.length} ${marks.length === 1 ? 'alert' : 'alerts'} marked.`}
           {bands.length > 0 && ` Shaded: ${bands.map((b) => b.label).join('; ')}.`}
         </p>
       </figcaption>
-      {rows.length === 0 ? (
-        <p className="trend__chart trend__empty">No readings in this period.</p>
+      {series.length === 0 ? (
+        // The summary above already says there are none: the empty space keeps the layout.
+        <div className="trend__chart trend__empty" aria-hidden="true" />
       ) : (
         <div className="trend__chart" aria-hidden="true">
           <ResponsiveContainer width="100%" height={180}>
-            <ComposedChart
-              data={rows}
-              margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
-              accessibilityLayer={false}
-            >
+            <ComposedChart margin={{ top: 8, right: 16, bottom: 0, left: 0 }} accessibilityLayer={false}>
               <CartesianGrid stroke="#d8dde0" strokeDasharray="3 3" />
               <XAxis
                 dataKey="t"
                 type="number"
                 scale="time"
-                domain={[from, to]}
+                domain={[x0, x1]}
+                ticks={xTicks([x0, x1])}
                 tickFormatter={fmt}
                 stroke="#4c6272"
                 fontSize={12}
+                padding={{ left: 8, right: 8 }}
+                allowDataOverflow
               />
               <YAxis
-                domain={[Math.floor(lo), Math.ceil(hi)]}
+                type="number"
+                domain={domain}
+                ticks={ticks}
+                interval={0}
                 stroke="#4c6272"
                 fontSize={12}
-                width={40}
-                allowDataOverflow
+                width={44}
               />
               {bands.map((b) => (
                 <ReferenceArea
                   key={b.label}
-                  y1={Math.max(b.y1, Math.floor(lo))}
-                  y2={Math.min(b.y2, Math.ceil(hi))}
+                  y1={Math.max(b.y1, domain[0])}
+                  y2={Math.min(b.y2, domain[1])}
                   fill="#d5281b"
                   fillOpacity={0.08}
                   ifOverflow="hidden"
@@ -187,37 +224,54 @@ function TrendChart({ spec, history, range, thresholds, alerts }: ChartProps) {
                   label={{ value: '!', position: 'top', fill: '#d5281b', fontSize: 12 }}
                 />
               ))}
-              {!raw &&
-                spec.fields.map((f) => (
-                  <Area
-                    key={`${f.name}-band`}
-                    dataKey={`${f.name}Band`}
-                    stroke="none"
-                    fill={f.colour}
-                    fillOpacity={0.15}
+              {series.map((s) =>
+                s.raw ? (
+                  <Scatter
+                    key={s.key}
+                    name={s.label}
+                    data={s.points}
+                    dataKey="v"
+                    fill={s.colour}
                     isAnimationActive={false}
-                    connectNulls={false}
                   />
-                ))}
-              {spec.fields.map((f) =>
-                raw ? (
-                  <Scatter key={f.name} dataKey={f.name} fill={f.colour} isAnimationActive={false} />
                 ) : (
-                  <Line
-                    key={f.name}
-                    dataKey={f.name}
-                    stroke={f.colour}
-                    strokeWidth={2}
-                    dot={rows.length < 40}
-                    isAnimationActive={false}
-                    connectNulls={false}
-                  />
+                  [
+                    <Area
+                      key={`${s.key}-band`}
+                      data={s.points}
+                      dataKey="band"
+                      stroke="none"
+                      fill={s.colour}
+                      fillOpacity={0.15}
+                      isAnimationActive={false}
+                      tooltipType="none"
+                    />,
+                    <Line
+                      key={s.key}
+                      name={s.label}
+                      data={s.points}
+                      dataKey="v"
+                      stroke={s.colour}
+                      strokeWidth={2}
+                      dot={s.points.length < 40}
+                      isAnimationActive={false}
+                    />,
+                  ]
                 ),
               )}
               <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString('en-GB')} />
             </ComposedChart>
           </ResponsiveContainer>
         </div>
+      )}
+      {series.length > 1 && (
+        <ul className="trend__legend" aria-hidden="true">
+          {series.map((s) => (
+            <li key={s.key}>
+              <span className="trend__swatch" style={{ background: s.colour }} /> {s.label}
+            </li>
+          ))}
+        </ul>
       )}
     </figure>
   );

@@ -15,10 +15,12 @@ import { NotAvailable } from '../NotAvailable.js';
 import { LatestVitals } from './LatestVitals.js';
 import { ObservationHistory } from './ObservationHistory.js';
 import { News2Panel } from './News2Panel.js';
+import { News2History } from './News2History.js';
 import { PatientAlerts } from './PatientAlerts.js';
 import { ManualObservationForm } from './ManualObservationForm.js';
 import { PatientSkeleton } from './PatientSkeleton.js';
 import { TrendsPlaceholder } from './TrendsFrame.js';
+import { BpPanel } from './bp/BpPanel.js';
 
 const CLOCK_TICK_MS = 15_000;
 
@@ -219,6 +221,13 @@ function PatientPage({ patient, ward, bed, bedLoading, moved, liveState, socket 
             {bed && <LatestVitals bed={bed} now={now} />}
             <News2Panel news2={news2} />
           </div>
+          <News2History patientId={patient.id} refreshKey={refreshKey} />
+          <BpPanel
+            patientId={patient.id}
+            patientName={patient.displayName}
+            refreshKey={refreshKey}
+            discharged={discharged}
+          />
           <Trends
             patientId={patient.id}
             thresholds={thresholds.data?.thresholds ?? null}

@@ -28,7 +28,7 @@ export const TrendsFrame = forwardRef<HTMLElement, FrameProps>(function TrendsFr
           <button
             key={r.range}
             type="button"
-            className="button button--small trends__range"
+            className="trends__range"
             aria-pressed={range === r.range}
             disabled={!onRange}
             onClick={() => onRange?.(r.range)}

@@ -23,6 +23,14 @@ const TS_2025_03_01_08_30_15 = 'e9070301081e0f';
 const PULSE_72_BPM = '4800';
 const USER_3 = '03';
 const STATUS_IRREGULAR_PULSE_ABOVE_RANGE = '0c00'; // bit 2 + bits 3-4 = 01
+// Measurement Status (u16, LSO first), one condition each (BLS 3.1 bits 0-5).
+const STATUS_BODY_MOVEMENT = '0100'; // bit 0
+const STATUS_CUFF_TOO_LOOSE = '0200'; // bit 1
+const STATUS_IRREGULAR_PULSE = '0400'; // bit 2
+const STATUS_PULSE_ABOVE_RANGE = '0800'; // bits 3-4 = 01
+const STATUS_PULSE_BELOW_RANGE = '1000'; // bits 3-4 = 10
+const STATUS_IMPROPER_POSITION = '2000'; // bit 5
+const STATUS_ALL_SIX = '2f00'; // bits 0-3 and 5: movement, loose, irregular, above range, position
 const SFLOAT_NAN = 'ff07';
 const SFLOAT_NRES = '0008';
 
@@ -32,6 +40,13 @@ const BPM_MMHG_ALL_FIELDS = `1e${SYS_120_MMHG}${DIA_80_MMHG}${MAP_93_MMHG}${TS_2
 const BPM_KPA_TIMESTAMP_PULSE = `07${SYS_16_0_KPA}${DIA_10_7_KPA}${MAP_12_4_KPA}${TS_2025_03_01_08_30_15}${PULSE_72_BPM}`;
 const BPM_SYSTOLIC_NAN = `00${SFLOAT_NAN}${DIA_80_MMHG}${MAP_93_MMHG}`;
 const BPM_DIASTOLIC_NRES = `00${SYS_120_MMHG}${SFLOAT_NRES}${MAP_93_MMHG}`;
+/** flags 0x14: pulse rate and measurement status present. */
+const bpmWithStatus = (status: string) =>
+  `14${SYS_120_MMHG}${DIA_80_MMHG}${MAP_93_MMHG}${PULSE_72_BPM}${status}`;
+/** Systolic NaN, pulse 72 and an irregular pulse: the pressure failed, the pulse did not. */
+const BPM_SYSTOLIC_NAN_PULSE_IRREGULAR = `14${SFLOAT_NAN}${DIA_80_MMHG}${MAP_93_MMHG}${PULSE_72_BPM}${STATUS_IRREGULAR_PULSE}`;
+const BPM_DIASTOLIC_NRES_PULSE_TIMESTAMP = `06${SYS_120_MMHG}${SFLOAT_NRES}${MAP_93_MMHG}${TS_2025_03_01_08_30_15}${PULSE_72_BPM}`;
+const BPM_SYSTOLIC_NAN_PULSE_NAN = `04${SFLOAT_NAN}${DIA_80_MMHG}${MAP_93_MMHG}${SFLOAT_NAN}`;
 const BPM_MAP_NAN_PULSE_NRES = `04${SYS_120_MMHG}${DIA_80_MMHG}${SFLOAT_NAN}${SFLOAT_NRES}`;
 const BPM_UNKNOWN_USER = `08${SYS_120_MMHG}${DIA_80_MMHG}${MAP_93_MMHG}ff`;
 const BPM_TIMESTAMP_NOT_KNOWN = `02${SYS_120_MMHG}${DIA_80_MMHG}${MAP_93_MMHG}00000000000000`;
@@ -218,8 +233,57 @@ describe('Blood Pressure Measurement to observations', () => {
     }
   });
 
+  it.each([
+    ['body movement', STATUS_BODY_MOVEMENT, ['body_movement']],
+    ['cuff too loose', STATUS_CUFF_TOO_LOOSE, ['cuff_too_loose']],
+    ['irregular pulse', STATUS_IRREGULAR_PULSE, ['irregular_pulse']],
+    ['pulse rate above the range', STATUS_PULSE_ABOVE_RANGE, ['pulse_rate_high']],
+    ['pulse rate below the range', STATUS_PULSE_BELOW_RANGE, ['pulse_rate_low']],
+    ['improper measurement position', STATUS_IMPROPER_POSITION, ['improper_position']],
+    [
+      'every condition at once',
+      STATUS_ALL_SIX,
+      ['body_movement', 'cuff_too_loose', 'irregular_pulse', 'pulse_rate_high', 'improper_position'],
+    ],
+  ])('measurement status %s: the reading is kept, flagged', (_name, status, quality) => {
+    const { observations, problems } = toObservations(decode(fromHex(bpmWithStatus(status))), context());
+    expect(problems).toEqual([]);
+    const [obs] = observations;
+    expect(obs?.kind).toBe('blood_pressure');
+    expect(obs?.quality).toEqual(quality);
+    expect(obs?.values).toMatchObject({ systolic: { value: 120 }, diastolic: { value: 80 } });
+    expect(validateObservation(obs).ok).toBe(true);
+  });
+
+  it('a measurement status with nothing set, or none sent, carries no quality field', () => {
+    for (const hex of [bpmWithStatus('0000'), BPM_MMHG_MINIMAL]) {
+      const [obs] = toObservations(decode(fromHex(hex)), context()).observations;
+      expect(obs).not.toHaveProperty('quality');
+    }
+  });
+
+  it('a missing pressure keeps the valid pulse, as a heart rate with the same flags and time', () => {
+    const irregular = toObservations(decode(fromHex(BPM_SYSTOLIC_NAN_PULSE_IRREGULAR)), context());
+    expect(irregular.problems.map((p) => p.code)).toEqual(['MISSING_VALUE']);
+    expect(irregular.observations).toHaveLength(1);
+    const [pulse] = irregular.observations;
+    expect(pulse?.kind).toBe('heart_rate');
+    expect(pulse?.values).toEqual({ heartRate: { value: 72, unit: 'bpm' } });
+    expect(pulse?.quality).toEqual(['irregular_pulse']);
+    expect(pulse?.seq).toBe(41);
+    expect(validateObservation(pulse).ok).toBe(true);
+
+    const [timed] = toObservations(
+      decode(fromHex(BPM_DIASTOLIC_NRES_PULSE_TIMESTAMP)),
+      context(),
+    ).observations;
+    expect(timed?.kind).toBe('heart_rate');
+    expect(timed?.measuredAt).toBe('2025-03-01T08:30:15Z');
+    expect(timed).not.toHaveProperty('quality');
+  });
+
   it('a missing systolic or diastolic means no observation and a reported problem', () => {
-    for (const hex of [BPM_SYSTOLIC_NAN, BPM_DIASTOLIC_NRES]) {
+    for (const hex of [BPM_SYSTOLIC_NAN, BPM_DIASTOLIC_NRES, BPM_SYSTOLIC_NAN_PULSE_NAN]) {
       const { observations, problems } = toObservations(decode(fromHex(hex)), context());
       expect(observations).toEqual([]);
       expect(problems.map((p) => p.code)).toEqual(['MISSING_VALUE']);

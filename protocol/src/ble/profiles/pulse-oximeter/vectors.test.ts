@@ -24,6 +24,18 @@ const MS_VALIDATED = '8000'; // bit 7
 const MS_QUESTIONABLE = '0040'; // bit 14
 const DS_LOW_PERFUSION = '200000'; // bit 5
 const DS_SENSOR_DISCONNECTED = '008000'; // bit 15
+const DS_SIGNAL_IRREGULARITY = '040000'; // bit 2
+const DS_INADEQUATE_SIGNAL = '080000'; // bit 3
+const DS_POOR_SIGNAL = '100000'; // bit 4
+const DS_ERRATIC_SIGNAL = '400000'; // bit 6
+const DS_NONPULSATILE = '800000'; // bit 7
+const DS_QUESTIONABLE_PULSE = '000100'; // bit 8
+const DS_SENSOR_INTERFERENCE = '000400'; // bit 10
+const DS_SENSOR_UNCONNECTED = '000800'; // bit 11
+const DS_SENSOR_DISPLACED = '002000'; // bit 13
+const DS_LOW_PERFUSION_AND_DISPLACED = '202000'; // bits 5 and 13
+const MS_INVALID = '0080'; // bit 15
+const MS_FOR_DEMONSTRATION = '0004'; // bit 10
 
 const SPOT_MINIMAL = `00${SPO2_97}${PR_72}`;
 const SPOT_ALL_FIELDS = `0f${SPO2_97}${PR_72}${TS_2025_03_01_08_30_15}${MS_VALIDATED}${DS_LOW_PERFUSION}${PAI_2_5}`;
@@ -32,6 +44,12 @@ const SPOT_SPO2_NAN = `00${SFLOAT_NAN}${PR_72}`;
 const SPOT_PULSE_NRES = `00${SPO2_97}${SFLOAT_NRES}`;
 const SPOT_QUESTIONABLE = `02${SPO2_97}${PR_72}${MS_QUESTIONABLE}`;
 const SPOT_SENSOR_DISCONNECTED = `04${SPO2_97}${PR_72}${DS_SENSOR_DISCONNECTED}`;
+/** flags 0x04: device and sensor status present. */
+const spotWithDeviceStatus = (status: string) => `04${SPO2_97}${PR_72}${status}`;
+/** flags 0x02: measurement status present. */
+const spotWithMeasurementStatus = (status: string) => `02${SPO2_97}${PR_72}${status}`;
+/** flags 0x0c: device status then pulse amplitude index (a weak 0.2 %). */
+const SPOT_LOW_PERFUSION_PAI = `0c${SPO2_97}${PR_72}${DS_LOW_PERFUSION}0200`;
 const SPOT_RESERVED_FLAG_5 = `20${SPO2_97}${PR_72}`;
 const SPOT_PULSE_CUT_SHORT = `00${SPO2_97}48`;
 const SPOT_TIMESTAMP_CUT_SHORT = `01${SPO2_97}${PR_72}e907`;
@@ -109,6 +127,7 @@ describe('PLX Spot-check Measurement vectors', () => {
     expect(o?.kind).toBe('spo2');
     expect(o?.measuredAt).toBe('2025-03-01T08:30:15Z');
     expect(o?.values).toEqual({ spo2: { value: 97, unit: '%' }, pulseRate: { value: 72, unit: 'bpm' } });
+    expect(o?.quality).toEqual(['low_perfusion']); // device and sensor status bit 5
     expect(validateObservation(o).ok).toBe(true);
   });
 
@@ -118,11 +137,51 @@ describe('PLX Spot-check Measurement vectors', () => {
     expect(result.problems.map((p) => p.code)).toEqual(['INVALID_TIMESTAMP']);
   });
 
-  it('no SpO2, or a measurement the device calls questionable or sensor-less: no observation, reported', () => {
+  it.each([
+    ['measurement questionable (measurement status bit 14)', SPOT_QUESTIONABLE, ['measurement_questionable']],
+    [
+      'signal processing irregularity',
+      spotWithDeviceStatus(DS_SIGNAL_IRREGULARITY),
+      ['measurement_questionable'],
+    ],
+    ['questionable pulse', spotWithDeviceStatus(DS_QUESTIONABLE_PULSE), ['measurement_questionable']],
+    ['low perfusion', spotWithDeviceStatus(DS_LOW_PERFUSION), ['low_perfusion']],
+    ['low perfusion with a pulse amplitude index', SPOT_LOW_PERFUSION_PAI, ['low_perfusion']],
+    ['erratic signal', spotWithDeviceStatus(DS_ERRATIC_SIGNAL), ['erratic_signal']],
+    ['sensor interference', spotWithDeviceStatus(DS_SENSOR_INTERFERENCE), ['erratic_signal']],
+    ['inadequate signal', spotWithDeviceStatus(DS_INADEQUATE_SIGNAL), ['signal_weak']],
+    ['poor signal', spotWithDeviceStatus(DS_POOR_SIGNAL), ['signal_weak']],
+    ['non-pulsatile signal', spotWithDeviceStatus(DS_NONPULSATILE), ['signal_weak']],
+    ['sensor displaced', spotWithDeviceStatus(DS_SENSOR_DISPLACED), ['sensor_displaced']],
+    [
+      'low perfusion and a displaced sensor',
+      spotWithDeviceStatus(DS_LOW_PERFUSION_AND_DISPLACED),
+      ['low_perfusion', 'sensor_displaced'],
+    ],
+  ])('%s: the reading is kept, flagged', (_name, hex, quality) => {
+    const { observations, problems } = spotCheckToObservations(decodeSpotCheck(fromHex(hex)), context());
+    expect(problems).toEqual([]);
+    const [o] = observations;
+    expect(o?.values).toEqual({ spo2: { value: 97, unit: '%' }, pulseRate: { value: 72, unit: 'bpm' } });
+    expect(o?.quality).toEqual(quality);
+    expect(validateObservation(o).ok).toBe(true);
+  });
+
+  it('a continuous sample is flagged by the same rule', () => {
+    const [o] = continuousToObservations(
+      decodeContinuous(fromHex(`0c${SPO2_97}${PR_72}${MS_QUESTIONABLE}${DS_ERRATIC_SIGNAL}`)),
+      context(),
+    ).observations;
+    expect(o?.quality).toEqual(['measurement_questionable', 'erratic_signal']);
+  });
+
+  it('no SpO2, or a measurement the device says is not a reading of a person: no observation, reported', () => {
     for (const [hex, code] of [
       [SPOT_SPO2_NAN, 'MISSING_VALUE'],
-      [SPOT_QUESTIONABLE, 'INVALID_VALUE'],
       [SPOT_SENSOR_DISCONNECTED, 'INVALID_VALUE'],
+      [spotWithDeviceStatus(DS_SENSOR_UNCONNECTED), 'INVALID_VALUE'],
+      [spotWithMeasurementStatus(MS_INVALID), 'INVALID_VALUE'],
+      [spotWithMeasurementStatus(MS_FOR_DEMONSTRATION), 'INVALID_VALUE'],
     ] as const) {
       const result = spotCheckToObservations(decodeSpotCheck(fromHex(hex)), context());
       expect(result.observations).toEqual([]);

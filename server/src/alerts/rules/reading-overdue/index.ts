@@ -1,0 +1,48 @@
+import type { AlertRule } from '../types.js';
+
+const HOUR = 3_600_000;
+
+/** A scheduled cuff reading missed: due at 24 h / bpReadingsPerDay after the last, plus a grace. */
+export const readingOverdueRule: AlertRule = {
+  name: 'reading-overdue',
+  conditions: ['reading_overdue'],
+  watches: { observations: ['blood_pressure'], timer: true },
+  onPatientReadings(ctx, { patientId, observations }) {
+    // Any cuff reading, reliable or not, shows the schedule is being kept (a flagged one prompts a repeat).
+    if (observations.some((a) => a.observation.kind === 'blood_pressure'))
+      ctx.clear(`patient:${patientId}`, 'reading_overdue', 'a reading arrived');
+  },
+  onTick(ctx) {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const rows = ctx.db
+      .prepare(
+        `SELECT a.patient_id AS patientId, min(a.assigned_at) AS since, b.ward_id AS wardId, lo.measured_at AS lastAt
+           FROM assignments a
+           JOIN devices d ON d.id = a.device_id AND d.model = 'bp-cuff'
+           JOIN patients p ON p.id = a.patient_id AND p.discharged_at IS NULL
+           LEFT JOIN beds b ON b.id = p.bed_id
+           LEFT JOIN latest_observations lo ON lo.patient_id = a.patient_id AND lo.kind = 'blood_pressure'
+          GROUP BY a.patient_id`,
+      )
+      .all() as { patientId: string; since: string; wardId: string | null; lastAt: string | null }[];
+    for (const r of rows) {
+      const t = ctx.thresholds.forPatient(r.patientId);
+      if (t.bpReadingsPerDay === 0) continue;
+      const last = r.lastAt ?? r.since;
+      const dueAt = Date.parse(last) + (24 * HOUR) / t.bpReadingsPerDay;
+      if (ctx.at.getTime() <= dueAt + ctx.config.readingGraceMs) continue;
+      ctx.raise({
+        subject: `patient:${r.patientId}`,
+        condition: 'reading_overdue',
+        patientId: r.patientId,
+        wardId: r.wardId,
+        priority: 'medium',
+        title: 'Scheduled reading missed',
+        message: r.lastAt
+          ? `No blood pressure reading since ${r.lastAt} (due ${iso(dueAt)})`
+          : `No blood pressure reading since the cuff was assigned (due ${iso(dueAt)})`,
+        detail: { lastReadingAt: r.lastAt, dueAt: iso(dueAt), readingsPerDay: t.bpReadingsPerDay },
+      });
+    }
+  },
+};

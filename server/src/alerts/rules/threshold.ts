@@ -1,0 +1,132 @@
+import { isUnreliable, type QualityFlag } from '@wardline/protocol';
+import { roundToChart } from '../news2.js';
+import type { RaiseSpec, RuleContext, Values } from './types.js';
+
+export type Verdict = 'breach' | 'clear' | 'hold';
+
+export interface ThresholdSpec {
+  condition: string;
+  kind: string;
+  priority: RaiseSpec['priority'];
+  title: string;
+  classify: (v: Values) => Verdict;
+  describe: (v: Values) => string;
+  /** The breaching readings must span at least this long (0: consecutive readings suffice). */
+  confirmSpanMs: number;
+  /** The readings back within range must span at least this long before the alert clears itself. */
+  resolveSpanMs: number;
+}
+
+interface Reading {
+  measuredAt: string;
+  values: Values;
+}
+
+export const int = (v: Values, key: string) => roundToChart(v[key]?.value ?? NaN, 0);
+
+/** The newest reliable readings of a kind, newest first: unreliable ones (by their stored flags) skipped. */
+function* newestReliable(ctx: RuleContext, patientId: string, kind: string): Generator<Reading> {
+  // Paged with all(), not iterate(): the rule raises and clears between pages, and better-sqlite3
+  // refuses other statements while an iterator is open.
+  const page = ctx.db.prepare(
+    `SELECT measured_at, values_json, quality_json FROM observations
+      WHERE patient_id = ? AND kind = ? AND measured_at < ? ORDER BY measured_at DESC LIMIT 50`,
+  );
+  let before = '\uffff';
+  for (;;) {
+    const rows = page.all(patientId, kind, before) as {
+      measured_at: string;
+      values_json: string;
+      quality_json: string | null;
+    }[];
+    for (const r of rows) {
+      if (r.quality_json && isUnreliable({ quality: JSON.parse(r.quality_json) as QualityFlag[] })) continue;
+      yield { measuredAt: r.measured_at, values: JSON.parse(r.values_json) as Values };
+    }
+    if (rows.length < 50) return;
+    before = rows.at(-1)!.measured_at;
+  }
+}
+
+/** The run of newest readings with one verdict, stopping once it is long enough to decide. */
+function run(
+  readings: Iterator<Reading>,
+  first: Reading,
+  verdict: Verdict,
+  classify: ThresholdSpec['classify'],
+  count: number,
+  spanMs: number,
+): Reading[] | null {
+  const out = [first];
+  const newest = Date.parse(first.measuredAt);
+  while (out.length < count || newest - Date.parse(out.at(-1)!.measuredAt) < spanMs) {
+    const next = readings.next();
+    if (next.done || classify(next.value.values) !== verdict) return null;
+    out.push(next.value);
+  }
+  return out;
+}
+
+/**
+ * Raises on a confirmed breach: at least `confirmReadings` consecutive breaching readings spanning
+ * confirmSpanMs; clears itself on as many readings back within range spanning resolveSpanMs.
+ * Readings between the threshold and its hysteresis band ('hold') keep things as they are.
+ */
+export function evaluateThreshold(
+  ctx: RuleContext,
+  spec: ThresholdSpec,
+  patientId: string,
+  wardId: string | null,
+  confirmReadings: number,
+): void {
+  const readings = newestReliable(ctx, patientId, spec.kind);
+  try {
+    const newest = readings.next();
+    if (newest.done) return;
+    const verdict = spec.classify(newest.value.values);
+    const subject = `patient:${patientId}`;
+    if (verdict === 'breach') {
+      // A clinician's confirmReadings of 1 means a single reading alerts: no minimum span either.
+      const confirmed = run(
+        readings,
+        newest.value,
+        'breach',
+        spec.classify,
+        confirmReadings,
+        confirmReadings <= 1 ? 0 : spec.confirmSpanMs,
+      );
+      if (!confirmed) return;
+      // The message names the readings that confirmed it (the newest few, not a 5-second series).
+      const shown = confirmed.length <= 3 ? confirmed : [confirmed[0]!, confirmed.at(-1)!];
+      ctx.raise({
+        subject,
+        condition: spec.condition,
+        patientId,
+        wardId,
+        priority: spec.priority,
+        title: spec.title,
+        message: shown.map((r) => spec.describe(r.values)).join('; '),
+        detail: {
+          readings: shown.map((r) => ({ measuredAt: r.measuredAt, reading: spec.describe(r.values) })),
+          thresholds: ctx.thresholds.forPatient(patientId),
+        },
+        triggerMeasuredAt: newest.value.measuredAt,
+      });
+    } else if (verdict === 'clear' && ctx.findUnresolved(subject, spec.condition)) {
+      const back = run(readings, newest.value, 'clear', spec.classify, confirmReadings, spec.resolveSpanMs);
+      if (!back) return;
+      const minutes = Math.round(
+        (Date.parse(newest.value.measuredAt) - Date.parse(back.at(-1)!.measuredAt)) / 60_000,
+      );
+      ctx.clear(
+        subject,
+        spec.condition,
+        spec.resolveSpanMs > 0
+          ? `readings back within range for ${minutes} min (${back.length} readings)`
+          : `${back.length} consecutive readings back within range`,
+      );
+    }
+  } finally {
+    readings.return(undefined);
+  }
+}

@@ -1,0 +1,58 @@
+import type { PosturalTest, PosturalTestRequest } from '@wardline/protocol';
+import type { Db } from '../../db/database.js';
+import { assessPostural } from './postural.js';
+
+interface TestRow {
+  id: number;
+  patient_id: string;
+  recorded_at: string;
+  recorded_by: string;
+  test_json: string;
+}
+
+function toTest(row: TestRow): PosturalTest {
+  const test = JSON.parse(row.test_json) as PosturalTestRequest;
+  // Findings are recomputed from the stored readings, so they always read as the rule says.
+  return {
+    ...test,
+    id: row.id,
+    patientId: row.patient_id,
+    recordedAt: row.recorded_at,
+    recordedBy: row.recorded_by,
+    ...assessPostural(test),
+  };
+}
+
+/** Home-monitoring treatment status and postural tests (schema migration 8). */
+export function createBpRepository(db: Db) {
+  const treatedOf = db.prepare(`SELECT treated FROM patient_bp_treatment WHERE patient_id = ?`);
+  const setTreated = db.prepare(
+    `INSERT INTO patient_bp_treatment (patient_id, treated, updated_at, updated_by) VALUES (?, ?, ?, ?)
+     ON CONFLICT (patient_id) DO UPDATE SET treated = excluded.treated, updated_at = excluded.updated_at,
+       updated_by = excluded.updated_by`,
+  );
+  const insertTest = db.prepare(
+    `INSERT INTO postural_tests (patient_id, recorded_at, recorded_by, test_json, positive) VALUES (?, ?, ?, ?, ?)`,
+  );
+  const testsOf = db.prepare(`SELECT * FROM postural_tests WHERE patient_id = ? ORDER BY id DESC LIMIT ?`);
+  const testById = db.prepare(`SELECT * FROM postural_tests WHERE id = ?`);
+
+  return {
+    treated(patientId: string): boolean {
+      return (treatedOf.get(patientId) as { treated: number } | undefined)?.treated === 1;
+    },
+    setTreated(patientId: string, treated: boolean, by: string, at: string): void {
+      setTreated.run(patientId, treated ? 1 : 0, at, by);
+    },
+    addPosturalTest(patientId: string, test: PosturalTestRequest, by: string, at: string): PosturalTest {
+      const { positive } = assessPostural(test);
+      const { lastInsertRowid } = insertTest.run(patientId, at, by, JSON.stringify(test), positive ? 1 : 0);
+      return toTest(testById.get(lastInsertRowid) as TestRow);
+    },
+    /** Newest first. */
+    posturalTests(patientId: string, limit = 20): PosturalTest[] {
+      return (testsOf.all(patientId, limit) as TestRow[]).map(toTest);
+    },
+  };
+}
+export type BpRepository = ReturnType<typeof createBpRepository>;
