@@ -38,6 +38,8 @@ import {
 const WARD_ROUTE = '/api/wards/:wardId/beds';
 const ACKNOWLEDGE_ROUTE = '/api/alerts/:alertId/acknowledge';
 
+const parsable = (text: string) => text.split('\n').filter((line) => !/ [Nn]a[Nn]$/.test(line));
+
 async function scrape(url: string): Promise<{ contentType: string; text: string; metrics: PromMetrics }> {
   const res = await fetch(url);
   expect(res.status, url).toBe(200);
@@ -47,12 +49,7 @@ async function scrape(url: string): Promise<{ contentType: string; text: string;
     text,
     // NaN is valid in the text format (an event-loop gauge before its first sample; VictoriaMetrics
     // scrapes it below), but this parser refuses it: such samples are left out of what is parsed.
-    metrics: await getMetricsFromIterator(
-      text
-        .split('\n')
-        .filter((line) => !/ [Nn]a[Nn]$/.test(line))
-        [Symbol.iterator](),
-    ),
+    metrics: await getMetricsFromIterator(parsable(text).values()),
   };
 }
 
