@@ -47,6 +47,8 @@ import { WardlineSystem } from './system/system.js';
 import type { WardWatcher } from './system/ward-watcher.js';
 
 /** A victim's reading or fall on the nurse's socket within this long counts as "promptly". */
+/** How long a real gateway may take to connect during a wrong-password flood (see its test). */
+const FLOOD_CONNECT_BOUND_MS = 3000;
 const PROMPT_MS = 2000;
 /** CONNACK 2: identifier rejected [MQTT-3.2.2.3, Table 3.1]. */
 const IDENTIFIER_REJECTED = 2;
@@ -594,8 +596,11 @@ describe('hostile gateway', () => {
       'the victim gateway reconnects',
     ).toEqual(reconnects.map(() => 0));
     expect(codes['0'] ?? 0, 'wrong passwords accepted').toBe(0);
-    expect(first.ms, "bystander gateway's first connect (ms)").toBeLessThan(1000);
-    expect(slowest, 'slowest victim gateway reconnect (ms)').toBeLessThan(1000);
+    // Queued behind the flood's 2,000 password checks (~25 ms each, two at a time) a connect takes
+    // tens of seconds (47.6 s before the bound); alone it takes under 0.5 s here, up to 1.6 s when the
+    // rest of the suite shares the two cores. The bound tells the two apart.
+    expect(first.ms, "bystander gateway's first connect (ms)").toBeLessThan(FLOOD_CONNECT_BOUND_MS);
+    expect(slowest, 'slowest victim gateway reconnect (ms)').toBeLessThan(FLOOD_CONNECT_BOUND_MS);
     await victimStillServed('wrong-password flood');
   }, 120_000);
 });

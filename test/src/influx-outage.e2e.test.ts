@@ -135,7 +135,16 @@ describe('InfluxDB outage', () => {
         60_000,
       );
       const drainMs = Date.now() - returned;
-      const { code, body } = await health();
+      // Health says ok again once ingest has caught up (its stall watchdog looks back a few seconds).
+      let last: Awaited<ReturnType<typeof health>> | undefined;
+      await waitUntil(
+        async () => (last = await health()).code === 200,
+        'health to be ok again after the outage',
+        15_000,
+      ).catch(() => {
+        throw new Error(`health still ${last?.code}: ${JSON.stringify(last?.body.reasons)}`);
+      });
+      const { code, body } = last!;
       expect(code).toBe(200);
       expect(body.timeSeries).toMatchObject({ state: 'ok', spooled: 0, written: readings.length });
 
