@@ -1,6 +1,10 @@
 import type { News2Event, News2HistoryEntry, News2Summary } from '@wardline/protocol';
 import type { Db } from '../db/database.js';
 import type { IngestOutcome } from '../ingest/ingest.js';
+import { news2Rule } from './rules/news2/index.js';
+
+/** Kinds that can change a NEWS2 score: falls and help presses (the urgent lane) never trigger a re-score. */
+const NEWS2_KINDS: ReadonlySet<string> = new Set(news2Rule.watches.observations);
 
 interface HistoryRow {
   at: string;
@@ -71,7 +75,8 @@ export function createNews2History(db: Db) {
     track(outcome: IngestOutcome, score: (patientId: string) => News2Summary): News2Event[] {
       const patients = new Map<string, { wardId: string; bedId: string | null }>();
       for (const o of outcome.observations)
-        if (o.patientId && o.wardId) patients.set(o.patientId, { wardId: o.wardId, bedId: o.bedId });
+        if (o.patientId && o.wardId && NEWS2_KINDS.has(o.observation.kind))
+          patients.set(o.patientId, { wardId: o.wardId, bedId: o.bedId });
       const events: News2Event[] = [];
       for (const [patientId, place] of patients) {
         const summary = score(patientId);

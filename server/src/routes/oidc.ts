@@ -56,7 +56,7 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
     if (!party) return refuse(request, reply, 'unknown', 'WL_OIDC_UNKNOWN_PROVIDER');
     let started;
     try {
-      started = await party.start(redirectUri(party.provider.id));
+      started = await party.start(redirectUri(party.provider.id), request.ip);
     } catch (err) {
       return refuse(request, reply, party.provider.id, 'WL_OIDC_PROVIDER_UNAVAILABLE', {
         reason: (err as Error).message,

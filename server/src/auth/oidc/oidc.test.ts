@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.js';
 import type { ServerContext } from '../../context.js';
 import { TEST_PASSWORD, testContext } from '../../testing.js';
-import { oidcProvidersFromEnv } from './config.js';
+import { oidcProvidersFromEnv, type OidcProviderConfig } from './config.js';
+import { MAX_PENDING_PER_ADDRESS, createRelyingParty } from './relying-party.js';
 
 /**
  * Sign-in through a real OpenID provider (oidc-provider, with its own login and consent pages),
@@ -38,6 +39,7 @@ let idpUrl: string;
 let app: FastifyInstance;
 let wardlineUrl: string;
 let context: ServerContext;
+let testProvider: OidcProviderConfig;
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -79,6 +81,7 @@ beforeAll(async () => {
       ],
     }),
   });
+  testProvider = providers[0]!;
   let publicUrl = '';
   app = await buildApp({ context, publicUrl: () => publicUrl, oidcProviders: providers });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -338,6 +341,27 @@ describe('single sign-on with OpenID Connect', () => {
     } finally {
       context.users.enable(username);
     }
+  });
+
+  it('keeps a person’s sign-in in progress while another address starts ten thousand', async () => {
+    const party = createRelyingParty(testProvider);
+    const redirect = `${wardlineUrl}/api/auth/oidc/test-idp/callback`;
+    const mine = await party.start(redirect, '10.0.0.1');
+    const flood = [];
+    for (let i = 0; i < 10_050; i++) flood.push(await party.start(redirect, '10.0.0.2'));
+    // The answer to my sign-in still finds its pending state (the IdP said no: a state, not a forgery).
+    const answer = (started: { url: URL }) =>
+      new URL(`${redirect}?error=access_denied&state=${started.url.searchParams.get('state')}`);
+    expect(await party.callback(answer(mine), mine.handle)).toMatchObject({
+      code: 'WL_OIDC_IDP_ERROR',
+    });
+    // The flooding address keeps only its newest few.
+    const newest = flood.at(-1)!;
+    expect(await party.callback(answer(newest), newest.handle)).toMatchObject({ code: 'WL_OIDC_IDP_ERROR' });
+    const evicted = flood.at(-1 - MAX_PENDING_PER_ADDRESS)!;
+    expect(await party.callback(answer(evicted), evicted.handle)).toMatchObject({
+      code: 'WL_OIDC_BAD_STATE',
+    });
   });
 
   it('still signs in local accounts with a password', async () => {

@@ -10,6 +10,8 @@ interface PendingSignIn {
   nonce: string;
   codeVerifier: string;
   expiresAt: number;
+  /** Where the sign-in was started from: one address cannot push out everyone else's. */
+  address: string;
 }
 
 /** The identity a provider vouched for, with every claim from the ID token and userinfo. */
@@ -26,6 +28,11 @@ export type CallbackResult =
 export const PENDING_TTL_MS = 10 * 60_000;
 /** Starting a sign-in needs no account: a flood of starts evicts the oldest, memory stays bounded. */
 const MAX_PENDING = 10_000;
+/**
+ * Sign-ins one address may have pending: beyond it, that address's own oldest goes. Without it, one
+ * client starting 10,000 sign-ins evicted every other person's sign-in in progress.
+ */
+export const MAX_PENDING_PER_ADDRESS = 20;
 
 /**
  * The OpenID Connect relying party for one provider: authorization code flow with PKCE (S256),
@@ -68,7 +75,7 @@ export function createRelyingParty(provider: OidcProviderConfig) {
     provider,
 
     /** The IdP's authorization URL, and the handle (for an HttpOnly cookie) of what the callback checks. */
-    async start(redirectUri: string): Promise<{ url: URL; handle: string }> {
+    async start(redirectUri: string, address: string): Promise<{ url: URL; handle: string }> {
       const config = await configuration();
       const codeVerifier = client.randomPKCECodeVerifier();
       const entry: PendingSignIn = {
@@ -77,12 +84,17 @@ export function createRelyingParty(provider: OidcProviderConfig) {
         nonce: client.randomNonce(),
         codeVerifier,
         expiresAt: Date.now() + PENDING_TTL_MS,
+        address,
       };
       const handle = randomBytes(32).toString('base64url');
+      const fromAddress: string[] = [];
       for (const [key, old] of pending) {
-        if (pending.size < MAX_PENDING && old.expiresAt > Date.now()) break;
-        pending.delete(key); // insertion order: the oldest first
+        // Insertion order: the oldest first. Expired ones go; past the global bound, the oldest.
+        if (old.expiresAt <= Date.now() || pending.size >= MAX_PENDING) pending.delete(key);
+        else if (old.address === address) fromAddress.push(key);
       }
+      const excess = Math.max(0, fromAddress.length - MAX_PENDING_PER_ADDRESS + 1);
+      for (const key of fromAddress.slice(0, excess)) pending.delete(key);
       pending.set(handle, entry);
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
