@@ -284,7 +284,7 @@ function banner(secrets: Secrets): string {
   const pad = (role: string) => role.padEnd(7);
   const [firstWard, ...otherWards] = fleet.map(describeWard);
   return `
-  Wardline is running: demo wards with simulated blood pressure cuffs and falls sensors.
+  Wardline is running: demo wards whose residents, devices and events are all simulated.
 
     Dashboard     http://localhost:${httpPort}
     Sign in as    ${pad('nurse')} password ${secrets.demoPasswords.nurse}
@@ -385,6 +385,10 @@ async function main(): Promise<void> {
     WARDLINE_BROKER_URL: `mqtt://127.0.0.1:${mqttPort}`,
     WARDLINE_FLEET_SECRETS: secretsPath,
     WARDLINE_OUTBOX_DIR: resolve(home, 'gateways'),
+    // The demo's clock and what has already happened in it: a restart continues the story.
+    WARDLINE_DEMO_STATE: resolve(home, 'demo-state.json'),
+    // Where the demo nurse records the staff observations of the rounds.
+    WARDLINE_DEMO_SERVER_URL: `http://127.0.0.1:${httpPort}`,
   });
   // The banner comes once the gateways are up, so that it is the last thing on the screen.
   await waitForLine(fleetProcess, 'simulated homes running', 30_000);

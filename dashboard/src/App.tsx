@@ -2,7 +2,7 @@ import type { SessionUser } from '@wardline/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import {
   describeError,
-  getSession,
+  getSessionInfo,
   logout,
   setEnrolmentRequiredHandler,
   setUnauthorizedHandler,
@@ -24,6 +24,7 @@ type Session =
 
 export function App() {
   const [session, setSession] = useState<Session>({ status: 'checking' });
+  const [demo, setDemo] = useState(false);
   const route = useRoute();
   // A one-time link's page works with or without a session: the link is for whoever holds it.
   const [settingPassword, setSettingPassword] = useState(
@@ -33,8 +34,11 @@ export function App() {
   // Restore the session on load: the cookie survives a reload, the React state does not.
   useEffect(() => {
     const abort = new AbortController();
-    getSession(abort.signal).then(
-      (user) => setSession(user ? { status: 'signedIn', user } : { status: 'signedOut', notice: null }),
+    getSessionInfo(abort.signal).then(
+      ({ user, demo }) => {
+        setDemo(demo);
+        setSession(user ? { status: 'signedIn', user } : { status: 'signedOut', notice: null });
+      },
       (err: unknown) => {
         if (abort.signal.aborted) return;
         setSession({ status: 'signedOut', notice: describeError(err) });
@@ -74,6 +78,7 @@ export function App() {
         user={session.status === 'signedIn' ? session.user : null}
         route={route}
         onSignOut={signOut}
+        demo={demo}
       />
       {settingPassword && (
         <LazyScreen>

@@ -30,6 +30,45 @@ describe('simulated falls sensor', () => {
     sensor.stop();
   });
 
+  // The PROTOCOL.md §8 vectors, octet for octet.
+  it.each([
+    ['upright', 'upright', 49, '2025-03-01T08:46:00Z', '0104310048c9c267ff'],
+    ['no movement', 'noMovement', 50, '2025-03-01T08:35:15Z', '01053200c3c6c267ff'],
+  ] as const)(
+    'sends %s (revision 1.1) three times byte-identical, confidence 0xFF, as a fall (§3.6, §5)',
+    (_name, method, counterStart, at, hex) => {
+      const sensor = new SimulatedFallsSensor({ deviceId: 'c0:ff:ee:02:00:01', counterStart });
+      const sent = events(sensor);
+      sensor.connect();
+      sensor[method](new Date(at));
+      vi.advanceTimersByTime(2500);
+      expect(sent.map((b) => Buffer.from(b).toString('hex'))).toEqual(Array(3).fill(hex));
+      sensor.stop();
+    },
+  );
+
+  it('keeps upright and no-movement events while disconnected, like falls, in order', () => {
+    const sensor = new SimulatedFallsSensor({ deviceId: 'x', urgentRepeatCount: 1 });
+    const sent = events(sensor);
+    sensor.fall(80);
+    vi.advanceTimersByTime(300_000);
+    sensor.noMovement();
+    vi.advanceTimersByTime(300_000);
+    sensor.noMovement(); // a further period with no movement: a new event (§3.6)
+    sensor.heartbeat();
+    vi.advanceTimersByTime(60_000);
+    sensor.upright();
+    expect(sent).toEqual([]);
+    sensor.connect();
+    const kept = sent.map((b) => falls.decode(b));
+    expect(kept.map((e) => [e.type, e.counter, (e.timestamp ?? 0) - AT.getTime() / 1000])).toEqual([
+      ['fall', 0, 0],
+      ['no_movement', 1, 300],
+      ['no_movement', 2, 600],
+      ['upright', 3, 660],
+    ]);
+  });
+
   it('counts events, including heartbeats, and wraps at 65535', () => {
     const sensor = new SimulatedFallsSensor({ deviceId: 'x', counterStart: 65535, urgentRepeatCount: 1 });
     const sent = events(sensor);

@@ -1,9 +1,10 @@
 /**
- * A simulated falls sensor implementing the Wardline Falls Service 1
+ * A simulated falls sensor implementing the Wardline Falls Service 1, revision 1.1
  * (protocol/src/ble/profiles/falls/PROTOCOL.md): heartbeats every N seconds, falls with a
- * confidence, help-button presses, each as the real Falls Event bytes; Battery Level via the SIG
- * Battery Service. As the protocol requires (§5), fall and help events are sent 3 times, 1 s apart,
- * byte-identical, and the last 8 are kept while no gateway is connected.
+ * confidence, help-button presses, and after a fall "upright" and "no movement" events, each as the
+ * real Falls Event bytes; Battery Level via the SIG Battery Service. As the protocol requires (§5),
+ * every event but a heartbeat is sent 3 times, 1 s apart, byte-identical, and the last 8 are kept
+ * while no gateway is connected.
  */
 import { falls } from '@wardline/protocol';
 import { SimulatedDevice, type DeviceModel, type SimulatedDeviceOptions } from './device.js';
@@ -11,7 +12,7 @@ import { SimulatedDevice, type DeviceModel, type SimulatedDeviceOptions } from '
 export interface FallsSensorOptions extends SimulatedDeviceOptions {
   /** Heartbeat period in (real) ms. Default 60 000 (PROTOCOL.md §6). */
   heartbeatIntervalMs?: number;
-  /** Transmissions of each fall/help event. Default 3 (§5). */
+  /** Transmissions of each fall, help, upright and no-movement event. Default 3 (§5). */
   urgentRepeatCount?: number;
   /** Gap between transmissions, ms. Default 1000 (§5). */
   urgentRepeatIntervalMs?: number;
@@ -51,6 +52,16 @@ export class SimulatedFallsSensor extends SimulatedDevice {
   /** The wearer pressed the help button. */
   pressHelp(at?: Date): Buffer {
     return this.event('help_button', null, at);
+  }
+
+  /** The wearer is upright again after a fall (§3.6); `at` is when they rose. */
+  upright(at?: Date): Buffer {
+    return this.event('upright', null, at);
+  }
+
+  /** After a fall, the wearer has not moved for the sensor's no-movement period (§3.6). */
+  noMovement(at?: Date): Buffer {
+    return this.event('no_movement', null, at);
   }
 
   heartbeat(at?: Date): Buffer {

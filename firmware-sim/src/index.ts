@@ -14,3 +14,6 @@ export * from './simulated-home.js';
 export * from './demo-fleet.js';
 export * from './cohort.js';
 export * from './fleet/index.js';
+export * from './demo-rhythm.js';
+export * from './spot-vitals.js';
+export * from './demo-script.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from './prng.js';
 import { createScenario, isScenarioName, SCENARIO_NAMES, type VitalSigns } from './scenarios.js';
 
+const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 function mean(readings: VitalSigns[], key: keyof VitalSigns): number {
@@ -59,14 +60,71 @@ describe('scenarios', () => {
     expect(mean(later, 'systolic')).toBeCloseTo(mean(end, 'systolic'), -1); // stays there
   });
 
-  it('fall has a fall at the given time, then a help-button press', () => {
-    expect(
-      createScenario('fall', { fallAtMs: 1000, helpAfterFallMs: 500, fallConfidence: 80 }).events,
-    ).toEqual([
+  it('fall by default: a fall, a help press 2 min later, upright after 12.5 min (helped up)', () => {
+    expect(createScenario('fall', { fallAtMs: 1000, fallConfidence: 80 }).events).toEqual([
       { atMs: 1000, type: 'fall', confidence: 80 },
-      { atMs: 1500, type: 'help_button' },
+      { atMs: 1000 + 2 * MINUTE, type: 'help_button' },
+      { atMs: 1000 + 12.5 * MINUTE, type: 'upright' },
     ]);
-    expect(createScenario('fall', { helpAfterFallMs: null }).events).toHaveLength(1);
+    expect(createScenario('fall', { fallAtMs: 1000, helpAfterFallMs: 500 }).events[1]).toEqual({
+      atMs: 1500,
+      type: 'help_button',
+    });
+    expect(createScenario('fall', { helpAfterFallMs: null }).events.map((e) => e.type)).toEqual([
+      'fall',
+      'upright',
+    ]);
     expect(createScenario('normal').events).toEqual([]);
+  });
+
+  it('fall aftermaths: got up alone, and a long lie that never reports upright', () => {
+    const gotUp = createScenario('fall', { fallAtMs: 0, fallAftermath: 'got_up' }).events;
+    expect(gotUp.map((e) => [e.type, e.atMs])).toEqual([
+      ['fall', 0],
+      ['upright', 75_000],
+    ]);
+    const longLie = createScenario('fall', { fallAtMs: 0, fallAftermath: 'long_lie' }).events;
+    expect(longLie.map((e) => [e.type, e.atMs])).toEqual([
+      ['fall', 0],
+      ['no_movement', 5 * MINUTE],
+    ]);
+  });
+
+  it('a seed draws each aftermath within its ranges, the same for the same seed', () => {
+    const drawn = Array.from({ length: 300 }, (_, seed) => ({
+      seed,
+      events: createScenario('fall', { fallAtMs: 0, seed }).events,
+    }));
+    const byShape = new Map<string, number>();
+    for (const { seed, events } of drawn) {
+      expect(createScenario('fall', { fallAtMs: 0, seed }).events).toEqual(events);
+      const at = (type: string) => events.find((e) => e.type === type)?.atMs;
+      const shape = events.map((e) => e.type).join(',');
+      byShape.set(shape, (byShape.get(shape) ?? 0) + 1);
+      if (shape === 'fall,help_button,upright') {
+        expect(at('help_button')).toBeGreaterThanOrEqual(MINUTE);
+        expect(at('help_button')).toBeLessThanOrEqual(3 * MINUTE);
+        expect(at('upright')).toBeGreaterThanOrEqual(5 * MINUTE);
+        expect(at('upright')).toBeLessThanOrEqual(20 * MINUTE);
+      } else if (shape === 'fall,upright') {
+        expect(at('upright')).toBeGreaterThanOrEqual(30_000);
+        expect(at('upright')).toBeLessThanOrEqual(2 * MINUTE);
+      } else {
+        expect(shape).toBe('fall,no_movement');
+        expect(at('no_movement')).toBe(5 * MINUTE);
+      }
+      for (const e of events) expect(e.atMs % 1000).toBe(0); // whole seconds, as a sensor stamps them
+    }
+    // Helped up is the most common; each of the others about a fifth.
+    expect(byShape.get('fall,help_button,upright')).toBeGreaterThan(150);
+    expect(byShape.get('fall,upright')).toBeGreaterThan(35);
+    expect(byShape.get('fall,no_movement')).toBeGreaterThan(35);
+    // A chosen aftermath wins over the seed's draw; the seed still draws its times.
+    expect(
+      createScenario('fall', { fallAtMs: 0, seed: 1, fallAftermath: 'long_lie' }).events.map((e) => e.type),
+    ).toEqual(['fall', 'no_movement']);
+    expect(
+      new Set(drawn.map(({ events }) => events.find((e) => e.type === 'upright')?.atMs)).size,
+    ).toBeGreaterThan(100);
   });
 });

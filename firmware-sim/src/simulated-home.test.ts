@@ -92,21 +92,31 @@ describe('simulated home', () => {
     }
   });
 
-  it('runs the fall scenario: a fall, then a help press, urgent and repeated', () => {
-    const home = new SimulatedHome({
-      residents: [{ scenario: 'fall', scenarioOptions: { fallAtMs: 60_000, helpAfterFallMs: 600_000 } }],
-      timeScale: 60, // fall at 1 s, help press at 11 s (real time)
-      heartbeatIntervalMs: 10_000,
-    });
-    const { seen } = record(home);
-    home.start();
-    vi.advanceTimersByTime(15_000);
-    home.stop();
-    const types = seen
-      .filter((s) => s.characteristic === falls.FALLS_EVENT_UUID)
-      .map((s) => falls.decode(Buffer.from(s.hex, 'hex')).type);
-    expect(types).toEqual(['fall', 'fall', 'fall', 'heartbeat', 'help_button', 'help_button', 'help_button']);
-  });
+  it.each([
+    [
+      'helped up',
+      { fallAtMs: 60_000, helpAfterFallMs: 300_000, uprightAfterFallMs: 600_000 },
+      ['fall', 'help_button', 'heartbeat', 'upright'],
+    ],
+    ['a long lie', { fallAtMs: 60_000, fallAftermath: 'long_lie' }, ['fall', 'no_movement', 'heartbeat']],
+  ] as const)(
+    'runs the fall scenario, %s: every event but a heartbeat sent three times',
+    (_name, options, order) => {
+      const home = new SimulatedHome({
+        residents: [{ scenario: 'fall', scenarioOptions: options }],
+        timeScale: 60, // fall at 1 s, then 5 min = 5 s and 10 min = 10 s (real time)
+        heartbeatIntervalMs: 10_000,
+      });
+      const { seen } = record(home);
+      home.start();
+      vi.advanceTimersByTime(15_000);
+      home.stop();
+      const types = seen
+        .filter((s) => s.characteristic === falls.FALLS_EVENT_UUID)
+        .map((s) => falls.decode(Buffer.from(s.hex, 'hex')).type);
+      expect(types).toEqual(order.flatMap((t) => (t === 'heartbeat' ? [t] : [t, t, t])));
+    },
+  );
 
   it('is deterministic from the seed', () => {
     const run = (seed: number) => {

@@ -1,6 +1,7 @@
 /**
  * A simulated home (or care home): N residents, each with a blood pressure cuff and a falls sensor
- * running a scenario, all merged into one BleLink that stands in for the gateway's BLE radio.
+ * (and, if given ids for them, a pulse oximeter and a thermometer) running a scenario, all merged
+ * into one BleLink that stands in for the gateway's BLE radio.
  *
  * Two clocks:
  * - Device clocks are real UTC (`now`), because the gateway set them: every time stamp on the wire
@@ -9,6 +10,10 @@
  *   readings are taken, how far a deterioration has progressed, when a fall happens. At
  *   timeScale 8640 a day of scenario passes in 10 s, and twice-daily cuff readings come every 5 s.
  * Heartbeats are radio-level liveness and run in real time.
+ *
+ * With a `rhythm` (the demo's), readings follow a clock of the day instead of a fixed period:
+ * cuff sessions morning and evening, two readings a real minute apart, and four-hourly rounds of
+ * oximeter, thermometer and staff observations (see demo-rhythm.ts).
  *
  * Everything random is drawn from per-resident streams derived from `seed`, in reading order, so a
  * seed reproduces the same readings.
@@ -19,7 +24,9 @@ import { SimulatedBpCuff, type BpCuffOptions, type CuffMeasurement } from './bp-
 import type { DemoGateway } from './demo-fleet.js';
 import type { DeviceModel, SimulatedDevice } from './device.js';
 import { SimulatedFallsSensor, type FallsSensorOptions } from './falls-sensor.js';
+import { nextRoundAt, type DemoRhythm } from './demo-rhythm.js';
 import { Rng, mixSeed } from './prng.js';
+import { SimulatedPulseOximeter } from './pulse-oximeter.js';
 import {
   SCENARIO_NAMES,
   createScenario,
@@ -28,6 +35,8 @@ import {
   type ScenarioOptions,
   type VitalSigns,
 } from './scenarios.js';
+import { spotVitals, type SpotVitals } from './spot-vitals.js';
+import { SimulatedThermometer } from './thermometer.js';
 
 export interface ResidentSpec {
   scenario: ScenarioName;
@@ -36,6 +45,9 @@ export interface ResidentSpec {
   /** Device ids (BLE addresses). Defaults: c0:ff:ee:01:RR:RR (cuff), c0:ff:ee:02:RR:RR (falls). */
   cuffId?: string;
   fallsSensorId?: string;
+  /** Given, the resident also has a pulse oximeter / a thermometer with this id. */
+  oximeterId?: string;
+  thermometerId?: string;
   scenarioOptions?: ScenarioOptions;
   cuff?: Omit<BpCuffOptions, 'deviceId' | 'now'>;
   fallsSensor?: Omit<FallsSensorOptions, 'deviceId' | 'now'>;
@@ -57,6 +69,31 @@ export interface SimulatedHomeOptions {
   urgentRepeatIntervalMs?: number;
   /** Wall clock (device clocks). Default Date.now. */
   now?: () => number;
+  /** Readings on a clock of the day (the demo's) instead of every bpIntervalMs. */
+  rhythm?: DemoRhythm;
+  /** Scenario time at start(): a restarted demo continues where it was. Default 0. */
+  startAtScenarioMs?: number;
+  /**
+   * The record of scripted events (falls, help presses) that have already happened: an event it
+   * knows is not run again; `happened` is told of each one as it runs, before the device sends it.
+   */
+  scriptedEvents?: {
+    alreadyHappened(key: string): boolean;
+    happened(key: string): void;
+  };
+  /**
+   * A staff observation round for a resident with an oximeter or thermometer: what staff would
+   * count and note (respiration rate, consciousness, oxygen), which no simulated device sends.
+   */
+  onStaffRound?: (round: StaffRound) => void;
+}
+
+export interface StaffRound {
+  residentIndex: number;
+  residentLabel: string;
+  /** Scenario time of the round. */
+  scenarioMs: number;
+  vitals: SpotVitals;
 }
 
 export interface SimulatedResident {
@@ -66,6 +103,9 @@ export interface SimulatedResident {
   scenario: Scenario;
   cuff: SimulatedBpCuff;
   fallsSensor: SimulatedFallsSensor;
+  oximeter?: SimulatedPulseOximeter;
+  thermometer?: SimulatedThermometer;
+  scenarioOptions: ScenarioOptions;
 }
 
 export interface DeviceDescriptor {
@@ -97,13 +137,29 @@ export function residentsFromDemoGateway(gateway: DemoGateway): ResidentSpec[] {
       scenario: r.scenario,
       label: `resident-${String(r.number).padStart(2, '0')}`,
     };
-    const cuff = r.devices.find((d) => d.model === 'bp-cuff');
-    const sensor = r.devices.find((d) => d.model === 'falls-sensor');
-    if (cuff) spec.cuffId = cuff.id;
-    if (sensor) spec.fallsSensorId = sensor.id;
+    const idOf = (model: string) => r.devices.find((d) => d.model === model)?.id;
+    const [cuff, sensor, oximeter, thermometer] = [
+      idOf('bp-cuff'),
+      idOf('falls-sensor'),
+      idOf('pulse-oximeter'),
+      idOf('thermometer'),
+    ];
+    if (cuff) spec.cuffId = cuff;
+    if (sensor) spec.fallsSensorId = sensor;
+    if (oximeter) spec.oximeterId = oximeter;
+    if (thermometer) spec.thermometerId = thermometer;
     return spec;
   });
 }
+
+/** A scripted event's name in the record of those that have happened. */
+export const scriptedEventKey = (residentLabel: string, event: { type: string; atMs: number }): string =>
+  `${residentLabel}:${event.type}@${event.atMs}`;
+
+const devicesOf = (r: SimulatedResident): SimulatedDevice[] =>
+  [r.cuff, r.fallsSensor, r.oximeter, r.thermometer].filter(
+    (d): d is NonNullable<typeof d> => d !== undefined,
+  );
 
 export class SimulatedHome implements BleLink {
   readonly residents: readonly SimulatedResident[];
@@ -116,6 +172,12 @@ export class SimulatedHome implements BleLink {
   /** Per device: battery at start and a stream for radio noise, both from the seed. */
   private readonly radio = new Map<string, { initialBattery: number; rng: Rng }>();
   private startedAt: number | undefined;
+  private readonly rhythm: DemoRhythm | undefined;
+  private readonly startAtScenarioMs: number;
+  private readonly scriptedEvents: SimulatedHomeOptions['scriptedEvents'];
+  private readonly onStaffRound: SimulatedHomeOptions['onStaffRound'];
+  /** Per resident: the stream for oximeter, thermometer and staff rounds (the cuff's stays as it was). */
+  private readonly spotRngs: Rng[];
 
   constructor(options: SimulatedHomeOptions = {}) {
     const specs = residentSpecs(options.residents ?? 1);
@@ -125,7 +187,12 @@ export class SimulatedHome implements BleLink {
     this.bpIntervalMs = options.bpIntervalMs ?? 12 * HOUR;
     if (!(this.timeScale > 0) || !(this.bpIntervalMs > 0))
       throw new RangeError('timeScale and bpIntervalMs must be > 0');
+    this.rhythm = options.rhythm;
+    this.startAtScenarioMs = options.startAtScenarioMs ?? 0;
+    this.scriptedEvents = options.scriptedEvents;
+    this.onStaffRound = options.onStaffRound;
     this.rngs = specs.map((_, i) => new Rng(mixSeed(seed, i)));
+    this.spotRngs = this.rngs.map((rng) => rng.fork(0x5907));
     this.residents = specs.map((spec, index) => {
       const number = index + 1;
       const rng = this.rngs[index] as Rng;
@@ -146,17 +213,47 @@ export class SimulatedHome implements BleLink {
         deviceId: spec.fallsSensorId ?? defaultDeviceId('falls-sensor', number),
         now: this.now,
       });
-      for (const [i, device] of [cuff, fallsSensor].entries()) {
+      const oximeter =
+        spec.oximeterId === undefined
+          ? undefined
+          : new SimulatedPulseOximeter({
+              battery: rng.fork(0xba, 3).int(60, 100),
+              deviceId: spec.oximeterId,
+              now: this.now,
+            });
+      const thermometer =
+        spec.thermometerId === undefined
+          ? undefined
+          : new SimulatedThermometer({
+              battery: rng.fork(0xba, 4).int(60, 100),
+              deviceId: spec.thermometerId,
+              now: this.now,
+            });
+      const label = spec.label ?? `resident-${String(number).padStart(2, '0')}`;
+      const scenario = createScenario(spec.scenario, spec.scenarioOptions);
+      const resident: SimulatedResident = {
+        index,
+        label,
+        // What the record says has already happened does not happen again.
+        scenario: this.scriptedEvents
+          ? {
+              ...scenario,
+              events: scenario.events.filter(
+                (event) => !this.scriptedEvents!.alreadyHappened(scriptedEventKey(label, event)),
+              ),
+            }
+          : scenario,
+        cuff,
+        fallsSensor,
+        scenarioOptions: spec.scenarioOptions ?? {},
+      };
+      if (oximeter) resident.oximeter = oximeter;
+      if (thermometer) resident.thermometer = thermometer;
+      for (const [i, device] of devicesOf(resident).entries()) {
         this.relay(device);
         this.radio.set(device.deviceId, { initialBattery: device.battery, rng: rng.fork(0x5551, i) });
       }
-      return {
-        index,
-        label: spec.label ?? `resident-${String(number).padStart(2, '0')}`,
-        scenario: createScenario(spec.scenario, spec.scenarioOptions),
-        cuff,
-        fallsSensor,
-      };
+      return resident;
     });
     const ids = this.devices().map((d) => d.deviceId);
     if (new Set(ids).size !== ids.length) throw new Error('device ids must be unique within a home');
@@ -180,7 +277,7 @@ export class SimulatedHome implements BleLink {
 
   devices(): DeviceDescriptor[] {
     return this.residents.flatMap((r) =>
-      [r.cuff, r.fallsSensor].map((d) => ({
+      devicesOf(r).map((d) => ({
         deviceId: d.deviceId,
         model: d.model,
         residentIndex: r.index,
@@ -203,9 +300,10 @@ export class SimulatedHome implements BleLink {
     for (const device of this.allDevices()) device.disconnect();
   }
 
-  /** Scenario ms since start() (0 before). */
+  /** Scenario ms since the scenario began (startAtScenarioMs before start()). */
   scenarioElapsedMs(): number {
-    return this.startedAt === undefined ? 0 : (this.now() - this.startedAt) * this.timeScale;
+    const running = this.startedAt === undefined ? 0 : (this.now() - this.startedAt) * this.timeScale;
+    return this.startAtScenarioMs + running;
   }
 
   /**
@@ -216,6 +314,7 @@ export class SimulatedHome implements BleLink {
   start(options: { connectDevices?: boolean } = {}): void {
     if (this.startedAt !== undefined) return;
     this.startedAt = this.now();
+    this.recordScriptedEvents();
     // Behind a SimulatedBinding the gateway connects the devices itself, through noble.
     if (options.connectDevices ?? true) this.connectAll();
     const count = this.residents.length;
@@ -224,8 +323,11 @@ export class SimulatedHome implements BleLink {
       this.scheduleReading(resident, (resident.index / count) * firstWindow);
       for (const event of resident.scenario.events) {
         this.at(event.atMs, () => {
-          if (event.type === 'fall') resident.fallsSensor.fall(event.confidence ?? null);
-          else resident.fallsSensor.pressHelp();
+          const sensor = resident.fallsSensor;
+          if (event.type === 'fall') sensor.fall(event.confidence ?? null);
+          else if (event.type === 'help_button') sensor.pressHelp();
+          else if (event.type === 'upright') sensor.upright();
+          else sensor.noMovement();
         });
       }
       resident.fallsSensor.startHeartbeat();
@@ -261,10 +363,64 @@ export class SimulatedHome implements BleLink {
   }
 
   private scheduleReading(resident: SimulatedResident, scenarioMs: number): void {
+    if (this.rhythm) {
+      this.scheduleRounds(resident, this.rhythm);
+      return;
+    }
     this.at(scenarioMs, () => {
       this.read(resident.index, scenarioMs);
       this.scheduleReading(resident, scenarioMs + this.bpIntervalMs);
     });
+  }
+
+  /** Cuff sessions and observation rounds on the rhythm's clock of the day, from now on. */
+  private scheduleRounds(resident: SimulatedResident, rhythm: DemoRhythm): void {
+    const from = this.scenarioElapsedMs();
+    const cuffSession = (at: number) =>
+      this.at(at, () => {
+        this.read(resident.index, at);
+        // The second reading of the pair a minute later on the cuff's own (real) clock.
+        this.afterRealMs(rhythm.pairGapMs, () =>
+          this.read(resident.index, at + rhythm.pairGapMs * this.timeScale),
+        );
+        cuffSession(nextRoundAt(at + 1, rhythm.cuffTimes, rhythm, resident.index));
+      });
+    cuffSession(nextRoundAt(from, rhythm.cuffTimes, rhythm, resident.index));
+    if (!resident.oximeter && !resident.thermometer) return;
+    const spotRound = (at: number) =>
+      this.at(at, () => {
+        this.observe(resident, at);
+        spotRound(nextRoundAt(at + 1, rhythm.spotTimes, rhythm, resident.index));
+      });
+    spotRound(nextRoundAt(from, rhythm.spotTimes, rhythm, resident.index));
+  }
+
+  /** An observation round: oximeter and thermometer readings, and what staff note. */
+  private observe(resident: SimulatedResident, scenarioMs: number): void {
+    const rng = this.spotRngs[resident.index]!;
+    const vitals = spotVitals(resident.scenario.name, scenarioMs, rng, resident.scenarioOptions);
+    // The oximeter's pulse follows the same course as the cuff's.
+    const pulse = resident.scenario.vitals(scenarioMs, rng).pulseRate;
+    resident.oximeter?.spotCheck(vitals.spo2, pulse);
+    resident.thermometer?.measure(vitals.temperature);
+    this.onStaffRound?.({ residentIndex: resident.index, residentLabel: resident.label, scenarioMs, vitals });
+  }
+
+  /** Tells the record of scripted events of each as it runs (scheduled first: it runs first). */
+  private recordScriptedEvents(): void {
+    const record = this.scriptedEvents;
+    if (!record) return;
+    for (const resident of this.residents)
+      for (const event of resident.scenario.events)
+        this.at(event.atMs, () => record.happened(scriptedEventKey(resident.label, event)));
+  }
+
+  private afterRealMs(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
   }
 
   /** Runs fn at a scenario time. */
@@ -300,7 +456,7 @@ export class SimulatedHome implements BleLink {
 
   /** Every device object (for a SimulatedBinding). */
   allDevices(): SimulatedDevice[] {
-    return this.residents.flatMap((r) => [r.cuff, r.fallsSensor]);
+    return this.residents.flatMap(devicesOf);
   }
 
   private relay(device: SimulatedDevice): void {

@@ -184,14 +184,26 @@ describe('dispatch', () => {
     expect(devices.size()).toBe(0);
   });
 
-  it('merges the repeats of a falls event (PROTOCOL.md §5) and queues it once, urgent', () => {
-    for (let i = 0; i < 3; i++) {
-      dispatcher.handle(SENSOR, FS, FE, fallEvent(5));
-      now += 1000;
-    }
-    expect(dispatcher.stats()).toMatchObject({ observationsQueued: 1, duplicates: 2 });
-    expect(outbox.stats().urgentPending).toBe(1);
-  });
+  it.each([
+    ['fall', 'fall'],
+    ['help_button', 'help_request'],
+    ['upright', 'upright'],
+    ['no_movement', 'no_movement'],
+  ] as const)(
+    'merges the repeats of a %s event (PROTOCOL.md §5), queued once as %s ahead of a routine backlog',
+    (type, kind) => {
+      for (let systolic = 120; systolic < 125; systolic++) dispatcher.handle(CUFF, BPS, BPM, bpm(systolic));
+      for (let i = 0; i < 3; i++) {
+        expect(dispatcher.handle(SENSOR, FS, FE, fallEvent(5, type)).status).toBe(
+          i === 0 ? 'queued' : 'duplicate',
+        );
+        now += 1000;
+      }
+      expect(dispatcher.stats()).toMatchObject({ observationsQueued: 6, duplicates: 2 });
+      expect(outbox.stats().urgentPending).toBe(1);
+      expect(outbox.peekBatch(10).map((o) => o.kind)).toEqual([kind]); // overtakes the five readings
+    },
+  );
 
   it('reports a jump in the falls event counter as EVENT_GAP', () => {
     dispatcher.handle(SENSOR, FS, FE, fallEvent(1, 'heartbeat'));

@@ -8,7 +8,10 @@ import { Dispatcher } from './dispatch.js';
 import { SqliteOutbox } from './durable-outbox.js';
 import { silentLogger } from './logger.js';
 
-function obs(kind: 'blood_pressure' | 'fall' | 'help_request', seq: number): Observation {
+function obs(
+  kind: 'blood_pressure' | 'fall' | 'help_request' | 'upright' | 'no_movement',
+  seq: number,
+): Observation {
   const id = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
   const base = { id, deviceId: 'c0:ff:ee:01:00:01', measuredAt: '2025-03-01T08:30:15Z', seq };
   if (kind === 'blood_pressure') {
@@ -18,7 +21,7 @@ function obs(kind: 'blood_pressure' | 'fall' | 'help_request', seq: number): Obs
       values: { systolic: { value: 120.5, unit: 'mmHg' }, diastolic: { value: 80, unit: 'mmHg' } },
     };
   }
-  return kind === 'fall' ? { ...base, kind, values: {} } : { ...base, kind, values: {} };
+  return { ...base, kind, values: {} };
 }
 const seqs = (list: Observation[]) => list.map((o) => o.seq);
 
@@ -54,6 +57,19 @@ describe('durable (SQLite) outbox', () => {
     expect(replay[0]).toEqual(obs('blood_pressure', 1)); // exactly as stored, measurement time included
     expect(second.sequence().peek()).toBe(4); // never reuses a stored number
   });
+
+  it.each(['upright', 'no_movement'] as const)(
+    'a %s (falls protocol 1.1) is urgent across a restart, like a fall',
+    (kind) => {
+      const first = outbox();
+      for (let s = 0; s < 3; s++) first.enqueue(obs('blood_pressure', s));
+      first.enqueue(obs(kind, 3));
+      first.close();
+      const second = outbox(first.path);
+      expect(second.stats()).toMatchObject({ pending: 4, urgentPending: 1 });
+      expect(second.peekBatch(10).map((o) => o.kind)).toEqual([kind]);
+    },
+  );
 
   it('sequence continues after everything was acknowledged', () => {
     const first = outbox();

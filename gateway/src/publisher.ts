@@ -13,7 +13,8 @@
  *   is resent whatever the broker's session state); a batch whose publish fails, or whose PUBACK
  *   does not come within ackTimeoutMs of being sent on a live connection, is handed out again by
  *   the outbox. Re-sends may duplicate, never lose: the server de-duplicates by observation id.
- * - Urgent batches (fall, help_request) are sent at once, even while a routine batch is in flight.
+ * - Urgent batches (protocol isUrgentKind: falls sensor events) are sent at once, even while a
+ *   routine batch is in flight.
  * - Device status batches go to the devices topic at QoS 1 when connected; they are current state,
  *   so one missed while offline is superseded by the next.
  */

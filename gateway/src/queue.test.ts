@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryOutbox } from './queue.js';
 
 let n = 0;
-function obs(kind: 'blood_pressure' | 'fall' | 'help_request', seq = n++): Observation {
+type Kind = 'blood_pressure' | 'fall' | 'help_request' | 'upright' | 'no_movement';
+function obs(kind: Kind, seq = n++): Observation {
   const id = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
   const base = { id, deviceId: 'c0:ff:ee:01:00:01', measuredAt: '2025-03-01T08:30:15Z', seq };
   if (kind === 'blood_pressure') {
@@ -13,7 +14,7 @@ function obs(kind: 'blood_pressure' | 'fall' | 'help_request', seq = n++): Obser
       values: { systolic: { value: 120, unit: 'mmHg' }, diastolic: { value: 80, unit: 'mmHg' } },
     };
   }
-  return kind === 'fall' ? { ...base, kind, values: {} } : { ...base, kind, values: {} };
+  return { ...base, kind, values: {} };
 }
 const seqs = (list: Observation[]) => list.map((o) => o.seq);
 
@@ -37,6 +38,21 @@ describe('in-memory outbox', () => {
     outbox.ack(outbox.peekBatch(10).map((o) => o.id));
     expect(seqs(outbox.peekBatch(10))).toEqual([10, 11, 13]);
   });
+
+  // Everything a falls sensor reports after a fall is urgent too (PROTOCOL.md §4, revision 1.1).
+  it.each(['fall', 'help_request', 'upright', 'no_movement'] as const)(
+    'a %s overtakes a routine backlog, alone in its batch, and is never evicted',
+    (kind) => {
+      const outbox = new MemoryOutbox({ capacity: 5 });
+      for (let seq = 50; seq < 54; seq++) outbox.enqueue(obs('blood_pressure', seq));
+      expect(outbox.enqueue(obs(kind, 54)).evicted).toHaveLength(0);
+      expect(outbox.peekBatch(10).map((o) => [o.seq, o.kind])).toEqual([[54, kind]]);
+      expect(seqs(outbox.enqueue(obs('blood_pressure', 55)).evicted)).toEqual([50]);
+      expect(outbox.stats()).toMatchObject({ pending: 5, urgentPending: 1 });
+      outbox.ack([obs(kind, 54).id]);
+      expect(seqs(outbox.peekBatch(10))).toEqual([51, 52, 53, 55]);
+    },
+  );
 
   it('keeps everything until acknowledged; ack removes exactly the acknowledged ids', () => {
     const outbox = new MemoryOutbox();

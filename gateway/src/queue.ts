@@ -4,9 +4,9 @@
  *
  * - `peekBatch` hands out the next batch without removing anything; only `ack` removes. A batch
  *   lost with a connection is simply handed out again after reconnection.
- * - Urgent kinds (protocol isUrgentKind: fall, help_request) overtake the backlog: while any is
- *   pending, batches carry urgent observations only. Otherwise batches follow queue order, which
- *   is the order readings were taken (their seq order).
+ * - Urgent kinds (protocol isUrgentKind: fall, help_request, upright, no_movement) overtake the
+ *   backlog: while any is pending, batches carry urgent observations only. Otherwise batches
+ *   follow queue order, which is the order readings were taken (their seq order).
  * - The outbox has a capacity. Urgent observations are always accepted. A routine observation
  *   beyond capacity evicts the oldest routine one, and the eviction is returned to the caller to
  *   be logged and counted: never silent.

@@ -22,6 +22,8 @@ export type AlertState = Static<typeof AlertState>;
 export const ALERT_CONDITIONS = [
   'fall',
   'help_request',
+  'no_movement',
+  'post_fall_obs',
   'news2',
   'bp_high',
   'bp_low',
@@ -30,6 +32,8 @@ export const ALERT_CONDITIONS = [
   'device_silent',
   'gateway_offline',
   'battery_low',
+  'reading_unreliable',
+  'irregular_pulse',
 ] as const;
 export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 

@@ -3,6 +3,7 @@ import { TimeSeriesHealth } from './history.js';
 import { Observation } from './observation.js';
 import { AlertState, News2Summary, type AlertEvent } from './alerts.js';
 import type { News2Event } from './news2-history.js';
+import { BedFallsRisk, type FallsRiskEvent } from './bp.js';
 import { DeviceStatus, GatewayStatus } from './status.js';
 import { DEVICE_ID_PATTERN, SEGMENT_PATTERN } from './ids.js';
 
@@ -290,6 +291,11 @@ export const BedState = Type.Object({
    * Always sent by the server; optional for clients' own bed states built from other sources.
    */
   news2: Type.Optional(Type.Union([News2Summary, Type.Null()])),
+  /**
+   * The falls-risk flag from the resident's latest postural test; null when never tested or an
+   * empty bed. The live feed's `fallsRisk` event updates it. Optional as `news2` is.
+   */
+  fallsRisk: Type.Optional(Type.Union([BedFallsRisk, Type.Null()])),
 });
 export type BedState = Static<typeof BedState>;
 
@@ -370,6 +376,8 @@ export interface ServerToClientEvents {
   bedChanged: (event: BedChangedEvent) => void;
   /** A resident's NEWS2 changed (score, risk or completeness): to the ward room only. */
   news2: (event: News2Event) => void;
+  /** A resident's postural test was recorded (the bed's falls-risk flag): to the ward room only. */
+  fallsRisk: (event: FallsRiskEvent) => void;
 }
 
 export type JoinWardAck = { ok: true } | { ok: false; code: string };

@@ -122,3 +122,25 @@ export interface PosturalStatus {
 
 export const BpTreatmentRequest = Type.Object({ treated: Type.Boolean() }, { additionalProperties: false });
 export type BpTreatmentRequest = Static<typeof BpTreatmentRequest>;
+
+/**
+ * The falls-risk flag a bed shows, from the resident's latest postural test: the flag follows the
+ * latest test (a later negative test clears it), and never expires by itself.
+ */
+export const BedFallsRisk = Type.Object({
+  atRiskOfFalls: Type.Boolean(),
+  testId: Type.Integer(),
+  /** When the test was done: its lying reading. */
+  testedAt: Type.String(),
+  /** The findings in words (drops, standing systolic below 90); empty for a negative test. */
+  findings: Type.Array(Type.String()),
+});
+export type BedFallsRisk = Static<typeof BedFallsRisk>;
+
+/** Socket event `fallsRisk`, to the ward room, when a resident's postural test is recorded. */
+export interface FallsRiskEvent {
+  wardId: string;
+  bedId: string | null;
+  patientId: string;
+  fallsRisk: BedFallsRisk;
+}

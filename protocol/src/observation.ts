@@ -19,6 +19,10 @@ export const ObservationKind = {
   respirationRate: 'respiration_rate',
   fall: 'fall',
   helpRequest: 'help_request',
+  /** A falls sensor: the wearer is upright again (after a fall). */
+  upright: 'upright',
+  /** A falls sensor: the wearer has not moved for the sensor's set time (after a fall: a long lie). */
+  noMovement: 'no_movement',
   /** Staff entry: level of consciousness on the ACVPU scale (NEWS2). */
   consciousness: 'consciousness',
   /** Staff entry: breathing air or supplemental oxygen (NEWS2), with the flow if known. */
@@ -92,6 +96,8 @@ export const valuesSchemas = {
   ),
   fall: Type.Object({ confidence: Type.Optional(Quantity.confidence) }, { additionalProperties: false }),
   help_request: Type.Object({}, { additionalProperties: false }),
+  upright: Type.Object({}, { additionalProperties: false }),
+  no_movement: Type.Object({}, { additionalProperties: false }),
   consciousness: Type.Object(
     {
       acvpu: Type.Union([
@@ -161,6 +167,8 @@ export const Observation = Type.Union([
   observationOf('respiration_rate'),
   observationOf('fall'),
   observationOf('help_request'),
+  observationOf('upright'),
+  observationOf('no_movement'),
   observationOf('consciousness'),
   observationOf('inspired_oxygen'),
 ]);
@@ -189,10 +197,18 @@ export interface ObservationBatch {
   observations: Observation[];
 }
 
+/** A fall and what the sensor says after it, and a help call: the events of a falls incident. */
+export const URGENT_KINDS: ReadonlySet<string> = new Set<ObservationKind>([
+  ObservationKind.fall,
+  ObservationKind.helpRequest,
+  ObservationKind.upright,
+  ObservationKind.noMovement,
+]);
+
 /**
  * Observations that should overtake any backlog: a person may be on the floor. They, and only
  * they, travel on the urgent topic; any other kind there is refused (NOT_URGENT_KIND).
  */
 export function isUrgentKind(kind: ObservationKind): boolean {
-  return kind === ObservationKind.fall || kind === ObservationKind.helpRequest;
+  return URGENT_KINDS.has(kind);
 }

@@ -53,6 +53,11 @@ export interface AppOptions {
   kits?: KitRouteOptions;
   /** Single sign-on providers (OpenID Connect); none: local accounts only. */
   oidcProviders?: OidcProviderConfig[];
+  /**
+   * The data is the demo's (`npm start`): the session answer says so and the dashboard labels
+   * every screen as simulated. Presentation only; nothing else behaves differently.
+   */
+  demo?: boolean;
 }
 
 /** Builds the HTTP app: every concern is a plugin; shared clients are registered once. */
@@ -82,7 +87,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     publicUrl: typeof publicUrl === 'function' ? publicUrl : () => publicUrl,
   });
   await app.register(healthRoutes);
-  await app.register(authRoutes, { secureCookies: options.secureCookies ?? false });
+  await app.register(authRoutes, {
+    secureCookies: options.secureCookies ?? false,
+    demo: options.demo ?? false,
+  });
   await app.register(oidcRoutes, {
     providers: options.oidcProviders ?? [],
     secureCookies: options.secureCookies ?? false,

@@ -1,6 +1,7 @@
 import { defaultAlertingConfig, type AlertingConfig } from './alerts/config.js';
 import { createAlerting } from './alerts/engine.js';
 import { createNews2History } from './alerts/news2-history.js';
+import { createBpRepository } from './clinical/bp/repository.js';
 import type { Db } from './db/database.js';
 import { createDeadLetterRepository } from './db/dead-letter-repository.js';
 import { createDeviceRepository } from './db/device-repository.js';
@@ -61,6 +62,8 @@ export function createContext(
     }),
     /** Each change of a patient's NEWS2, recorded after readings are stored. */
     news2History: createNews2History(db),
+    /** Blood-pressure treatment status and postural tests (the beds' falls-risk flags). */
+    bp: createBpRepository(db),
     /** History and trends; the embedded store unless InfluxDB is configured. */
     timeSeries: createEmbeddedStore(db) as TimeSeriesStore,
   };

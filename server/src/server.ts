@@ -62,6 +62,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     secureCookies: config.secureCookies,
     trustProxyHops: config.trustProxyHops ?? 0,
     oidcProviders: config.oidcProviders ?? [],
+    demo: options.demo !== undefined,
     // Gateways reach the broker the server uses unless told otherwise.
     kits: { ...(config.mqtt ? { gatewayMqttUrl: config.mqtt.url } : {}), ...config.kits },
     publicUrl: () => config.publicUrl ?? `http://127.0.0.1:${boundPort()}`,

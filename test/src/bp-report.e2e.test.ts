@@ -1,14 +1,16 @@
 /**
  * Blood-pressure management in Chromium: a nurse in charge opens a treated resident's NICE NG136
  * home-monitoring report (real server, real SQLite, the built dashboard), prints it, and guides a
- * lying-and-standing test whose 22 mmHg drop flags the resident at risk of falls.
+ * lying-and-standing test whose 22 mmHg drop flags the resident at risk of falls, which a nurse
+ * watching the ward sees appear on the bed card through the live feed.
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/src/app.js';
 import type { ServerContext } from '../../server/src/context.js';
+import { attachRealtime, type RealtimeHub } from '../../server/src/realtime/hub.js';
 import {
   OBS_TOPIC,
   TEST_PASSWORD,
@@ -27,6 +29,10 @@ describe('BP report and postural test in the browser', () => {
   let app: FastifyInstance;
   let browser: Browser;
   let page: Page;
+  /** A nurse's ward screen, in its own browser context: real timers, not the patient page's clock. */
+  let wardContext: BrowserContext;
+  let ward: Page;
+  let hub: RealtimeHub;
   let base = '';
 
   beforeAll(async () => {
@@ -50,6 +56,7 @@ describe('BP report and postural test in the browser', () => {
     expect(testIngest(ctx).handle(OBS_TOPIC, batch(...readings)).observations).toHaveLength(24);
     ctx.patients.updateDetails(PATIENT, { dateOfBirth: '1941-02-03' });
     app = await buildApp({ context: ctx, dashboardDir: builtDashboard, publicUrl: () => base });
+    hub = attachRealtime(app);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     browser = await launchChromium();
@@ -61,9 +68,20 @@ describe('BP report and postural test in the browser', () => {
     await page.getByTestId('login-username').fill('charge');
     await page.getByTestId('login-password').fill(TEST_PASSWORD);
     await page.getByTestId('login-submit').click();
+
+    wardContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    ward = await wardContext.newPage();
+    ward.setDefaultTimeout(10_000);
+    await ward.goto(`${base}/wards/ward-a`);
+    await ward.getByTestId('login-username').fill('nurse');
+    await ward.getByTestId('login-password').fill(TEST_PASSWORD);
+    await ward.getByTestId('login-submit').click();
+    await ward.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
   }, 60_000);
   afterAll(async () => {
+    await wardContext?.close();
     await browser?.close();
+    await hub?.close();
     await app?.close();
   });
 
@@ -113,7 +131,16 @@ describe('BP report and postural test in the browser', () => {
     await page.emulateMedia({ media: 'screen' });
   });
 
-  it('guides a lying-and-standing test and flags a 22 mmHg systolic drop as a falls risk', async () => {
+  it('guides a lying-and-standing test and flags a 22 mmHg systolic drop as a falls risk, live on the ward', async () => {
+    const bedCard = ward.locator(
+      `[data-testid="bed-card"][data-bed-id="${ctx.wards.patient(PATIENT)!.bedId!}"]`,
+    );
+    await bedCard.waitFor();
+    expect(await bedCard.getByTestId('falls-risk').count()).toBe(0);
+    const snapshots: string[] = [];
+    ward.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/wards/ward-a/beds') snapshots.push(r.url());
+    });
     expect(await page.getByTestId('falls-risk-flag').count()).toBe(0);
     await page.getByTestId('postural-start').click();
     await page.getByTestId('postural-lying').fill('142/80');
@@ -132,5 +159,18 @@ describe('BP report and postural test in the browser', () => {
       /^At risk of falls \(postural hypotension\): systolic fell 22 mmHg at 1 minute standing\./,
     );
     await screenshot(page, 'bp-postural-flag');
+
+    // The ward screen, left open, shows the badge without a reload or a fresh snapshot.
+    const badge = bedCard.getByTestId('falls-risk');
+    await badge.waitFor();
+    expect(await badge.locator('strong').textContent()).toBe('Falls risk: postural drop');
+    const lying = ctx.bp.posturalTests(PATIENT)[0]!.lying.measuredAt;
+    const date = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+    const detail = `Lying-then-standing test on ${date.format(Date.parse(lying))}: systolic fell 22 mmHg at 1 minute standing`;
+    expect(await badge.getAttribute('title')).toBe(detail);
+    // Screen readers hear the date and the drop, not only the label.
+    expect(await badge.textContent()).toBe(`Falls risk: postural drop (${detail})`);
+    expect(snapshots).toEqual([]);
+    await screenshot(ward, 'ward-falls-risk-badge');
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import type { RunningBroker } from '@wardline/broker';
-import type { RunningServer } from '@wardline/server';
+import { defaultAlertingConfig, type RunningServer } from '@wardline/server';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { launchChromium, screenshot, seriousAxeViolations } from './browser.js';
@@ -39,7 +39,11 @@ describe('clinical alerts in the dashboard', () => {
 
   beforeAll(async () => {
     broker = await startTestBroker();
-    server = await startTestServer(broker.port, dbPath, { dashboardDir: builtDashboard });
+    server = await startTestServer(broker.port, dbPath, {
+      dashboardDir: builtDashboard,
+      // Post-fall prompts come on the tick: a short one keeps the test quick.
+      config: { alerting: { ...defaultAlertingConfig(), tickMs: 500 } },
+    });
     base = `http://127.0.0.1:${server.port}`;
     await waitUntil(() => server.context.mqttConnected(), 'server MQTT session');
     gateway = await connectGatewayClient(broker.port);
@@ -86,6 +90,27 @@ describe('clinical alerts in the dashboard', () => {
     expect(bannerMs).toBeLessThan(1000);
 
     const item = page.locator('[data-testid="alert-banner-item"][data-condition="fall"]');
+    // The help press that follows is the same incident: one banner item, worded for both.
+    await gateway.publishAsync(
+      OBS_TOPIC,
+      batchPayload({
+        ...fall,
+        id: randomUUID(),
+        kind: 'help_request',
+        measuredAt: new Date().toISOString(),
+        seq: 9002,
+        values: {},
+      }),
+      { qos: 1 },
+    );
+    await expect.poll(() => item.textContent()).toContain('Fall detected, help button pressed');
+    await expect
+      .poll(() =>
+        page
+          .locator('[data-testid="alert-banner-item"]')
+          .evaluateAll((items) => items.map((i) => `${i.getAttribute('data-condition')}: ${i.textContent}`)),
+      )
+      .toEqual([expect.stringContaining('Fall detected, help button pressed')]);
     // The tone played once (Web Audio; signing in was the user gesture that allows it).
     await expect.poll(() => page.getByTestId('alert-announcer').getAttribute('data-tones-played')).toBe('1');
     await expect.poll(() => page.getByTestId('alert-announcer').textContent()).toMatch(/alert: .*Room 1/i);
@@ -108,13 +133,31 @@ describe('clinical alerts in the dashboard', () => {
     await expect.poll(() => item.locator('.field-error').first().textContent()).toContain('Enter a note');
     await item.getByTestId('alert-resolve-note').fill('Found on the floor, no injury, helped back to bed.');
     await item.getByTestId('alert-resolve-submit').click();
-    await expect.poll(() => banner.getAttribute('data-count')).toBe('0');
+    await expect.poll(() => item.count()).toBe(0);
     await expect.poll(() => page.getByTestId('fall-summary').count()).toBe(0);
     await expect
       .poll(() =>
         page.locator('[data-testid="bed-card"][data-bed-id="ward-e2e-bed-1"]').getAttribute('data-alert'),
       )
       .toBeNull();
+
+    // Acknowledged, the fall asks for post-fall observations; the prompt leads to the form, which completes it.
+    const prompt = page.locator('[data-testid="alert-banner-item"][data-condition="post_fall_obs"]');
+    await expect.poll(() => prompt.textContent()).toContain('Post-fall observations due (set 1 of 7)');
+    await prompt.getByTestId('alert-record-observations').click();
+    await page.getByTestId('patient-name').waitFor();
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.closest('#record-observations') !== null))
+      .toBe(true);
+    await page.getByTestId('manual-respirationRate').fill('17');
+    await page.getByTestId('manual-acvpu-A').check();
+    await page.getByTestId('manual-oxygen-no').check();
+    await page.getByTestId('manual-submit').click();
+    await expect.poll(() => page.getByTestId('manual-saved').textContent()).toMatch(/Saved \d+ observations/);
+    await page.goBack();
+    await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
+    await expect.poll(() => prompt.count()).toBe(0);
+    await expect.poll(() => banner.getAttribute('data-count')).toBe('0');
 
     // The mute choice survives a reload (kept per browser).
     await page.getByTestId('alert-mute').check();
@@ -172,8 +215,8 @@ describe('clinical alerts in the dashboard', () => {
       .poll(() => pulse.getByTestId('trend-summary').textContent())
       .toMatch(/^Pulse \(cuff\): latest \d+ bpm/);
     await expect(pulse.locator('svg .recharts-scatter-symbol').count()).resolves.toBeGreaterThan(0);
-    const rr = page.locator('[data-testid="trend"][data-kind="respiration_rate"]');
-    expect((await rr.innerText()).match(/No readings in this period/g)).toHaveLength(1);
+    const temperature = page.locator('[data-testid="trend"][data-kind="body_temperature"]');
+    expect((await temperature.innerText()).match(/No readings in this period/g)).toHaveLength(1);
 
     // Manual NEWS2 observations, keyboard only for the radios.
     await page.getByTestId('manual-submit').click();

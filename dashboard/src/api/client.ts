@@ -125,11 +125,19 @@ export async function logout(): Promise<void> {
 /** The signed-in user, or null when there is no valid session. */
 /** Who is signed in on this browser, or null: answered without a 401, so a signed-out page logs no error. */
 export async function getSession(signal?: AbortSignal): Promise<SessionUser | null> {
-  const { user } = await request<{ user: SessionUser | null }>('GET', '/api/auth/session', {
-    reportUnauthorized: false,
-    ...(signal && { signal }),
-  });
-  return user;
+  return (await getSessionInfo(signal)).user;
+}
+
+/** The session, and whether this server runs the demo (its residents, devices and events simulated). */
+export async function getSessionInfo(
+  signal?: AbortSignal,
+): Promise<{ user: SessionUser | null; demo: boolean }> {
+  const { user, demo } = await request<{ user: SessionUser | null; demo?: boolean }>(
+    'GET',
+    '/api/auth/session',
+    { reportUnauthorized: false, ...(signal && { signal }) },
+  );
+  return { user, demo: demo === true };
 }
 
 export function listWards(signal?: AbortSignal): Promise<Ward[]> {

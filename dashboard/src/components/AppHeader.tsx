@@ -6,9 +6,11 @@ interface Props {
   user: SessionUser | null;
   route: Route;
   onSignOut: () => void;
+  /** The demo's server: its residents, devices and events are simulated, and every screen says so. */
+  demo?: boolean;
 }
 
-export function AppHeader({ user, route, onSignOut }: Props) {
+export function AppHeader({ user, route, onSignOut, demo = false }: Props) {
   const items = user ? navItems(user.role) : [];
   return (
     <header className="app-header">
@@ -19,6 +21,15 @@ export function AppHeader({ user, route, onSignOut }: Props) {
           </Link>
         ) : (
           <span className="app-header__brand">Wardline</span>
+        )}
+        {demo && (
+          <span
+            className="app-header__demo"
+            data-testid="demo-label"
+            title="A demonstration: every resident, device, reading and event here is simulated."
+          >
+            Demo: simulated data
+          </span>
         )}
         {items.length > 0 && (
           <nav className="app-nav" aria-label="Main">

@@ -14,6 +14,7 @@ import { TimeAgo } from './TimeAgo.js';
 import { news2Band, NEWS2_BAND_LABEL, partialText, PRIORITY_LABEL } from '../lib/alerts.js';
 import { Link } from '../routing/Link.js';
 import { latestQualityNotes, type QualityNote } from '../lib/quality.js';
+import { fallsRiskBadge } from '../lib/fallsRisk.js';
 
 /** The DOM id of a bed's card, for in-page links (fall summary) and focus. */
 export function bedElementId(bedId: string): string {
@@ -80,6 +81,7 @@ export const BedCard = memo(function BedCard({ bed, now, alerts, serverAlerts = 
 
       {alerting && <AlertBanner alerts={alerts} now={now} />}
       {occupied && news2 && <News2Badge news2={news2} />}
+      {occupied && <FallsRiskBadge bed={bed} />}
       {serverAlerts.length > 0 && (
         <ul className="bed-alerts" aria-label="Active alerts" data-testid="bed-alerts">
           {serverAlerts.map((a) => (
@@ -133,13 +135,24 @@ export const BedCard = memo(function BedCard({ bed, now, alerts, serverAlerts = 
   );
 });
 
+const BANNER_TEXT: Record<ActiveAlert['kind'], string> = {
+  fall: 'Fall detected',
+  help_request: 'Help requested',
+  no_movement: 'No movement (falls sensor)',
+};
+
 function AlertBanner({ alerts, now }: { alerts: ActiveAlert[]; now: number }) {
   return (
     <div className="fall-banner" data-testid="fall-banner" data-alert-kind={alerts[0]?.kind}>
       {alerts.map((a) => (
         <p key={a.kind} className="fall-banner__line">
-          <strong>{a.kind === 'fall' ? 'Fall detected' : 'Help requested'}</strong>{' '}
-          <TimeAgo at={a.measuredAt} now={now} />
+          <strong>{BANNER_TEXT[a.kind]}</strong> <TimeAgo at={a.measuredAt} now={now} />
+          {a.uprightAt !== undefined && (
+            <span className="fall-banner__upright" data-testid="fall-upright">
+              {' '}
+              — upright again <TimeAgo at={a.uprightAt} now={now} />
+            </span>
+          )}
           {a.late && (
             <span className="fall-banner__late">
               {' '}
@@ -174,6 +187,17 @@ function News2Badge({ news2 }: { news2: News2Summary }) {
           ({partial})
         </span>
       )}
+    </p>
+  );
+}
+
+function FallsRiskBadge({ bed }: { bed: BedState }) {
+  const badge = fallsRiskBadge(bed.fallsRisk);
+  if (!badge) return null;
+  return (
+    <p className="falls-risk" data-testid="falls-risk" title={badge.detail}>
+      <strong>{badge.label}</strong>
+      <span className="visually-hidden"> ({badge.detail})</span>
     </p>
   );
 }

@@ -20,7 +20,11 @@ function focusBed(e: MouseEvent<HTMLAnchorElement>, bedId: string) {
   card.focus({ preventScroll: true });
 }
 
-const ALERT_TEXT = { fall: 'fall detected', help_request: 'help requested' } as const;
+const ALERT_TEXT = {
+  fall: 'fall detected',
+  help_request: 'help requested',
+  no_movement: 'no movement',
+} as const;
 
 /**
  * Page-level list of beds with an active fall or help request. The live region is always in the

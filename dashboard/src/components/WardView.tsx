@@ -40,19 +40,22 @@ interface Props {
 
 /**
  * A fall or help call seen on the device feed stays on the card for 30 minutes, unless the alert
- * engine's alert for it has been resolved by a nurse since (then it is dealt with).
+ * engine's alert for it (or the falls incident it joined) has been resolved by a nurse since.
  */
 function notResolved(device: ActiveAlert[], patientId: string | undefined, resolved: readonly Alert[]) {
   if (device.length === 0) return NO_DEVICE_ALERTS;
   if (!patientId || resolved.length === 0) return device;
-  return device.filter(
-    (d) =>
-      !resolved.some(
-        (r) =>
-          r.patientId === patientId &&
-          r.condition === d.kind &&
-          Date.parse(r.triggerMeasuredAt ?? r.openedAt) >= d.measuredAt - 1000,
-      ),
+  return device.filter((d) => !resolved.some((r) => r.patientId === patientId && covers(r, d)));
+}
+
+/** The resolved alert dealt with this device event: its own, or the falls incident it joined. */
+function covers(r: Alert, d: ActiveAlert): boolean {
+  if (r.condition === d.kind && Date.parse(r.triggerMeasuredAt ?? r.openedAt) >= d.measuredAt - 1000)
+    return true;
+  const events = (r.detail as { events?: { kind: string; measuredAt: string }[] } | null)?.events;
+  return (
+    Array.isArray(events) &&
+    events.some((e) => e.kind === d.kind && Math.abs(Date.parse(e.measuredAt) - d.measuredAt) < 1000)
   );
 }
 
@@ -60,6 +63,8 @@ function notResolved(device: ActiveAlert[], patientId: string | undefined, resol
 function scored(n: News2Summary | undefined): News2Summary | null {
   return n && n.parameters.length > 0 ? n : null;
 }
+
+const FALLS_INCIDENT = new Set(['fall', 'help_request', 'no_movement']);
 
 /** The live ward screen. Mounted with `key={ward.id}`: switching ward starts a fresh view. */
 export function WardView({ ward, wards, onSelectWard, socket }: Props) {
@@ -77,13 +82,17 @@ export function WardView({ ward, wards, onSelectWard, socket }: Props) {
   // A plain function: useAlertFeed reads the latest one on each event.
   const onEvent = (event: AlertEvent) => {
     const a = event.alert;
-    const fresh = event.type === 'opened' || event.type === 'escalated' || event.type === 'recurred';
-    if (!fresh || a.state === 'resolved') return;
+    // A falls incident is told once: another event joining it (recurred) is announced, not sounded;
+    // a new call after it was acknowledged re-opens it (updated) and sounds again.
+    const reopenedIncident =
+      event.type === 'updated' && a.state === 'open' && FALLS_INCIDENT.has(a.condition);
+    const sound = event.type === 'opened' || event.type === 'escalated' || reopenedIncident;
+    if ((!sound && event.type !== 'recurred') || a.state === 'resolved') return;
     const b = a.patientId ? bedsByPatient.get(a.patientId) : undefined;
     const where = b ? `, ${b.label}${b.patient ? `, ${b.patient.displayName}` : ''}` : '';
-    const what = event.type === 'escalated' ? 'Escalated' : 'New';
+    const what = event.type === 'escalated' ? 'Escalated' : event.type === 'opened' ? 'New' : 'Updated';
     setAnnouncement(`${what} ${PRIORITY_LABEL[a.priority].toLowerCase()} alert: ${a.title}${where}.`);
-    if (shouldSound(a)) tone.play(a.priority === 'critical' ? 'critical' : 'high');
+    if (sound && shouldSound(a)) tone.play(a.priority === 'critical' ? 'critical' : 'high');
   };
 
   const feed = useAlertFeed(socket, {

@@ -2,6 +2,7 @@ import type {
   BedChangedEvent,
   BedState,
   DeviceStatusEvent,
+  FallsRiskEvent,
   GatewayStatusEvent,
   ObservationEvent,
 } from '@wardline/protocol';
@@ -83,15 +84,18 @@ export function useLiveWard(socketState: SocketState, wardId: string): LiveWard 
     const onDeviceStatus = (event: DeviceStatusEvent) => handle({ type: 'deviceStatus', event });
     const onGatewayStatus = (event: GatewayStatusEvent) => handle({ type: 'gatewayStatus', event });
     const onBedChanged = (event: BedChangedEvent) => handle({ type: 'bedChanged', event });
+    const onFallsRisk = (event: FallsRiskEvent) => handle({ type: 'fallsRisk', event });
     socket.on('observation', onObservation);
     socket.on('deviceStatus', onDeviceStatus);
     socket.on('gatewayStatus', onGatewayStatus);
     socket.on('bedChanged', onBedChanged);
+    socket.on('fallsRisk', onFallsRisk);
     return () => {
       socket.off('observation', onObservation);
       socket.off('deviceStatus', onDeviceStatus);
       socket.off('gatewayStatus', onGatewayStatus);
       socket.off('bedChanged', onBedChanged);
+      socket.off('fallsRisk', onFallsRisk);
     };
   }, [socket, wardId, requestResync]);
 

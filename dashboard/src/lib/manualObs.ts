@@ -1,5 +1,21 @@
 import type { ManualObservationRequest } from '@wardline/protocol';
 
+/** The form's place on the patient page: post-fall prompts link straight to it. */
+export const MANUAL_OBSERVATIONS_ANCHOR = 'record-observations';
+
+/** Brings the observation form into view and focus once the patient page has drawn it. */
+export function focusManualObservations(timeoutMs = 5000): void {
+  const until = Date.now() + timeoutMs;
+  const poll = () => {
+    const form = document.getElementById(MANUAL_OBSERVATIONS_ANCHOR);
+    if (form) {
+      form.scrollIntoView({ block: 'start' });
+      form.querySelector<HTMLElement>('input, select')?.focus({ preventScroll: true });
+    } else if (Date.now() < until) setTimeout(poll, 100);
+  };
+  poll();
+}
+
 /** The manual observation form's raw text fields. */
 export interface ManualForm {
   respirationRate: string;

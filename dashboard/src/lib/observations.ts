@@ -11,6 +11,8 @@ export const KIND_LABEL: Record<ObservationKind, string> = {
   respiration_rate: 'Respiration rate',
   fall: 'Fall',
   help_request: 'Help request',
+  upright: 'Upright again',
+  no_movement: 'No movement',
   consciousness: 'Consciousness (ACVPU)',
   inspired_oxygen: 'Inspired oxygen',
 };
@@ -54,6 +56,10 @@ export function observationValue(o: Observation): string {
         : 'Fall detected';
     case 'help_request':
       return 'Help requested';
+    case 'upright':
+      return 'Upright again (sensor)';
+    case 'no_movement':
+      return 'No movement (sensor)';
     case 'consciousness':
       return `${o.values.acvpu} — ${ACVPU[o.values.acvpu] ?? ''}`;
     case 'inspired_oxygen':

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { bed, bp, fall, heartRate, help, iso, NOW, oximetry, temp } from '../testing/fixtures.js';
+import {
+  bed,
+  bp,
+  fall,
+  fallsSensorEvent,
+  heartRate,
+  help,
+  iso,
+  NOW,
+  oximetry,
+  temp,
+} from '../testing/fixtures.js';
 import { DAY, HOUR, MINUTE } from './time.js';
 import { activeAlerts, bloodPressure, pulse, spo2, temperature } from './vitals.js';
 
@@ -72,6 +83,22 @@ describe('activeAlerts', () => {
   it('is not cleared by a later vital-sign reading', () => {
     const b = bed({ observations: [fall(iso(5 * MINUTE)), heartRate(iso(0), 88)] });
     expect(activeAlerts(b, NOW)).toHaveLength(1);
+  });
+
+  it('says when the sensor saw the resident upright again after the fall, and not an older upright', () => {
+    const up = bed({ observations: [fall(iso(10 * MINUTE)), fallsSensorEvent('upright', iso(4 * MINUTE))] });
+    expect(activeAlerts(up, NOW)).toMatchObject([{ kind: 'fall', uprightAt: NOW - 4 * MINUTE }]);
+    const before = bed({
+      observations: [fallsSensorEvent('upright', iso(12 * MINUTE)), fall(iso(10 * MINUTE))],
+    });
+    expect(activeAlerts(before, NOW)[0]).not.toHaveProperty('uprightAt');
+  });
+
+  it('shows the sensor reporting no movement', () => {
+    const b = bed({
+      observations: [fall(iso(10 * MINUTE)), fallsSensorEvent('no_movement', iso(5 * MINUTE))],
+    });
+    expect(activeAlerts(b, NOW).map((a) => a.kind)).toEqual(['no_movement', 'fall']);
   });
 
   it('lists fall and help request newest first', () => {

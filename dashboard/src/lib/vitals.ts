@@ -105,7 +105,7 @@ export function temperature(bed: BedState, now: number): VitalReading | null {
   return reading(formatQuantity(value, unit, 1), t.measuredAt, now, STALE_AFTER_MS.temperature);
 }
 
-export type AlertKind = 'fall' | 'help_request';
+export type AlertKind = 'fall' | 'help_request' | 'no_movement';
 
 export interface ActiveAlert {
   kind: AlertKind;
@@ -113,6 +113,8 @@ export interface ActiveAlert {
   receivedAt: number;
   /** The event reached the server well after it happened (for example a gateway was offline). */
   late: boolean;
+  /** A fall only: when the sensor last saw the resident upright again after it. */
+  uprightAt?: number;
 }
 
 /**
@@ -124,7 +126,8 @@ export interface ActiveAlert {
 export function activeAlerts(bed: BedState, now: number): ActiveAlert[] {
   if (!bed.patient) return [];
   const alerts: ActiveAlert[] = [];
-  for (const kind of ['fall', 'help_request'] as const) {
+  const upright = latestOf(bed, 'upright');
+  for (const kind of ['fall', 'no_movement', 'help_request'] as const) {
     const entry = latestOf(bed, kind);
     if (!entry) continue;
     const receivedAt = parseTime(entry.receivedAt) ?? entry.measuredAt;
@@ -134,6 +137,9 @@ export function activeAlerts(bed: BedState, now: number): ActiveAlert[] {
       measuredAt: entry.measuredAt,
       receivedAt,
       late: receivedAt - entry.measuredAt > LATE_ARRIVAL_MS,
+      ...(kind === 'fall' && upright && upright.measuredAt >= entry.measuredAt
+        ? { uprightAt: upright.measuredAt }
+        : {}),
     });
   }
   return alerts.sort((a, b) => b.measuredAt - a.measuredAt);

@@ -5,6 +5,7 @@ import { MINUTE } from '../lib/time.js';
 import {
   applyBedChanged,
   applyDeviceStatus,
+  applyFallsRisk,
   applyGatewayStatus,
   applyObservation,
   applyWardEvent,
@@ -91,7 +92,7 @@ describe('applyBedChanged', () => {
     const beds = [bed({ observations: [bp(iso(MINUTE), 120, 80)] })];
     const result = applyBedChanged(beds, { wardId: 'ward-1', bedId: 'bed-1', patient: edith });
     expect(result.resync).toBe(true);
-    expect(result.beds[0]).toMatchObject({ patient: edith, latest: {}, devices: [] });
+    expect(result.beds[0]).toMatchObject({ patient: edith, latest: {}, devices: [], fallsRisk: null });
   });
 
   it('empties a bed on discharge and renames in place', () => {
@@ -121,5 +122,35 @@ describe('applyBedChanged', () => {
         event: { wardId: 'ward-2', bedId: 'bed-1', patient: null },
       }),
     ).toEqual({ beds, resync: false });
+  });
+});
+
+describe('applyFallsRisk', () => {
+  const flag = (testId: number, atRiskOfFalls: boolean) => ({
+    atRiskOfFalls,
+    testId,
+    testedAt: iso(MINUTE),
+    findings: atRiskOfFalls ? ['systolic fell 22 mmHg at 1 minute standing'] : [],
+  });
+  const event = (testId: number, atRiskOfFalls: boolean, patientId = 'patient-1') => ({
+    wardId: 'ward-1',
+    bedId: 'bed-1',
+    patientId,
+    fallsRisk: flag(testId, atRiskOfFalls),
+  });
+
+  it("sets the resident's flag, and a later negative test clears it", () => {
+    const beds = [bed()];
+    const flagged = applyWardEvent(beds, 'ward-1', { type: 'fallsRisk', event: event(1, true) });
+    expect(flagged.resync).toBe(false);
+    expect(flagged.beds[0]?.fallsRisk).toEqual(flag(1, true));
+    expect(beds[0]?.fallsRisk).toBeUndefined(); // immutable
+    expect(applyFallsRisk(flagged.beds, event(2, false)).beds[0]?.fallsRisk?.atRiskOfFalls).toBe(false);
+  });
+
+  it('ignores an older test arriving late, and resyncs when the resident is not the one shown', () => {
+    const beds = [bed({ fallsRisk: flag(5, false) })];
+    expect(applyFallsRisk(beds, event(4, true))).toEqual({ beds, resync: false });
+    expect(applyFallsRisk(beds, event(6, true, 'someone-else'))).toEqual({ beds, resync: true });
   });
 });

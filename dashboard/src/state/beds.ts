@@ -2,6 +2,7 @@ import type {
   BedChangedEvent,
   BedState,
   DeviceStatusEvent,
+  FallsRiskEvent,
   GatewayStatusEvent,
   LatestObservation,
   ObservationEvent,
@@ -19,7 +20,8 @@ export type WardEvent =
   | { type: 'observation'; event: ObservationEvent }
   | { type: 'deviceStatus'; event: DeviceStatusEvent }
   | { type: 'gatewayStatus'; event: GatewayStatusEvent }
-  | { type: 'bedChanged'; event: BedChangedEvent };
+  | { type: 'bedChanged'; event: BedChangedEvent }
+  | { type: 'fallsRisk'; event: FallsRiskEvent };
 
 export interface ApplyResult {
   beds: BedState[];
@@ -114,9 +116,20 @@ export function applyBedChanged(beds: BedState[], e: BedChangedEvent): ApplyResu
     return unchanged(replaceAt(beds, index, { ...bed, patient: e.patient }));
   }
   return {
-    beds: replaceAt(beds, index, { ...bed, patient: e.patient, latest: {}, devices: [] }),
+    beds: replaceAt(beds, index, { ...bed, patient: e.patient, latest: {}, devices: [], fallsRisk: null }),
     resync: true,
   };
+}
+
+/** A postural test recorded for a resident: their bed's falls-risk flag follows the latest test. */
+export function applyFallsRisk(beds: BedState[], e: FallsRiskEvent): ApplyResult {
+  const index = e.bedId !== null ? beds.findIndex((b) => b.bedId === e.bedId) : -1;
+  const bed = beds[index];
+  if (!bed) return e.bedId !== null ? resync(beds) : unchanged(beds);
+  if (bed.patient?.id !== e.patientId) return resync(beds);
+  // Test ids grow: an event overtaken by a newer snapshot or event changes nothing.
+  if (bed.fallsRisk && bed.fallsRisk.testId >= e.fallsRisk.testId) return unchanged(beds);
+  return unchanged(replaceAt(beds, index, { ...bed, fallsRisk: e.fallsRisk }));
 }
 
 /** Applies an event for `wardId`; events for any other ward are ignored. */
@@ -131,5 +144,7 @@ export function applyWardEvent(beds: BedState[], wardId: string, ev: WardEvent):
       return applyGatewayStatus(beds, ev.event);
     case 'bedChanged':
       return applyBedChanged(beds, ev.event);
+    case 'fallsRisk':
+      return applyFallsRisk(beds, ev.event);
   }
 }

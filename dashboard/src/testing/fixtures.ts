@@ -62,6 +62,10 @@ export function help(measuredAt: string): Observation {
   return { ...envelope(measuredAt), kind: 'help_request', values: {} };
 }
 
+export function fallsSensorEvent(kind: 'upright' | 'no_movement', measuredAt: string): Observation {
+  return { ...envelope(measuredAt), kind, values: {} };
+}
+
 export function bed(overrides: Partial<BedState> & { observations?: Observation[] } = {}): BedState {
   const { observations = [], ...rest } = overrides;
   const latest: BedState['latest'] = {};

@@ -84,4 +84,40 @@ describe('fleet readings', () => {
       deviceId: sick.devices.find((d) => d.model === 'falls-sensor')!.id,
     });
   });
+
+  it('follows a fall with a seeded aftermath: helped up, got up or a long lie, as contract observations', () => {
+    const readings = new FleetReadings(plan);
+    const FALL_AT = 1_700_000_000_000;
+    const plans = plan.residents.map((r) => readings.fallAftermath(r, FALL_AT));
+    expect(plan.residents.map((r) => new FleetReadings(plan).fallAftermath(r, FALL_AT))).toEqual(plans);
+    expect(new Set(plans.map((p) => p.aftermath))).toEqual(new Set(['helped_up', 'got_up', 'long_lie']));
+    const shapes = { helped_up: 'help_request,upright', got_up: 'upright', long_lie: 'no_movement' };
+    for (const p of plans) {
+      expect(p.events.map((e) => e.kind).join(',')).toBe(shapes[p.aftermath]);
+      for (const e of p.events) expect(e.atMs).toBeGreaterThan(FALL_AT);
+    }
+
+    const gateway = plan.gateways[0]!;
+    const resident = gateway.residents[0]!;
+    const sensor = resident.devices.find((d) => d.model === 'falls-sensor')!.id;
+    const sent = [
+      readings.fall(gateway, resident, FALL_AT),
+      readings.upright(gateway, resident, FALL_AT + 60_000),
+      readings.noMovement(gateway, resident, FALL_AT + 300_000),
+      readings.followUp(gateway, resident, FALL_AT + 400_000, 'help_request'),
+    ];
+    expect(sent.map((o) => [o.kind, o.deviceId, o.values])).toEqual([
+      ['fall', sensor, { confidence: { value: 92, unit: '%' } }],
+      ['upright', sensor, {}],
+      ['no_movement', sensor, {}],
+      ['help_request', sensor, {}],
+    ]);
+    expect(sent.map((o) => o.seq)).toEqual([0, 1, 2, 3]);
+    const parsed = parseObservationBatch(
+      { v: 1, sentAt: new Date(FALL_AT + 400_000).toISOString(), observations: sent },
+      { now: FALL_AT + 400_000 },
+    );
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(parsed.value.results.every((r) => r.result.ok)).toBe(true);
+  });
 });

@@ -7,7 +7,7 @@
 import type { Observation } from '@wardline/protocol';
 import { createHash } from 'node:crypto';
 import { Rng, mixSeed } from '../prng.js';
-import { createScenario, type Scenario } from '../scenarios.js';
+import { createScenario, type FallAftermath, type Scenario } from '../scenarios.js';
 import type { FleetDevice, FleetGateway, FleetPlan, FleetResident } from './plan.js';
 
 export interface FleetReadingsOptions {
@@ -21,6 +21,21 @@ interface GatewayStream {
   cursor: number;
   routineDevices: { resident: FleetResident; device: FleetDevice }[];
 }
+
+/** What a falls sensor reports after a fall, as observation kinds. */
+export type FallFollowUpKind = 'help_request' | 'upright' | 'no_movement';
+
+export interface FallAftermathPlan {
+  aftermath: FallAftermath;
+  /** In time order, measurement times in the fall's clock (fallAtMs plus the delay). */
+  events: { atMs: number; kind: FallFollowUpKind }[];
+}
+
+const FOLLOW_UP_KINDS = {
+  help_button: 'help_request',
+  upright: 'upright',
+  no_movement: 'no_movement',
+} as const;
 
 const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, v));
 const round1 = (v: number) => Math.round(v * 10) / 10;
@@ -142,11 +157,47 @@ export class FleetReadings {
     return this.#event(gateway, resident, measuredAtMs, 'help_request');
   }
 
+  /** The falls sensor says the resident is upright again after a fall. */
+  upright(gateway: FleetGateway, resident: FleetResident, measuredAtMs: number): Observation {
+    return this.#event(gateway, resident, measuredAtMs, 'upright');
+  }
+
+  /** The falls sensor says the resident has not moved since a fall for its no-movement period. */
+  noMovement(gateway: FleetGateway, resident: FleetResident, measuredAtMs: number): Observation {
+    return this.#event(gateway, resident, measuredAtMs, 'no_movement');
+  }
+
+  /** The follow-up of `kind` (from fallAftermath's plan) as an observation. */
+  followUp(
+    gateway: FleetGateway,
+    resident: FleetResident,
+    measuredAtMs: number,
+    kind: FallFollowUpKind,
+  ): Observation {
+    return this.#event(gateway, resident, measuredAtMs, kind);
+  }
+
+  /**
+   * What follows a fall at `fallAtMs` for this resident, seeded by the fleet's seed and the
+   * resident (firmware-sim's fall scenario): helped up (most), got up alone, or a long lie. The
+   * caller sends each event at its time with followUp(), so sequence numbers stay in time order.
+   */
+  fallAftermath(resident: FleetResident, fallAtMs: number): FallAftermathPlan {
+    const seed = mixSeed(this.plan.options.seed, 0xfa11, resident.index);
+    const scenario = createScenario('fall', { fallAtMs, seed });
+    return {
+      aftermath: scenario.fallAftermath ?? 'helped_up',
+      events: scenario.events.flatMap((e) =>
+        e.type === 'fall' ? [] : [{ atMs: e.atMs, kind: FOLLOW_UP_KINDS[e.type] }],
+      ),
+    };
+  }
+
   #event(
     gateway: FleetGateway,
     resident: FleetResident,
     measuredAtMs: number,
-    kind: 'fall' | 'help_request',
+    kind: 'fall' | FallFollowUpKind,
   ): Observation {
     const sensor = resident.devices.find((d) => d.model === 'falls-sensor');
     if (!sensor) throw new Error(`resident ${resident.index} has no falls sensor`);

@@ -39,6 +39,14 @@ export interface AlertingConfig {
    */
   bpConfirmMs: number;
   thresholdResolveMs: number;
+  /** Falls incidents: events this close to the incident's last one join it even once acknowledged. */
+  fallIncidentWindowMs: number;
+  /** A fall or help call not acknowledged this long after it happened escalates as a long lie. */
+  longLieUnacknowledgedMs: number;
+  /** A fall with no sign of the resident getting up (upright) this long after it is a long lie. */
+  longLieMs: number;
+  /** When post-fall observation sets are due, in minutes after the fall. */
+  postFallObservationMinutes: number[];
   smtp: SmtpConfig | null;
   webhookSecret: string | null;
   /** The SMS gateway seam: family text messages are POSTed (signed) here. */
@@ -66,6 +74,10 @@ export function defaultAlertingConfig(): AlertingConfig {
     tickMs: 15_000,
     bpConfirmMs: MINUTE,
     thresholdResolveMs: 30 * MINUTE,
+    fallIncidentWindowMs: 10 * MINUTE,
+    longLieUnacknowledgedMs: 10 * MINUTE,
+    longLieMs: HOUR,
+    postFallObservationMinutes: [0, 30, 60, 120, 240, 480, 1440],
     smtp: null,
     webhookSecret: null,
     smsWebhookUrl: null,
@@ -96,6 +108,17 @@ function count(name: string, raw: string | undefined, fallback: number): number 
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return n;
+}
+
+/** "0,30,60": ascending whole minutes ("off": no post-fall prompts). */
+function minutesList(name: string, raw: string | undefined, fallback: number[]): number[] {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'off') return [];
+  const values = raw.split(',').map((s) => Number(s.trim()));
+  const valid = values.every((n, i) => Number.isInteger(n) && n >= 0 && (i === 0 || n > values[i - 1]!));
+  if (!valid || values.length > 48)
+    throw new Error(`${name} must be ascending whole minutes separated by commas (at most 48), or "off"`);
+  return values;
 }
 
 const list = (value: string | undefined) =>
@@ -137,6 +160,14 @@ export function alertingConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ale
     tickMs: need('WARDLINE_ALERT_TICK_SECONDS', d.tickMs),
     bpConfirmMs: d.bpConfirmMs,
     thresholdResolveMs: d.thresholdResolveMs,
+    fallIncidentWindowMs: need('WARDLINE_FALL_INCIDENT_WINDOW_SECONDS', d.fallIncidentWindowMs),
+    longLieUnacknowledgedMs: need('WARDLINE_LONG_LIE_UNACKNOWLEDGED_SECONDS', d.longLieUnacknowledgedMs),
+    longLieMs: need('WARDLINE_LONG_LIE_SECONDS', d.longLieMs),
+    postFallObservationMinutes: minutesList(
+      'WARDLINE_POST_FALL_OBSERVATION_MINUTES',
+      env.WARDLINE_POST_FALL_OBSERVATION_MINUTES,
+      d.postFallObservationMinutes,
+    ),
     smtp: smtpHost
       ? {
           host: smtpHost,

@@ -9,6 +9,7 @@ import {
   type News2Summary,
   type Observation,
   isUnreliable,
+  URGENT_KINDS,
 } from '@wardline/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +26,7 @@ import type { AlertingConfig } from './config.js';
 import { createContactRepository } from './contacts.js';
 import { createSnapshots } from './snapshot.js';
 import { ALERT_RULES, SAFETY_CONDITIONS, type AlertRule, type RuleContext } from './rules/index.js';
-import type { RaiseSpec } from './rules/types.js';
+import type { AmendChange, AmendOptions, RaiseSpec } from './rules/types.js';
 import { STAFF_SOURCE_PREFIX } from './staff-source.js';
 import { createAlertStore, PRIORITY_RANK, toAlert, type AlertRow } from './store.js';
 import { createThresholdRepository } from './thresholds.js';
@@ -110,9 +111,15 @@ export function createAlerting(options: AlertingOptions) {
 
   // ---- notifications (enqueued in the transaction of the transition that causes them) ----
 
-  function enqueueStaff(row: AlertRow, transitionId: number, event: string, at: Date) {
+  function enqueueStaff(
+    row: AlertRow,
+    transitionId: number,
+    event: string,
+    at: Date,
+    levelNumber = row.level,
+  ) {
     if (row.priority === 'low') return; // dashboard only: technical, not clinical
-    const level = config.levels[row.level - 1];
+    const level = config.levels[levelNumber - 1];
     if (!level) return;
     const alert = toAlert(row, levelName(row.level));
     const patientName = row.patient_id ? (wards.patient(row.patient_id)?.displayName ?? null) : null;
@@ -258,6 +265,25 @@ export function createAlerting(options: AlertingOptions) {
     }
   }
 
+  function amend(row: AlertRow, change: AmendChange, options: AmendOptions, at: Date, changes: Change[]) {
+    const level = options.level === 'top' ? Math.max(1, config.levels.length) : options.level;
+    const transitionId = store.amend(row, iso(at), change, {
+      type: options.type,
+      note: options.note,
+      ...(options.occurrence ? { occurrence: true } : {}),
+      ...(level !== undefined ? { level } : {}),
+      ...(options.reopen || level !== undefined
+        ? { reopen: options.reopen ?? false, nextEscalationAt: escalationDue(row.priority, at) }
+        : {}),
+    });
+    if (transitionId === null) return;
+    changes.push({ alertId: row.id, type: options.type });
+    const fresh = store.get(row.id)!;
+    if (options.notify === 'level') enqueueStaff(fresh, transitionId, options.note, at);
+    if (options.notify === 'every level')
+      for (let n = 1; n <= fresh.level; n++) enqueueStaff(fresh, transitionId, options.note, at, n);
+  }
+
   // ---- rules (one module each, rules/*) ----
 
   function context(at: Date, changes: Change[]): RuleContext {
@@ -269,6 +295,7 @@ export function createAlerting(options: AlertingOptions) {
       snapshots,
       raise: (spec, recur) => raise(spec, at, changes, recur),
       clear: (subject, condition, note) => clear(subject, condition, at, note, changes),
+      amend: (row, change, options) => amend(row, change, options, at, changes),
       findUnresolved,
     };
   }
@@ -283,7 +310,7 @@ export function createAlerting(options: AlertingOptions) {
       const o = accepted.observation;
       if (!o.deviceId.startsWith(STAFF_SOURCE_PREFIX)) heard.run(o.deviceId, o.measuredAt);
       for (const rule of rules) rule.onObservation?.(ctx, accepted);
-      if (!accepted.patientId || SAFETY_CONDITIONS.has(o.kind)) continue;
+      if (!accepted.patientId || URGENT_KINDS.has(o.kind)) continue;
       const entry = patients.get(accepted.patientId) ?? {
         wardId: accepted.wardId,
         kinds: new Set<string>(),

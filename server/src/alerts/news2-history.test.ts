@@ -1,12 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import type {
-  ClientToServerEvents,
-  News2Event,
-  News2History,
-  ServerToClientEvents,
-} from '@wardline/protocol';
+import type { News2Event, News2History } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import type { ServerContext } from '../context.js';
@@ -20,8 +14,7 @@ import {
   testIngest,
   type OrganisationFixture,
 } from '../testing.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { openTestSocket, type ClientSocket } from '../testing-sockets.js';
 
 describe('NEWS2 history and the live NEWS2 feed', () => {
   let ctx: ServerContext;
@@ -50,18 +43,8 @@ describe('NEWS2 history and the live NEWS2 feed', () => {
       .all(patientId) as { score: number; risk: string; complete: number }[];
 
   async function open(username: string, wardId?: string): Promise<ClientSocket> {
-    const socket: ClientSocket = connect(base, {
-      auth: { token: await signInToken(app, username) },
-      transports: ['websocket'],
-      forceNew: true,
-    });
+    const socket = await openTestSocket(app, base, username, wardId);
     sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    if (wardId)
-      expect(await new Promise((resolve) => socket.emit('joinWard', wardId, resolve))).toEqual({ ok: true });
     return socket;
   }
 

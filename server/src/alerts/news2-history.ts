@@ -5,6 +5,16 @@ import { news2Rule } from './rules/news2/index.js';
 
 /** Kinds that can change a NEWS2 score: falls and help presses (the urgent lane) never trigger a re-score. */
 const NEWS2_KINDS: ReadonlySet<string> = new Set(news2Rule.watches.observations);
+/** Staff-entered parameters, fresh for the manual window (snapshot.ts); the other kinds for the device one. */
+const MANUAL_KINDS = ['respiration_rate', 'consciousness', 'inspired_oxygen'];
+const DEVICE_KINDS = [...NEWS2_KINDS].filter((kind) => !MANUAL_KINDS.includes(kind));
+/** How far back the first re-score after a start looks for readings that went stale. */
+export const FIRST_RESCORE_LOOKBACK_MS = 60 * 60_000;
+
+export interface StaleWindows {
+  deviceVitalsMaxAgeMs: number;
+  manualObservationsMaxAgeMs: number;
+}
 
 interface HistoryRow {
   at: string;
@@ -34,6 +44,19 @@ export function createNews2History(db: Db) {
     `INSERT INTO news2_history (patient_id, at, score, risk, complete, details_json)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
+  // Readings measured in [from, to) of the given kinds, of admitted residents: a range on
+  // observations_by_time, so a re-score reads only the readings that crossed the limit since the last.
+  const crossedSql = (kinds: readonly string[]) =>
+    db.prepare(
+      `SELECT DISTINCT o.patient_id AS patientId, b.ward_id AS wardId, p.bed_id AS bedId
+         FROM observations o INDEXED BY observations_by_time
+         JOIN patients p ON p.id = o.patient_id AND p.discharged_at IS NULL
+         JOIN beds b ON b.id = p.bed_id
+        WHERE o.measured_at >= ? AND o.measured_at < ? AND o.kind IN (${kinds.map(() => '?').join(',')})`,
+    );
+  const crossedDevice = crossedSql(DEVICE_KINDS);
+  const crossedManual = crossedSql(MANUAL_KINDS);
+  let lastRescoreAt: number | null = null;
   const since = db.prepare(
     `SELECT at, score, risk, complete, details_json FROM news2_history
       WHERE patient_id = ? AND at >= ? ORDER BY at, id LIMIT ?`,
@@ -80,6 +103,42 @@ export function createNews2History(db: Db) {
       const events: News2Event[] = [];
       for (const [patientId, place] of patients) {
         const summary = score(patientId);
+        if (record(summary)) events.push({ ...place, patientId, summary });
+      }
+      return events;
+    },
+    /**
+     * The periodic re-score: a reading counts for NEWS2 only while fresh (snapshot.ts), so a score
+     * can change with no reading arriving. Rescores the residents with a reading that went past its
+     * freshness limit since the last call (device and staff-entry limits apart) and records those
+     * whose score, risk or completeness changed: the events to push to their wards. Idempotent: a
+     * window seen twice records nothing new.
+     */
+    rescoreStale(
+      at: Date,
+      limits: StaleWindows,
+      score: (patientId: string, at: Date) => News2Summary,
+    ): News2Event[] {
+      const now = at.getTime();
+      const previous = lastRescoreAt ?? now - FIRST_RESCORE_LOOKBACK_MS;
+      lastRescoreAt = Math.max(previous, now);
+      if (now <= previous) return [];
+      const window = (maxAgeMs: number) =>
+        [new Date(previous - maxAgeMs).toISOString(), new Date(now - maxAgeMs).toISOString()] as const;
+      const patients = new Map<string, { wardId: string; bedId: string | null }>();
+      for (const [statement, kinds, maxAge] of [
+        [crossedDevice, DEVICE_KINDS, limits.deviceVitalsMaxAgeMs],
+        [crossedManual, MANUAL_KINDS, limits.manualObservationsMaxAgeMs],
+      ] as const)
+        for (const row of statement.all(...window(maxAge), ...kinds) as {
+          patientId: string;
+          wardId: string;
+          bedId: string | null;
+        }[])
+          patients.set(row.patientId, { wardId: row.wardId, bedId: row.bedId });
+      const events: News2Event[] = [];
+      for (const [patientId, place] of patients) {
+        const summary = score(patientId, at);
         if (record(summary)) events.push({ ...place, patientId, summary });
       }
       return events;

@@ -201,6 +201,73 @@ export function createAlertStore(db: Db) {
       return record(row, at, 'updated', 'system', row.state, notes.filter(Boolean).join('; '));
     },
 
+    /**
+     * A falls incident taking in another event, or escalating as a long lie: new words and detail,
+     * optionally counted as an occurrence, back to open, and moved to another level with its own
+     * escalation timer. Always audited, with the note saying why.
+     */
+    amend(
+      row: AlertRow,
+      at: string,
+      change: { title: string; message: string; detail: Record<string, unknown> },
+      options: {
+        type: 'recurred' | 'updated' | 'escalated';
+        note: string;
+        occurrence?: boolean;
+        reopen?: boolean;
+        level?: number;
+        nextEscalationAt?: string | null;
+      },
+    ): number | null {
+      const changed = db
+        .prepare(
+          `UPDATE alerts SET title = ?, message = ?, detail_json = ?, updated_at = ?,
+                  occurrences = occurrences + ?,
+                  state = CASE WHEN ? THEN 'open' ELSE state END,
+                  level = ?,
+                  next_escalation_at = CASE WHEN ? THEN ? ELSE next_escalation_at END
+            WHERE id = ? AND state = ?`,
+        )
+        .run(
+          change.title,
+          change.message,
+          JSON.stringify(change.detail),
+          at,
+          options.occurrence ? 1 : 0,
+          options.reopen ? 1 : 0,
+          options.level ?? row.level,
+          options.nextEscalationAt === undefined ? 0 : 1,
+          options.nextEscalationAt ?? null,
+          row.id,
+          row.state,
+        ).changes;
+      return changed ? record(row, at, options.type, 'system', row.state, options.note) : null;
+    },
+
+    /** The patient's falls incident that was resolved at or after `since`, newest first. */
+    resolvedIncidentSince(
+      patientId: string,
+      conditions: readonly string[],
+      since: string,
+      openedAfter: string,
+    ): AlertRow | undefined {
+      return db
+        .prepare(
+          `SELECT * FROM alerts WHERE patient_id = ? AND opened_at >= ? AND state = 'resolved'
+              AND resolved_at >= ? AND condition IN (SELECT value FROM json_each(?))
+            ORDER BY opened_at DESC LIMIT 1`,
+        )
+        .get(patientId, openedAfter, since, JSON.stringify(conditions)) as AlertRow | undefined;
+    },
+
+    unresolvedOf(conditions: readonly string[]): AlertRow[] {
+      return db
+        .prepare(
+          `SELECT * FROM alerts WHERE state != 'resolved' AND condition IN (SELECT value FROM json_each(?))`,
+        )
+        .all(JSON.stringify(conditions)) as AlertRow[];
+    },
+
     acknowledge(id: number, by: string, at: string, note: string | null): number | null {
       const changed = db
         .prepare(

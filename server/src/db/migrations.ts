@@ -472,4 +472,20 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX postural_tests_by_patient ON postural_tests (patient_id, id);
   `,
+  // Post-fall observations: after a fall, sets of observations are due at set times from it; one
+  // schedule per patient (a new fall restarts it), kept apart from the fall's alert, which a nurse
+  // resolves long before the last set is due.
+  `
+  CREATE TABLE post_fall_observations (
+    patient_id TEXT PRIMARY KEY REFERENCES patients(id),
+    alert_id INTEGER NOT NULL,
+    fall_at TEXT NOT NULL,
+    schedule_json TEXT NOT NULL,
+    next_index INTEGER NOT NULL,
+    prompted_through INTEGER NOT NULL,
+    next_due_at TEXT,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX post_fall_observations_due ON post_fall_observations (next_due_at) WHERE next_due_at IS NOT NULL;
+  `,
 ];

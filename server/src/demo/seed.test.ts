@@ -4,7 +4,7 @@ import { createContext, type ServerContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
 import { createBrokerFeed } from '../kits/broker-feed.js';
 import { createKitRepository } from '../kits/kit-repository.js';
-import { ensureDemoKits, seedDemo, type SeedWard } from './seed.js';
+import { DEMO_ORGANISATION_NAME, ensureDemoKits, seedDemo, type SeedWard } from './seed.js';
 
 const fleet: SeedWard[] = [
   {
@@ -64,6 +64,14 @@ const kitsOf = (ctx: ServerContext) =>
       .list('org-default')
       .map((kit) => [kit.username, kit]),
   );
+
+describe('demo seed', () => {
+  it('names the organisation as a demo of simulated residents and devices', async () => {
+    const ctx = await seededBeforeKits();
+    expect(ctx.accounts.organisations.get('org-default')?.name).toBe(DEMO_ORGANISATION_NAME);
+    expect(DEMO_ORGANISATION_NAME).toMatch(/demo.*simulated/i);
+  });
+});
 
 describe('demo gateway kits', () => {
   it("registers every demo gateway as a kit whose credential the broker's feed serves", async () => {

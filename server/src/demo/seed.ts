@@ -43,7 +43,9 @@ export async function setDemoPasswords(
   })();
 }
 
-/** The demo resident's patient id, the same on every start. */
+export const DEMO_ORGANISATION_NAME = 'Wardline demo (simulated residents and devices)';
+
+/** The demo resident's patient id, the same on every start (firmware-sim's demoPatientId too). */
 const demoPatientId = (ward: SeedWard, resident: { number: number }) =>
   `${ward.id}-p${String(resident.number).padStart(3, '0')}`;
 
@@ -145,6 +147,8 @@ export async function seedDemo(
   let nameIndex = 0;
   let firstResident: string | null = null;
   ctx.db.transaction(() => {
+    // Named so, wherever an organisation is shown (Admin, invitations): none of this is real.
+    ctx.accounts.organisations.update('org-default', { name: DEMO_ORGANISATION_NAME });
     for (const ward of fleet) {
       ctx.wards.createWard({ id: ward.id, name: ward.name, kind: ward.kind, siteCode: ward.site });
       for (const gw of ward.gateways) {

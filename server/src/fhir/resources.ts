@@ -1,8 +1,11 @@
 import {
   NHS_NUMBER_SYSTEM,
+  QUALITY_FLAGS,
+  isUnreliable,
   ucumCode,
   type Observation,
   type PatientSummary,
+  type QualityFlag,
   type Unit,
 } from '@wardline/protocol';
 
@@ -12,6 +15,28 @@ const UCUM = 'http://unitsofmeasure.org';
 const CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const PROFILE = 'http://hl7.org/fhir/StructureDefinition';
 export const DEVICE_ID_SYSTEM = 'urn:wardline:device-id';
+const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+// Wardline's own definitions: a placeholder domain until the project has one (a canonical URL
+// must not change once published).
+const WARDLINE_FHIR = 'https://wardline.example.org/fhir';
+/** One per device quality flag on an Observation, valueCoding from QUALITY_SYSTEM. */
+export const QUALITY_EXTENSION = `${WARDLINE_FHIR}/StructureDefinition/reading-quality`;
+export const QUALITY_SYSTEM = `${WARDLINE_FHIR}/CodeSystem/reading-quality`;
+
+/** What each flag means, as the device reported it (BLS Measurement Status, PLX status). */
+const QUALITY_DISPLAY: Record<QualityFlag, string> = {
+  body_movement: 'Body movement during the measurement',
+  cuff_too_loose: 'Cuff too loose',
+  irregular_pulse: 'Irregular pulse detected',
+  pulse_rate_high: 'Pulse rate above the device range',
+  pulse_rate_low: 'Pulse rate below the device range',
+  improper_position: 'Improper measurement position',
+  measurement_questionable: 'Measurement questionable',
+  low_perfusion: 'Low perfusion',
+  erratic_signal: 'Erratic signal',
+  signal_weak: 'Weak signal',
+  sensor_displaced: 'Sensor displaced',
+};
 
 interface Coding {
   system: string;
@@ -143,6 +168,7 @@ export function observationResource({
     issued: receivedAt,
     device: { identifier: { system: DEVICE_ID_SYSTEM, value: o.deviceId } },
   };
+  Object.assign(resource, qualityElements(o));
   if (o.kind === 'blood_pressure') {
     resource.component = Object.entries(COMPONENT_CODES).flatMap(([key, coding]) => {
       const q = quantity(values[key]);
@@ -160,6 +186,44 @@ export function observationResource({
     if (typeof site === 'string') resource.bodySite = { text: site };
   }
   return resource;
+}
+
+/**
+ * The device's quality flags: machine-readable in a Wardline extension (one per flag), in words in
+ * a note, and, when they make the values unreliable, as the standard interpretation QCF (quality
+ * control failure: a technical exception, "does not imply normality or severity"), which EPRs show
+ * beside the value. The status stays final and the values stay: the reading was taken and is part
+ * of the record (dataAbsentReason is for absent values only); Wardline itself keeps it out of
+ * alerting and NEWS2.
+ */
+function qualityElements(o: Observation): Record<string, unknown> {
+  const flags = QUALITY_FLAGS.filter((flag) => o.quality?.includes(flag));
+  if (flags.length === 0) return {};
+  const unreliable = isUnreliable(o);
+  const words = flags.map((flag) => QUALITY_DISPLAY[flag].toLowerCase()).join('; ');
+  return {
+    extension: flags.map((code) => ({
+      url: QUALITY_EXTENSION,
+      valueCoding: { system: QUALITY_SYSTEM, code, display: QUALITY_DISPLAY[code] },
+    })),
+    ...(unreliable
+      ? {
+          interpretation: [
+            {
+              coding: [{ system: INTERPRETATION, code: 'QCF', display: 'Quality control failure' }],
+              text: 'Unreliable: flagged by the device',
+            },
+          ],
+        }
+      : {}),
+    note: [
+      {
+        text: unreliable
+          ? `Device flagged: ${words}. The values are unreliable: Wardline leaves this reading out of alerting and NEWS2 and asks for a repeat.`
+          : `Device flagged: ${words}.`,
+      },
+    ],
+  };
 }
 
 export function searchsetBundle(selfUrl: string, resources: FhirResource[], baseUrl: string): FhirResource {

@@ -31,7 +31,8 @@ describe('server metrics', () => {
     bed.ctx.alerting.tick(); // the same instant again escalates nothing more
     bed.advance(5 * MIN);
     bed.ctx.alerting.tick();
-    expect(await sample(metrics, 'wardline_alerts_escalated_total', fall)).toBe(2);
+    // Two on the timer (5 and 10 min), and the long lie at 10 min unacknowledged (falls-incident).
+    expect(await sample(metrics, 'wardline_alerts_escalated_total', fall)).toBe(3);
 
     const [alert] = bed.unresolved(P1);
     expect(bed.ctx.alerting.acknowledge(alert!.id, 'nurse', null)).toBe(true);

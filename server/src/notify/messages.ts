@@ -5,6 +5,10 @@ const PRIORITY_LABEL = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', l
 export const FAMILY_WORDING: Record<string, { title: string; message: string }> = {
   fall: { title: 'Fall detected', message: 'A fall was detected; staff are responding.' },
   help_request: { title: 'Help requested', message: 'The help button was pressed; staff are responding.' },
+  no_movement: {
+    title: 'Falls sensor alert',
+    message: 'The falls sensor reported no movement; staff are responding.',
+  },
 };
 const FAMILY_CLINICAL = {
   title: 'Change in health readings',

@@ -1,4 +1,4 @@
-import type { BedChangedEvent } from '@wardline/protocol';
+import type { BedChangedEvent, BedFallsRisk, FallsRiskEvent } from '@wardline/protocol';
 import { EventEmitter } from 'node:events';
 import type { WardRepository } from '../db/ward-repository.js';
 
@@ -19,6 +19,17 @@ export function createBedChanges() {
         patient: occupant ? (wards.patient(occupant) ?? null) : null,
       };
       emitter.emit('bedChanged', event);
+    },
+    /** A resident's falls-risk flag changed (a postural test recorded): to their ward, if admitted. */
+    announceFallsRisk(wards: WardRepository, patientId: string, fallsRisk: BedFallsRisk): void {
+      const patient = wards.patient(patientId);
+      if (!patient?.wardId) return;
+      const event: FallsRiskEvent = { wardId: patient.wardId, bedId: patient.bedId, patientId, fallsRisk };
+      emitter.emit('fallsRisk', event);
+    },
+    subscribeFallsRisk(listener: (event: FallsRiskEvent) => void): () => void {
+      emitter.on('fallsRisk', listener);
+      return () => emitter.off('fallsRisk', listener);
     },
     subscribe(listener: (event: BedChangedEvent) => void): () => void {
       emitter.on('bedChanged', listener);

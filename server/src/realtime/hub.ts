@@ -10,6 +10,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
 import { canSeeWard } from '../auth/access.js';
+import { createSnapshots } from '../alerts/snapshot.js';
 import { isReading, mayShowClinicalDetail } from '../auth/family-consent.js';
 import { tokenFromHeaders } from '../auth/plugin.js';
 import type { AuthenticatedUser } from '../auth/user-repository.js';
@@ -36,6 +37,11 @@ export interface RealtimeHub {
   broadcast(outcome: IngestOutcome): void;
   /** Alert events, to rooms the alert engine chose (ward rooms; patient rooms as consent allows). */
   emit(event: 'alert' | 'alertUpdate', rooms: string[], payload: AlertEvent): void;
+  /**
+   * Rescores the residents whose readings went stale since the last call and pushes the changed
+   * scores (runs every alerting tick; `at` for tests on a simulated clock).
+   */
+  rescoreStaleNews2(at?: Date): void;
   close(): Promise<void>;
 }
 
@@ -120,6 +126,27 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
   const stopBedChanges = app.wardline.bedChanges.subscribe((event) =>
     io.to(wardRoom(event.wardId)).emit('bedChanged', event),
   );
+  // Clinical detail: to the ward's staff only, never to a family member's room.
+  const stopFallsRisk = app.wardline.bedChanges.subscribeFallsRisk((event) =>
+    io.to(wardRoom(event.wardId)).emit('fallsRisk', event),
+  );
+
+  // NEWS2 counts a reading only while it is fresh: when one goes stale the score changes with no
+  // reading arriving, so it is rescored on a timer, recorded and pushed like any other change.
+  const { config: alertingConfig, thresholds } = app.wardline.alerting;
+  const snapshots = createSnapshots(app.wardline.db, alertingConfig);
+  const scoreAt = (patientId: string, at: Date) =>
+    snapshots.news2(patientId, thresholds.forPatient(patientId).spo2Scale, at).summary;
+  function rescoreStaleNews2(at = new Date()) {
+    try {
+      for (const event of app.wardline.news2History.rescoreStale(at, alertingConfig, scoreAt))
+        io.to(wardRoom(event.wardId)).emit('news2', event);
+    } catch (err) {
+      app.log.error({ component: 'realtime', err: (err as Error).message }, 'stale NEWS2 not rescored');
+    }
+  }
+  const rescoreTimer = setInterval(() => rescoreStaleNews2(), alertingConfig.tickMs);
+  rescoreTimer.unref();
 
   io.on('connection', (socket) => {
     const { user, tokenHash } = socket.data;
@@ -209,6 +236,7 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
         app.log.error({ component: 'realtime', err: (err as Error).message }, 'NEWS2 history not recorded');
       }
     },
+    rescoreStaleNews2,
     emit(event, rooms, payload) {
       if (rooms.length === 0) return;
       io.to(rooms).emit(event, payload);
@@ -217,6 +245,8 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     async close() {
       // The HTTP server itself belongs to fastify, which closes it; only the sockets end here.
       stopBedChanges();
+      stopFallsRisk();
+      clearInterval(rescoreTimer);
       stopSessionWatch();
       clearInterval(sessionWatch);
       stopCountingSockets();

@@ -26,7 +26,7 @@ describe('GET /api/alerts filters', () => {
         sentAt: new Date(at).toISOString(),
         observations: [reading('help_request', {}, new Date(at), 'aa:00:00:00:01:01')],
       });
-    help(Date.now() - 60_000);
+    help(bed.clock.now.getTime() - 60_000);
     resolvedId = bed.unresolved()[0]!.id;
     const resolved = await app.inject({
       method: 'POST',
@@ -35,7 +35,9 @@ describe('GET /api/alerts filters', () => {
       payload: { note: 'answered the call' },
     });
     expect(resolved.statusCode).toBe(200);
-    help(Date.now() - 1000);
+    // A new call, after the first was resolved.
+    bed.advance(2 * 60_000);
+    help(bed.clock.now.getTime() - 1000);
     openId = bed.unresolved()[0]!.id;
   });
   afterAll(() => app.close());

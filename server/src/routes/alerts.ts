@@ -18,6 +18,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { STAFF_GATEWAY_ID } from '../alerts/engine.js';
+import { SAFETY_CONDITIONS } from '../alerts/rules/index.js';
 import { ROLES, alertInScope, organisationOf, patientInScope } from '../auth/access.js';
 import { requireClinicalDetail } from '../auth/family-consent.js';
 import { requireRole } from '../auth/plugin.js';
@@ -34,7 +35,7 @@ export const AlertErrors = {
   badObservation: createError<[string]>('WL_BAD_OBSERVATION', '%s', 400),
 };
 
-const SAFETY = new Set(['fall', 'help_request']);
+const SAFETY = SAFETY_CONDITIONS;
 const CLINICAL_FOR_FAMILY = new Set(['news2', 'bp_low', 'spo2_low']);
 
 const AlertParams = Type.Object({ alertId: Type.Integer({ minimum: 1 }) });

@@ -35,7 +35,10 @@ export function sessionUser(user: SessionUser): SessionUser {
   };
 }
 
-export async function authRoutes(fastify: FastifyInstance, options: { secureCookies: boolean }) {
+export async function authRoutes(
+  fastify: FastifyInstance,
+  options: { secureCookies: boolean; demo?: boolean },
+) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { users, signInThrottle, webMetrics, accounts, audit } = app.wardline;
   const ctx = app.wardline;
@@ -95,10 +98,12 @@ export async function authRoutes(fastify: FastifyInstance, options: { secureCook
   // signed-out browser logs no failed request. API clients keep /api/auth/me and its 401.
   app.get(
     '/api/auth/session',
-    async (request): Promise<{ user: SessionUser | null; secondFactor?: SecondFactorState }> => {
+    async (request): Promise<{ user: SessionUser | null; secondFactor?: SecondFactorState; demo?: true }> => {
+      // A demo's data is simulated: the dashboard says so on every screen, signed in or not.
+      const demo = options.demo ? { demo: true as const } : {};
       const user = request.user;
-      if (!user) return { user: null };
-      return { user: sessionUser(user), secondFactor: request.sessionSecondFactor ?? 'none' };
+      if (!user) return { user: null, ...demo };
+      return { user: sessionUser(user), secondFactor: request.sessionSecondFactor ?? 'none', ...demo };
     },
   );
 

@@ -12,7 +12,7 @@ import { ROLES, patientInScope } from '../auth/access.js';
 import { requireRole } from '../auth/plugin.js';
 import { posturalProblems } from '../clinical/bp/postural.js';
 import { bpReport, bpReportCsv } from '../clinical/bp/report.js';
-import { createBpRepository } from '../clinical/bp/repository.js';
+import { fallsRiskOf } from '../clinical/bp/repository.js';
 import { Errors } from '../errors.js';
 
 const DAY_MS = 86_400_000;
@@ -31,7 +31,7 @@ const ReportQuery = Type.Object({
 export async function bpRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ctx = app.wardline;
-  const repo = createBpRepository(ctx.db);
+  const repo = ctx.bp;
   const staff = requireRole(...ROLES.staff);
   const clinicalLead = requireRole(...ROLES.clinicalLead);
 
@@ -130,6 +130,8 @@ export async function bpRoutes(fastify: FastifyInstance) {
         testId: test.id,
         positive: test.positive,
       });
+      // The bed's falls-risk flag follows the latest test: pushed to the ward at once.
+      ctx.bedChanges.announceFallsRisk(ctx.wards, patientId, fallsRiskOf(test));
       reply.code(201);
       return test;
     },

@@ -99,6 +99,7 @@ interface Row {
   received_at: string;
   seq: number;
   values_json: string;
+  quality_json: string | null;
 }
 
 function toStored(row: Row) {
@@ -108,6 +109,7 @@ function toStored(row: Row) {
     kind: row.kind,
     measuredAt: row.measured_at,
     seq: row.seq,
+    ...(row.quality_json ? { quality: JSON.parse(row.quality_json) as unknown } : {}),
     values: JSON.parse(row.values_json) as unknown,
   } as Observation;
   return { observation, patientId: row.patient_id, receivedAt: row.received_at };

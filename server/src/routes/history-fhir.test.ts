@@ -60,6 +60,22 @@ const fallWithoutConfidence = {
   values: {},
 } as Observation;
 
+// The other resident's cuff: one reading with a loose cuff, one with an irregular pulse, one clean.
+const P2 = 'ward-a-p002';
+const p2Reading = (minutes: number, quality?: Observation['quality']) =>
+  ({
+    ...base('aa:00:00:00:00:02', 'blood_pressure', minutesAgo(minutes)),
+    ...(quality ? { quality } : {}),
+    values: {
+      systolic: { value: 182, unit: 'mmHg' },
+      diastolic: { value: 96, unit: 'mmHg' },
+      pulseRate: { value: 88, unit: 'bpm' },
+    },
+  }) as Observation;
+const looseCuff = p2Reading(10, ['cuff_too_loose', 'irregular_pulse']);
+const irregular = p2Reading(20, ['irregular_pulse']);
+const clean = p2Reading(30);
+
 let ctx: ServerContext;
 let app: FastifyInstance;
 const tokens: Record<string, string> = {};
@@ -67,7 +83,10 @@ let validator: InstanceType<typeof JSONSchemaValidator>;
 
 beforeAll(async () => {
   ctx = await testContext();
-  testIngest(ctx).handle(OBS_TOPIC, batch(...bpReadings, fallReading, fallWithoutConfidence));
+  testIngest(ctx).handle(
+    OBS_TOPIC,
+    batch(...bpReadings, fallReading, fallWithoutConfidence, looseCuff, irregular, clean),
+  );
   app = await buildApp({ context: ctx });
   for (const username of ['nurse', 'family', 'admin']) {
     const res = await app.inject({
@@ -239,6 +258,58 @@ describe('FHIR R4', () => {
     expect(validator.validate(dated)).toEqual([]);
     const read = await get(`/fhir/Observation/${fallReading.id}`);
     expect(validator.validate(read.json())).toEqual([]);
+  });
+
+  it("carries the device's quality flags: coded, in words, and unreliable values marked QCF", async () => {
+    const res = await get(`/fhir/Observation?patient=${P2}`);
+    expect(res.statusCode).toBe(200);
+    const bundle = res.json() as { total: number; entry: { resource: Record<string, unknown> }[] };
+    expect(validator.validate(bundle)).toEqual([]);
+    expect(bundle.total).toBe(3);
+    const byId = (id: string) => bundle.entry.find((e) => e.resource.id === id)!.resource;
+    const flag = (code: string, display: string) => ({
+      url: 'https://wardline.example.org/fhir/StructureDefinition/reading-quality',
+      valueCoding: { system: 'https://wardline.example.org/fhir/CodeSystem/reading-quality', code, display },
+    });
+
+    const loose = byId(looseCuff.id);
+    // Still a final reading with its values: it was taken, and stays in the record.
+    expect(loose.status).toBe('final');
+    expect(loose.component).toHaveLength(3);
+    expect(loose.extension).toEqual([
+      flag('cuff_too_loose', 'Cuff too loose'),
+      flag('irregular_pulse', 'Irregular pulse detected'),
+    ]);
+    expect(loose.interpretation).toEqual([
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
+            code: 'QCF',
+            display: 'Quality control failure',
+          },
+        ],
+        text: 'Unreliable: flagged by the device',
+      },
+    ]);
+    expect(loose.note).toEqual([
+      {
+        text: 'Device flagged: cuff too loose; irregular pulse detected. The values are unreliable: Wardline leaves this reading out of alerting and NEWS2 and asks for a repeat.',
+      },
+    ]);
+
+    // An irregular pulse is a prompt, not an unreliable reading: flagged, not marked QCF.
+    const irregularPulse = byId(irregular.id);
+    expect(irregularPulse.extension).toEqual([flag('irregular_pulse', 'Irregular pulse detected')]);
+    expect(irregularPulse).not.toHaveProperty('interpretation');
+    expect(irregularPulse.note).toEqual([{ text: 'Device flagged: irregular pulse detected.' }]);
+
+    const unflagged = byId(clean.id);
+    for (const key of ['extension', 'interpretation', 'note']) expect(unflagged).not.toHaveProperty(key);
+    // The same on a read of one Observation.
+    const read = (await get(`/fhir/Observation/${looseCuff.id}`)).json() as Record<string, unknown>;
+    expect(validator.validate(read)).toEqual([]);
+    expect(read.interpretation).toEqual(loose.interpretation);
   });
 
   it('applies the same roles as the rest of the API', async () => {

@@ -12,6 +12,7 @@ export function bedStates(ctx: ServerContext, wardId: string): BedState[] {
   const patientIds = beds.flatMap((b) => (b.patientId ? [b.patientId] : []));
   const latest = ctx.observations.latestByPatient(patientIds);
   const devices = ctx.devices.devicesOfPatients(patientIds);
+  const fallsRisk = ctx.bp.fallsRisk(patientIds);
   const gateways = new Map(ctx.devices.gatewaysOfWard(wardId).map((g) => [g.id, g]));
   return beds.map((bed) => {
     const bedDevices = bed.patientId ? (devices.get(bed.patientId) ?? []) : [];
@@ -33,6 +34,7 @@ export function bedStates(ctx: ServerContext, wardId: string): BedState[] {
       devices: bedDevices,
       gateway: gatewayId ? { id: gatewayId, status: gateways.get(gatewayId)?.status ?? null } : null,
       news2: bed.patientId ? ctx.alerting.news2(bed.patientId) : null,
+      fallsRisk: bed.patientId ? (fallsRisk.get(bed.patientId) ?? null) : null,
     };
   });
 }

@@ -2,6 +2,9 @@ import type { Alert } from '@wardline/protocol';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { acknowledgeAlert, describeError, resolveAlert } from '../../api/client.js';
 import { clockTime } from '../../lib/alerts.js';
+import { focusManualObservations, MANUAL_OBSERVATIONS_ANCHOR } from '../../lib/manualObs.js';
+import { navigate } from '../../routing/navigation.js';
+import { routePath } from '../../routing/routes.js';
 
 interface Props {
   alert: Alert;
@@ -72,6 +75,9 @@ export function AlertActions({ alert, onChanged }: Props) {
       )}
       {alert.state !== 'resolved' && !resolving && (
         <div className="alert-actions__buttons">
+          {alert.condition === 'post_fall_obs' && alert.patientId && (
+            <RecordObservationsLink patientId={alert.patientId} />
+          )}
           {alert.state === 'open' && (
             <button
               type="button"
@@ -149,5 +155,25 @@ export function AlertActions({ alert, onChanged }: Props) {
         </p>
       )}
     </div>
+  );
+}
+
+/** A post-fall prompt's way to the form that completes it, on the resident's page. */
+function RecordObservationsLink({ patientId }: { patientId: string }) {
+  const path = routePath({ name: 'patient', patientId });
+  return (
+    <a
+      className="button button--small"
+      href={`${path}#${MANUAL_OBSERVATIONS_ANCHOR}`}
+      data-testid="alert-record-observations"
+      onClick={(e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate({ name: 'patient', patientId });
+        focusManualObservations();
+      }}
+    >
+      Record observations
+    </a>
   );
 }

@@ -2,6 +2,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { describeError, postManualObservations } from '../../api/client.js';
 import {
   EMPTY_MANUAL_FORM,
+  MANUAL_OBSERVATIONS_ANCHOR,
   validateManual,
   type ManualErrors,
   type ManualForm,
@@ -92,7 +93,12 @@ export function ManualObservationForm({ patientId, onSaved }: Props) {
   );
 
   return (
-    <section className="panel" aria-labelledby={`${id}-title`} data-testid="manual-observations">
+    <section
+      className="panel"
+      id={MANUAL_OBSERVATIONS_ANCHOR}
+      aria-labelledby={`${id}-title`}
+      data-testid="manual-observations"
+    >
       <h2 id={`${id}-title`} className="panel__title">
         Record observations
       </h2>

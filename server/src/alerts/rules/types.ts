@@ -7,6 +7,26 @@ import type { AlertRow, OpenSpec } from '../store.js';
 import type { ThresholdRepository } from '../thresholds.js';
 
 export type RaiseSpec = Omit<OpenSpec, 'nextEscalationAt'>;
+
+export interface AmendChange {
+  title: string;
+  message: string;
+  detail: Record<string, unknown>;
+}
+
+export interface AmendOptions {
+  type: 'recurred' | 'updated' | 'escalated';
+  /** Why, for the audit trail and the notification. */
+  note: string;
+  /** Counts as another occurrence of the event. */
+  occurrence?: boolean;
+  /** An acknowledged alert goes back to open, with a fresh escalation timer. */
+  reopen?: boolean;
+  /** Move to this escalation level ('top': the last). */
+  level?: number | 'top';
+  /** Who is told: nobody (the dashboard only), the alert's level, or every level up to it. */
+  notify?: 'none' | 'level' | 'every level';
+}
 export type Values = Record<string, { value: number } | undefined>;
 
 /** What a rule may do: the engine owns the lifecycle (persistence, escalation, notifications). */
@@ -19,6 +39,8 @@ export interface RuleContext {
   /** Opens the alert, or updates the open one (recur: counts a repeat of a discrete event). */
   raise(spec: RaiseSpec, recur?: boolean): void;
   clear(subject: string, condition: string, note: string): void;
+  /** Changes an unresolved alert in place: a falls incident taking in an event, or escalating. */
+  amend(row: AlertRow, change: AmendChange, options: AmendOptions): void;
   findUnresolved(subject: string, condition: string): AlertRow | undefined;
 }
 

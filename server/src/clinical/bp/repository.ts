@@ -1,4 +1,4 @@
-import type { PosturalTest, PosturalTestRequest } from '@wardline/protocol';
+import type { BedFallsRisk, PosturalTest, PosturalTestRequest } from '@wardline/protocol';
 import type { Db } from '../../db/database.js';
 import { assessPostural } from './postural.js';
 
@@ -23,6 +23,16 @@ function toTest(row: TestRow): PosturalTest {
   };
 }
 
+/** The bed's falls-risk flag from a postural test. */
+export function fallsRiskOf(test: PosturalTest): BedFallsRisk {
+  return {
+    atRiskOfFalls: test.positive,
+    testId: test.id,
+    testedAt: test.lying.measuredAt,
+    findings: test.findings,
+  };
+}
+
 /** Home-monitoring treatment status and postural tests (schema migration 8). */
 export function createBpRepository(db: Db) {
   const treatedOf = db.prepare(`SELECT treated FROM patient_bp_treatment WHERE patient_id = ?`);
@@ -37,7 +47,25 @@ export function createBpRepository(db: Db) {
   const testsOf = db.prepare(`SELECT * FROM postural_tests WHERE patient_id = ? ORDER BY id DESC LIMIT ?`);
   const testById = db.prepare(`SELECT * FROM postural_tests WHERE id = ?`);
 
+  const latestTests = (count: number) =>
+    db.prepare(
+      `SELECT t.* FROM postural_tests t
+        WHERE t.id IN (SELECT max(id) FROM postural_tests
+                        WHERE patient_id IN (${Array(count).fill('?').join(',')}) GROUP BY patient_id)`,
+    );
+
   return {
+    /** The falls-risk flag of each patient with a postural test (latest test; others absent). */
+    fallsRisk(patientIds: readonly string[]): Map<string, BedFallsRisk> {
+      const out = new Map<string, BedFallsRisk>();
+      // Chunks stay under SQLite's bound-parameter limit on a large ward.
+      for (let i = 0; i < patientIds.length; i += 500) {
+        const chunk = patientIds.slice(i, i + 500);
+        for (const row of latestTests(chunk.length).all(...chunk) as TestRow[])
+          out.set(row.patient_id, fallsRiskOf(toTest(row)));
+      }
+      return out;
+    },
     treated(patientId: string): boolean {
       return (treatedOf.get(patientId) as { treated: number } | undefined)?.treated === 1;
     },

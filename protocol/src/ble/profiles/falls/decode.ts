@@ -3,7 +3,8 @@
  * (PROTOCOL.md §3). 9 octets, little-endian:
  *
  *   offset 0  u8   format, 0x01
- *   offset 1  u8   event type: 0x01 fall, 0x02 help button, 0x03 heartbeat
+ *   offset 1  u8   event type: 0x01 fall, 0x02 help button, 0x03 heartbeat, 0x04 upright again,
+ *                  0x05 no movement (revision 1.1, §3.2)
  *   offset 2  u16  event counter (+1 per new event, wraps 65535 -> 0; repeats keep it)
  *   offset 4  u32  time stamp, seconds since 1970-01-01T00:00:00Z; 0 = clock not set
  *   offset 8  u8   fall confidence, percent 0-100; 0xFF = not available
@@ -11,7 +12,7 @@
 import { ByteReader } from '../../bytes.js';
 import { DecodeError, DecodeErrorCode } from '../../errors.js';
 
-export type FallsEventType = 'fall' | 'help_button' | 'heartbeat';
+export type FallsEventType = 'fall' | 'help_button' | 'heartbeat' | 'upright' | 'no_movement';
 
 export interface FallsEvent {
   type: FallsEventType;
@@ -33,6 +34,8 @@ export const EVENT_TYPE_CODES: Readonly<Record<FallsEventType, number>> = {
   fall: 0x01,
   help_button: 0x02,
   heartbeat: 0x03,
+  upright: 0x04,
+  no_movement: 0x05,
 };
 const EVENT_TYPES = new Map<number, FallsEventType>(
   Object.entries(EVENT_TYPE_CODES).map(([type, code]) => [code, type as FallsEventType]),
@@ -77,6 +80,7 @@ export function decode(bytes: Uint8Array): FallsEvent {
     type,
     counter,
     timestamp: seconds >= EARLIEST_VALID_TIMESTAMP ? seconds : null,
-    confidence: confidence <= 100 ? confidence : null,
+    // §3.5: only a fall carries a confidence; other events send 0xFF and readers ignore the field.
+    confidence: type === 'fall' && confidence <= 100 ? confidence : null,
   };
 }

@@ -2,6 +2,8 @@
  * Falls Event -> contract observations (PROTOCOL.md §4):
  *   fall        -> kind 'fall', with confidence (%) when the device gave one
  *   help button -> kind 'help_request'
+ *   upright     -> kind 'upright' (the wearer is up again)
+ *   no movement -> kind 'no_movement' (the wearer has not moved for the sensor's set time)
  *   heartbeat   -> nothing (the gateway updates the device's lastSeen for every value)
  * measuredAt is the device's UTC time stamp, or the gateway receive time when its clock is not set.
  */
@@ -15,6 +17,12 @@ import {
 import type { Observation } from '../../../observation.js';
 import { Unit } from '../../../units.js';
 import type { FallsEvent } from './decode.js';
+
+const EVENT_KINDS = {
+  help_button: 'help_request',
+  upright: 'upright',
+  no_movement: 'no_movement',
+} as const;
 
 export function epochSecondsToUtcIso(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -38,7 +46,8 @@ export function toObservations(decoded: FallsEvent, context: ObservationContext)
         decoded.confidence === null ? {} : { confidence: { value: decoded.confidence, unit: Unit.percent } },
     };
   } else {
-    observation = { ...envelope, kind: 'help_request', seq: context.nextSeq(), values: {} };
+    const kind = EVENT_KINDS[decoded.type];
+    observation = { ...envelope, kind, seq: context.nextSeq(), values: {} };
   }
   return { observations: [observation], problems };
 }
