@@ -3,13 +3,17 @@
  * (gateway -> broker -> server: validated, stored durably, scored, pushed to a nurse's socket),
  * against a bare-broker baseline in the same run (the same broker, same fleet and payloads, a
  * subscriber that only counts). Run twice: live traffic in small batches, and a backlog drain
- * in the gateway's full batches.
+ * in the gateway's full batches. The fleet is the load generator (firmware-sim/src/loadgen:
+ * raw sockets, pre-encoded packets, worker threads), which pushes several times what the broker
+ * takes, so that the baseline is the broker's and the ratio is against it.
  */
-import { SERVER_SUBSCRIPTIONS } from '@wardline/protocol';
-import mqtt from 'mqtt';
+
+type Batch = { min: number; max: number };
+import { SERVER_SUBSCRIPTIONS, SERVER_URGENT_SUBSCRIPTIONS } from '@wardline/protocol';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { closedLoop, scaled, startStage, stopStage, waitFor } from './load.js';
+import { CountingSubscriber } from './counting-subscriber.js';
+import { closedLoop, cpuMeter, scaled, startGeneratorStage, stopGeneratorStage, waitFor } from './load.js';
 import { hotSpots, type HotSpot } from './profile.js';
 import { fmt, progress } from './report.js';
 import { repoRoot } from '../../src/system/processes.js';
@@ -19,6 +23,9 @@ export interface IngestResult {
   gateways: number;
   batchSize: number;
   baselinePerSecond: number;
+  /** CPU during the baseline's measured stretch, in cores: the broker, and this process (generator threads, subscriber). */
+  baselineBrokerCores: number;
+  baselineGeneratorCores: number;
   endToEndPerSecond: number;
   ratio: number;
   taken: number;
@@ -31,59 +38,60 @@ export interface IngestResult {
 const WARMUP_MS = 3000;
 const MEASURE_MS = Number(process.env.BENCH_INGEST_SECONDS ?? 20) * 1000;
 
-async function baseline(label: string, gateways: number, batchSize: number): Promise<number> {
-  const stage = await startStage(
+/**
+ * The same broker with a subscriber in the server's place that only counts (its persistent
+ * session, QoS 1, a PUBACK for each message), fed by the same generator and fleet.
+ */
+async function baseline(label: string, gateways: number, batch: Batch) {
+  const stage = await startGeneratorStage(
     `${label} baseline`,
     { gateways, residentsPerGateway: 5, seed: 1 },
-    { server: false, batchSize },
+    { server: false, batch },
   );
-  let consumed = 0;
-  const subscriber = await mqtt.connectAsync(stage.system.brokerUrl, {
+  const subscriber = await CountingSubscriber.connect(stage.system.brokerUrl, {
     clientId: 'wardline-server',
     username: 'wardline-server',
     password: stage.system.serverMqttPassword,
-    clean: false,
+    topics: [...SERVER_SUBSCRIPTIONS, ...SERVER_URGENT_SUBSCRIPTIONS],
   });
-  subscriber.on('message', (_topic, payload) => {
-    const batch = JSON.parse(payload.toString()) as { observations?: unknown[] };
-    consumed += batch.observations?.length ?? 0;
-  });
-  await subscriber.subscribeAsync(SERVER_SUBSCRIPTIONS, { qos: 1 });
-  const result = await closedLoop(`${label} baseline`, stage.fleet, () => consumed, {
-    window: Math.max(2000, gateways * batchSize),
+  const cpu = cpuMeter(stage.system.broker.pid);
+  const result = await closedLoop(`${label} baseline`, stage.generator, () => subscriber.readings, {
+    window: Math.max(2000, gateways * batch.max),
     warmupMs: WARMUP_MS,
     measureMs: MEASURE_MS,
+    onMeasureStart: () => cpu.start(),
   });
-  await subscriber.endAsync(true);
-  await stopStage(stage);
-  return result.perSecond;
+  const cores = cpu.stop();
+  await subscriber.close();
+  await stopGeneratorStage(stage);
+  return { perSecond: result.perSecond, ...cores };
 }
 
-async function endToEnd(label: string, gateways: number, batchSize: number) {
+async function endToEnd(label: string, gateways: number, batch: Batch) {
   const profileDir = join(repoRoot, 'test-artifacts', `profile-${label.replace(/\W+/g, '-')}`);
   const profiling = process.env.BENCH_PROFILE === '1';
   if (profiling) {
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
   }
-  const stage = await startStage(
+  const stage = await startGeneratorStage(
     `${label} end-to-end`,
     { gateways, residentsPerGateway: 5, seed: 1 },
-    { batchSize, ...(profiling ? { serverNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}) },
+    { batch, ...(profiling ? { serverNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}) },
   );
   const watcher = stage.watcher!;
-  const result = await closedLoop(`${label} end-to-end`, stage.fleet, () => watcher.seen.size, {
-    window: Math.max(2000, gateways * batchSize),
+  const result = await closedLoop(`${label} end-to-end`, stage.generator, () => watcher.seen.size, {
+    window: Math.max(2000, gateways * batch.max),
     warmupMs: WARMUP_MS,
     measureMs: MEASURE_MS,
   });
-  const taken = stage.fleet.taken;
+  const taken = stage.generator.handedOut;
   progress(`${label} end-to-end: draining ${fmt.int(taken - watcher.seen.size)} in flight`);
-  await stage.fleet.drained(300_000);
+  await stage.generator.drained(300_000);
   await waitFor(() => watcher.seen.size >= taken, 300_000);
   const stored = stage.system.storedReadings();
   const pushedTwice = watcher.repeats;
-  await stopStage(stage);
+  await stopGeneratorStage(stage);
   return {
     perSecond: result.perSecond,
     taken,
@@ -99,9 +107,12 @@ export async function measureIngest(
   batchSize: number,
 ): Promise<IngestResult> {
   gateways = scaled(gateways, 10);
-  const base = await baseline(label, gateways, batchSize);
-  progress(`${label} baseline: ${fmt.int(base)} readings/s`);
-  const e2e = await endToEnd(label, gateways, batchSize);
+  const batch = { min: label === 'live' ? 1 : batchSize, max: batchSize };
+  const base = await baseline(label, gateways, batch);
+  progress(
+    `${label} baseline: ${fmt.int(base.perSecond)} readings/s (CPU cores: broker ${base.brokerCores.toFixed(2)}, generator and subscriber ${base.benchCores.toFixed(2)})`,
+  );
+  const e2e = await endToEnd(label, gateways, batch);
   progress(
     `${label} end-to-end: ${fmt.int(e2e.perSecond)} readings/s, ${fmt.int(e2e.taken - e2e.stored)} lost`,
   );
@@ -109,9 +120,11 @@ export async function measureIngest(
     label,
     gateways,
     batchSize,
-    baselinePerSecond: base,
+    baselinePerSecond: base.perSecond,
+    baselineBrokerCores: base.brokerCores,
+    baselineGeneratorCores: base.benchCores,
     endToEndPerSecond: e2e.perSecond,
-    ratio: e2e.perSecond / base,
+    ratio: e2e.perSecond / base.perSecond,
     taken: e2e.taken,
     stored: e2e.stored,
     lost: e2e.taken - e2e.stored,

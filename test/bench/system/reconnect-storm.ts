@@ -1,39 +1,44 @@
-import type { FallRecord } from '@wardline/firmware-sim';
 /**
  * Reconnect storm: every gateway has been offline for an hour and has an hour of readings in
  * its outbox; all reconnect at once and replay (urgent first, then batches of 100). Measured:
  * time until all are connected again, the drain rate until every reading is on the nurse's
- * socket, falls landing during the drain timed to their alert, and the server's memory.
+ * socket, falls landing during the drain timed to their alert, and the server's memory. The
+ * fleet is the load generator (raw sockets, pre-encoded batches, worker threads).
  */
+import type { GeneratorFall } from '@wardline/firmware-sim/loadgen';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scaled, startStage, stopStage, waitFor } from './load.js';
+import { scaled, startGeneratorStage, stopGeneratorStage, waitFor } from './load.js';
 import { fmt, latencySummary, progress } from './report.js';
 
 export async function measureReconnectStorm(gateways: number, readingsPerGatewayHour: number) {
   gateways = scaled(gateways, 20);
-  const stage = await startStage('storm', { gateways, residentsPerGateway: 1, seed: 4, bedsPerWard: 200 });
-  const { fleet, system } = stage;
+  const stage = await startGeneratorStage(
+    'storm',
+    { gateways, residentsPerGateway: 1, seed: 4, bedsPerWard: 200 },
+    { batch: { min: 100, max: 100 } },
+  );
+  const { generator, system } = stage;
   const watcher = stage.watcher!;
   const serverSeededBytes = system.server.rssBytes();
   progress(`storm: ${fmt.int(gateways)} gateways go offline and queue an hour of readings each`);
-  await Promise.all(fleet.clients.map((c) => c.goOffline()));
+  await generator.goOffline();
   const now = Date.now();
-  for (const client of fleet.clients) fleet.takeHistory(client, now - 3_600_000, now, readingsPerGatewayHour);
-  const backlog = fleet.taken;
+  await generator.history(readingsPerGatewayHour, now - 3_600_000, now);
+  const backlog = (await generator.freshTotals()).pending;
   const started = performance.now();
-  await Promise.all(fleet.clients.map((c) => c.connect().catch(() => undefined)));
+  const reconnected = await generator.reconnect();
   const reconnectSeconds = (performance.now() - started) / 1000;
   progress(
-    `storm: ${fmt.int(fleet.connectedCount)} reconnected in ${reconnectSeconds.toFixed(1)} s; draining ${fmt.int(backlog)} readings`,
+    `storm: ${fmt.int(reconnected.connected)} reconnected in ${reconnectSeconds.toFixed(1)} s; draining ${fmt.int(backlog)} readings`,
   );
 
-  const falls: FallRecord[] = [];
+  const falls: GeneratorFall[] = [];
   let draining = true;
   const fallLoop = (async () => {
     while (draining) {
       await sleep(250);
       if (!draining) break;
-      falls.push(fleet.takeFall());
+      falls.push(await generator.fall());
     }
   })();
   const report = setInterval(
@@ -47,20 +52,18 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
   draining = false;
   clearInterval(report);
   await fallLoop;
-  await waitFor(() => watcher.seen.size >= fleet.taken, 60_000);
+  await generator.drained(60_000);
+  const { taken, acked, drops } = await generator.freshTotals();
+  await waitFor(() => watcher.seen.size >= taken, 60_000);
   await waitFor(() => watcher.alerted(falls), 30_000);
   const latencies = watcher.fallLatencies(falls);
   const serverDrainedBytes = system.server.rssBytes();
-  await fleet.drained(60_000);
   const stored = system.storedReadings();
-  const taken = fleet.taken;
-  const acked = fleet.acked;
-  const droppedConnections = fleet.clients.reduce((n, c) => n + Math.max(0, c.connects - 2), 0);
   if (stored !== taken)
     progress(
       `storm: ${fmt.int(taken)} taken, ${fmt.int(acked)} acknowledged by the broker, ${fmt.int(stored)} stored`,
     );
-  await stopStage(stage);
+  await stopGeneratorStage(stage);
   return {
     gateways,
     backlog,
@@ -72,7 +75,7 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
     stored,
     lost: taken - stored,
     acked,
-    droppedConnections,
+    droppedConnections: drops,
     falls: falls.length,
     fallsMissed: falls.length - latencies.length,
     fallLatency: latencySummary(latencies),

@@ -1,0 +1,61 @@
+/** Messages between the load generator's coordinator and its worker threads. */
+import type { FleetOptions } from '../fleet/plan.js';
+
+export interface WorkerInit {
+  fleet: FleetOptions;
+  /** The gateways this worker owns: plan.gateways[from..to). */
+  from: number;
+  to: number;
+  passwords: string[];
+  host: string;
+  port: number;
+  salt: string;
+  keepaliveSeconds: number;
+  announce: boolean;
+  window: number;
+  batchMin: number;
+  batchMax: number;
+  reconnectMs: number;
+  connectConcurrency: number;
+  templateVariants: number;
+}
+
+export interface WorkerStats {
+  taken: number;
+  sent: number;
+  acked: number;
+  messagesAcked: number;
+  connects: number;
+  drops: number;
+  resent: number;
+  connected: number;
+  /** Readings taken and not yet acknowledged. */
+  pending: number;
+  /** Per owned gateway: its next sequence number (readings 0..seq-1 were sent), and readings acked. */
+  seq?: number[];
+  ackedPerGateway?: number[];
+}
+
+export type WorkerOrder =
+  | { type: 'connect' }
+  | { type: 'take'; count: number; atMs: number }
+  | { type: 'rate'; perSecond: number }
+  | { type: 'history'; perGateway: number; fromMs: number; toMs: number }
+  | { type: 'fall'; gateway: number; resident: number; atMs: number }
+  | { type: 'offline' }
+  | { type: 'online' }
+  | { type: 'stats'; detail?: boolean }
+  | { type: 'close' };
+
+export type WorkerRequest = WorkerOrder & { reqId: number };
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'stats'; stats: WorkerStats }
+  | {
+      type: 'done';
+      reqId: number;
+      connect?: { connected: number; failed: number };
+      fall?: { id: string; deviceId: string };
+      stats?: WorkerStats;
+    };
