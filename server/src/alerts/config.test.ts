@@ -35,4 +35,26 @@ describe('alerting configuration from the environment', () => {
       /port/,
     );
   });
+
+  it('reads the falls incident, long-lie and post-fall settings', () => {
+    const defaults = alertingConfigFromEnv({});
+    expect(defaults).toMatchObject({
+      fallIncidentWindowMs: 600_000,
+      longLieUnacknowledgedMs: 600_000,
+      longLieMs: 3_600_000,
+      postFallObservationMinutes: [0, 30, 60, 120, 240, 480, 1440],
+    });
+    const c = alertingConfigFromEnv({
+      WARDLINE_LONG_LIE_SECONDS: '1800',
+      WARDLINE_POST_FALL_OBSERVATION_MINUTES: '0, 15, 30, 60',
+    });
+    expect(c).toMatchObject({ longLieMs: 1_800_000, postFallObservationMinutes: [0, 15, 30, 60] });
+    expect(
+      alertingConfigFromEnv({ WARDLINE_POST_FALL_OBSERVATION_MINUTES: 'off' }).postFallObservationMinutes,
+    ).toEqual([]);
+    for (const bad of ['30,15', '0,x', '-5,10'])
+      expect(() => alertingConfigFromEnv({ WARDLINE_POST_FALL_OBSERVATION_MINUTES: bad })).toThrow(
+        /ascending/,
+      );
+  });
 });
