@@ -579,6 +579,9 @@ function observe(
   (aedes as EventEmitter).on('error', (error: unknown) => logger.error({ err: error }, 'broker error'));
 
   aedes.on('publish', (packet, client) => {
+    // Stored for every persistent subscription and handed to the online ones: the PUBACK may go.
+    if (client && packet.qos === 1 && typeof packet.messageId === 'number')
+      if (client.conn instanceof FrameLimitedConnection) client.conn.messageStored(packet.messageId);
     if (client === null || !logger.isLevelEnabled('debug')) return;
     logger.debug(
       {

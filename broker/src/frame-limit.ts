@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import { OutgoingFrames, PubackGate } from './puback-after-store.js';
 
 /**
  * The MQTT parser buffers a whole packet before anyone can look at it, and a packet may claim up to
@@ -82,11 +83,14 @@ export class FrameLimitedConnection extends Duplex {
   #held = false;
   /** aedes has room for more (it called _read since the last push refused). */
   #wanted = true;
+  readonly #outgoing = new OutgoingFrames();
+  readonly #pubacks: PubackGate;
 
   constructor(socket: Socket, maxRemainingLength: number) {
     super({ allowHalfOpen: false });
     this.#socket = socket;
     this.#scanner = new FrameScanner(maxRemainingLength);
+    this.#pubacks = new PubackGate((bytes) => socket.write(bytes));
 
     socket.on('data', (chunk: Buffer) => {
       const error = this.#scanner.scan(chunk);
@@ -130,15 +134,34 @@ export class FrameLimitedConnection extends Duplex {
     if (!this.#held) this.#socket.resume();
   }
 
+  /** The broker stored the message this connection published with this packet id: its PUBACK may go. */
+  messageStored(packetId: number): void {
+    this.#pubacks.stored(packetId, this.#outgoing.atBoundary);
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#socket.write(chunk, callback);
+    this.#send(chunk, callback);
   }
 
   override _writev(
     chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
     callback: (error?: Error | null) => void,
   ): void {
-    this.#socket.write(Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+    this.#send(Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+  }
+
+  /** Everything goes to the socket as it comes, except PUBACKs, held until their message is stored. */
+  #send(chunk: Buffer, callback: (error?: Error | null) => void): void {
+    let last: Buffer | null = null;
+    for (const segment of this.#outgoing.scan(chunk)) {
+      const bytes = 'pass' in segment ? segment.pass : segment.puback;
+      if ('puback' in segment && this.#pubacks.hold(segment.id, segment.puback)) continue;
+      if (last) this.#socket.write(last);
+      last = bytes;
+    }
+    if (last) this.#socket.write(last, callback);
+    else process.nextTick(callback);
+    if (this.#outgoing.atBoundary) this.#pubacks.flush();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
