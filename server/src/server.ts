@@ -15,6 +15,7 @@ import {
   type SeedWard,
 } from './demo/seed.js';
 import { createIngest } from './ingest/ingest.js';
+import { scoreAfterStore } from './ingest/after-store.js';
 import { startSubscriber, type Subscriber } from './mqtt/subscriber.js';
 import { attachRealtime } from './realtime/hub.js';
 import { startTimeSeries } from './timeseries/index.js';
@@ -94,7 +95,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       metrics: context.metrics,
       log: app.log.child({ component: 'ingest' }),
       spool: timeSeries.spool,
-      afterStore: context.alerting.evaluate,
+      afterStore: scoreAfterStore(
+        context.alerting,
+        context.news2History,
+        app.log.child({ component: 'ingest' }),
+      ),
     });
     const mqttConfig = config.mqtt;
     const ca = mqttConfig.caPath ? readFileSync(mqttConfig.caPath) : undefined;

@@ -81,6 +81,9 @@ export function createAlerting(options: AlertingOptions) {
   const unresolvedIndex = new Map<string, number>();
   for (const row of store.allUnresolved()) unresolvedIndex.set(`${row.subject}|${row.condition}`, row.id);
   const pending = new WeakMap<object, Change[]>();
+  // The NEWS2 summaries the rules scored for each outcome, so that the history after commit reuses
+  // them rather than scoring every patient a second time.
+  const scored = new WeakMap<object, Map<string, News2Summary>>();
 
   const heard = db.prepare(
     `INSERT INTO device_activity (device_id, last_heard_at) VALUES (?, ?)
@@ -286,13 +289,21 @@ export function createAlerting(options: AlertingOptions) {
 
   // ---- rules (one module each, rules/*) ----
 
-  function context(at: Date, changes: Change[]): RuleContext {
+  function context(at: Date, changes: Change[], news2?: Map<string, News2Summary>): RuleContext {
     return {
       at,
       db,
       config,
       thresholds,
-      snapshots,
+      snapshots: news2
+        ? {
+            news2(patientId, scale, when) {
+              const snapshot = snapshots.news2(patientId, scale, when);
+              if (when === at) news2.set(patientId, snapshot.summary);
+              return snapshot;
+            },
+          }
+        : snapshots,
       raise: (spec, recur) => raise(spec, at, changes, recur),
       clear: (subject, condition, note) => clear(subject, condition, at, note, changes),
       amend: (row, change, options) => amend(row, change, options, at, changes),
@@ -300,8 +311,13 @@ export function createAlerting(options: AlertingOptions) {
     };
   }
 
-  function evaluateRules(outcome: IngestOutcome, at: Date, changes: Change[]): void {
-    const ctx = context(at, changes);
+  function evaluateRules(
+    outcome: IngestOutcome,
+    at: Date,
+    changes: Change[],
+    news2?: Map<string, News2Summary>,
+  ): void {
+    const ctx = context(at, changes, news2);
     const patients = new Map<
       string,
       { wardId: string | null; kinds: Set<string>; observations: AcceptedObservation[] }
@@ -343,8 +359,10 @@ export function createAlerting(options: AlertingOptions) {
    */
   function evaluate(outcome: IngestOutcome, at: Date = now()): void {
     const changes: Change[] = [];
+    const news2 = new Map<string, News2Summary>();
     try {
-      db.transaction(() => evaluateRules(outcome, at, changes))();
+      db.transaction(() => evaluateRules(outcome, at, changes, news2))();
+      scored.set(outcome, news2);
     } catch (err) {
       changes.length = 0;
       failed.push({ outcome, at });
@@ -528,6 +546,10 @@ export function createAlerting(options: AlertingOptions) {
     return out;
   }
 
+  function news2Now(patientId: string): News2Summary {
+    return snapshots.news2(patientId, thresholds.forPatient(patientId).spo2Scale, now()).summary;
+  }
+
   return {
     store,
     thresholds,
@@ -541,8 +563,14 @@ export function createAlerting(options: AlertingOptions) {
     publish(outcome: IngestOutcome): void {
       publishChanges(pending.get(outcome) ?? []);
     },
-    news2(patientId: string): News2Summary {
-      return snapshots.news2(patientId, thresholds.forPatient(patientId).spo2Scale, now()).summary;
+    news2: news2Now,
+    /**
+     * NEWS2 for the patients of an ingest outcome, after it commits: the summary the rules scored
+     * in its transaction where they scored one (the same readings, thresholds and time), else now.
+     */
+    news2After(outcome: IngestOutcome): (patientId: string) => News2Summary {
+      const known = scored.get(outcome);
+      return (patientId) => known?.get(patientId) ?? news2Now(patientId);
     },
     acknowledge(alertId: number, by: string, note: string | null): boolean {
       return act(() => store.acknowledge(alertId, by, iso(now()), note), alertId, 'acknowledged');

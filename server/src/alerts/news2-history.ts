@@ -32,8 +32,9 @@ interface Details {
 }
 
 /**
- * NEWS2 history: a row each time a patient's score, risk or completeness changes, written after
- * each ingest outcome and staff entry (never inside the alert engine). A reading that leaves the
+ * NEWS2 history: a row each time a patient's score, risk or completeness changes, written for
+ * each ingest outcome (in its transaction, after the alert engine, in a savepoint of its own) and
+ * staff entry (never inside the alert engine). A reading that leaves the
  * score as it was writes nothing, so the history is the chart of changes, not of readings.
  */
 export function createNews2History(db: Db) {
@@ -89,22 +90,39 @@ export function createNews2History(db: Db) {
     return true;
   }
 
-  return {
-    record,
-    /**
-     * Scores every patient with new readings in the outcome and records the changed ones: the
-     * events to push to their wards.
-     */
-    track(outcome: IngestOutcome, score: (patientId: string) => News2Summary): News2Event[] {
-      const patients = new Map<string, { wardId: string; bedId: string | null }>();
-      for (const o of outcome.observations)
-        if (o.patientId && o.wardId && NEWS2_KINDS.has(o.observation.kind))
-          patients.set(o.patientId, { wardId: o.wardId, bedId: o.bedId });
+  // An outcome is tracked once: inside its ingest transaction (one commit for the whole group),
+  // and the fan-out after commit gets the same events; or, if that failed, afresh after commit.
+  const tracked = new WeakMap<IngestOutcome, News2Event[]>();
+  // One commit (one WAL sync) for an outcome's patients, not one per changed score.
+  const recordAll = db.transaction(
+    (
+      patients: ReadonlyMap<string, { wardId: string; bedId: string | null }>,
+      score: (patientId: string) => News2Summary,
+    ): News2Event[] => {
       const events: News2Event[] = [];
       for (const [patientId, place] of patients) {
         const summary = score(patientId);
         if (record(summary)) events.push({ ...place, patientId, summary });
       }
+      return events;
+    },
+  );
+
+  return {
+    record,
+    /**
+     * Scores every patient with new readings in the outcome and records the changed ones: the
+     * events to push to their wards. Once per outcome: a second call returns the same events.
+     */
+    track(outcome: IngestOutcome, score: (patientId: string) => News2Summary): News2Event[] {
+      const done = tracked.get(outcome);
+      if (done) return done;
+      const patients = new Map<string, { wardId: string; bedId: string | null }>();
+      for (const o of outcome.observations)
+        if (o.patientId && o.wardId && NEWS2_KINDS.has(o.observation.kind))
+          patients.set(o.patientId, { wardId: o.wardId, bedId: o.bedId });
+      const events = recordAll(patients, score);
+      tracked.set(outcome, events);
       return events;
     },
     /**

@@ -488,4 +488,10 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX post_fall_observations_due ON post_fall_observations (next_due_at) WHERE next_due_at IS NOT NULL;
   `,
+  // Ingest's hot reads: a patient's last NEWS2 history row (by id, not time) and who had a device
+  // when a replayed reading was measured; without these each was a scan that grew with the data.
+  `
+  CREATE INDEX news2_history_last ON news2_history (patient_id, id);
+  CREATE INDEX assignment_history_by_device ON assignment_history (device_id, assigned_at);
+  `,
 ];

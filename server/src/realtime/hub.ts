@@ -230,7 +230,10 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
       }
       // NEWS2 is clinical detail: to the ward's staff only, never to a family member's room.
       try {
-        for (const event of app.wardline.news2History.track(outcome, app.wardline.alerting.news2))
+        for (const event of app.wardline.news2History.track(
+          outcome,
+          app.wardline.alerting.news2After(outcome),
+        ))
           io.to(wardRoom(event.wardId)).emit('news2', event);
       } catch (err) {
         app.log.error({ component: 'realtime', err: (err as Error).message }, 'NEWS2 history not recorded');

@@ -1,4 +1,5 @@
 import { isUnreliable, type QualityFlag } from '@wardline/protocol';
+import type { Statement } from 'better-sqlite3';
 import { roundToChart } from '../news2.js';
 import type { RaiseSpec, RuleContext, Values } from './types.js';
 
@@ -24,14 +25,21 @@ interface Reading {
 
 export const int = (v: Values, key: string) => roundToChart(v[key]?.value ?? NaN, 0);
 
+// Prepared once per database: this runs for every patient of every message.
+const pages = new WeakMap<RuleContext['db'], Statement<[string, string, string]>>();
+
 /** The newest reliable readings of a kind, newest first: unreliable ones (by their stored flags) skipped. */
 function* newestReliable(ctx: RuleContext, patientId: string, kind: string): Generator<Reading> {
   // Paged with all(), not iterate(): the rule raises and clears between pages, and better-sqlite3
   // refuses other statements while an iterator is open.
-  const page = ctx.db.prepare(
-    `SELECT measured_at, values_json, quality_json FROM observations
-      WHERE patient_id = ? AND kind = ? AND measured_at < ? ORDER BY measured_at DESC LIMIT 50`,
-  );
+  let page = pages.get(ctx.db);
+  if (!page) {
+    page = ctx.db.prepare<[string, string, string]>(
+      `SELECT measured_at, values_json, quality_json FROM observations
+        WHERE patient_id = ? AND kind = ? AND measured_at < ? ORDER BY measured_at DESC LIMIT 50`,
+    );
+    pages.set(ctx.db, page);
+  }
   let before = '\uffff';
   for (;;) {
     const rows = page.all(patientId, kind, before) as {

@@ -1,0 +1,61 @@
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ServerContext } from '../context.js';
+import { OBS_TOPIC, batch, bpObservation, testContext } from '../testing.js';
+import { scoreAfterStore } from './after-store.js';
+import { createIngest, type Ingest } from './ingest.js';
+
+const PATIENT = 'ward-a-p001';
+
+describe('alert rules and NEWS2 history in the ingest transaction', () => {
+  let ctx: ServerContext;
+  let ingest: Ingest;
+  beforeEach(async () => {
+    ctx = await testContext();
+    // As server.ts wires it (testIngest has no afterStore).
+    ingest = createIngest({
+      db: ctx.db,
+      observations: ctx.observations,
+      devices: ctx.devices,
+      deadLetters: ctx.deadLetters,
+      metrics: ctx.metrics,
+      log: pino({ level: 'silent' }),
+      afterStore: scoreAfterStore(ctx.alerting, ctx.news2History, pino({ level: 'silent' })),
+    });
+  });
+  const history = () =>
+    ctx.db.prepare('SELECT score, risk FROM news2_history WHERE patient_id = ? ORDER BY id').all(PATIENT) as {
+      score: number;
+      risk: string;
+    }[];
+  const send = (systolic: number, agoMs: number) =>
+    ingest.handle(
+      OBS_TOPIC,
+      batch(bpObservation({ systolic, measuredAt: new Date(Date.now() - agoMs).toISOString() })),
+    );
+
+  it('records a changed score with the reading, and the push after commit gets the same change once', () => {
+    const outcome = send(88, 60_000);
+    // Committed with the reading: there before anything after the commit has run.
+    const rows = history();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.score).toBe(ctx.alerting.news2(PATIENT).score);
+    // The realtime hub's call after commit: the events recorded in the transaction, nothing new.
+    const events = ctx.news2History.track(outcome, ctx.alerting.news2After(outcome));
+    expect(events.map((e) => e.summary.score)).toEqual([rows[0]!.score]);
+    expect(history()).toHaveLength(1);
+    // A reading that leaves the score as it was records nothing.
+    send(88, 30_000);
+    expect(history()).toHaveLength(1);
+  });
+
+  it('keeps the reading and its alert when the history cannot be written', () => {
+    ctx.db.exec('DROP TABLE news2_history');
+    const outcome = send(85, 60_000);
+    expect(outcome.observations).toHaveLength(1);
+    expect(ctx.observations.latestByPatient([PATIENT]).get(PATIENT)?.blood_pressure).toBeDefined();
+    const alerts = ctx.alerting.store.list({ state: 'unresolved', limit: 10, patientId: PATIENT });
+    // The NEWS2 alert the same reading raised committed with it.
+    expect(alerts.map((a) => a.condition)).toContain('news2');
+  });
+});
