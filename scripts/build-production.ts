@@ -58,10 +58,15 @@ function rewriteForRuntime(workspace: string): void {
   manifest.scripts = Object.fromEntries(
     Object.entries(scripts).map(([name, line]) => [
       name,
-      line.replace(
-        /\btsx src\/(\S+)\.ts\b/g,
-        (_, file: string) => `node ${compiledTarget(workspace, `./src/${file}.ts`).slice(2)}`,
-      ),
+      line
+        // `node <flags> --import tsx src/x.ts` keeps its flags: `node <flags> dist/x.js`.
+        .replace(/--import tsx src\/(\S+)\.ts\b/g, (_, file: string) =>
+          compiledTarget(workspace, `./src/${file}.ts`).slice(2),
+        )
+        .replace(
+          /\btsx src\/(\S+)\.ts\b/g,
+          (_, file: string) => `node ${compiledTarget(workspace, `./src/${file}.ts`).slice(2)}`,
+        ),
     ]),
   );
   writeJson(path, manifest);

@@ -10,3 +10,4 @@ export * from './durable-outbox.js';
 export * from './health.js';
 export * from './ble/noble.js';
 export * from './ble/central.js';
+export { HUB_ENV, HUB_NODE_FLAGS } from './hub-flags.js';

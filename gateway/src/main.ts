@@ -9,20 +9,14 @@
  * seconds, the retained offline status is published; what is not acknowledged stays on disk.
  */
 import { readFileSync } from 'node:fs';
-import {
-  demoFleet,
-  residentsFromDemoGateway,
-  SimulatedBinding,
-  SimulatedHome,
-  type ResidentSpec,
-} from '@wardline/firmware-sim';
+import type * as FirmwareSim from '@wardline/firmware-sim';
+import type { ResidentSpec, SimulatedBinding, SimulatedHome } from '@wardline/firmware-sim';
 import { pino } from 'pino';
 import { NoAdapterError, NobleCentral } from './ble/central.js';
 import { loadSystemNoble, nobleWithBinding, type NobleLike } from './ble/noble.js';
 import { ConfigError, describeBroker, parseConfig, type GatewayConfig } from './config.js';
 import { SqliteOutbox } from './durable-outbox.js';
 import { startGateway } from './gateway.js';
-import { startHealthServer } from './health.js';
 
 // The outbox holds readings (personal data): files this process creates are its user's alone.
 process.umask(0o077);
@@ -58,8 +52,11 @@ if (config.broker.caPath) {
   }
 }
 
+// The simulator is loaded only with --simulate: a hub reading real devices never carries it.
+type Simulator = typeof FirmwareSim;
+
 /** The demo fleet's residents when this is one of its gateways (the server's demo seed knows them). */
-function residents(): number | ResidentSpec[] {
+function residents({ demoFleet, residentsFromDemoGateway }: Simulator): number | ResidentSpec[] {
   if (config.simulator.residents !== undefined) return config.simulator.residents;
   // A provisioned kit: one resident wearing the kit's cuff and falls sensor.
   if (config.devices !== undefined) {
@@ -83,14 +80,15 @@ let home: SimulatedHome | undefined;
 let binding: SimulatedBinding | undefined;
 let noble: NobleLike;
 if (config.simulate) {
-  home = new SimulatedHome({
-    residents: residents(),
+  const simulator = await import('@wardline/firmware-sim');
+  home = new simulator.SimulatedHome({
+    residents: residents(simulator),
     seed: config.simulator.seed,
     timeScale: config.simulator.timeScale,
     bpIntervalMs: config.simulator.bpIntervalMinutes * 60_000,
     heartbeatIntervalMs: config.simulator.heartbeatSeconds * 1000,
   });
-  const radio = new SimulatedBinding(home.allDevices());
+  const radio = new simulator.SimulatedBinding(home.allDevices());
   home.on('rssi', (deviceId, dBm) => radio.setRssi(deviceId, dBm));
   binding = radio;
   noble = nobleWithBinding(radio);
@@ -155,9 +153,22 @@ try {
 home?.start({ connectDevices: false });
 const health =
   config.healthPort !== undefined
-    ? await startHealthServer(config.healthPort, gateway, () => ({ ble: central.deviceStates() }))
+    ? // node:http costs a hub about 10 MiB: loaded only when the endpoint is asked for.
+      await (
+        await import('./health.js')
+      ).startHealthServer(config.healthPort, gateway, () => ({
+        ble: central.deviceStates(),
+        memory: memory(),
+      }))
     : undefined;
 if (health) logger.info({ port: health.port }, 'health endpoint on 127.0.0.1');
+
+/** The process's own memory, for an installer watching a small hub (KiB). */
+function memory() {
+  const { rss, heapUsed, heapTotal } = process.memoryUsage();
+  const kib = (bytes: number) => Math.round(bytes / 1024);
+  return { rssKiB: kib(rss), heapUsedKiB: kib(heapUsed), heapTotalKiB: kib(heapTotal) };
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -165,6 +165,9 @@ export class Publisher {
       connectTimeout: broker.connectTimeoutMs ?? 10_000,
       resubscribe: false,
       queueQoSZero: false,
+      // mqtt-packet's default pre-builds 65,536 two-byte Buffers for packet ids (about 6 MiB of
+      // heap, a tenth of a hub's budget); a gateway sends a few packets a second at most.
+      writeCache: false,
       will: {
         topic: this.topics.status,
         payload: Buffer.from(JSON.stringify(this.gatewayStatus('offline'))),

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { HUB_ENV, HUB_NODE_FLAGS } from '@wardline/gateway';
 import { describe, expect, it } from 'vitest';
 import { composeConfig, composeSecrets, type ComposeService } from './compose.js';
 
@@ -41,7 +42,10 @@ describe('docker-compose.yml', () => {
   it('runs compiled JavaScript with plain node', () => {
     expect(services.broker!.command).toEqual(['node', 'broker/dist/main.js']);
     expect(services.server!.command).toEqual(['node', 'server/dist/main.js']);
-    expect(services['simulated-gateway']!.command).toEqual(['node', 'gateway/dist/main.js', '--simulate']);
+    // The gateway with the hub's flags and environment, as `npm start -w @wardline/gateway` runs it.
+    const gateway = services['simulated-gateway']!;
+    expect(gateway.command).toEqual(['node', ...HUB_NODE_FLAGS, 'gateway/dist/main.js', '--simulate']);
+    expect(gateway.environment).toMatchObject(HUB_ENV);
   });
 
   it('publishes MQTT over TLS only, and plain MQTT nowhere', () => {
