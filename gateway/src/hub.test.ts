@@ -23,11 +23,12 @@ import {
 } from './testing/hub-run.js';
 
 /**
- * Measured 1.43-1.47 (steady and peak) on x64 against an idle `node --import tsx`; 2.04 without
- * the hub's node flags and malloc setting, which this must catch.
+ * Measured 1.43-1.47 (steady and peak) on the development machine and 1.61 on a fresh CI clone,
+ * against an idle `node --import tsx`; 2.04 without the hub's node flags and malloc setting, which
+ * this must catch. The bounds sit between.
  */
-const MAX_STEADY_RATIO = 1.6;
-const MAX_PEAK_RATIO = 1.65;
+const MAX_STEADY_RATIO = 1.8;
+const MAX_PEAK_RATIO = 1.85;
 const BACKLOG = 3000;
 
 describe('one gateway process on a small hub', () => {
