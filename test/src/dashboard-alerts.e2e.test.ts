@@ -204,7 +204,9 @@ describe('clinical alerts in the dashboard', () => {
         throw new Error(`${String(err)}\npage errors: ${pageErrors.join('\n')}`);
       });
     const bp = page.locator('[data-testid="trend"][data-kind="blood_pressure"]');
-    await expect.poll(() => bp.getAttribute('data-points'), { timeout: 8000 }).not.toBe('0');
+    // The charts are a lazily loaded chunk: on a CI machine busy with other test files it can take a while.
+    await bp.waitFor({ timeout: 20_000 });
+    await expect.poll(() => bp.getAttribute('data-points'), { timeout: 20_000 }).not.toBe('0');
     await expect.poll(() => bp.locator('svg .recharts-reference-area').count()).toBeGreaterThan(0);
     await page.getByTestId('trend-range-1h').click();
     await expect.poll(() => page.getByTestId('trend-range-1h').getAttribute('aria-pressed')).toBe('true');
