@@ -1,6 +1,10 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ClientToServerEvents, ServerToClientEvents } from '@wardline/protocol';
 import { io as connect, type Socket } from 'socket.io-client';
+import { buildApp } from './app.js';
+import type { ServerContext } from './context.js';
+import { attachRealtime, type RealtimeHub } from './realtime/hub.js';
 import { signInToken } from './testing.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -29,4 +33,24 @@ export async function openTestSocket(
     if ((ack as { ok?: boolean }).ok !== true) throw new Error(`joinWard ${wardId}: ${JSON.stringify(ack)}`);
   }
   return socket;
+}
+
+/** The app with its realtime hub, listening on a free local port, for live-feed tests. */
+export async function startLiveTestApp(
+  ctx: ServerContext,
+): Promise<{ app: FastifyInstance; hub: RealtimeHub; base: string; close(): Promise<void> }> {
+  let base = '';
+  const app = await buildApp({ context: ctx, publicUrl: () => base });
+  const hub = attachRealtime(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    app,
+    hub,
+    base,
+    async close() {
+      await hub.close();
+      await app.close();
+    },
+  };
 }

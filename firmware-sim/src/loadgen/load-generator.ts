@@ -38,18 +38,7 @@ export interface LoadGeneratorOptions {
   templateVariants?: number;
 }
 
-export interface GeneratorTotals {
-  taken: number;
-  sent: number;
-  acked: number;
-  messagesAcked: number;
-  connects: number;
-  drops: number;
-  /** PUBLISHes sent again (DUP) after a reconnect because their PUBACK had not come. */
-  resent: number;
-  connected: number;
-  pending: number;
-}
+export type GeneratorTotals = Omit<WorkerStats, 'seq' | 'ackedPerGateway'>;
 
 export interface RunResult {
   /** Readings acknowledged by the broker per second over the measured stretch. */

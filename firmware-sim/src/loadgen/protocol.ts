@@ -1,5 +1,6 @@
 /** Messages between the load generator's coordinator and its worker threads. */
 import type { FleetOptions } from '../fleet/plan.js';
+import type { Counters } from './raw-gateway.js';
 
 export interface WorkerInit {
   fleet: FleetOptions;
@@ -20,14 +21,8 @@ export interface WorkerInit {
   templateVariants: number;
 }
 
-export interface WorkerStats {
-  taken: number;
-  sent: number;
-  acked: number;
-  messagesAcked: number;
-  connects: number;
-  drops: number;
-  resent: number;
+/** A worker's counters, and for the coordinator's totals (GeneratorTotals) the same summed. */
+export interface WorkerStats extends Counters {
   connected: number;
   /** Readings taken and not yet acknowledged. */
   pending: number;

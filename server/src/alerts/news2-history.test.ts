@@ -1,10 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import type { News2Event, News2History } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../app.js';
 import type { ServerContext } from '../context.js';
-import { attachRealtime, type RealtimeHub } from '../realtime/hub.js';
+import type { RealtimeHub } from '../realtime/hub.js';
 import {
   addOrganisation,
   batch,
@@ -14,7 +12,7 @@ import {
   testIngest,
   type OrganisationFixture,
 } from '../testing.js';
-import { openTestSocket, type ClientSocket } from '../testing-sockets.js';
+import { openTestSocket, startLiveTestApp, type ClientSocket } from '../testing-sockets.js';
 
 describe('NEWS2 history and the live NEWS2 feed', () => {
   let ctx: ServerContext;
@@ -52,10 +50,7 @@ describe('NEWS2 history and the live NEWS2 feed', () => {
     ctx = await testContext();
     a = await addOrganisation(ctx, 'alpha');
     b = await addOrganisation(ctx, 'beta');
-    app = await buildApp({ context: ctx, publicUrl: () => base });
-    hub = attachRealtime(app);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    ({ app, hub, base } = await startLiveTestApp(ctx));
   });
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();

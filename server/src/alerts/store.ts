@@ -244,30 +244,6 @@ export function createAlertStore(db: Db) {
       return changed ? record(row, at, options.type, 'system', row.state, options.note) : null;
     },
 
-    /** The patient's falls incident that was resolved at or after `since`, newest first. */
-    resolvedIncidentSince(
-      patientId: string,
-      conditions: readonly string[],
-      since: string,
-      openedAfter: string,
-    ): AlertRow | undefined {
-      return db
-        .prepare(
-          `SELECT * FROM alerts WHERE patient_id = ? AND opened_at >= ? AND state = 'resolved'
-              AND resolved_at >= ? AND condition IN (SELECT value FROM json_each(?))
-            ORDER BY opened_at DESC LIMIT 1`,
-        )
-        .get(patientId, openedAfter, since, JSON.stringify(conditions)) as AlertRow | undefined;
-    },
-
-    unresolvedOf(conditions: readonly string[]): AlertRow[] {
-      return db
-        .prepare(
-          `SELECT * FROM alerts WHERE state != 'resolved' AND condition IN (SELECT value FROM json_each(?))`,
-        )
-        .all(JSON.stringify(conditions)) as AlertRow[];
-    },
-
     acknowledge(id: number, by: string, at: string, note: string | null): number | null {
       const changed = db
         .prepare(

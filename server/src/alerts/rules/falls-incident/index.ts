@@ -36,12 +36,34 @@ const JOIN_NOTE: Record<IncidentEventKind, string> = {
   no_movement: 'no movement (sensor)',
 };
 
-const repositories = new WeakMap<Db, ReturnType<typeof createPostFallRepository>>();
-function postFall(db: Db) {
-  let repo = repositories.get(db);
-  if (!repo) repositories.set(db, (repo = createPostFallRepository(db)));
-  return repo;
+/** The rule's statements, prepared once per database. */
+function createQueries(db: Db) {
+  const conditions = JSON.stringify(INCIDENT_CONDITIONS);
+  const resolvedSince = db.prepare(
+    `SELECT * FROM alerts WHERE patient_id = ? AND opened_at >= ? AND state = 'resolved' AND resolved_at >= ?
+        AND condition IN (SELECT value FROM json_each(?)) ORDER BY opened_at DESC LIMIT 1`,
+  );
+  // Served by the partial index of unresolved alerts: the tick reads only those.
+  const unresolved = db.prepare(
+    `SELECT * FROM alerts WHERE state != 'resolved' AND condition IN (SELECT value FROM json_each(?))`,
+  );
+  const byId = db.prepare(`SELECT * FROM alerts WHERE id = ?`);
+  return {
+    postFall: createPostFallRepository(db),
+    /** The patient's incident resolved at or after `since`, opened after `openedAfter`, newest first. */
+    resolvedSince: (patientId: string, openedAfter: string, since: string) =>
+      resolvedSince.get(patientId, openedAfter, since, conditions) as AlertRow | undefined,
+    unresolved: () => unresolved.all(conditions) as AlertRow[],
+    alert: (id: number) => byId.get(id) as AlertRow | undefined,
+  };
 }
+const prepared = new WeakMap<Db, ReturnType<typeof createQueries>>();
+function queries(db: Db) {
+  let q = prepared.get(db);
+  if (!q) prepared.set(db, (q = createQueries(db)));
+  return q;
+}
+const postFall = (db: Db) => queries(db).postFall;
 
 const subjectOf = (patientId: string) => `patient:${patientId}`;
 
@@ -146,17 +168,11 @@ function join(ctx: RuleContext, row: AlertRow, accepted: AcceptedObservation, ev
 function lateForResolved(ctx: RuleContext, patientId: string, event: IncidentEvent): AlertRow | undefined {
   if (event.kind === 'fall') return undefined; // a fall is never absorbed: conservative
   const windowStart = new Date(Date.parse(event.measuredAt) - ctx.config.fallIncidentWindowMs).toISOString();
-  const row = ctx.db
-    .prepare(
-      `SELECT * FROM alerts WHERE patient_id = ? AND opened_at >= ? AND state = 'resolved' AND resolved_at >= ?
-          AND condition IN (SELECT value FROM json_each(?)) ORDER BY opened_at DESC LIMIT 1`,
-    )
-    .get(
-      patientId,
-      new Date(Date.parse(event.measuredAt) - 24 * 3_600_000).toISOString(),
-      event.measuredAt,
-      JSON.stringify(INCIDENT_CONDITIONS),
-    ) as AlertRow | undefined;
+  const row = queries(ctx.db).resolvedSince(
+    patientId,
+    new Date(Date.parse(event.measuredAt) - 24 * 3_600_000).toISOString(),
+    event.measuredAt,
+  );
   return row && detailOf(row).lastEventAt >= windowStart ? row : undefined;
 }
 
@@ -257,11 +273,7 @@ export const fallsIncidentRule: AlertRule = {
 
   onTick(ctx) {
     const limits = ctx.config;
-    const incidents = ctx.db
-      .prepare(
-        `SELECT * FROM alerts WHERE state != 'resolved' AND condition IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify(INCIDENT_CONDITIONS)) as AlertRow[];
+    const incidents = queries(ctx.db).unresolved();
     const byId = new Map(incidents.map((row) => [row.id, row]));
     for (const row of incidents) {
       const incident = detailOf(row);
@@ -276,9 +288,7 @@ export const fallsIncidentRule: AlertRule = {
       byId.set(row.id, ctx.findUnresolved(row.subject, row.condition) ?? row);
     }
     for (const schedule of postFall(ctx.db).due(ctx.at)) {
-      const incident =
-        byId.get(schedule.alertId) ??
-        (ctx.db.prepare(`SELECT * FROM alerts WHERE id = ?`).get(schedule.alertId) as AlertRow | undefined);
+      const incident = byId.get(schedule.alertId) ?? queries(ctx.db).alert(schedule.alertId);
       // While nobody has acknowledged the fall, the fall is the prompt.
       if (incident?.state === 'open') continue;
       promptPostFall(ctx, schedule, incident);
