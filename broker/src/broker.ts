@@ -40,6 +40,7 @@ import {
   type PublishRateLimits,
 } from './publish-throttle.js';
 import { Refusals } from './refusals.js';
+import { bufferSubscriberWrites, DEFAULT_SUBSCRIBER_BUFFER_BYTES } from './subscriber-buffer.js';
 import { LayeredUsers, UserRegistry, type UserDirectory, type UserEntry } from './users.js';
 
 export const DEFAULT_MQTT_PORT = 1883;
@@ -109,6 +110,11 @@ export interface StartBrokerOptions {
   maxServerConnections?: number;
   /** Per gateway connection; see publish-throttle.ts. */
   publishRates?: Partial<PublishRateLimits>;
+  /**
+   * Bytes held for a server session beyond what its socket has taken before publishers wait for
+   * it (subscriber-buffer.ts). Default 16 MiB.
+   */
+  subscriberBufferBytes?: number;
   /** Default: pino at info level on stdout. */
   logger?: Logger;
   /**
@@ -192,6 +198,8 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   const byUsername = new Map<string, Set<Client>>();
   const connectPackets = new WeakMap<Client, ConnectPacket>();
   const clients = new WeakMap<Client, ClientState>();
+  /** The server's open sessions, whose unread bytes /metrics reports. */
+  const serverClients = new Set<Client>();
   const sockets = new Set<Socket>();
   const startedAt = performance.now();
   const metrics = createBrokerMetrics({
@@ -202,6 +210,11 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     throttled: () => {
       const held = [...throttles].filter((throttle) => throttle.throttled);
       return { clients: held.length, publishes: held.reduce((n, throttle) => n + throttle.waiting, 0) };
+    },
+    serverBufferedBytes: () => {
+      let bytes = 0;
+      for (const client of serverClients) bytes += client.conn.writableLength;
+      return bytes;
     },
   });
   let closing = false;
@@ -259,6 +272,11 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
           if (!connect.allowed) return refuse(connect.code, connect.returnCode, identity);
           // aedes drops a client closed while we were checking; admitting it would leak.
           if (client.closed) return callback(null, false);
+          if (identity.role === 'server') {
+            bufferSubscriberWrites(client, options.subscriberBufferBytes ?? DEFAULT_SUBSCRIBER_BUFFER_BYTES);
+            serverClients.add(client);
+            client.conn.once('close', () => serverClients.delete(client));
+          }
           const throttle = identity.role === 'gateway' ? throttleFor(client, identity.username) : undefined;
           clients.set(client, { identity, will: packet?.will, throttle, passwordHash });
           // Answered when its identity's previous connection (a gateway has one) has gone.

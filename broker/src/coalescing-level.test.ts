@@ -90,6 +90,35 @@ describe('coalesceWrites', () => {
     ]);
   });
 
+  it('writes urgent writes ahead of routine ones queued before them, but never ahead of a range clear', async () => {
+    let urgent = false;
+    const db = coalesceWrites(level, { maxBatchOps: 2, isUrgent: () => urgent });
+    const order: string[] = [];
+    const write = (key: string, asUrgent: boolean) => {
+      urgent = asUrgent;
+      const written = db.put(key, bytes(key)).then(() => void order.push(key));
+      urgent = false;
+      return written;
+    };
+    // A replay: routine writes queue up behind the one on its way to disk, two to a batch.
+    const writes = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((key) => write(key, false));
+    writes.push(write('fall', true));
+    await Promise.all(writes);
+    expect(order.indexOf('fall')).toBeLessThan(order.indexOf('r3'));
+    expect(db.stats()).toMatchObject({ urgentOps: 1, urgentAhead: 1 });
+
+    // Behind a range clear that could cover its key, an urgent write keeps its place.
+    order.length = 0;
+    const more = [
+      write('u:1', false),
+      db.clear({ gte: 'u:', lt: 'u;' }).then(() => void order.push('clear')),
+    ];
+    more.push(write('u:2', true));
+    await Promise.all(more);
+    expect(order).toEqual(['u:1', 'clear', 'u:2']);
+    expect(onDisk('u:2')).toBe('u:2');
+  });
+
   it('fails the writes of a batch LevelDB refuses', async () => {
     const db = coalesceWrites(level);
     await level.close();

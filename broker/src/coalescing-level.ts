@@ -56,6 +56,19 @@ export interface CoalescingOptions {
   /** Most writes in one LevelDB batch; more wait for the next (bounds a caller's wait). */
   maxBatchOps?: number;
   /**
+   * Most value bytes in one LevelDB batch (a batch with a single larger write is still written):
+   * a reconnect storm queues megabytes of replayed readings, and a write asked for behind it
+   * waits at most for the batch on its way to disk, not for all of them.
+   */
+  maxBatchBytes?: number;
+  /**
+   * Whether the write being asked for now is urgent (falls, help calls): urgent writes go to disk
+   * in the next batch, ahead of routine writes queued before them. Their keys are never a routine
+   * write's (each message has its own keys), so only a queued range clear, which could cover
+   * them, keeps them in line.
+   */
+  isUrgent?: () => boolean;
+  /**
    * Point reads on the event loop (classic-level getSync) instead of LevelDB's thread pool. The
    * keys read per message were written moments before, so LevelDB finds them in its memtable in
    * microseconds, far less than the hand-off to a worker thread and back costs.
@@ -68,7 +81,12 @@ export interface WriteStats {
   ops: number;
   /** LevelDB batches written for them. */
   batches: number;
+  /** Writes asked for as urgent, and how many of them went ahead of routine writes queued before. */
+  urgentOps: number;
+  urgentAhead: number;
 }
+
+const opBytes = (op: WriteOp): number => (op.type === 'put' ? op.value.byteLength : 0);
 
 export function coalesceWrites(
   db: ClassicLevel,
@@ -76,12 +94,18 @@ export function coalesceWrites(
 ): CoalescedLevel & { stats(): WriteStats } {
   const level = db as unknown as ClassicLevel<string, Value>;
   const maxBatchOps = options.maxBatchOps ?? 4096;
+  const maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
   const syncReads = options.syncReads ?? true;
+  const isUrgent = options.isUrgent ?? (() => false);
+  /** Routine writes and range clears, in the order asked for. */
   const queue: Job[] = [];
+  /** Urgent writes, in the order asked for, written before `queue` unless a clear is queued. */
+  const urgent: Job[] = [];
+  let queuedClears = 0;
   /** Latest queued or in-flight value per key (undefined: deleted), with the op that set it. */
   const overlay = new Map<string, { value: Value | undefined; op: WriteOp }>();
   let writing = false;
-  const stats: WriteStats = { ops: 0, batches: 0 };
+  const stats: WriteStats = { ops: 0, batches: 0, urgentOps: 0, urgentAhead: 0 };
 
   const newJob = (ops: WriteOp[] | null, clear?: Range): Job => {
     let done!: Job['done'];
@@ -94,11 +118,12 @@ export function coalesceWrites(
   };
 
   const writeNext = (): void => {
-    if (writing || queue.length === 0) return;
+    if (writing || (queue.length === 0 && urgent.length === 0)) return;
     writing = true;
-    const head = queue[0]!;
-    if (head.ops === null) {
+    const head = queue[0];
+    if (urgent.length === 0 && head?.ops === null) {
       queue.shift();
+      queuedClears--;
       level.clear(head.clear!).then(
         () => finish([head], []),
         (error: unknown) => finish([head], [], error),
@@ -107,11 +132,18 @@ export function coalesceWrites(
     }
     const jobs: Job[] = [];
     const ops: WriteOp[] = [];
-    while (queue.length > 0 && queue[0]!.ops !== null) {
-      const next = queue[0]!.ops!;
-      if (ops.length > 0 && ops.length + next.length > maxBatchOps) break;
-      jobs.push(queue.shift()!);
-      for (const op of next) ops.push(op);
+    let bytes = 0;
+    // Urgent writes first, then routine ones in order up to the next clear, within the bounds.
+    for (const from of [urgent, queue]) {
+      while (from.length > 0 && from[0]!.ops !== null) {
+        const next = from[0]!.ops!;
+        const nextBytes = next.reduce((sum, op) => sum + opBytes(op), 0);
+        if (ops.length > 0 && (ops.length + next.length > maxBatchOps || bytes + nextBytes > maxBatchBytes))
+          break;
+        jobs.push(from.shift()!);
+        for (const op of next) ops.push(op);
+        bytes += nextBytes;
+      }
     }
     stats.batches++;
     level.batch(ops, BUFFER).then(
@@ -134,10 +166,18 @@ export function coalesceWrites(
     if (ops.length === 0) return Promise.resolve();
     stats.ops += ops.length;
     for (const op of ops) overlay.set(op.key, { value: op.type === 'put' ? op.value : undefined, op });
+    let line = queue;
+    if (isUrgent()) {
+      stats.urgentOps += ops.length;
+      if (queuedClears === 0) {
+        line = urgent;
+        if (queue.length > 0) stats.urgentAhead += ops.length;
+      }
+    }
     // Writes asked for in the same turn of the event loop join the batch that is still queued.
-    const tail = queue.at(-1);
+    const tail = line.at(-1);
     const job = tail !== undefined && tail.ops !== null && writing ? tail : newJob([]);
-    if (job !== tail) queue.push(job);
+    if (job !== tail) line.push(job);
     for (const op of ops) job.ops!.push(op);
     writeNext();
     return job.settled;
@@ -145,8 +185,9 @@ export function coalesceWrites(
 
   /** Settles once everything asked for so far is written (jobs are written in order). */
   const barrier = (): Promise<void> => {
-    const tail = queue.at(-1);
-    if (tail !== undefined) return tail.settled.catch(() => undefined);
+    const tails = [urgent.at(-1), queue.at(-1)].filter((job) => job !== undefined);
+    if (tails.length > 0)
+      return Promise.all(tails.map((job) => job.settled.catch(() => undefined))).then(() => undefined);
     if (!writing) return Promise.resolve();
     // Only an in-flight batch: queue an empty marker behind it.
     const marker = newJob([]);
@@ -185,6 +226,7 @@ export function coalesceWrites(
       }
       const job = newJob(null, range);
       queue.push(job);
+      queuedClears++;
       writeNext();
       return job.settled;
     },

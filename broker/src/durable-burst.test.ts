@@ -7,17 +7,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from './broker.js';
-import { hashPassword } from './password.js';
+import { connectPersistent, siteUsers, UNLIMITED_PUBLISH_RATES } from './testing/site-users.js';
 import type { UserEntry } from './users.js';
 
-const cheap = { N: 1024, r: 8, p: 1 };
 const GATEWAYS = 5;
 const PER_GATEWAY = 200;
-const plenty = { perSecond: 1e6, burst: 1e6, bytes: { perSecond: 1e9, burst: 1e9 } };
 
 let users: UserEntry[];
 let parent: string;
@@ -26,18 +24,7 @@ let broker: RunningBroker | undefined;
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  users = [
-    { username: 'wardline-server', passwordHash: await hashPassword('server-secret', cheap), role: 'server' },
-  ];
-  for (let g = 1; g <= GATEWAYS; g++) {
-    users.push({
-      username: `a.g${g}`,
-      passwordHash: await hashPassword(`g${g}-secret`, cheap),
-      role: 'gateway',
-      site: 'site-a',
-      gateway: `gw-${g}`,
-    });
-  }
+  users = await siteUsers(GATEWAYS);
   parent = await mkdtemp(join(tmpdir(), 'wardline-broker-burst-'));
   dataDir = join(parent, 'broker');
 });
@@ -55,26 +42,14 @@ const start = (port = 0) =>
     port,
     healthPort: 0,
     dataDir,
-    publishRates: { routine: plenty, urgent: plenty },
+    publishRates: UNLIMITED_PUBLISH_RATES,
     logger: pino({ level: 'silent' }),
   });
 
 async function connect(username: string, password: string, clientId: string) {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${broker!.port}`, {
-    username,
-    password,
-    clientId,
-    clean: false,
-    reconnectPeriod: 0,
-  });
-  clients.push(client);
-  const received: string[] = [];
-  client.on('message', (_topic, payload) => received.push(payload.toString()));
-  const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('error', reject);
-  });
-  return { client, received, sessionPresent: connack.sessionPresent };
+  const session = await connectPersistent(broker!.port, username, password, clientId);
+  clients.push(session.client);
+  return session;
 }
 
 /** Every gateway publishes its share at once; resolves with the payloads acknowledged. */

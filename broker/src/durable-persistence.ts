@@ -9,10 +9,17 @@
  * each PUBACK until the message is stored (puback-after-store.ts), so nothing acknowledged is lost
  * to a crash in between.
  */
+import { Channel } from '@wardline/protocol';
 import { ClassicLevel } from 'classic-level';
 import aedesPersistenceLevel from 'aedes-persistence-level';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, statSync } from 'node:fs';
 import { coalesceWrites } from './coalescing-level.js';
+
+const URGENT_SUFFIX = `/${Channel.urgent}`;
+/** Falls and help calls: the gateway's urgent topic. */
+const isUrgentTopic = (topic: unknown): boolean => typeof topic === 'string' && topic.endsWith(URGENT_SUFFIX);
+type UrgentWrite = 'outgoingEnqueue' | 'outgoingEnqueueCombi' | 'outgoingUpdate';
 
 export interface DurablePersistence {
   /** Passed to aedes as its `persistence`. */
@@ -39,13 +46,20 @@ export function openDurablePersistence(
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   const groupOrOthersCanAccess = (statSync(directory).mode & 0o077) !== 0;
   const level = new ClassicLevel(directory);
+  // The writes that queue a fall or help call for its subscriber and mark it in flight carry this
+  // through every await inside aedes-persistence-level, so that they go to disk ahead of a replay.
+  const urgentWrites = new AsyncLocalStorage<true>();
   const coalesced =
-    options.coalesce === false ? null : coalesceWrites(level, { syncReads: options.syncReads ?? true });
+    options.coalesce === false
+      ? null
+      : coalesceWrites(level, {
+          syncReads: options.syncReads ?? true,
+          isUrgent: () => urgentWrites.getStore() === true,
+        });
   const persistence = aedesPersistenceLevel(coalesced ?? level) as {
     destroy(): Promise<void>;
-    outgoingUpdate(client: unknown, packet: unknown): Promise<void>;
     cleanIncoming(client: unknown): Promise<void>;
-  };
+  } & Record<UrgentWrite, (target: unknown, packet: { topic?: unknown }) => Promise<unknown>>;
   // A live delivery can find its queued copy already gone: the session's replay after a
   // reconnect delivered and cleared it first. aedes then treats the miss as a client error and
   // drops the connection (our storm bench saw hundreds of such drops, each forcing another
@@ -58,6 +72,14 @@ export function openDurablePersistence(
       if ((err as Error).message !== 'no such packet') throw err;
     }
   };
+  // Queuing a message for a subscriber (online or not) and marking it in flight.
+  for (const name of ['outgoingEnqueue', 'outgoingEnqueueCombi', 'outgoingUpdate'] as const) {
+    const write = persistence[name].bind(persistence);
+    persistence[name] = (target, packet) =>
+      isUrgentTopic(packet.topic)
+        ? urgentWrites.run(true, () => write(target, packet))
+        : write(target, packet);
+  }
   // aedes clears a clean client's incoming QoS 2 state when its connection closes, also for a
   // client it never authorized. A flood of refused CONNECTs then queued thousands of LevelDB range
   // clears ahead of real gateways' session set-up (a real gateway's connect took 1.8 s under 2,000

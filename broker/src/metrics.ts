@@ -29,6 +29,8 @@ export interface BrokerMetricSources {
   refusals(): RefusalCounts;
   /** Gateway connections paused by their publish rate limit now, and the PUBLISHes they hold. */
   throttled(): { clients: number; publishes: number };
+  /** Bytes written to the server's sessions that their sockets have not taken yet. */
+  serverBufferedBytes?(): number;
 }
 
 let processMetrics: Registry | undefined;
@@ -115,6 +117,11 @@ export function createBrokerMetrics(sources: BrokerMetricSources) {
     delivered.inc({ lane }, 0);
   }
 
+  gauge(
+    'wardline_broker_server_buffered_bytes',
+    'Bytes written to the server sessions that they have not read yet; past the allowance (16 MiB by default) gateways wait for the server.',
+    () => sources.serverBufferedBytes?.() ?? 0,
+  );
   gauge(
     'wardline_broker_throttled_clients',
     'Gateway connections whose reading is paused by their publish rate limit now.',

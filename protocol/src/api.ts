@@ -326,13 +326,22 @@ export const StoredObservation = Type.Object({
 });
 export type StoredObservation = Static<typeof StoredObservation>;
 
-/** A new observation, pushed to the room of the ward whose bed it belongs to. */
+/** A new observation of a resident in a ward (alone to a patient room, batched to a ward room). */
 export interface ObservationEvent {
   wardId: string;
   bedId: string | null;
   patientId: string;
   observation: Observation;
   receivedAt: string;
+}
+
+/**
+ * The new observations of one ward from one committed group, in commit order: what a ward room
+ * gets in place of one `observation` event per reading, so that a dashboard renders once per group.
+ */
+export interface ObservationBatchEvent {
+  wardId: string;
+  observations: ObservationEvent[];
 }
 
 /**
@@ -365,7 +374,10 @@ export interface BedChangedEvent {
 }
 
 export interface ServerToClientEvents {
+  /** One reading, to a family member's patient room (as their consent allows). */
   observation: (event: ObservationEvent) => void;
+  /** A committed group's readings for one ward, to that ward's room. */
+  observations: (event: ObservationBatchEvent) => void;
   readingArrived: (event: ReadingArrivedEvent) => void;
   deviceStatus: (event: DeviceStatusEvent) => void;
   gatewayStatus: (event: GatewayStatusEvent) => void;

@@ -11,7 +11,7 @@
  * How each stage is taken: decode and validate are timed on their own over the same payloads
  * (the same functions ingest calls); route, score and push are timed inside the real path by
  * wrapping the device repository, the alert engine's evaluate plus the NEWS2 history, and the
- * hub's broadcast plus the alert publish; store is the rest of handleGroup (inserts, savepoints,
+ * hub's broadcastGroup (one `observations` event per ward per group, as the subscriber pushes); store is the rest of handleGroup (inserts, savepoints,
  * commit: one WAL sync per group).
  *
  * BENCH_GATEWAYS (default 200, 5 residents each), BENCH_ROUNDS (default 15).
@@ -94,6 +94,7 @@ try {
   });
   const token = (login.json() as { token: string }).token;
   let received = 0;
+  let batches = 0;
   const sockets: Socket[] = [];
   for (const ward of path.plan.wards) {
     const socket = connect(base, { auth: { token }, transports: ['websocket'], forceNew: true });
@@ -102,15 +103,18 @@ try {
       socket.once('connect_error', reject);
     });
     await socket.emitWithAck('joinWard', ward.id);
-    socket.on('observation', () => received++);
+    socket.on('observations', (batch) => {
+      batches++;
+      received += batch.observations.length;
+    });
     sockets.push(socket);
   }
 
   // The hub's NEWS2 history, timed as part of scoring (it runs inside broadcast).
   const history = path.ctx.news2History;
   history.track = timed('track', history.track.bind(history));
-  const broadcast = path.hub.broadcast.bind(path.hub);
-  path.hub.broadcast = timed('push', broadcast);
+  history.trackAll = timed('track', history.trackAll.bind(history));
+  path.hub.broadcastGroup = timed('push', path.hub.broadcastGroup.bind(path.hub));
 
   const tick = () => new Promise((resolve) => setImmediate(resolve));
   const run = async (list: FleetMessage[][]) => {
@@ -182,7 +186,8 @@ try {
   ];
   console.log(
     `\n${readings} readings in ${messages} messages, ${measured.length} groups; ${stored.n} stored in all; ` +
-      `${received} observation events at ${sockets.length} staff sockets (shared 2-core machine)\n`,
+      `${received} readings in ${batches} observations events at ${sockets.length} staff sockets ` +
+      `(shared 2-core machine)\n`,
   );
   console.log('stage      µs/reading  share  what');
   for (const [name, ms, what] of rows)

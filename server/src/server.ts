@@ -112,10 +112,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         ingest,
         log: app.log.child({ component: 'mqtt' }),
         monitor: context.metrics.monitor.session(clientId),
-        onOutcome: (outcome) => {
-          hub.broadcast(outcome);
-          context.alerting.publish(outcome);
-        },
+        onOutcomes: (outcomes) => hub.broadcastGroup(outcomes),
+        onOutcome: (outcome) => context.alerting.publish(outcome),
       });
     // Two persistent sessions: falls and help calls have their own, so that they never wait
     // behind a backlog of routine readings queued for the main one.

@@ -12,7 +12,8 @@
  *   server memory           with N monitored beds vs with none
  *
  * BENCH_ONLY=ingest,falls,connections,storm,memory picks sections; BENCH_SCALE shrinks the
- * fleets for a quick look (0.1); BENCH_PROFILE=1 writes a CPU profile of the server during
+ * fleets for a quick look (0.1); BENCH_INGEST=live or drain runs one ingest run; BENCH_PROFILE=1
+ * (or broker) writes a CPU profile of the server (or the broker) during
  * ingest and prints where its time went.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -45,7 +46,11 @@ function sectionDone(from: number): void {
 
 if (only.has('ingest')) {
   const from = rows.length;
-  const runs: IngestResult[] = [await measureIngest('live', 2000, 5), await measureIngest('drain', 200, 100)];
+  // BENCH_INGEST=live or drain runs one of the two.
+  const which = process.env.BENCH_INGEST ?? 'live,drain';
+  const runs: IngestResult[] = [];
+  if (which.includes('live')) runs.push(await measureIngest('live', 2000, 5));
+  if (which.includes('drain')) runs.push(await measureIngest('drain', 200, 100));
   results.ingest = runs;
   for (const r of runs) {
     rows.push({
@@ -65,7 +70,9 @@ if (only.has('ingest')) {
       verdict: r.lost === 0 && r.pushedTwice === 0 ? 'met' : 'MISSED',
     });
     if (r.hotSpots.length > 0) {
-      console.log(`\nserver CPU profile, ingest ${r.label} (self time):`);
+      console.log(
+        `\n${process.env.BENCH_PROFILE === 'broker' ? 'broker' : 'server'} CPU profile, ingest ${r.label} (self time):`,
+      );
       for (const h of r.hotSpots) console.log(`  ${(h.share * 100).toFixed(1).padStart(5)} %  ${h.where}`);
     }
   }

@@ -45,7 +45,7 @@ describe('device bytes to dashboard socket', () => {
     await waitUntil(() => server.context.mqttConnected(), 'server MQTT session');
     nurse = await signIn(baseUrl, 'nurse');
     socket = await joinWardSocket(baseUrl, nurse, 'ward-e2e');
-    socket.on('observation', (event) => events.push(event));
+    socket.on('observations', (batch) => events.push(...batch.observations));
     gateway = await startGateway({
       site: 'site-e2e',
       gateway: 'gw-1',

@@ -179,6 +179,7 @@ describe('hostile input', () => {
     // The demo's family contact has no consent to clinical detail: told a reading arrived, no values.
     const seen: string[] = [];
     family.on('observation', (e: ObservationEvent) => seen.push(`observation ${e.patientId}`));
+    family.on('observations', (batch) => seen.push(`ward batch ${batch.wardId}`));
     family.on('readingArrived', (e) => seen.push(`arrived ${e.patientId} ${e.measuredAt}`));
 
     const other = bpReading('e2:00:00:00:00:02');

@@ -104,7 +104,7 @@ describe('broker outage with the durable outbox', () => {
     await waitUntil(() => server.context.mqttConnected(), 'server MQTT session');
     socket = await joinWardSocket(baseUrl, await signIn(baseUrl, 'nurse'), 'ward-e2e');
     const events: ObservationEvent[] = [];
-    socket.on('observation', (e) => events.push(e));
+    socket.on('observations', (batch) => events.push(...batch.observations));
 
     const outbox = new SqliteOutbox({ path: join(outboxDir, 'outbox.db'), capacity: 20_000 });
     gateway = await startGateway({

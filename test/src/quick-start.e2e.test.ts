@@ -250,10 +250,11 @@ describe('README quick start', () => {
     expect(target.bed.latest.body_temperature).toBeUndefined();
     const socket: WardSocket = await joinWardSocket(baseUrl, nurse, target.ward.id);
     const live = new Promise<ObservationEvent>((done) =>
-      socket.on('observation', (event) => {
+      socket.on('observations', (batch) => {
         // Demo thermometers in other homes of the ward send temperatures of their own.
-        if (event.observation.kind === 'body_temperature' && event.patientId === target.patient.id)
-          done(event);
+        for (const event of batch.observations)
+          if (event.observation.kind === 'body_temperature' && event.patientId === target.patient.id)
+            done(event);
       }),
     );
     const sentAt = Date.now();

@@ -219,7 +219,7 @@ describe('web hardening', () => {
   describe('sessions and live connections', () => {
     function wardEvents(socket: WardSocket): ObservationEvent[] {
       const seen: ObservationEvent[] = [];
-      socket.on('observation', (e: ObservationEvent) => seen.push(e));
+      socket.on('observations', (batch) => seen.push(...batch.observations));
       return seen;
     }
 

@@ -4,7 +4,7 @@ import type {
   DeviceStatusEvent,
   FallsRiskEvent,
   GatewayStatusEvent,
-  ObservationEvent,
+  ObservationBatchEvent,
 } from '@wardline/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError, listBeds } from '../api/client.js';
@@ -80,18 +80,19 @@ export function useLiveWard(socketState: SocketState, wardId: string): LiveWard 
       }
       if (result.resync) requestResync();
     };
-    const onObservation = (event: ObservationEvent) => handle({ type: 'observation', event });
+    // A whole group's readings at once: one state update, one render.
+    const onObservations = (event: ObservationBatchEvent) => handle({ type: 'observations', event });
     const onDeviceStatus = (event: DeviceStatusEvent) => handle({ type: 'deviceStatus', event });
     const onGatewayStatus = (event: GatewayStatusEvent) => handle({ type: 'gatewayStatus', event });
     const onBedChanged = (event: BedChangedEvent) => handle({ type: 'bedChanged', event });
     const onFallsRisk = (event: FallsRiskEvent) => handle({ type: 'fallsRisk', event });
-    socket.on('observation', onObservation);
+    socket.on('observations', onObservations);
     socket.on('deviceStatus', onDeviceStatus);
     socket.on('gatewayStatus', onGatewayStatus);
     socket.on('bedChanged', onBedChanged);
     socket.on('fallsRisk', onFallsRisk);
     return () => {
-      socket.off('observation', onObservation);
+      socket.off('observations', onObservations);
       socket.off('deviceStatus', onDeviceStatus);
       socket.off('gatewayStatus', onGatewayStatus);
       socket.off('bedChanged', onBedChanged);

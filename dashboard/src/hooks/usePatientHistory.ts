@@ -1,4 +1,9 @@
-import type { LatestObservation, ObservationEvent, StoredObservation } from '@wardline/protocol';
+import type {
+  LatestObservation,
+  ObservationBatchEvent,
+  ObservationEvent,
+  StoredObservation,
+} from '@wardline/protocol';
 import { useEffect, useRef, useState } from 'react';
 import { describeError, listObservations } from '../api/client.js';
 import { DAY, parseTime } from '../lib/time.js';
@@ -73,8 +78,9 @@ export function latestByKind(entries: readonly HistoryEntry[]): Record<string, L
 
 /**
  * A resident's recent observations, kept live: fetched on mount and on every (re)connection,
- * then extended by `observation` events for this resident. The socket must already receive them
- * (a family member's socket is in their relative's room; staff join the ward room elsewhere).
+ * then extended by this resident's `observation` events (family) or `observations` batches (staff).
+ * The socket must already receive them (a family member's socket is in their relative's room;
+ * staff join the ward room elsewhere).
  */
 export function usePatientHistory(socketState: SocketState, patientId: string): PatientHistory {
   const { socket, status, connectCount } = socketState;
@@ -88,19 +94,36 @@ export function usePatientHistory(socketState: SocketState, patientId: string): 
   const pendingRef = useRef<HistoryEntry[] | null>(null);
 
   useEffect(() => {
-    const onObservation = (e: ObservationEvent) => {
-      if (e.patientId !== patientId) return;
-      const entry = toEntry(e.observation, e.receivedAt);
-      if (!entry) return;
-      pendingRef.current?.push(entry);
+    const add = (events: readonly ObservationEvent[]) => {
+      const fresh: HistoryEntry[] = [];
+      for (const e of events) {
+        if (e.patientId !== patientId) continue;
+        const entry = toEntry(e.observation, e.receivedAt);
+        if (entry) fresh.push(entry);
+      }
+      if (fresh.length === 0) return;
+      pendingRef.current?.push(...fresh);
       setEntries((current) => {
-        if (!current || current.some((c) => c.observation.id === entry.observation.id)) return current;
-        return [entry, ...current].sort(byNewest);
+        if (!current) return current;
+        const known = new Set(current.map((c) => c.observation.id));
+        const added: HistoryEntry[] = [];
+        for (const entry of fresh) {
+          if (known.has(entry.observation.id)) continue;
+          known.add(entry.observation.id);
+          added.push(entry);
+        }
+        return added.length === 0 ? current : [...added, ...current].sort(byNewest);
       });
     };
+    // A family member's socket gets their relative's readings one by one; staff get the ward's
+    // readings a committed group at a time, this resident's among them.
+    const onObservation = (e: ObservationEvent) => add([e]);
+    const onObservations = (batch: ObservationBatchEvent) => add(batch.observations);
     socket.on('observation', onObservation);
+    socket.on('observations', onObservations);
     return () => {
       socket.off('observation', onObservation);
+      socket.off('observations', onObservations);
     };
   }, [socket, patientId]);
 

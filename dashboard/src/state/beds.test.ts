@@ -8,6 +8,7 @@ import {
   applyFallsRisk,
   applyGatewayStatus,
   applyObservation,
+  applyObservations,
   applyWardEvent,
   sortBeds,
 } from './beds.js';
@@ -47,10 +48,62 @@ describe('applyObservation', () => {
   it('ignores events for another ward', () => {
     const beds = [bed()];
     const ev = observationEvent(bp(iso(0), 120, 80), { wardId: 'ward-2' });
-    expect(applyWardEvent(beds, 'ward-1', { type: 'observation', event: ev })).toEqual({
-      beds,
-      resync: false,
+    expect(
+      applyWardEvent(beds, 'ward-1', {
+        type: 'observations',
+        event: { wardId: 'ward-2', observations: [ev] },
+      }),
+    ).toEqual({ beds, resync: false });
+  });
+});
+
+describe('a batch of readings', () => {
+  const twoBeds = () => [
+    bed(),
+    bed({
+      bedId: 'bed-2',
+      label: 'Bed 2',
+      patient: { id: 'patient-2', displayName: 'John Smith', wardId: 'ward-1', bedId: 'bed-2' },
+    }),
+  ];
+
+  it('applies every reading of the batch in order, the newest of each kind kept', () => {
+    const beds = twoBeds();
+    const first = bp(iso(5 * MINUTE), 120, 80);
+    const later = bp(iso(MINUTE), 140, 90);
+    const other = bp(iso(2 * MINUTE), 110, 70);
+    const result = applyWardEvent(beds, 'ward-1', {
+      type: 'observations',
+      event: {
+        wardId: 'ward-1',
+        observations: [
+          observationEvent(first),
+          observationEvent(other, { bedId: 'bed-2', patientId: 'patient-2' }),
+          observationEvent(later),
+        ],
+      },
     });
+    expect(result.resync).toBe(false);
+    expect(result.beds[0]?.latest.blood_pressure?.observation).toBe(later);
+    expect(result.beds[1]?.latest.blood_pressure?.observation).toBe(other);
+    expect(beds[0]?.latest.blood_pressure).toBeUndefined(); // immutable
+  });
+
+  it('asks for a resync when one reading does not fit, and still applies the rest', () => {
+    const beds = twoBeds();
+    const reading = bp(iso(0), 120, 80);
+    const result = applyObservations(beds, {
+      wardId: 'ward-1',
+      observations: [observationEvent(bp(iso(0), 130, 85), { bedId: 'bed-9' }), observationEvent(reading)],
+    });
+    expect(result.resync).toBe(true);
+    expect(result.beds[0]?.latest.blood_pressure?.observation).toBe(reading);
+  });
+
+  it('returns the same beds when no reading of the batch changes anything', () => {
+    const beds = [bed({ observations: [bp(iso(MINUTE), 120, 80)] })];
+    const older = observationEvent(bp(iso(10 * MINUTE), 150, 95));
+    expect(applyObservations(beds, { wardId: 'ward-1', observations: [older, older] }).beds).toBe(beds);
   });
 });
 

@@ -5,6 +5,7 @@ import type {
   FallsRiskEvent,
   GatewayStatusEvent,
   LatestObservation,
+  ObservationBatchEvent,
   ObservationEvent,
 } from '@wardline/protocol';
 import { parseTime } from '../lib/time.js';
@@ -17,7 +18,7 @@ import { parseTime } from '../lib/time.js';
  */
 
 export type WardEvent =
-  | { type: 'observation'; event: ObservationEvent }
+  | { type: 'observations'; event: ObservationBatchEvent }
   | { type: 'deviceStatus'; event: DeviceStatusEvent }
   | { type: 'gatewayStatus'; event: GatewayStatusEvent }
   | { type: 'bedChanged'; event: BedChangedEvent }
@@ -69,6 +70,21 @@ export function applyObservation(beds: BedState[], e: ObservationEvent): ApplyRe
     beds: replaceAt(beds, index, { ...bed, latest: { ...bed.latest, [kind]: entry } }),
     resync: false,
   };
+}
+
+/**
+ * A committed group's readings for the ward, in commit order, as one change (one render): each as
+ * applyObservation would, a resync asked for if any one of them asks.
+ */
+export function applyObservations(beds: BedState[], batch: ObservationBatchEvent): ApplyResult {
+  let next = beds;
+  let needsResync = false;
+  for (const e of batch.observations) {
+    const result = applyObservation(next, e);
+    next = result.beds;
+    needsResync ||= result.resync;
+  }
+  return { beds: next, resync: needsResync };
 }
 
 export function applyDeviceStatus(beds: BedState[], e: DeviceStatusEvent): ApplyResult {
@@ -136,8 +152,8 @@ export function applyFallsRisk(beds: BedState[], e: FallsRiskEvent): ApplyResult
 export function applyWardEvent(beds: BedState[], wardId: string, ev: WardEvent): ApplyResult {
   if (ev.event.wardId !== wardId) return unchanged(beds);
   switch (ev.type) {
-    case 'observation':
-      return applyObservation(beds, ev.event);
+    case 'observations':
+      return applyObservations(beds, ev.event);
     case 'deviceStatus':
       return applyDeviceStatus(beds, ev.event);
     case 'gatewayStatus':

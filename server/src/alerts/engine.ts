@@ -311,6 +311,53 @@ export function createAlerting(options: AlertingOptions) {
     };
   }
 
+  type PatientEntry = { wardId: string | null; kinds: Set<string>; observations: AcceptedObservation[] };
+
+  /** The device and reading rules of one outcome; adds its patients' readings to `patients`. */
+  function evaluateReadings(
+    ctx: RuleContext,
+    outcome: IngestOutcome,
+    patients: Map<string, PatientEntry>,
+  ): void {
+    // A device heard many times in one message (a backlog) is recorded once, at its newest reading.
+    const heardAt = new Map<string, string>();
+    for (const accepted of outcome.observations) {
+      const o = accepted.observation;
+      if (!o.deviceId.startsWith(STAFF_SOURCE_PREFIX)) {
+        const known = heardAt.get(o.deviceId);
+        if (known === undefined || o.measuredAt > known) heardAt.set(o.deviceId, o.measuredAt);
+      }
+      for (const rule of rules) rule.onObservation?.(ctx, accepted);
+      if (!accepted.patientId || URGENT_KINDS.has(o.kind)) continue;
+      let entry = patients.get(accepted.patientId);
+      if (!entry)
+        patients.set(
+          accepted.patientId,
+          (entry = { wardId: accepted.wardId, kinds: new Set(), observations: [] }),
+        );
+      // An unreliable reading neither raises nor clears: only reliable kinds drive the vital-sign rules.
+      if (!isUnreliable(o)) entry.kinds.add(o.kind);
+      entry.observations.push(accepted);
+    }
+    for (const [deviceId, at] of heardAt) heard.run(deviceId, at);
+  }
+
+  function evaluatePatients(ctx: RuleContext, patients: Map<string, PatientEntry>): void {
+    for (const [patientId, entry] of patients) {
+      const input = { patientId, ...entry, thresholds: thresholds.forPatient(patientId) };
+      for (const rule of rules) rule.onPatientReadings?.(ctx, input);
+    }
+  }
+
+  function evaluateStatuses(ctx: RuleContext, outcome: IngestOutcome): void {
+    for (const status of outcome.deviceStatuses) {
+      heard.run(status.status.deviceId, new Date(status.status.lastSeen).toISOString());
+      for (const rule of rules) rule.onDeviceStatus?.(ctx, status);
+    }
+    const gateway = outcome.gatewayStatus;
+    if (gateway) for (const rule of rules) rule.onGatewayStatus?.(ctx, gateway);
+  }
+
   function evaluateRules(
     outcome: IngestOutcome,
     at: Date,
@@ -318,35 +365,10 @@ export function createAlerting(options: AlertingOptions) {
     news2?: Map<string, News2Summary>,
   ): void {
     const ctx = context(at, changes, news2);
-    const patients = new Map<
-      string,
-      { wardId: string | null; kinds: Set<string>; observations: AcceptedObservation[] }
-    >();
-    for (const accepted of outcome.observations) {
-      const o = accepted.observation;
-      if (!o.deviceId.startsWith(STAFF_SOURCE_PREFIX)) heard.run(o.deviceId, o.measuredAt);
-      for (const rule of rules) rule.onObservation?.(ctx, accepted);
-      if (!accepted.patientId || URGENT_KINDS.has(o.kind)) continue;
-      const entry = patients.get(accepted.patientId) ?? {
-        wardId: accepted.wardId,
-        kinds: new Set<string>(),
-        observations: [],
-      };
-      // An unreliable reading neither raises nor clears: only reliable kinds drive the vital-sign rules.
-      if (!isUnreliable(o)) entry.kinds.add(o.kind);
-      entry.observations.push(accepted);
-      patients.set(accepted.patientId, entry);
-    }
-    for (const [patientId, entry] of patients) {
-      const input = { patientId, ...entry, thresholds: thresholds.forPatient(patientId) };
-      for (const rule of rules) rule.onPatientReadings?.(ctx, input);
-    }
-    for (const status of outcome.deviceStatuses) {
-      heard.run(status.status.deviceId, new Date(status.status.lastSeen).toISOString());
-      for (const rule of rules) rule.onDeviceStatus?.(ctx, status);
-    }
-    const gateway = outcome.gatewayStatus;
-    if (gateway) for (const rule of rules) rule.onGatewayStatus?.(ctx, gateway);
+    const patients = new Map<string, PatientEntry>();
+    evaluateReadings(ctx, outcome, patients);
+    evaluatePatients(ctx, patients);
+    evaluateStatuses(ctx, outcome);
   }
 
   // Messages whose rules threw: retried on every tick until they evaluate.
@@ -372,6 +394,41 @@ export function createAlerting(options: AlertingOptions) {
       );
     }
     pending.set(outcome, changes);
+  }
+
+  /**
+   * The ingest hook for a group of messages committed together: each message's device and reading
+   * rules, then the vital-sign rules and NEWS2 once per patient for the whole group (a backlog
+   * arriving as several messages is scored once, on all of it), in one savepoint. Should a rule
+   * throw, the group's rules run again message by message, so that one message's fault delays no
+   * other message's alerts (see evaluate).
+   */
+  function evaluateGroup(outcomes: readonly IngestOutcome[], at: Date = now()): void {
+    if (outcomes.length === 1) return evaluate(outcomes[0]!, at);
+    const changes: Change[] = [];
+    const news2 = new Map<string, News2Summary>();
+    try {
+      db.transaction(() => {
+        const ctx = context(at, changes, news2);
+        const patients = new Map<string, PatientEntry>();
+        for (const outcome of outcomes) evaluateReadings(ctx, outcome, patients);
+        evaluatePatients(ctx, patients);
+        for (const outcome of outcomes) evaluateStatuses(ctx, outcome);
+      })();
+    } catch (err) {
+      log.warn(
+        { err: (err as Error).message },
+        'alert rules failed for a group; evaluating message by message',
+      );
+      for (const outcome of outcomes) evaluate(outcome, at);
+      return;
+    }
+    // The group's alert changes go out once, with its last message (after the readings that
+    // caused them); every message of the group finds the NEWS2 summaries scored for it.
+    outcomes.forEach((outcome, index) => {
+      scored.set(outcome, news2);
+      pending.set(outcome, index === outcomes.length - 1 ? changes : []);
+    });
   }
 
   function retryFailed(changes: Change[]) {
@@ -558,6 +615,7 @@ export function createAlerting(options: AlertingOptions) {
     config,
     levelName,
     evaluate,
+    evaluateGroup,
     tick,
     /** After the ingest transaction commits: push its alert changes and send notifications. */
     publish(outcome: IngestOutcome): void {

@@ -93,19 +93,30 @@ export function createNews2History(db: Db) {
   // An outcome is tracked once: inside its ingest transaction (one commit for the whole group),
   // and the fan-out after commit gets the same events; or, if that failed, afresh after commit.
   const tracked = new WeakMap<IngestOutcome, News2Event[]>();
-  // One commit (one WAL sync) for an outcome's patients, not one per changed score.
-  const recordAll = db.transaction(
+  type Places = Map<string, { wardId: string; bedId: string | null }>;
+  /** The patients of an outcome whose NEWS2 its readings can change, with where they are. */
+  function patientsOf(outcome: IngestOutcome): Places {
+    const patients: Places = new Map();
+    for (const o of outcome.observations)
+      if (o.patientId && o.wardId && NEWS2_KINDS.has(o.observation.kind))
+        patients.set(o.patientId, { wardId: o.wardId, bedId: o.bedId });
+    return patients;
+  }
+  function recordPatients(patients: Places, score: (patientId: string) => News2Summary): News2Event[] {
+    const events: News2Event[] = [];
+    for (const [patientId, place] of patients) {
+      const summary = score(patientId);
+      if (record(summary)) events.push({ ...place, patientId, summary });
+    }
+    return events;
+  }
+  // One savepoint for an outcome's patients (or a group's), not one per changed score.
+  const recordAll = db.transaction(recordPatients);
+  const recordGroup = db.transaction(
     (
-      patients: ReadonlyMap<string, { wardId: string; bedId: string | null }>,
-      score: (patientId: string) => News2Summary,
-    ): News2Event[] => {
-      const events: News2Event[] = [];
-      for (const [patientId, place] of patients) {
-        const summary = score(patientId);
-        if (record(summary)) events.push({ ...place, patientId, summary });
-      }
-      return events;
-    },
+      outcomes: readonly IngestOutcome[],
+      scoreFor: (outcome: IngestOutcome) => (patientId: string) => News2Summary,
+    ): News2Event[][] => outcomes.map((outcome) => recordPatients(patientsOf(outcome), scoreFor(outcome))),
   );
 
   return {
@@ -117,13 +128,21 @@ export function createNews2History(db: Db) {
     track(outcome: IngestOutcome, score: (patientId: string) => News2Summary): News2Event[] {
       const done = tracked.get(outcome);
       if (done) return done;
-      const patients = new Map<string, { wardId: string; bedId: string | null }>();
-      for (const o of outcome.observations)
-        if (o.patientId && o.wardId && NEWS2_KINDS.has(o.observation.kind))
-          patients.set(o.patientId, { wardId: o.wardId, bedId: o.bedId });
-      const events = recordAll(patients, score);
+      const events = recordAll(patientsOf(outcome), score);
       tracked.set(outcome, events);
       return events;
+    },
+    /**
+     * `track` for the outcomes of a group stored together, in one savepoint: a patient in several
+     * of them is recorded at most once (the later ones find the score already recorded).
+     */
+    trackAll(
+      outcomes: readonly IngestOutcome[],
+      scoreFor: (outcome: IngestOutcome) => (patientId: string) => News2Summary,
+    ): void {
+      const pending = outcomes.filter((outcome) => !tracked.has(outcome));
+      const events = recordGroup(pending, scoreFor);
+      pending.forEach((outcome, index) => tracked.set(outcome, events[index]!));
     },
     /**
      * The periodic re-score: a reading counts for NEWS2 only while fresh (snapshot.ts), so a score

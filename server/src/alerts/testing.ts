@@ -36,7 +36,7 @@ export async function alertTestbed(
     metrics: ctx.metrics,
     log: pino({ level: 'silent' }),
     now,
-    afterStore: ctx.alerting.evaluate,
+    afterStore: ctx.alerting.evaluateGroup,
   });
   return {
     ctx,

@@ -18,6 +18,9 @@ export interface DeviceRoute {
   assignedAt: string | null;
 }
 
+/** Routes kept in memory at most: every registered device of a large deployment, bounded all the same. */
+const MAX_CACHED_ROUTES = 200_000;
+
 export function createDeviceRepository(db: Db) {
   const route = db.prepare(
     `SELECT d.id AS deviceId, d.site_code AS siteCode, d.gateway_code AS gatewayCode,
@@ -29,6 +32,9 @@ export function createDeviceRepository(db: Db) {
        LEFT JOIN beds b ON b.id = p.bed_id
       WHERE d.id = ?`,
   );
+  const routeGeneration = db.prepare(`SELECT value FROM route_generation WHERE id = 1`).pluck();
+  const routes = new Map<string, DeviceRoute>();
+  let routesGeneration: unknown = null;
   const assignedWhen = db.prepare(
     `SELECT h.patient_id AS patientId, h.assigned_at AS assignedAt, p.bed_id AS bedId, b.ward_id AS wardId
        FROM assignment_history h
@@ -65,8 +71,25 @@ export function createDeviceRepository(db: Db) {
   );
 
   return {
+    /**
+     * The device's route, from memory while no route has changed since it was read (migration 11's
+     * triggers give route_generation a new value on any such write, committed or not, from any
+     * connection): one primary-key read instead of a four-table join for every reading. Unknown
+     * devices are not remembered, so a sender inventing ids cannot grow the cache.
+     */
     route(deviceId: string): DeviceRoute | undefined {
-      return route.get(deviceId) as DeviceRoute | undefined;
+      const generation = routeGeneration.get();
+      if (generation !== routesGeneration) {
+        routes.clear();
+        routesGeneration = generation;
+      }
+      const known = routes.get(deviceId);
+      if (known) return known;
+      const found = route.get(deviceId) as DeviceRoute | undefined;
+      if (!found) return undefined;
+      if (routes.size >= MAX_CACHED_ROUTES) routes.clear();
+      routes.set(deviceId, Object.freeze(found));
+      return found;
     },
 
     /**

@@ -494,4 +494,32 @@ export const migrations: readonly string[] = [
   CREATE INDEX news2_history_last ON news2_history (patient_id, id);
   CREATE INDEX assignment_history_by_device ON assignment_history (device_id, assigned_at);
   `,
+  // Ingest keeps each device's route (site, pinned gateway, patient, bed, ward) in memory; any write
+  // that could change a route, by whatever code or process, gives this row a new random value, and
+  // a cached route is used only while the value it was read under is still current. Random rather
+  // than a counter, so that a rolled-back change followed by another cannot bring an old value back.
+  `
+  CREATE TABLE route_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+  INSERT INTO route_generation (id, value) VALUES (1, random());
+  CREATE TRIGGER route_changed_device_insert AFTER INSERT ON devices
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_device_delete AFTER DELETE ON devices
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_device_update AFTER UPDATE OF id, site_code, gateway_code ON devices
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_assignment_insert AFTER INSERT ON assignments
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_assignment_delete AFTER DELETE ON assignments
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_assignment_update AFTER UPDATE ON assignments
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_patient_delete AFTER DELETE ON patients
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_patient_update AFTER UPDATE OF id, bed_id ON patients
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_bed_delete AFTER DELETE ON beds
+    BEGIN UPDATE route_generation SET value = random(); END;
+  CREATE TRIGGER route_changed_bed_update AFTER UPDATE OF id, ward_id ON beds
+    BEGIN UPDATE route_generation SET value = random(); END;
+  `,
 ];

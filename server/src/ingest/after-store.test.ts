@@ -49,6 +49,20 @@ describe('alert rules and NEWS2 history in the ingest transaction', () => {
     expect(history()).toHaveLength(1);
   });
 
+  it('scores a resident once for a group: a backlog in two messages gives one history row and one event', () => {
+    const message = (systolic: number, agoMs: number) => ({
+      topic: OBS_TOPIC,
+      payload: batch(bpObservation({ systolic, measuredAt: new Date(Date.now() - agoMs).toISOString() })),
+    });
+    // Scored message by message, the first (88) and then the second (128) would each change the score.
+    const outcomes = ingest.handleGroup([message(88, 120_000), message(128, 60_000)]);
+    const rows = history();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.score).toBe(ctx.alerting.news2(PATIENT).score);
+    const events = outcomes.flatMap((o) => ctx.news2History.track(o, ctx.alerting.news2After(o)));
+    expect(events.map((e) => e.summary.score)).toEqual([rows[0]!.score]);
+  });
+
   it('keeps the reading and its alert when the history cannot be written', () => {
     ctx.db.exec('DROP TABLE news2_history');
     const outcome = send(85, 60_000);

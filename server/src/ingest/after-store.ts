@@ -4,21 +4,22 @@ import type { News2HistoryStore } from '../alerts/news2-history.js';
 import type { IngestOutcome } from './ingest.js';
 
 /**
- * What runs in each message's transaction once it is stored: the alert rules, then the NEWS2
- * history from the summaries the rules scored. The history commits with the group (one WAL sync
- * for the group, not one per message) and scores nobody twice; the fan-out after commit pushes
- * the events it recorded. Should recording fail, its savepoint alone rolls back, the readings and
- * alerts still commit, and the fan-out records the history afresh after commit.
+ * What runs in the ingest transaction once its messages are stored: the alert rules (each patient
+ * once for the group), then the NEWS2 history from the summaries the rules scored. The history
+ * commits with the group (one WAL sync for the group, not one per message) and scores nobody
+ * twice; the fan-out after commit pushes the events it recorded. Should recording fail, its
+ * savepoint alone rolls back, the readings and alerts still commit, and the fan-out records the
+ * history afresh after commit.
  */
 export function scoreAfterStore(
-  alerting: Pick<Alerting, 'evaluate' | 'news2After'>,
-  history: Pick<News2HistoryStore, 'track'>,
+  alerting: Pick<Alerting, 'evaluateGroup' | 'news2After'>,
+  history: Pick<News2HistoryStore, 'trackAll'>,
   log: FastifyBaseLogger,
-): (outcome: IngestOutcome, at: Date) => void {
-  return (outcome, at) => {
-    alerting.evaluate(outcome, at);
+): (outcomes: readonly IngestOutcome[], at: Date) => void {
+  return (outcomes, at) => {
+    alerting.evaluateGroup(outcomes, at);
     try {
-      history.track(outcome, alerting.news2After(outcome));
+      history.trackAll(outcomes, (outcome) => alerting.news2After(outcome));
     } catch (err) {
       log.error({ err: (err as Error).message }, 'NEWS2 history not recorded with the readings');
     }

@@ -1,9 +1,9 @@
 /**
  * The production ingest path, in process, on a file database seeded with a simulated fleet: what
  * the ingest-stages bench and the ingest-cost test measure. One message group goes through
- * `handleGroup` (decode, validate, route, store, alert rules in the same transaction), then each
- * outcome through the realtime hub's broadcast (socket.io, NEWS2 history) and the alert publish,
- * as the MQTT subscriber does after commit.
+ * `handleGroup` (decode, validate, route, store, alert rules and NEWS2 history in the same
+ * transaction), then the group through the realtime hub's broadcastGroup (one socket.io event per
+ * ward) and each outcome's alert publish, as the MQTT subscriber does after commit.
  */
 import { FleetReadings, planFleet, type FleetPlan } from '@wardline/firmware-sim/fleet';
 import { Channel, gatewayTopic, type Observation } from '@wardline/protocol';
@@ -131,11 +131,10 @@ export async function startIngestPath(
     app,
     plan,
     ingestGroup(group) {
+      // As the subscriber does after a group commits: the readings, then the alerts they raised.
       const outcomes = ingest.handleGroup(group);
-      for (const outcome of outcomes) {
-        hub.broadcast(outcome);
-        ctx.alerting.publish(outcome);
-      }
+      hub.broadcastGroup(outcomes);
+      for (const outcome of outcomes) ctx.alerting.publish(outcome);
       return outcomes;
     },
     async close() {

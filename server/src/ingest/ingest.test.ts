@@ -12,7 +12,16 @@ import {
 } from '@wardline/protocol';
 import { createContext, type ServerContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
-import { OBS_TOPIC, batch, bpObservation, testContext, testIngest } from '../testing.js';
+import { seedDemo } from '../demo/seed.js';
+import {
+  OBS_TOPIC,
+  TEST_PASSWORD,
+  batch,
+  bpObservation,
+  testContext,
+  testFleet,
+  testIngest,
+} from '../testing.js';
 import { createIngest, type IngestOutcome } from './ingest.js';
 
 const URGENT_TOPIC = gatewayTopic({ site: 'site-a', gateway: 'gw-1' }, Channel.urgent);
@@ -96,6 +105,32 @@ describe('ingest', () => {
       measuredAt: new Date(Date.now() - 3600_000).toISOString(),
     });
     expect(ingest.handle(OBS_TOPIC, batch(early)).observations[0]?.patientId).toBe('ward-a-p002');
+  });
+
+  it('routes by the device’s assignment as it is now, also after another connection changed it', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'wardline-routes-')), 'wardline.db');
+    const server = createContext(openDatabase(path));
+    await seedDemo(server, testFleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
+    const serverIngest = testIngest(server);
+    // Measured now, after every assignment below: each goes by the device's route as it stands.
+    const routed = () =>
+      serverIngest.handle(OBS_TOPIC, batch(bpObservation({ measuredAt: new Date().toISOString() })))
+        .observations[0];
+    expect(routed()).toMatchObject({ patientId: patient, bedId: 'ward-a-bed-1' });
+    expect(routed()).toMatchObject({ patientId: patient }); // now from the remembered route
+
+    // An administrator's tool on its own connection hands the cuff to the next resident.
+    const admin = createContext(openDatabase(path));
+    const handedOver = new Date().toISOString();
+    admin.devices.unassign('aa:00:00:00:00:01', 'admin', handedOver);
+    admin.devices.assign('aa:00:00:00:00:01', 'ward-a-p002', 'admin', handedOver);
+    expect(routed()).toMatchObject({ patientId: 'ward-a-p002', bedId: 'ward-a-bed-2' });
+
+    // And takes that resident out of their bed: the reading follows them, to no bed and no ward.
+    admin.db.prepare(`UPDATE patients SET bed_id = NULL WHERE id = 'ward-a-p002'`).run();
+    expect(routed()).toMatchObject({ patientId: 'ward-a-p002', bedId: null, wardId: null });
+    admin.db.close();
+    server.db.close();
   });
 
   it('de-duplicates a replayed observation by its id', () => {
@@ -383,11 +418,13 @@ describe('ingest', () => {
   describe('messages whose handling fails', () => {
     const POISON_SYSTOLIC = 299;
     /** An alert rule with a fault that one reading triggers: a content failure, not storage. */
-    const faultyRule = (outcome: IngestOutcome) => {
+    const faultyRule = (outcomes: readonly IngestOutcome[]) => {
       if (
-        outcome.observations.some(
-          (o) =>
-            (o.observation.values as { systolic?: { value: number } }).systolic?.value === POISON_SYSTOLIC,
+        outcomes.some((outcome) =>
+          outcome.observations.some(
+            (o) =>
+              (o.observation.values as { systolic?: { value: number } }).systolic?.value === POISON_SYSTOLIC,
+          ),
         )
       )
         throw new TypeError('rule fault');

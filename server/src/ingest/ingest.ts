@@ -58,8 +58,11 @@ export interface IngestDependencies {
   now?: () => Date;
   /** Durable queue for InfluxDB, filled in the same transaction; throws when full (backpressure). */
   spool?: Pick<Spool, 'reserve' | 'enqueue'> | null;
-  /** Runs inside the message's transaction once it is stored (alert rules): commits with it. */
-  afterStore?: (outcome: IngestOutcome, at: Date) => void;
+  /**
+   * Runs inside the transaction once its messages are stored (alert rules), once for a group of
+   * messages (each patient scored once for the group, not once per message): commits with them.
+   */
+  afterStore?: (outcomes: readonly IngestOutcome[], at: Date) => void;
 }
 
 export interface HandleOptions {
@@ -261,55 +264,65 @@ export function createIngest(deps: IngestDependencies) {
     };
   }
 
+  /** One message's readings and statuses, validated and stored; the caller holds the transaction. */
+  function store(topic: string, payload: Uint8Array, options: HandleOptions = {}): IngestOutcome {
+    const outcome = emptyOutcome();
+    const at = now();
+    const receivedAt = at.toISOString();
+    pending.messages++;
+    if (options.clearFailures) failures.forget(messageHash(topic, payload));
+    const address = parseUplinkTopic(topic);
+    const decoded = address ? decodeJsonPayload(payload) : null;
+    if (!address || !decoded?.ok) {
+      const m = { outcome, topic, payload, site: '', gatewayCode: '', gatewayId: '', at, receivedAt };
+      const rejection = decoded?.ok === false ? decoded.rejection : null;
+      reject(m, payload, rejection ?? { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' });
+      return outcome;
+    }
+    const gatewayId = devices.ensureGateway(address.site, address.gateway);
+    const m: Message = {
+      outcome,
+      topic,
+      payload,
+      site: address.site,
+      gatewayCode: address.gateway,
+      gatewayId,
+      at,
+      receivedAt,
+    };
+    switch (address.channel) {
+      case Channel.observations:
+        ingestObservations(m, decoded.value, false);
+        break;
+      case Channel.urgent:
+        ingestObservations(m, decoded.value, true);
+        break;
+      case Channel.devices:
+        ingestDeviceStatuses(m, decoded.value);
+        break;
+      case Channel.status:
+        ingestGatewayStatus(m, decoded.value);
+        break;
+    }
+    return outcome;
+  }
+
   const handleInTransaction = db.transaction(
     (topic: string, payload: Uint8Array, options: HandleOptions = {}): IngestOutcome => {
-      const outcome = emptyOutcome();
-      const at = now();
-      const receivedAt = at.toISOString();
-      pending.messages++;
-      if (options.clearFailures) failures.forget(messageHash(topic, payload));
-      const address = parseUplinkTopic(topic);
-      const decoded = address ? decodeJsonPayload(payload) : null;
-      if (!address || !decoded?.ok) {
-        const m = { outcome, topic, payload, site: '', gatewayCode: '', gatewayId: '', at, receivedAt };
-        const rejection = decoded?.ok === false ? decoded.rejection : null;
-        reject(m, payload, rejection ?? { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' });
-        return outcome;
-      }
-      const gatewayId = devices.ensureGateway(address.site, address.gateway);
-      const m: Message = {
-        outcome,
-        topic,
-        payload,
-        site: address.site,
-        gatewayCode: address.gateway,
-        gatewayId,
-        at,
-        receivedAt,
-      };
-      switch (address.channel) {
-        case Channel.observations:
-          ingestObservations(m, decoded.value, false);
-          break;
-        case Channel.urgent:
-          ingestObservations(m, decoded.value, true);
-          break;
-        case Channel.devices:
-          ingestDeviceStatuses(m, decoded.value);
-          break;
-        case Channel.status:
-          ingestGatewayStatus(m, decoded.value);
-          break;
-      }
-      deps.afterStore?.(outcome, at);
+      const outcome = store(topic, payload, options);
+      deps.afterStore?.([outcome], now());
       return outcome;
     },
   );
 
-  // Each message keeps its own savepoint inside; the group shares one commit (one WAL sync).
+  // The group shares one transaction and one commit (one WAL sync). Should any message fail, the
+  // whole group rolls back and the subscriber stores its messages one at a time.
   const handleGroupInTransaction = db.transaction(
-    (messages: readonly { topic: string; payload: Uint8Array }[]): IngestOutcome[] =>
-      messages.map((m) => handleInTransaction(m.topic, m.payload)),
+    (messages: readonly { topic: string; payload: Uint8Array }[]): IngestOutcome[] => {
+      const outcomes = messages.map((m) => store(m.topic, m.payload));
+      deps.afterStore?.(outcomes, now());
+      return outcomes;
+    },
   );
 
   const quarantineInTransaction = db.transaction(

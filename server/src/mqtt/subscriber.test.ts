@@ -168,11 +168,13 @@ describe('server MQTT session', () => {
       deadLetters: ctx.deadLetters,
       metrics: ctx.metrics,
       log: silent,
-      afterStore: (outcome: IngestOutcome) => {
-        const poisoned = outcome.observations.some(
-          (o) =>
-            (o.observation.values as { confidence?: { value: number } }).confidence?.value ===
-            POISON_CONFIDENCE,
+      afterStore: (outcomes: readonly IngestOutcome[]) => {
+        const poisoned = outcomes.some((outcome) =>
+          outcome.observations.some(
+            (o) =>
+              (o.observation.values as { confidence?: { value: number } }).confidence?.value ===
+              POISON_CONFIDENCE,
+          ),
         );
         if (poisoned) {
           poisonCalls++;

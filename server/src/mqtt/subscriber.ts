@@ -16,7 +16,12 @@ export interface SubscriberOptions {
   ca?: Buffer;
   ingest: Ingest;
   log: FastifyBaseLogger;
-  /** Called after a message is durable and acknowledged, to push it to dashboards. */
+  /**
+   * Called once per committed group with its outcomes in commit order, before onOutcome is called
+   * for each of them: to push the group's readings to dashboards in one event per ward.
+   */
+  onOutcomes?: (outcomes: readonly IngestOutcome[]) => void;
+  /** Called for each message once it is durable (after onOutcomes for its group): alerts. */
   onOutcome: (outcome: IngestOutcome) => void;
   /** Where the session reports progress, refusals and failures (health, /metrics). */
   monitor?: SessionMonitor;
@@ -228,11 +233,16 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
     async store(messages) {
       const outcomes = await storeGroup(messages);
       monitor.completed(messages.length);
+      try {
+        options.onOutcomes?.(outcomes);
+      } catch (err) {
+        log.error({ err: describeFailure(err) }, 'real-time fan-out failed');
+      }
       for (const outcome of outcomes) {
         try {
           options.onOutcome(outcome);
         } catch (err) {
-          log.error({ err: describeFailure(err) }, 'real-time fan-out failed');
+          log.error({ err: describeFailure(err) }, 'alert publishing failed');
         }
       }
     },

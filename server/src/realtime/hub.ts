@@ -34,6 +34,9 @@ const SESSION_WATCH_MS = 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface RealtimeHub {
+  /** The outcomes of one committed group, in commit order: see broadcastGroup below. */
+  broadcastGroup(outcomes: readonly IngestOutcome[]): void;
+  /** One message's outcome on its own (a manual observation, a test): a group of one. */
   broadcast(outcome: IngestOutcome): void;
   /** Alert events, to rooms the alert engine chose (ward rooms; patient rooms as consent allows). */
   emit(event: 'alert' | 'alertUpdate', rooms: string[], payload: AlertEvent): void;
@@ -197,48 +200,65 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     }
   }
 
-  return {
-    broadcast(outcome) {
+  /** Device, gateway and NEWS2 changes of one message, to the rooms they concern. */
+  function statusesOf(outcome: IngestOutcome) {
+    for (const device of outcome.deviceStatuses) {
+      if (!device.wardId) continue;
+      const rooms = [wardRoom(device.wardId), ...(device.patientId ? [patientRoom(device.patientId)] : [])];
+      io.to(rooms).emit('deviceStatus', {
+        wardId: device.wardId,
+        bedId: device.bedId,
+        status: device.status,
+      });
+    }
+    const gateway = outcome.gatewayStatus;
+    if (gateway?.wardId) {
+      io.to(wardRoom(gateway.wardId)).emit('gatewayStatus', {
+        wardId: gateway.wardId,
+        gatewayId: gateway.gatewayId,
+        status: gateway.status,
+      });
+    }
+    // NEWS2 is clinical detail: to the ward's staff only, never to a family member's room.
+    try {
+      for (const event of app.wardline.news2History.track(outcome, app.wardline.alerting.news2After(outcome)))
+        io.to(wardRoom(event.wardId)).emit('news2', event);
+    } catch (err) {
+      app.log.error({ component: 'realtime', err: (err as Error).message }, 'NEWS2 history not recorded');
+    }
+  }
+
+  /**
+   * One committed group: each ward's readings go to its room as ONE `observations` event, in commit
+   * order (at thousands of readings a second a packet and a render per reading would swamp every
+   * open dashboard); family members still get theirs one by one, each as their consent allows.
+   */
+  function broadcastGroup(outcomes: readonly IngestOutcome[]) {
+    const byWard = new Map<string, ObservationEvent[]>();
+    for (const outcome of outcomes) {
       for (const accepted of outcome.observations) {
         if (!accepted.wardId || !accepted.patientId) continue;
-        const event = {
+        const event: ObservationEvent = {
           wardId: accepted.wardId,
           bedId: accepted.bedId,
           patientId: accepted.patientId,
           observation: accepted.observation,
           receivedAt: accepted.receivedAt,
         };
-        io.to(wardRoom(accepted.wardId)).emit('observation', event);
+        const ward = byWard.get(event.wardId);
+        if (ward) ward.push(event);
+        else byWard.set(event.wardId, [event]);
         toFamily(event);
       }
-      for (const device of outcome.deviceStatuses) {
-        if (!device.wardId) continue;
-        const rooms = [wardRoom(device.wardId), ...(device.patientId ? [patientRoom(device.patientId)] : [])];
-        io.to(rooms).emit('deviceStatus', {
-          wardId: device.wardId,
-          bedId: device.bedId,
-          status: device.status,
-        });
-      }
-      const gateway = outcome.gatewayStatus;
-      if (gateway?.wardId) {
-        io.to(wardRoom(gateway.wardId)).emit('gatewayStatus', {
-          wardId: gateway.wardId,
-          gatewayId: gateway.gatewayId,
-          status: gateway.status,
-        });
-      }
-      // NEWS2 is clinical detail: to the ward's staff only, never to a family member's room.
-      try {
-        for (const event of app.wardline.news2History.track(
-          outcome,
-          app.wardline.alerting.news2After(outcome),
-        ))
-          io.to(wardRoom(event.wardId)).emit('news2', event);
-      } catch (err) {
-        app.log.error({ component: 'realtime', err: (err as Error).message }, 'NEWS2 history not recorded');
-      }
-    },
+    }
+    for (const [wardId, observations] of byWard)
+      io.to(wardRoom(wardId)).emit('observations', { wardId, observations });
+    for (const outcome of outcomes) statusesOf(outcome);
+  }
+
+  return {
+    broadcastGroup,
+    broadcast: (outcome) => broadcastGroup([outcome]),
     rescoreStaleNews2,
     emit(event, rooms, payload) {
       if (rooms.length === 0) return;

@@ -715,7 +715,7 @@ describe('two organisations on one server see nothing of each other', () => {
         const socket = await open(tokens.b[caller]);
         expect(await join(socket, a.wardId), caller).toEqual({ ok: false, code: 'WL_NOT_FOUND' });
         expect(await join(socket, b.wardId), caller).toEqual({ ok: true });
-        socket.on('observation', (event) => seenByB.push(event.patientId));
+        socket.on('observations', (batch) => seenByB.push(...batch.observations.map((e) => e.patientId)));
       }
       const familyOfB = await open(tokens.b.family);
       expect(await join(familyOfB, a.wardId)).toMatchObject({ ok: false });
@@ -723,7 +723,7 @@ describe('two organisations on one server see nothing of each other', () => {
       const nurseOfA = await open(tokens.a.nurse);
       expect(await join(nurseOfA, a.wardId)).toEqual({ ok: true });
       const seenByA = new Promise<string>((resolve) =>
-        nurseOfA.once('observation', (e) => resolve(e.patientId)),
+        nurseOfA.once('observations', (batch) => resolve(batch.observations[0]!.patientId)),
       );
 
       hub.broadcast(

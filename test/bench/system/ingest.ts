@@ -28,6 +28,8 @@ export interface IngestResult {
   baselineGeneratorCores: number;
   endToEndPerSecond: number;
   ratio: number;
+  /** CPU during the end-to-end run's measured stretch, in cores: broker, server, generator. */
+  endToEndCores: { broker: number; server: number; generator: number };
   taken: number;
   stored: number;
   lost: number;
@@ -36,6 +38,15 @@ export interface IngestResult {
 }
 
 const WARMUP_MS = 3000;
+
+/**
+ * Readings outstanding at most. A backlog drain keeps four full batches waiting on every gateway,
+ * so that each sends full batches however fast it is acknowledged (with one batch's worth, a
+ * gateway acknowledged quickly sends whatever few readings it has, which is live traffic, not a
+ * backlog); live traffic keeps about one batch's worth.
+ */
+const windowFor = (gateways: number, batch: Batch) =>
+  Math.max(2000, gateways * batch.max * (batch.min === batch.max ? 4 : 1));
 const MEASURE_MS = Number(process.env.BENCH_INGEST_SECONDS ?? 20) * 1000;
 
 /**
@@ -56,7 +67,7 @@ async function baseline(label: string, gateways: number, batch: Batch) {
   });
   const cpu = cpuMeter(stage.system.broker.pid);
   const result = await closedLoop(`${label} baseline`, stage.generator, () => subscriber.readings, {
-    window: Math.max(2000, gateways * batch.max),
+    window: windowFor(gateways, batch),
     warmupMs: WARMUP_MS,
     measureMs: MEASURE_MS,
     onMeasureStart: () => cpu.start(),
@@ -69,7 +80,9 @@ async function baseline(label: string, gateways: number, batch: Batch) {
 
 async function endToEnd(label: string, gateways: number, batch: Batch) {
   const profileDir = join(repoRoot, 'test-artifacts', `profile-${label.replace(/\W+/g, '-')}`);
-  const profiling = process.env.BENCH_PROFILE === '1';
+  // BENCH_PROFILE=1 (or server) profiles the server, BENCH_PROFILE=broker the broker.
+  const profiled = process.env.BENCH_PROFILE === 'broker' ? 'broker' : 'server';
+  const profiling = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === profiled;
   if (profiling) {
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
@@ -77,14 +90,29 @@ async function endToEnd(label: string, gateways: number, batch: Batch) {
   const stage = await startGeneratorStage(
     `${label} end-to-end`,
     { gateways, residentsPerGateway: 5, seed: 1 },
-    { batch, ...(profiling ? { serverNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}) },
+    {
+      batch,
+      ...(profiling ? { [`${profiled}NodeArgs`]: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
+    },
   );
   const watcher = stage.watcher!;
+  const brokerCpu = cpuMeter(stage.system.broker.pid);
+  const serverCpu = cpuMeter(stage.system.server.pid);
   const result = await closedLoop(`${label} end-to-end`, stage.generator, () => watcher.seen.size, {
-    window: Math.max(2000, gateways * batch.max),
+    window: windowFor(gateways, batch),
     warmupMs: WARMUP_MS,
     measureMs: MEASURE_MS,
+    onMeasureStart: () => {
+      brokerCpu.start();
+      serverCpu.start();
+    },
   });
+  const brokerCores = brokerCpu.stop();
+  const cores = {
+    broker: brokerCores.brokerCores,
+    server: serverCpu.stop().brokerCores,
+    generator: brokerCores.benchCores,
+  };
   const taken = stage.generator.handedOut;
   progress(`${label} end-to-end: draining ${fmt.int(taken - watcher.seen.size)} in flight`);
   await stage.generator.drained(300_000);
@@ -94,6 +122,7 @@ async function endToEnd(label: string, gateways: number, batch: Batch) {
   await stopGeneratorStage(stage);
   return {
     perSecond: result.perSecond,
+    cores,
     taken,
     stored,
     pushedTwice,
@@ -114,7 +143,7 @@ export async function measureIngest(
   );
   const e2e = await endToEnd(label, gateways, batch);
   progress(
-    `${label} end-to-end: ${fmt.int(e2e.perSecond)} readings/s, ${fmt.int(e2e.taken - e2e.stored)} lost`,
+    `${label} end-to-end: ${fmt.int(e2e.perSecond)} readings/s, ${fmt.int(e2e.taken - e2e.stored)} lost (CPU cores: broker ${e2e.cores.broker.toFixed(2)}, server ${e2e.cores.server.toFixed(2)}, generator and watcher ${e2e.cores.generator.toFixed(2)})`,
   );
   return {
     label,
@@ -125,6 +154,7 @@ export async function measureIngest(
     baselineGeneratorCores: base.benchCores,
     endToEndPerSecond: e2e.perSecond,
     ratio: e2e.perSecond / base.perSecond,
+    endToEndCores: e2e.cores,
     taken: e2e.taken,
     stored: e2e.stored,
     lost: e2e.taken - e2e.stored,

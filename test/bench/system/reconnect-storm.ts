@@ -57,6 +57,17 @@ export async function measureReconnectStorm(gateways: number, readingsPerGateway
   await waitFor(() => watcher.seen.size >= taken, 60_000);
   await waitFor(() => watcher.alerted(falls), 30_000);
   const latencies = watcher.fallLatencies(falls);
+  // Where a slow fall spent its time: until the server opened its alert, and from then to the socket.
+  const slow = falls
+    .map((f) => ({ f, alert: watcher.fallAlerts.get(f.deviceId) }))
+    .filter(({ f, alert }) => !alert || alert.arrivedAtMs - f.measuredAtMs >= 1000)
+    .map(({ f, alert }) =>
+      alert
+        ? `${((f.measuredAtMs - performance.timeOrigin - started) / 1000).toFixed(1)} s into the storm: ` +
+          `opened after ${fmt.int(alert.openedAtMs - f.measuredAtMs)} ms, on the socket ${fmt.int(alert.arrivedAtMs - alert.openedAtMs)} ms later`
+        : `${f.deviceId}: no alert`,
+    );
+  if (slow.length > 0) progress(`storm: falls over 1 s: ${slow.join('; ')}`);
   const serverDrainedBytes = system.server.rssBytes();
   const stored = system.storedReadings();
   if (stored !== taken)

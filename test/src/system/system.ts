@@ -32,6 +32,8 @@ export interface SystemOptions {
   logLevel?: string;
   /** Extra node flags for the server (heap size, profiling). */
   serverNodeArgs?: string[];
+  /** Extra node flags for the broker (profiling). */
+  brokerNodeArgs?: string[];
 }
 
 export class WardlineSystem {
@@ -59,7 +61,7 @@ export class WardlineSystem {
         LOG_LEVEL: logLevel,
       }),
       join(dir, 'broker.log'),
-      ['--max-old-space-size=8192'],
+      ['--max-old-space-size=8192', ...(options.brokerNodeArgs ?? [])],
     );
     this.server = new ManagedProcess(
       'server',

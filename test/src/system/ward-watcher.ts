@@ -1,7 +1,7 @@
 /**
  * What a nurse's dashboard receives: one socket.io connection signed in as a nurse, joined to
- * every ward of the fleet, counting each observation pushed (by id, so repeats show) and
- * timing each fall alert from the fall's measurement time to its arrival.
+ * every ward of the fleet, counting each reading of the wards' `observations` batches (by id, so
+ * repeats show) and timing each fall alert from the fall's measurement time to its arrival.
  */
 import type { AlertEvent, ClientToServerEvents, ServerToClientEvents } from '@wardline/protocol';
 import { io, type Socket } from 'socket.io-client';
@@ -10,7 +10,10 @@ export class WardWatcher {
   readonly seen = new Map<string, number>();
   repeats = 0;
   /** Fall alerts opened: falls-sensor id -> arrival time (ms since epoch). */
-  readonly fallAlerts = new Map<string, { arrivedAtMs: number; measuredAt: string | null }>();
+  readonly fallAlerts = new Map<
+    string,
+    { arrivedAtMs: number; measuredAt: string | null; openedAtMs: number }
+  >();
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
 
   constructor(
@@ -28,10 +31,12 @@ export class WardWatcher {
       reconnectionDelay: 200,
     });
     this.#socket = socket;
-    socket.on('observation', (event) => {
-      const count = this.seen.get(event.observation.id) ?? 0;
-      if (count > 0) this.repeats++;
-      this.seen.set(event.observation.id, count + 1);
+    socket.on('observations', (batch) => {
+      for (const event of batch.observations) {
+        const count = this.seen.get(event.observation.id) ?? 0;
+        if (count > 0) this.repeats++;
+        this.seen.set(event.observation.id, count + 1);
+      }
     });
     socket.on('alert', (event: AlertEvent) => {
       if (event.type !== 'opened') return;
@@ -39,6 +44,7 @@ export class WardWatcher {
         this.fallAlerts.set(event.alert.deviceId, {
           arrivedAtMs: Date.now(),
           measuredAt: event.alert.triggerMeasuredAt,
+          openedAtMs: Date.parse(event.alert.openedAt),
         });
       }
     });

@@ -26,7 +26,13 @@ interface Reading {
 export const int = (v: Values, key: string) => roundToChart(v[key]?.value ?? NaN, 0);
 
 // Prepared once per database: this runs for every patient of every message.
-const pages = new WeakMap<RuleContext['db'], Statement<[string, string, string]>>();
+const pages = new WeakMap<RuleContext['db'], Statement<[string, string, string, string, string, number]>>();
+/**
+ * Most readings decide on the newest alone (in range, no alert open), so the first page is small;
+ * a breach being confirmed or an alert clearing reads on in larger pages.
+ */
+const FIRST_PAGE = 4;
+const NEXT_PAGE = 50;
 
 /** The newest reliable readings of a kind, newest first: unreliable ones (by their stored flags) skipped. */
 function* newestReliable(ctx: RuleContext, patientId: string, kind: string): Generator<Reading> {
@@ -34,15 +40,20 @@ function* newestReliable(ctx: RuleContext, patientId: string, kind: string): Gen
   // refuses other statements while an iterator is open.
   let page = pages.get(ctx.db);
   if (!page) {
-    page = ctx.db.prepare<[string, string, string]>(
-      `SELECT measured_at, values_json, quality_json FROM observations
-        WHERE patient_id = ? AND kind = ? AND measured_at < ? ORDER BY measured_at DESC LIMIT 50`,
+    // Paged by (time, id), so that readings sharing a time at a page's edge are neither skipped nor
+    // read twice; the index on (patient, kind, time) ends in the key, id, so it needs no sort.
+    page = ctx.db.prepare<[string, string, string, string, string, number]>(
+      `SELECT id, measured_at, values_json, quality_json FROM observations
+        WHERE patient_id = ? AND kind = ? AND (measured_at < ? OR (measured_at = ? AND id < ?))
+        ORDER BY measured_at DESC, id DESC LIMIT ?`,
     );
     pages.set(ctx.db, page);
   }
   let before = '\uffff';
-  for (;;) {
-    const rows = page.all(patientId, kind, before) as {
+  let beforeId = '\uffff';
+  for (let size = FIRST_PAGE; ; size = NEXT_PAGE) {
+    const rows = page.all(patientId, kind, before, before, beforeId, size) as {
+      id: string;
       measured_at: string;
       values_json: string;
       quality_json: string | null;
@@ -51,8 +62,10 @@ function* newestReliable(ctx: RuleContext, patientId: string, kind: string): Gen
       if (r.quality_json && isUnreliable({ quality: JSON.parse(r.quality_json) as QualityFlag[] })) continue;
       yield { measuredAt: r.measured_at, values: JSON.parse(r.values_json) as Values };
     }
-    if (rows.length < 50) return;
-    before = rows.at(-1)!.measured_at;
+    if (rows.length < size) return;
+    const last = rows.at(-1)!;
+    before = last.measured_at;
+    beforeId = last.id;
   }
 }
 

@@ -65,6 +65,23 @@ describe('bp-threshold rule', () => {
     expect(conditions()).toEqual(['bp_high']);
   });
 
+  it('counts every reading towards confirming, also readings that share a time stamp', () => {
+    // Six high readings, two of them taken at the same instant; all six are needed to confirm, so
+    // skipping either of the pair (where one page of readings ends and the next begins) would
+    // leave the breach unconfirmed.
+    bed.ctx.alerting.thresholds.update(
+      P1,
+      { confirmReadings: 6 },
+      'charge',
+      'confirm on six',
+      bed.clock.now.toISOString(),
+    );
+    const start = bed.clock.now.getTime();
+    const at = (minutes: number) => new Date(start + minutes * MIN);
+    for (const minutes of [0, 1, 1, 2, 3, 4]) send(bp(186, 100, 70, at(minutes)));
+    expect(conditions()).toEqual(['bp_high']);
+  });
+
   const oscillate = (target: typeof bed) => {
     // First half hour: two readings above, two below, every 5 s; second: 3 minutes above, 3 below.
     for (let i = 0; i < 720; i++) {
