@@ -90,6 +90,15 @@ describe('coalesceWrites', () => {
     ]);
   });
 
+  it('keeps each batch within its byte bound, however many writes arrive while one is on its way', async () => {
+    const db = coalesceWrites(level, { maxBatchBytes: 10 * 1024 });
+    const kib = Buffer.alloc(1024, 1);
+    await Promise.all(Array.from({ length: 100 }, (_, i) => db.put(`b:${i}`, kib)));
+    // 100 KiB in batches of at most 10 KiB: the first put alone, then ten of ten.
+    expect(db.stats().batches).toBeGreaterThanOrEqual(10);
+    expect(onDisk('b:99')).toBe(kib.toString());
+  });
+
   it('writes urgent writes ahead of routine ones queued before them, but never ahead of a range clear', async () => {
     let urgent = false;
     const db = coalesceWrites(level, { maxBatchOps: 2, isUrgent: () => urgent });

@@ -27,6 +27,8 @@ interface Range {
 interface Job {
   /** A group of writes that may share a LevelDB batch, or a range clear (written alone). */
   ops: WriteOp[] | null;
+  /** Value bytes of `ops`. */
+  bytes: number;
   clear?: Range;
   done: { resolve: () => void; reject: (error: unknown) => void };
   settled: Promise<void>;
@@ -107,10 +109,14 @@ export function coalesceWrites(
   let writing = false;
   const stats: WriteStats = { ops: 0, batches: 0, urgentOps: 0, urgentAhead: 0 };
 
+  /** Whether `job` may share a batch with `ops` writes of `bytes` value bytes. */
+  const fits = (job: Job, ops: number, bytes: number): boolean =>
+    job.ops!.length + ops <= maxBatchOps && job.bytes + bytes <= maxBatchBytes;
+
   const newJob = (ops: WriteOp[] | null, clear?: Range): Job => {
     let done!: Job['done'];
     const settled = new Promise<void>((resolve, reject) => (done = { resolve, reject }));
-    return { ops, clear, done, settled };
+    return { ops, bytes: 0, clear, done, settled };
   };
 
   const forget = (ops: WriteOp[]): void => {
@@ -136,13 +142,11 @@ export function coalesceWrites(
     // Urgent writes first, then routine ones in order up to the next clear, within the bounds.
     for (const from of [urgent, queue]) {
       while (from.length > 0 && from[0]!.ops !== null) {
-        const next = from[0]!.ops!;
-        const nextBytes = next.reduce((sum, op) => sum + opBytes(op), 0);
-        if (ops.length > 0 && (ops.length + next.length > maxBatchOps || bytes + nextBytes > maxBatchBytes))
-          break;
+        const next = from[0]!;
+        if (ops.length > 0 && !fits(next, ops.length, bytes)) break;
         jobs.push(from.shift()!);
-        for (const op of next) ops.push(op);
-        bytes += nextBytes;
+        for (const op of next.ops!) ops.push(op);
+        bytes += next.bytes;
       }
     }
     stats.batches++;
@@ -174,11 +178,15 @@ export function coalesceWrites(
         if (queue.length > 0) stats.urgentAhead += ops.length;
       }
     }
-    // Writes asked for in the same turn of the event loop join the batch that is still queued.
+    // Writes asked for while a batch is on its way join the one queued next, until it is full.
+    let bytes = 0;
+    for (const op of ops) bytes += opBytes(op);
     const tail = line.at(-1);
-    const job = tail !== undefined && tail.ops !== null && writing ? tail : newJob([]);
+    const joins = tail !== undefined && tail.ops !== null && writing && fits(tail, ops.length, bytes);
+    const job = joins ? tail : newJob([]);
     if (job !== tail) line.push(job);
     for (const op of ops) job.ops!.push(op);
+    job.bytes += bytes;
     writeNext();
     return job.settled;
   };

@@ -11,10 +11,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from './broker.js';
-import { hashPassword } from './password.js';
+import { siteUsers } from './testing/site-users.js';
 import type { UserEntry } from './users.js';
 
-const cheap = { N: 1024, r: 8, p: 1 };
 const OBS = 'wardline/v1/site-a/gw-1/obs';
 const URGENT = 'wardline/v1/site-a/gw-1/urgent';
 let users: UserEntry[];
@@ -24,16 +23,7 @@ let broker: RunningBroker | undefined;
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  users = [
-    { username: 'wardline-server', passwordHash: await hashPassword('server-secret', cheap), role: 'server' },
-    {
-      username: 'a.g1',
-      passwordHash: await hashPassword('g1-secret', cheap),
-      role: 'gateway',
-      site: 'site-a',
-      gateway: 'gw-1',
-    },
-  ];
+  users = await siteUsers(1);
   parent = await mkdtemp(join(tmpdir(), 'wardline-broker-restart-'));
   dataDir = join(parent, 'broker');
 });

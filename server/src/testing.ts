@@ -6,7 +6,7 @@ import { Channel, gatewayTopic, type Observation, type Site } from '@wardline/pr
 import { createContext, type ServerContext } from './context.js';
 import { openDatabase } from './db/database.js';
 import { seedDemo, type SeedWard } from './demo/seed.js';
-import { createIngest } from './ingest/ingest.js';
+import { createIngest, type IngestDependencies } from './ingest/ingest.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
@@ -55,9 +55,16 @@ export async function addChargeNurse(ctx: ServerContext): Promise<void> {
   });
 }
 
-/** `now` fixes the ingest clock, for fixtures with fixed dates (time checks are relative to it). */
-export function testIngest(ctx: ServerContext, options: { now?: () => Date } = {}) {
-  return createIngest({
+/**
+ * The ingest path's dependencies from a context, as server.ts gives them, with `options` on top:
+ * `now` fixes the ingest clock (fixtures with fixed dates), `afterStore` adds the alert rules, `spool`
+ * the time-series queue.
+ */
+export function testIngestDependencies(
+  ctx: ServerContext,
+  options: Partial<IngestDependencies> = {},
+): IngestDependencies {
+  return {
     db: ctx.db,
     observations: ctx.observations,
     devices: ctx.devices,
@@ -65,7 +72,11 @@ export function testIngest(ctx: ServerContext, options: { now?: () => Date } = {
     metrics: ctx.metrics,
     log: pino({ level: 'silent' }),
     ...options,
-  });
+  };
+}
+
+export function testIngest(ctx: ServerContext, options: Partial<IngestDependencies> = {}) {
+  return createIngest(testIngestDependencies(ctx, options));
 }
 
 let seq = 0;

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { FleetGateway, FleetPlan, FleetResident } from '../fleet/plan.js';
 import { Rng, mixSeed } from '../prng.js';
 import { idPrefix, readingId } from './packets.js';
+import { noCounters } from './raw-gateway.js';
 import type { WorkerInit, WorkerOrder, WorkerReply, WorkerStats } from './protocol.js';
 
 export interface LoadGeneratorOptions {
@@ -63,17 +64,7 @@ interface WorkerHandle {
   stats: WorkerStats;
 }
 
-const emptyStats = (): WorkerStats => ({
-  taken: 0,
-  sent: 0,
-  acked: 0,
-  messagesAcked: 0,
-  connects: 0,
-  drops: 0,
-  resent: 0,
-  connected: 0,
-  pending: 0,
-});
+const emptyStats = (): WorkerStats => ({ ...noCounters(), connected: 0, pending: 0 });
 
 export class LoadGenerator {
   readonly #workers: WorkerHandle[] = [];

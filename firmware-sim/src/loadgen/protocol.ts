@@ -1,22 +1,15 @@
 /** Messages between the load generator's coordinator and its worker threads. */
 import type { FleetOptions } from '../fleet/plan.js';
-import type { Counters } from './raw-gateway.js';
+import type { Counters, RawGatewayOptions } from './raw-gateway.js';
 
-export interface WorkerInit {
+/** Every gateway's connection settings, but each its own password (passwords[i] for gateway from + i). */
+export interface WorkerInit extends Omit<RawGatewayOptions, 'password'> {
   fleet: FleetOptions;
   /** The gateways this worker owns: plan.gateways[from..to). */
   from: number;
   to: number;
   passwords: string[];
-  host: string;
-  port: number;
   salt: string;
-  keepaliveSeconds: number;
-  announce: boolean;
-  window: number;
-  batchMin: number;
-  batchMax: number;
-  reconnectMs: number;
   connectConcurrency: number;
   templateVariants: number;
 }

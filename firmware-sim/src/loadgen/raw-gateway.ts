@@ -56,6 +56,16 @@ export interface Counters {
   resent: number;
 }
 
+export const noCounters = (): Counters => ({
+  taken: 0,
+  sent: 0,
+  acked: 0,
+  messagesAcked: 0,
+  connects: 0,
+  drops: 0,
+  resent: 0,
+});
+
 type State = 'idle' | 'connecting' | 'up' | 'closed';
 
 const scratch = new Float64Array(512);

@@ -6,39 +6,22 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { planFleet } from '../fleet/plan.js';
 import { FleetReadings } from '../fleet/readings.js';
 import { GatewayPackets } from './packets.js';
-import { RawGateway, type Counters } from './raw-gateway.js';
+import { noCounters, RawGateway, type Counters } from './raw-gateway.js';
 import type { WorkerInit, WorkerReply, WorkerRequest, WorkerStats } from './protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const plan = planFleet(init.fleet);
 const readings = new FleetReadings(plan);
-const counters: Counters = {
-  taken: 0,
-  sent: 0,
-  acked: 0,
-  messagesAcked: 0,
-  connects: 0,
-  drops: 0,
-  resent: 0,
-};
+const counters: Counters = noCounters();
 const gateways: RawGateway[] = [];
 for (let g = init.from; g < init.to; g++) {
   const gateway = plan.gateways[g]!;
   gateways.push(
     new RawGateway(
       new GatewayPackets(gateway, readings, init.salt, init.templateVariants),
-      {
-        host: init.host,
-        port: init.port,
-        password: init.passwords[g - init.from]!,
-        keepaliveSeconds: init.keepaliveSeconds,
-        announce: init.announce,
-        window: init.window,
-        batchMin: init.batchMin,
-        batchMax: init.batchMax,
-        reconnectMs: init.reconnectMs,
-      },
+      // The init carries every gateway's connection settings (WorkerInit extends them).
+      { ...init, password: init.passwords[g - init.from]! },
       counters,
     ),
   );

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
 import type { Observation } from '@wardline/protocol';
 import { createContext, type ServerContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
 import { seedDemo, type SeedWard } from '../demo/seed.js';
-import { createIngest } from '../ingest/ingest.js';
-import { TEST_PASSWORD, addChargeNurse, testFleet } from '../testing.js';
+import { TEST_PASSWORD, addChargeNurse, testFleet, testIngest } from '../testing.js';
 import { defaultAlertingConfig, type AlertingConfig } from './config.js';
 import { createAlerting } from './engine.js';
 
@@ -28,16 +26,7 @@ export async function alertTestbed(
   });
   await seedDemo(ctx, options.fleet ?? testFleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
   await addChargeNurse(ctx);
-  const ingest = createIngest({
-    db,
-    observations: ctx.observations,
-    devices: ctx.devices,
-    deadLetters: ctx.deadLetters,
-    metrics: ctx.metrics,
-    log: pino({ level: 'silent' }),
-    now,
-    afterStore: ctx.alerting.evaluateGroup,
-  });
+  const ingest = testIngest(ctx, { now, afterStore: ctx.alerting.evaluateGroup });
   return {
     ctx,
     clock,

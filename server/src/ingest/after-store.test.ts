@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ServerContext } from '../context.js';
-import { OBS_TOPIC, batch, bpObservation, testContext } from '../testing.js';
+import { OBS_TOPIC, batch, bpObservation, testContext, testIngest } from '../testing.js';
 import { scoreAfterStore } from './after-store.js';
-import { createIngest, type Ingest } from './ingest.js';
+import type { Ingest } from './ingest.js';
 
 const PATIENT = 'ward-a-p001';
 
@@ -13,13 +13,7 @@ describe('alert rules and NEWS2 history in the ingest transaction', () => {
   beforeEach(async () => {
     ctx = await testContext();
     // As server.ts wires it (testIngest has no afterStore).
-    ingest = createIngest({
-      db: ctx.db,
-      observations: ctx.observations,
-      devices: ctx.devices,
-      deadLetters: ctx.deadLetters,
-      metrics: ctx.metrics,
-      log: pino({ level: 'silent' }),
+    ingest = testIngest(ctx, {
       afterStore: scoreAfterStore(ctx.alerting, ctx.news2History, pino({ level: 'silent' })),
     });
   });

@@ -17,6 +17,7 @@ import { createContext, type ServerContext } from '../context.js';
 import { openDatabase, type Db } from '../db/database.js';
 import { seedDemo } from '../demo/seed.js';
 import { attachRealtime, type RealtimeHub } from '../realtime/hub.js';
+import { testIngestDependencies } from '../testing.js';
 import { scoreAfterStore } from './after-store.js';
 import { createIngest, type IngestDependencies, type IngestOutcome } from './ingest.js';
 
@@ -115,15 +116,11 @@ export async function startIngestPath(
   ctx.alerting.attach(hub);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const ingest = createIngest(
-    wrap({
-      db,
-      observations: ctx.observations,
-      devices: ctx.devices,
-      deadLetters: ctx.deadLetters,
-      metrics: ctx.metrics,
-      log: pino({ level: 'silent' }),
-      afterStore: scoreAfterStore(ctx.alerting, ctx.news2History, pino({ level: 'silent' })),
-    }),
+    wrap(
+      testIngestDependencies(ctx, {
+        afterStore: scoreAfterStore(ctx.alerting, ctx.news2History, pino({ level: 'silent' })),
+      }),
+    ),
   );
   return {
     ctx,

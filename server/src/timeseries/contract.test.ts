@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerContext } from '../context.js';
-import { createIngest } from '../ingest/ingest.js';
-import { OBS_TOPIC, batch, testContext } from '../testing.js';
+import { OBS_TOPIC, batch, testContext, testIngest } from '../testing.js';
 import {
   exportVictoriaMetrics,
   startInfluxDb1,
@@ -126,17 +125,8 @@ beforeAll(async () => {
   [vm, influx1] = await Promise.all([startVictoriaMetrics(), startInfluxDb1(DB)]);
   ctx = await testContext();
   const spool = createSpool(ctx.db, 100_000);
-  const ingest = createIngest({
-    db: ctx.db,
-    observations: ctx.observations,
-    devices: ctx.devices,
-    deadLetters: ctx.deadLetters,
-    metrics: ctx.metrics,
-    log: pino({ level: 'silent' }),
-    spool,
-    // The fixture is two days from T0: ingest's clock stands at its end.
-    now: () => new Date(T0 + SPAN),
-  });
+  // The fixture is two days from T0: ingest's clock stands at its end.
+  const ingest = testIngest(ctx, { spool, now: () => new Date(T0 + SPAN) });
   for (let i = 0; i < fixture.length; i += 200) ingest.handle(OBS_TOPIC, batch(...fixture.slice(i, i + 200)));
   expect(ctx.metrics.counters.accepted).toBe(fixture.length);
 
