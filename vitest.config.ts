@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    setupFiles: ['test/setup/stop-postgres.ts'],
     maxWorkers: 2,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-artifacts/vitest-results.json' },

@@ -6,12 +6,16 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isTopicSegment, normalizeUuid } from '@wardline/protocol';
+import { BrokerUrlError, isTls, parseBrokerUrls, splitBrokerUrls } from './broker-urls.js';
 import { loadProvisioningFile, ProvisioningError } from './provisioning.js';
 
 export interface GatewayConfig {
   site: string;
   gateway: string;
   broker: {
+    /** Every broker, in the order tried: the gateway fails over from one to the next. */
+    urls: string[];
+    /** The first of `urls` (what a single-broker set-up reads). */
     url: string;
     /** PEM CA file for mqtts:// with a private CA. */
     caPath?: string;
@@ -61,14 +65,18 @@ Usage: npm start -w @wardline/gateway -- [options]
        tsx gateway/src/main.ts --simulate [options]
 
 Options (each also settable by the environment variable shown; flags win):
-  --provisioning <file>          the kit's provisioning file from the server: broker URL, user name,
+  --provisioning <file>          the kit's provisioning file from the server: broker URL(s), user name,
                                  secret, site, gateway and devices (chmod 600)
                                                                              WARDLINE_PROVISIONING_FILE
   --simulate                     read simulated devices (firmware-sim)       WARDLINE_SIMULATE=1
   --site <code>                  site code, [a-z0-9-]       (larkspur)       WARDLINE_SITE
   --gateway <code>               gateway code, [a-z0-9-]    (gw-01)          WARDLINE_GATEWAY
-  --broker-url <url>             mqtt:// or mqtts:// (mqtt://127.0.0.1:1883) WARDLINE_BROKER_URL
-  --broker-ca <path>             PEM CA file for mqtts://                    WARDLINE_BROKER_CA
+  --broker-url <url>[,<url>...]  mqtt://, mqtts://, ws:// or wss:// (mqtt://127.0.0.1:1883); repeat
+                                 it or give a comma list for several brokers: the gateway uses one
+                                 at a time and moves to the next when it cannot reach it
+                                                                             WARDLINE_BROKER_URLS
+                                                                             (or WARDLINE_BROKER_URL)
+  --broker-ca <path>             PEM CA file for mqtts:// and wss://         WARDLINE_BROKER_CA
   --username <name>              MQTT user ({site}.{gateway})                WARDLINE_GATEWAY_USERNAME
   (password)                     environment only                            WARDLINE_GATEWAY_PASSWORD
   --client-id <id>               MQTT client id (the user name)              WARDLINE_GATEWAY_CLIENT_ID
@@ -142,7 +150,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
         simulate: { type: 'boolean' },
         site: { type: 'string' },
         gateway: { type: 'string' },
-        'broker-url': { type: 'string' },
+        'broker-url': { type: 'string', multiple: true },
         'broker-ca': { type: 'string' },
         username: { type: 'string' },
         'client-id': { type: 'string' },
@@ -183,7 +191,11 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
       ['--site', f.site, provisioned.site],
       ['--gateway', f.gateway, provisioned.gateway],
       ['--username', f.username, provisioned.username],
-      ['--broker-url', f['broker-url'], provisioned.mqttUrl],
+      [
+        '--broker-url',
+        f['broker-url'] && splitBrokerUrls(f['broker-url']).join(','),
+        (provisioned.mqttUrls ?? [provisioned.mqttUrl]).join(','),
+      ],
     ] as const) {
       if (value !== undefined && value !== fromFile) {
         throw new ConfigError(`${flagName} contradicts the provisioning file: leave it out`);
@@ -204,30 +216,25 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     }
   }
 
-  const url = provisioned?.mqttUrl ?? f['broker-url'] ?? env.WARDLINE_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
-  let parsedUrl: URL;
+  const urls = brokerUrlList(provisioned, f['broker-url'], env);
+  let endpoints;
   try {
-    parsedUrl = new URL(url);
-  } catch {
-    throw new ConfigError('broker URL is not a URL');
-  }
-  if (parsedUrl.protocol !== 'mqtt:' && parsedUrl.protocol !== 'mqtts:') {
-    throw new ConfigError(`broker URL must be mqtt:// or mqtts://, got ${parsedUrl.protocol}//`);
-  }
-  if (parsedUrl.username || parsedUrl.password) {
-    throw new ConfigError(
-      'put no credentials in the broker URL: use --username and WARDLINE_GATEWAY_PASSWORD',
-    );
+    endpoints = parseBrokerUrls(urls);
+  } catch (err) {
+    if (err instanceof BrokerUrlError) throw new ConfigError(err.message);
+    throw err;
   }
   const caPath = f['broker-ca'] ?? env.WARDLINE_BROKER_CA;
-  if (caPath && parsedUrl.protocol !== 'mqtts:') {
-    throw new ConfigError('a broker CA only makes sense with an mqtts:// URL');
+  if (caPath && !endpoints.some(isTls)) {
+    throw new ConfigError('a broker CA only makes sense with an mqtts:// or wss:// URL');
   }
   const password = provisioned?.password ?? (env.WARDLINE_GATEWAY_PASSWORD || undefined);
   if (password === undefined)
     warnings.push('WARDLINE_GATEWAY_PASSWORD is not set: the broker will likely refuse the connection');
-  if (password !== undefined && parsedUrl.protocol === 'mqtt:' && !LOOPBACK.has(parsedUrl.hostname)) {
-    warnings.push('the MQTT password will cross the network unencrypted: use mqtts://');
+  for (const e of endpoints) {
+    if (password !== undefined && !isTls(e) && !LOOPBACK.has(e.host)) {
+      warnings.push(`the MQTT password will cross the network unencrypted to ${e.label}: use mqtts://`);
+    }
   }
   const clientId = f['client-id'] ?? env.WARDLINE_GATEWAY_CLIENT_ID;
 
@@ -244,7 +251,8 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     site,
     gateway,
     broker: {
-      url,
+      urls,
+      url: urls[0]!,
       username: provisioned?.username ?? f.username ?? env.WARDLINE_GATEWAY_USERNAME ?? `${site}.${gateway}`,
       ...(caPath ? { caPath } : {}),
       ...(password !== undefined ? { password } : {}),
@@ -299,11 +307,33 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   return { kind: 'config', config, warnings };
 }
 
-/** The broker URL without anything secret, for logs. */
+/**
+ * Where the broker list comes from: the provisioning file (`mqttUrls`, else `mqttUrl`), else the
+ * --broker-url flags, else WARDLINE_BROKER_URLS or WARDLINE_BROKER_URL (never two different lists).
+ */
+function brokerUrlList(
+  provisioned: { mqttUrl: string; mqttUrls?: string[] } | undefined,
+  flags: string[] | undefined,
+  env: Env,
+): string[] {
+  if (provisioned) return provisioned.mqttUrls ?? [provisioned.mqttUrl];
+  if (flags !== undefined) return splitBrokerUrls(flags);
+  const list = env.WARDLINE_BROKER_URLS || undefined;
+  const single = env.WARDLINE_BROKER_URL || undefined;
+  if (list !== undefined && single !== undefined && splitBrokerUrls([list])[0] !== single.trim()) {
+    throw new ConfigError(
+      'WARDLINE_BROKER_URLS and WARDLINE_BROKER_URL disagree: set WARDLINE_BROKER_URLS alone (a comma list)',
+    );
+  }
+  return splitBrokerUrls([list ?? single ?? 'mqtt://127.0.0.1:1883']);
+}
+
+/** The broker URLs without anything secret, for logs. */
 export function describeBroker(config: GatewayConfig): Record<string, unknown> {
-  const url = new URL(config.broker.url);
+  const urls = parseBrokerUrls(config.broker.urls).map((e) => e.label);
   return {
-    url: `${url.protocol}//${url.host}`,
+    url: urls[0],
+    ...(urls.length > 1 ? { failover: urls.slice(1) } : {}),
     username: config.broker.username,
     password: config.broker.password ? 'set' : 'not set',
     ca: config.broker.caPath ? 'set' : 'system',

@@ -1,8 +1,9 @@
 /**
  * Local health endpoint: GET /health on 127.0.0.1 answers the gateway's status as JSON: broker
- * connection, outbox (pending, capacity, nearly full), each device (connected, battery, RSSI,
- * last seen, last error) and the BLE central's view. 200 when connected to the broker and the
- * outbox is not nearly full, else 503, so a watchdog or an installer can poll it.
+ * connection (which broker, how many failovers), outbox (pending, capacity, nearly full), each
+ * device (connected, battery, RSSI, last seen, last error) and the BLE central's view. 200 when
+ * connected to the broker and the outbox is not nearly full, else 503, so a watchdog or an
+ * installer can poll it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +22,12 @@ export function healthReport(gateway: RunningGateway, extra: Record<string, unkn
     ok: stats.mqtt.connected && !nearlyFull,
     site: stats.site,
     gateway: stats.gateway,
-    broker: { connected: stats.mqtt.connected, connects: stats.mqtt.connects },
+    broker: {
+      connected: stats.mqtt.connected,
+      url: stats.mqtt.broker,
+      connects: stats.mqtt.connects,
+      failovers: stats.mqtt.failovers,
+    },
     outbox: { ...stats.outbox, nearlyFull },
     devices: gateway.devices(),
     dispatch: stats.dispatch,

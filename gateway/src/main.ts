@@ -129,7 +129,7 @@ const gateway = await startGateway({
   site: config.site,
   gateway: config.gateway,
   broker: {
-    url: config.broker.url,
+    url: config.broker.urls,
     username: config.broker.username,
     ...(config.broker.password !== undefined ? { password: config.broker.password } : {}),
     ...(config.broker.clientId ? { clientId: config.broker.clientId } : {}),

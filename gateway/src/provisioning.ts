@@ -1,7 +1,8 @@
 /**
  * The provisioning file an admin downloads when registering or rotating a kit (the server's
- * POST /api/kits): broker URL, the hub's user name and secret, its site and gateway codes and its
- * devices. It holds a secret, so it should be readable by the gateway's user alone.
+ * POST /api/kits): broker URL (with several brokers, also the list `mqttUrls`), the hub's user name
+ * and secret, its site and gateway codes and its devices. It holds a secret, so it should be
+ * readable by the gateway's user alone.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isTopicSegment, PROVISIONING_FORMAT, type ProvisioningFile } from '@wardline/protocol';
@@ -40,6 +41,17 @@ function parseProvisioning(json: unknown, path: string): ProvisioningFile {
   if (f.format !== PROVISIONING_FORMAT) throw bad(`"format" must be "${PROVISIONING_FORMAT}"`);
   for (const key of ['mqttUrl', 'username', 'password', 'site', 'gateway', 'issuedAt'] as const) {
     if (typeof f[key] !== 'string' || f[key] === '') throw bad(`"${key}" must be a non-empty string`);
+  }
+  if (f.mqttUrls !== undefined) {
+    if (
+      !Array.isArray(f.mqttUrls) ||
+      f.mqttUrls.length === 0 ||
+      !f.mqttUrls.every((u: unknown) => typeof u === 'string' && u !== '')
+    ) {
+      throw bad('"mqttUrls" must be a list of broker URLs');
+    }
+    // Gateways that know only "mqttUrl" must go to the same first broker as those reading the list.
+    if (f.mqttUrls[0] !== f.mqttUrl) throw bad('"mqttUrl" must be the first of "mqttUrls"');
   }
   if (!isTopicSegment(f.site as string)) throw bad('"site" must be a site code');
   if (!isTopicSegment(f.gateway as string)) throw bad('"gateway" must be a gateway code');

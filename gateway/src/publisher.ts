@@ -3,6 +3,14 @@
  *
  * - Persistent session: clean:false with a stable client id, so the broker keeps the session
  *   across reconnections.
+ * - Several brokers (failover): one connection at a time, to the first broker of the list at
+ *   start; each new connection attempt (after one failed, or after the connection was lost) goes
+ *   to the next broker, round-robin, at the usual reconnect period. Connected, it stays: nothing
+ *   moves it back to the first broker. mqtt.js's own `servers` option is not used: it keeps the
+ *   TLS server name (SNI and certificate check) of the first mqtts broker for every later one,
+ *   and one WebSocket path for all (mqtt.js 5.16 lib/connect/index.js, tls.js).
+ * - Nothing assumes the broker kept a session: a new broker has none. The batches awaiting
+ *   PUBACK are re-sent on every connection whatever the CONNACK's session-present flag says.
  * - Last will: the retained GatewayStatus `offline` on the status topic, published by the broker
  *   if the connection dies without a DISCONNECT. On every connection the gateway publishes the
  *   retained `online` status (refreshed with outbox figures every status interval); on a graceful
@@ -33,13 +41,18 @@ import {
   type Observation,
   type ObservationBatch,
 } from '@wardline/protocol';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { MqttClient, type IClientOptions, type IStream } from 'mqtt';
+import { createRequire } from 'node:module';
+import { parseBrokerUrls, type BrokerEndpoint, type BrokerProtocol } from './broker-urls.js';
 import type { Logger } from './logger.js';
 import type { Outbox } from './queue.js';
 
 export interface BrokerOptions {
-  /** mqtt://host:port or mqtts://host:port */
-  url: string;
+  /**
+   * mqtt://host:port, mqtts://host:port (or ws://, wss://); or several, tried in this order, the
+   * gateway moving to the next when it cannot reach one or loses its connection.
+   */
+  url: string | readonly string[];
   username?: string;
   /** From the environment only (WARDLINE_GATEWAY_PASSWORD); never logged. */
   password?: string;
@@ -47,7 +60,7 @@ export interface BrokerOptions {
   ca?: string | Buffer;
   /** Stable per gateway; default its user name (the broker accepts only that or `{username}:{suffix}`). */
   clientId?: string;
-  /** Default 2000. */
+  /** Pause before each new connection attempt (to the next broker, with several). Default 2000. */
   reconnectPeriodMs?: number;
   /** Default 10 000. */
   connectTimeoutMs?: number;
@@ -80,6 +93,10 @@ export interface PublisherOptions {
 
 export interface PublisherStats {
   connected: boolean;
+  /** The broker connected to, or being tried: scheme://host:port, nothing secret. */
+  broker: string;
+  /** Connections made to a broker other than the one of the connection before. */
+  failovers: number;
   connects: number;
   connectionLosses: number;
   batchesPublished: number;
@@ -122,7 +139,13 @@ export class Publisher {
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly counts: Omit<PublisherStats, 'connected' | 'inFlightBatches'> = {
+  private readonly brokers: BrokerEndpoint[];
+  /** Index in `brokers` of the connection being made or held; -1 before the first. */
+  private brokerIndex = -1;
+  /** Index of the broker the last successful connection was to. */
+  private connectedIndex = -1;
+  private readonly counts: Omit<PublisherStats, 'connected' | 'inFlightBatches' | 'broker'> = {
+    failovers: 0,
     connects: 0,
     connectionLosses: 0,
     batchesPublished: 0,
@@ -139,6 +162,8 @@ export class Publisher {
     this.maxInFlight = Math.max(1, options.maxInFlightBatches ?? 1);
     this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
     this.routinePerSecond = Math.max(1, options.routinePerSecond ?? 2000);
+    const urls = options.broker.url;
+    this.brokers = parseBrokerUrls(typeof urls === 'string' ? [urls] : urls);
     this.topics = {
       obs: gatewayTopic(options.address, Channel.observations),
       urgent: gatewayTopic(options.address, Channel.urgent),
@@ -178,14 +203,45 @@ export class Publisher {
       ...(broker.password !== undefined ? { password: broker.password } : {}),
       ...(broker.ca !== undefined ? { ca: broker.ca, rejectUnauthorized: true } : {}),
     };
-    const client = connect(broker.url, clientOptions);
+    // mqtt.js calls this for every connection attempt, the first and each reconnection.
+    const streamBuilder = (mqttClient: MqttClient): IStream => {
+      this.brokerIndex = (this.brokerIndex + 1) % this.brokers.length;
+      const endpoint = this.brokers[this.brokerIndex]!;
+      if (this.brokers.length > 1) logger.debug({ broker: endpoint.label }, 'connecting to broker');
+      // A fresh options object per attempt: mqtt.js's builders write the host's TLS server name into it.
+      return streamBuilderFor(endpoint.protocol)(mqttClient, {
+        ...clientOptions,
+        protocol: endpoint.protocol,
+        host: endpoint.host,
+        hostname: endpoint.host,
+        port: endpoint.port,
+        ...(endpoint.path !== undefined ? { path: endpoint.path } : {}),
+      });
+    };
+    const client = new MqttClient(streamBuilder, clientOptions);
     this.client = client;
 
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       this.counts.connects++;
       this.connectedAt = this.now();
+      const from = this.connectedIndex;
+      this.connectedIndex = this.brokerIndex;
+      const broker = this.brokers[this.brokerIndex]!.label;
+      if (from !== -1 && from !== this.brokerIndex) {
+        this.counts.failovers++;
+        logger.warn(
+          { broker, from: this.brokers[from]!.label, failovers: this.counts.failovers },
+          'failed over to another broker',
+        );
+      }
       logger.info(
-        { connects: this.counts.connects, pending: this.options.outbox.size() },
+        {
+          broker,
+          sessionPresent: connack.sessionPresent,
+          connects: this.counts.connects,
+          pending: this.options.outbox.size(),
+          inFlightBatches: this.inFlight.size,
+        },
         'connected to broker',
       );
       this.publishOnline();
@@ -196,14 +252,25 @@ export class Publisher {
       if (this.connectedAt > 0 && !this.stopped) {
         this.counts.connectionLosses++;
         logger.warn(
-          { pending: this.options.outbox.size(), inFlightBatches: this.inFlight.size },
+          {
+            broker: this.brokers[this.brokerIndex]?.label,
+            pending: this.options.outbox.size(),
+            inFlightBatches: this.inFlight.size,
+          },
           'broker connection lost; readings stay in the outbox',
         );
       }
       this.connectedAt = 0;
     });
     client.on('error', (err) => {
-      logger.warn({ code: (err as NodeJS.ErrnoException).code, err: err.message }, 'broker connection error');
+      logger.warn(
+        {
+          broker: this.brokers[this.brokerIndex]?.label,
+          code: (err as NodeJS.ErrnoException).code,
+          err: err.message,
+        },
+        'broker connection error',
+      );
     });
     client.on('reconnect', () => logger.debug({}, 'reconnecting to broker'));
 
@@ -224,7 +291,13 @@ export class Publisher {
   }
 
   stats(): PublisherStats {
-    return { ...this.counts, connected: this.connected, inFlightBatches: this.inFlight.size };
+    const index = this.connected ? this.connectedIndex : Math.max(0, this.brokerIndex);
+    return {
+      ...this.counts,
+      connected: this.connected,
+      broker: this.brokers[index]!.label,
+      inFlightBatches: this.inFlight.size,
+    };
   }
 
   /** Publishes the retained online status (with outbox figures). */
@@ -422,6 +495,22 @@ export class Publisher {
         this.kick();
       }
     }
+  }
+}
+
+type StreamBuilder = (client: MqttClient, options: IClientOptions) => IStream;
+const load = createRequire(import.meta.url);
+
+/** mqtt.js's own transport for a protocol (its TLS checks, its WebSocket stream), loaded when first used. */
+function streamBuilderFor(protocol: BrokerProtocol): StreamBuilder {
+  switch (protocol) {
+    case 'mqtt':
+      return (load('mqtt/lib/connect/tcp') as { default: StreamBuilder }).default;
+    case 'mqtts':
+      return (load('mqtt/lib/connect/tls') as { default: StreamBuilder }).default;
+    case 'ws':
+    case 'wss':
+      return (load('mqtt/lib/connect/ws') as { streamBuilder: StreamBuilder }).streamBuilder;
   }
 }
 

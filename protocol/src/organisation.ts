@@ -297,7 +297,10 @@ export type RegisterKitRequest = Static<typeof RegisterKitRequest>;
 export const PROVISIONING_FORMAT = 'wardline-gateway-provisioning/1';
 export const ProvisioningFile = Type.Object({
   format: Type.Literal(PROVISIONING_FORMAT),
+  /** The first broker; kept for gateways that read only this. */
   mqttUrl: Type.String(),
+  /** Every broker, in the order tried (the first is mqttUrl); absent: mqttUrl alone. */
+  mqttUrls: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
   username: Type.String(),
   password: Type.String(),
   site: Type.String({ pattern: SEGMENT_PATTERN }),

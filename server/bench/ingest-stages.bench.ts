@@ -42,13 +42,22 @@ function timed<A extends unknown[], R>(stage: Stage, fn: (...args: A) => R): (..
     const start = performance.now();
     const outer = !scoring && stage === 'score';
     if (outer) scoring = true;
-    try {
-      return fn(...args);
-    } finally {
+    const done = () => {
       if (outer) scoring = false;
       // NEWS2 history inside the ingest transaction counts in score already; apart for the table.
       totals[stage === 'track' && scoring ? 'trackInTransaction' : stage] += performance.now() - start;
+    };
+    let result: R;
+    try {
+      result = fn(...args);
+    } catch (err) {
+      done();
+      throw err;
     }
+    // Repository methods are async: their time runs until the promise settles.
+    if (result instanceof Promise) return result.finally(done) as R;
+    done();
+    return result;
   };
 }
 
@@ -121,7 +130,7 @@ try {
     let ms = 0;
     for (const group of list) {
       const start = performance.now();
-      const outcomes = path.ingestGroup(group);
+      const outcomes = await path.ingestGroup(group);
       ms += performance.now() - start;
       if (outcomes.length !== group.length) throw new Error('lost outcomes');
       await tick(); // let the sockets drain, as between groups in the subscriber
@@ -131,7 +140,7 @@ try {
   await run(warm);
   for (const key of Object.keys(totals) as Stage[]) totals[key] = 0;
   const fullMs = await run(measured);
-  const stored = path.ctx.db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number };
+  const stored = (await path.ctx.sql.get<{ n: number }>('SELECT count(*) AS n FROM observations'))!;
 
   // Decode and validate on their own, over the same payloads, as ingest calls them.
   const all = measured.flat();

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createContext } from '../src/context.js';
 import { openDatabase } from '../src/db/database.js';
+import { sqliteDatabase } from '../src/db/engines/sqlite/index.js';
 import { seedDemo } from '../src/demo/seed.js';
 import { exportVictoriaMetrics, startVictoriaMetrics } from '../src/testing-engines.js';
 import { testFleet } from '../src/testing.js';
@@ -59,8 +60,7 @@ const observations: Observation[] = Array.from(
 );
 
 async function seeded(name: string) {
-  const db = openDatabase(join(dir, `${name}.db`));
-  const ctx = createContext(db);
+  const ctx = createContext(sqliteDatabase(openDatabase(join(dir, `${name}.db`))));
   await seedDemo(ctx, testFleet, 'bench-password', { N: 2 ** 10, r: 8, p: 1 });
   return ctx;
 }
@@ -92,17 +92,23 @@ console.log('embedded adapter (SQLite record):');
 {
   const ctx = await seeded('embedded');
   const receivedAt = new Date().toISOString();
-  const write = ctx.db.transaction((slice: Observation[]) => {
-    for (const observation of slice)
-      ctx.observations.insert({ observation, patientId: PATIENT, gatewayId: 'site-a:gw-1', receivedAt });
-  });
-  const adapter = timed(() => {
+  const write = (slice: Observation[]) =>
+    ctx.sql.transaction(async () => {
+      for (const observation of slice)
+        await ctx.observations.insert({
+          observation,
+          patientId: PATIENT,
+          gatewayId: 'site-a:gw-1',
+          receivedAt,
+        });
+    });
+  const adapter = await timedAsync(async () => {
     for (let i = 0; i < N; i += TX) {
-      write(observations.slice(i, i + TX));
+      await write(observations.slice(i, i + TX));
       progress('embedded', i + TX);
     }
   });
-  ctx.db.close();
+  await ctx.sql.close();
 
   console.log('bare better-sqlite3 INSERT (same schema, same pragmas):');
   const bare = new Database(join(dir, 'bare.db'));
@@ -156,7 +162,7 @@ try {
   };
   console.log('InfluxDB adapter (durable spool + writer):');
   const ctx = await seeded('influx');
-  const spool = createSpool(ctx.db, N + 1);
+  const spool = createSpool(ctx.sql, N + 1);
   const store = createInfluxStore({
     settings,
     spool,
@@ -166,12 +172,13 @@ try {
     batchSize: BATCH,
   });
   const at = new Date().toISOString();
-  const enqueue = ctx.db.transaction((slice: Observation[]) => {
-    for (const o of slice) spool.enqueue(o, PATIENT, at);
-  });
+  const enqueue = (slice: Observation[]) =>
+    ctx.sql.transaction(async () => {
+      for (const o of slice) await spool.enqueue(o, PATIENT, at);
+    });
   const adapter = await timedAsync(async () => {
     for (let i = 0; i < N; i += TX) {
-      enqueue(observations.slice(i, i + TX));
+      await enqueue(observations.slice(i, i + TX));
       store.notify();
       progress('influx adapter enqueued', i + TX);
       // Let the writer run alongside, as it does beside ingest.
@@ -180,7 +187,7 @@ try {
     if (!(await store.drained(600_000))) throw new Error('spool did not drain');
   });
   await store.close();
-  ctx.db.close();
+  await ctx.sql.close();
 
   console.log('bare @influxdata/influxdb-client writes (same lines, awaited flush per batch):');
   const lines = observations.map((o) => toLine(o, 'bench-bare', 0));

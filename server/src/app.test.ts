@@ -80,10 +80,10 @@ describe('the client address behind a reverse proxy', () => {
         headers: { 'x-forwarded-for': '203.0.113.7' },
         payload: { username: 'nobody', password: 'wrong password' },
       });
-      const row = context.db.prepare(`SELECT address FROM sign_in_events ORDER BY id DESC LIMIT 1`).get() as {
-        address: string | null;
-      };
-      return row.address;
+      const row = await context.sql.get<{ address: string | null }>(
+        `SELECT address FROM sign_in_events ORDER BY id DESC LIMIT 1`,
+      );
+      return row!.address;
     } finally {
       await app.close();
     }

@@ -23,6 +23,11 @@ export interface ServerConfig {
    */
   trustProxyHops?: number;
   databasePath: string;
+  /**
+   * PostgreSQL for the records (`WARDLINE_DATABASE_URL=postgres://…`), shared by several server
+   * replicas; null keeps them in the SQLite file at `databasePath`.
+   */
+  databaseUrl?: string | null;
   dashboardDir: string;
   mqtt: { url: string; clientId: string; username: string; password: string; caPath?: string } | null;
   /** Seed demo wards, residents, devices and users on first start of an empty database. */
@@ -47,8 +52,9 @@ export interface ServerConfig {
   auditRetentionDays?: number;
   /**
    * Gateway kits: the broker URL written into provisioning files (WARDLINE_GATEWAY_MQTT_URL; absent:
-   * the server's own MQTT URL) and the broker's credentials-feed token (WARDLINE_BROKER_SYNC_TOKEN;
-   * absent: the feed lets nobody in).
+   * the server's own MQTT URL), or several for failover (WARDLINE_GATEWAY_MQTT_URLS, a comma list),
+   * and the broker's credentials-feed token (WARDLINE_BROKER_SYNC_TOKEN; absent: the feed lets
+   * nobody in).
    */
   kits?: KitRouteOptions;
 }
@@ -103,6 +109,27 @@ function influxFromEnv(env: NodeJS.ProcessEnv): InfluxConfig | null {
   };
 }
 
+function databaseUrl(value: string | undefined): string | null {
+  const url = value?.trim();
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('WARDLINE_DATABASE_URL is not a URL: give postgres://user:password@host:port/database');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new Error(
+      `WARDLINE_DATABASE_URL must be a postgres:// URL (got ${parsed.protocol}//); ` +
+        'leave it unset to keep the records in the SQLite file (WARDLINE_DB_PATH)',
+    );
+  }
+  if (!parsed.pathname || parsed.pathname === '/') {
+    throw new Error('WARDLINE_DATABASE_URL names no database: add /<database> after the host');
+  }
+  return url;
+}
+
 /** Reads configuration from the environment; secrets come only from there. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const mqttPassword = env.WARDLINE_MQTT_PASSWORD;
@@ -123,6 +150,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       ? positive('WARDLINE_TRUST_PROXY', env.WARDLINE_TRUST_PROXY, 1, 'no proxy trusted')
       : 0,
     databasePath: resolve(env.WARDLINE_DB_PATH ?? '.wardline/server/wardline.db'),
+    databaseUrl: databaseUrl(env.WARDLINE_DATABASE_URL),
     dashboardDir: resolve(env.WARDLINE_DASHBOARD_DIR ?? defaultDashboardDir),
     mqtt:
       env.WARDLINE_MQTT_DISABLED === '1'
@@ -146,10 +174,26 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       : null,
     auditRetentionDays: auditRetentionDays(env.WARDLINE_AUDIT_RETENTION_DAYS),
     kits: {
-      gatewayMqttUrl: env.WARDLINE_GATEWAY_MQTT_URL ?? mqttUrl,
+      ...gatewayBrokers(env, mqttUrl),
       brokerSyncToken: env.WARDLINE_BROKER_SYNC_TOKEN?.trim() || null,
     },
   };
+}
+
+/** The broker URL(s) for kits' provisioning files: one, or a failover list (its first is also mqttUrl). */
+function gatewayBrokers(env: NodeJS.ProcessEnv, serverMqttUrl: string) {
+  const single = env.WARDLINE_GATEWAY_MQTT_URL;
+  if (!env.WARDLINE_GATEWAY_MQTT_URLS) return { gatewayMqttUrl: single ?? serverMqttUrl };
+  const urls = env.WARDLINE_GATEWAY_MQTT_URLS.split(',').map((u) => u.trim());
+  if (urls.some((u) => u === '')) {
+    throw new Error('WARDLINE_GATEWAY_MQTT_URLS has an empty entry: give broker URLs separated by commas');
+  }
+  if (single && single !== urls[0]) {
+    throw new Error(
+      'WARDLINE_GATEWAY_MQTT_URL and WARDLINE_GATEWAY_MQTT_URLS disagree: set WARDLINE_GATEWAY_MQTT_URLS alone',
+    );
+  }
+  return { gatewayMqttUrl: urls[0]!, gatewayMqttUrls: urls };
 }
 
 function auditRetentionDays(value: string | undefined): number {

@@ -2,7 +2,9 @@ import { defaultAlertingConfig, type AlertingConfig } from './alerts/config.js';
 import { createAlerting } from './alerts/engine.js';
 import { createNews2History } from './alerts/news2-history.js';
 import { createBpRepository } from './clinical/bp/repository.js';
-import type { Db } from './db/database.js';
+import type { SqlDatabase } from './db/engines/engine.js';
+import { createLeaseRepository } from './db/leases.js';
+import { createReplica } from './db/replica.js';
 import { createDeadLetterRepository } from './db/dead-letter-repository.js';
 import { createDeviceRepository } from './db/device-repository.js';
 import { createObservationRepository } from './db/observation-repository.js';
@@ -23,29 +25,33 @@ import type { TimeSeriesStore } from './timeseries/store.js';
 
 /** Everything route plugins share, created once per server and registered on the app. */
 export function createContext(
-  db: Db,
+  sql: SqlDatabase,
   options: { alerting?: AlertingConfig; accounts?: AccountsConfig } = {},
 ) {
   const serverMetrics = createServerMetrics();
+  const replica = createReplica(createLeaseRepository(sql), { alone: sql.dialect.name === 'sqlite' });
   const context = {
-    db,
-    wards: createWardRepository(db),
+    /** The records, in SQLite or PostgreSQL: every repository below queries through it. */
+    sql,
+    /** This process among the server replicas: which of the once-only jobs it leads. */
+    replica,
+    wards: createWardRepository(sql),
     /** Sites, wards and beds of organisations, managed live. */
-    places: createPlaceRepository(db),
+    places: createPlaceRepository(sql),
     /** Patients' identifiers, admissions and search. */
-    patients: createPatientRepository(db),
-    devices: createDeviceRepository(db),
-    observations: createObservationRepository(db),
-    deadLetters: createDeadLetterRepository(db),
-    users: createUserRepository(db, options.accounts?.sessions),
+    patients: createPatientRepository(sql),
+    devices: createDeviceRepository(sql),
+    observations: createObservationRepository(sql),
+    deadLetters: createDeadLetterRepository(sql),
+    users: createUserRepository(sql, options.accounts?.sessions),
     /** Organisations, one-time links, TOTP secrets and the invitation mailer. */
-    accounts: createAccounts(db, {
+    accounts: createAccounts(sql, {
       ...options.accounts,
       smtp: options.accounts?.smtp ?? options.alerting?.smtp ?? null,
     }),
-    signInThrottle: createSignInThrottle(db),
+    signInThrottle: createSignInThrottle(sql),
     /** The append-only record of who saw and changed what. */
-    audit: createAuditLog(db),
+    audit: createAuditLog(sql),
     metrics: createIngestMetrics(),
     /** Refused web requests and sign-in outcomes. */
     webMetrics: createWebMetrics(),
@@ -56,16 +62,17 @@ export function createContext(
     bedChanges: createBedChanges(),
     /** Clinical alerting: rules, the alert lifecycle, escalation timers and notifications. */
     alerting: createAlerting({
-      db,
+      sql,
+      leads: replica.leads,
       config: options.alerting ?? defaultAlertingConfig(),
       metrics: serverMetrics.alerts,
     }),
     /** Each change of a patient's NEWS2, recorded after readings are stored. */
-    news2History: createNews2History(db),
+    news2History: createNews2History(sql),
     /** Blood-pressure treatment status and postural tests (the beds' falls-risk flags). */
-    bp: createBpRepository(db),
+    bp: createBpRepository(sql),
     /** History and trends; the embedded store unless InfluxDB is configured. */
-    timeSeries: createEmbeddedStore(db) as TimeSeriesStore,
+    timeSeries: createEmbeddedStore(sql) as TimeSeriesStore,
   };
   serverMetrics.readTimeSeries(() => context.timeSeries.health());
   return context;

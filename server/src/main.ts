@@ -72,6 +72,11 @@ function startFailure(err: unknown, config: ServerConfig): string | null {
     return `not allowed to listen on ${where}: set PORT to 1024 or above, or HOST to an address of this machine`;
   if (code === 'EADDRNOTAVAIL')
     return `HOST ${config.host} is not an address of this machine: set HOST to one (127.0.0.1, or 0.0.0.0 for all)`;
+  if (
+    config.databaseUrl &&
+    (code === 'ECONNREFUSED' || code === '28P01' || code === '3D000' || code === 'ENOTFOUND')
+  )
+    return `cannot reach the PostgreSQL database of WARDLINE_DATABASE_URL (${code}): check its host, port, database name and password`;
   if (code === 'SQLITE_CANTOPEN')
     return `cannot open the database at ${config.databasePath}: set WARDLINE_DB_PATH to a file in a writable directory`;
   return null;

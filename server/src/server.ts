@@ -6,7 +6,7 @@ import { buildApp } from './app.js';
 import { AUDIT_DEFAULT_RETENTION_DAYS, scheduleAuditRetention } from './audit/retention.js';
 import type { ServerConfig } from './config.js';
 import { createContext, type ServerContext } from './context.js';
-import { openDatabase } from './db/database.js';
+import { openSqlDatabase } from './db/engines/open.js';
 import {
   ensureDemoKits,
   seedDemo,
@@ -18,6 +18,7 @@ import { createIngest } from './ingest/ingest.js';
 import { scoreAfterStore } from './ingest/after-store.js';
 import { startSubscriber, type Subscriber } from './mqtt/subscriber.js';
 import { attachRealtime } from './realtime/hub.js';
+import { replicaAdapter } from './realtime/replicas.js';
 import { startTimeSeries } from './timeseries/index.js';
 
 export interface RunningServer {
@@ -44,18 +45,23 @@ export interface StartOptions {
 /** Opens storage, seeds demo data on an empty database, serves HTTP + socket.io, consumes MQTT. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
-  const db = openDatabase(config.databasePath);
-  const context = createContext(db, {
+  // Errors of idle PostgreSQL connections (a restart, a dropped network) arrive before the logger
+  // exists; the pool replaces the connections and the next query reports a failure itself.
+  let connectionError = (_error: Error): void => undefined;
+  const sql = await openSqlDatabase(config.databaseUrl ?? config.databasePath, {
+    onConnectionError: (error) => connectionError(error),
+  });
+  const context = createContext(sql, {
     ...(config.alerting ? { alerting: config.alerting } : {}),
     ...(config.accounts ? { accounts: config.accounts } : {}),
   });
-  if (options.demo && context.wards.isEmpty()) {
+  if (options.demo && (await context.wards.isEmpty())) {
     await seedDemo(context, options.demo.fleet, options.demo.password, options.demo.scryptCost);
   } else if (options.demo) {
     await setDemoPasswords(context, options.demo.password, options.demo.scryptCost);
   }
   const demoKits = options.demo
-    ? ensureDemoKits(context, options.demo.fleet, options.demo.gatewaySecrets)
+    ? await ensureDemoKits(context, options.demo.fleet, options.demo.gatewaySecrets)
     : null;
   const app = await buildApp({
     context,
@@ -69,6 +75,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     publicUrl: () => config.publicUrl ?? `http://127.0.0.1:${boundPort()}`,
     logger: options.logger ?? { level: config.logLevel },
   });
+  connectionError = (error) =>
+    app.log.warn(
+      { component: 'db', err: error },
+      'a connection to PostgreSQL failed; the pool opens another',
+    );
   if (demoKits && (demoKits.registered > 0 || demoKits.credentialsSet > 0))
     app.log.info(demoKits, 'demo gateway kits registered or their credentials set');
   const boundPort = () => {
@@ -80,15 +91,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     context.audit,
     config.auditRetentionDays ?? AUDIT_DEFAULT_RETENTION_DAYS,
     app.log.child({ component: 'audit' }),
+    undefined,
+    context.replica.leads,
   );
-  const hub = attachRealtime(app);
+  const hub = attachRealtime(app, replicaAdapter(sql, app.log));
   context.alerting.attach(hub, app.log.child({ component: 'alerts' }));
   await app.listen({ host: config.host, port: config.port });
 
   const subscribers: Subscriber[] = [];
   if (config.mqtt) {
     const ingest = createIngest({
-      db,
+      sql: context.sql,
       observations: context.observations,
       devices: context.devices,
       deadLetters: context.deadLetters,
@@ -125,7 +138,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
 
   // Resumes persisted escalation timers and pending notifications.
-  context.alerting.start();
+  await context.alerting.start();
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -140,7 +153,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await hub.close();
       await app.close();
       await timeSeries.close();
-      db.close();
+      await context.replica
+        .release()
+        .catch((err: Error) =>
+          app.log.warn({ component: 'db', err: err.message }, 'leases not given up; they lapse on their own'),
+        );
+      await sql.close();
     },
   };
 }

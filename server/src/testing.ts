@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { hashPassword } from '@wardline/broker';
 import { Channel, gatewayTopic, type Observation, type Site } from '@wardline/protocol';
 import { createContext, type ServerContext } from './context.js';
-import { openDatabase } from './db/database.js';
+import { testRecords } from './testing-database.js';
 import { seedDemo, type SeedWard } from './demo/seed.js';
 import { createIngest, type IngestDependencies } from './ingest/ingest.js';
 
@@ -36,10 +36,12 @@ export const testFleet: SeedWard[] = [
   },
 ];
 
+export { testRecords };
+
 export const OBS_TOPIC = gatewayTopic({ site: 'site-a', gateway: 'gw-1' }, Channel.observations);
 
 export async function testContext(): Promise<ServerContext> {
-  const ctx = createContext(openDatabase(':memory:'));
+  const ctx = createContext(await testRecords());
   await seedDemo(ctx, testFleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
   await addChargeNurse(ctx);
   return ctx;
@@ -47,7 +49,7 @@ export async function testContext(): Promise<ServerContext> {
 
 /** `charge`, a nurse in charge beside the demo's users: clinical leadership (admit, thresholds, contacts). */
 export async function addChargeNurse(ctx: ServerContext): Promise<void> {
-  ctx.users.upsert({
+  await ctx.users.upsert({
     username: 'charge',
     passwordHash: await hashPassword(TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 }),
     role: 'nurse_in_charge',
@@ -65,7 +67,7 @@ export function testIngestDependencies(
   options: Partial<IngestDependencies> = {},
 ): IngestDependencies {
   return {
-    db: ctx.db,
+    sql: ctx.sql,
     observations: ctx.observations,
     devices: ctx.devices,
     deadLetters: ctx.deadLetters,
@@ -120,15 +122,21 @@ export interface OrganisationFixture {
 }
 
 /** Another organisation (`org-{prefix}`) with one site (code `site-{prefix}`) and nothing else. */
-export function addBareOrganisation(
+export async function addBareOrganisation(
   ctx: ServerContext,
   prefix: string,
   kind: Site['kind'] = 'care_home',
-): Site {
-  ctx.db
-    .prepare(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`)
-    .run(`org-${prefix}`, `Organisation ${prefix}`, new Date().toISOString());
-  return ctx.places.createSite(`org-${prefix}`, { name: `Site ${prefix}`, kind, code: `site-${prefix}` })!;
+): Promise<Site> {
+  await ctx.sql.run(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`, [
+    `org-${prefix}`,
+    `Organisation ${prefix}`,
+    new Date().toISOString(),
+  ]);
+  return (await ctx.places.createSite(`org-${prefix}`, {
+    name: `Site ${prefix}`,
+    kind,
+    code: `site-${prefix}`,
+  }))!;
 }
 
 /**
@@ -145,19 +153,25 @@ export async function addOrganisation(
   const at = new Date().toISOString();
   const organisationId = `org-${prefix}`;
   const siteCode = `site-${prefix}`;
-  const fixture = ctx.db.transaction(() => {
-    const site = addBareOrganisation(ctx, prefix);
-    const ward = ctx.places.createWard(site, { name: `Ward ${prefix}`, beds: 2 });
-    const [bed, freeBed] = ctx.places.bedList(ward.id);
+  const fixture = await ctx.sql.transaction(async () => {
+    const site = await addBareOrganisation(ctx, prefix);
+    const ward = await ctx.places.createWard(site, { name: `Ward ${prefix}`, beds: 2 });
+    const [bed, freeBed] = await ctx.places.bedList(ward.id);
     const patientId = `p-${prefix}-1`;
-    ctx.wards.admit({ id: patientId, displayName: `Resident ${prefix}`, bedId: bed!.id, at, by: 'test' });
-    if (options.nhsNumber) ctx.patients.updateDetails(patientId, { nhsNumber: options.nhsNumber });
+    await ctx.wards.admit({
+      id: patientId,
+      displayName: `Resident ${prefix}`,
+      bedId: bed!.id,
+      at,
+      by: 'test',
+    });
+    if (options.nhsNumber) await ctx.patients.updateDetails(patientId, { nhsNumber: options.nhsNumber });
     const deviceId = `${prefix.slice(0, 2).padEnd(2, '0')}:00:00:00:00:01`;
-    ctx.devices.registerDevice(deviceId, 'bp-cuff', siteCode, null);
-    ctx.devices.assign(deviceId, patientId, 'test', at);
-    const gatewayId = ctx.devices.ensureGateway(siteCode, 'gw-1');
-    ctx.devices.assignGatewayToWard(gatewayId, ward.id);
-    const alert = ctx.alerting.store.open(
+    await ctx.devices.registerDevice(deviceId, 'bp-cuff', siteCode, null);
+    await ctx.devices.assign(deviceId, patientId, 'test', at);
+    const gatewayId = await ctx.devices.ensureGateway(siteCode, 'gw-1');
+    await ctx.devices.assignGatewayToWard(gatewayId, ward.id);
+    const alert = await ctx.alerting.store.open(
       {
         subject: `test:${prefix}`,
         condition: 'help_request',
@@ -173,7 +187,7 @@ export async function addOrganisation(
       },
       at,
     );
-    const contact = ctx.alerting.contacts.create(
+    const contact = await ctx.alerting.contacts.create(
       patientId,
       {
         name: `Contact ${prefix}`,
@@ -194,15 +208,15 @@ export async function addOrganisation(
       family: `${prefix}-family`,
     };
     const base = { passwordHash: hash, organisationId };
-    ctx.users.upsert({ ...base, username: users.admin, role: 'admin', displayName: `Admin ${prefix}` });
-    ctx.users.upsert({ ...base, username: users.nurse, role: 'nurse', displayName: `Nurse ${prefix}` });
-    ctx.users.upsert({
+    await ctx.users.upsert({ ...base, username: users.admin, role: 'admin', displayName: `Admin ${prefix}` });
+    await ctx.users.upsert({ ...base, username: users.nurse, role: 'nurse', displayName: `Nurse ${prefix}` });
+    await ctx.users.upsert({
       ...base,
       username: users.charge,
       role: 'nurse_in_charge',
       displayName: `Charge ${prefix}`,
     });
-    ctx.users.upsert({
+    await ctx.users.upsert({
       ...base,
       username: users.family,
       role: 'family',
@@ -223,7 +237,7 @@ export async function addOrganisation(
       contactId: contact.id,
       users,
     };
-  })();
+  });
   return fixture;
 }
 

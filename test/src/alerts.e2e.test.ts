@@ -201,12 +201,10 @@ describe('alerts end to end', () => {
         ),
       );
       await waitUntil(
-        () =>
-          (
-            server.context.db
-              .prepare(`SELECT count(*) AS n FROM observations WHERE patient_id = 'ward-e2e-p002'`)
-              .get() as { n: number }
-          ).n >= 50,
+        async () =>
+          (await server.context.sql.get<{ n: number }>(
+            `SELECT count(*) AS n FROM observations WHERE patient_id = 'ward-e2e-p002'`,
+          ))!.n >= 50,
         'all 50 readings stored',
       );
       const open = await apiGet<Alert[]>(
@@ -215,11 +213,9 @@ describe('alerts end to end', () => {
         nurse,
       );
       expect(open.map((a) => a.condition)).toEqual(['bp_high']);
-      const all = server.context.db
-        .prepare(
-          `SELECT count(*) AS n FROM alerts WHERE patient_id = 'ward-e2e-p002' AND condition = 'bp_high'`,
-        )
-        .get();
+      const all = await server.context.sql.get(
+        `SELECT count(*) AS n FROM alerts WHERE patient_id = 'ward-e2e-p002' AND condition = 'bp_high'`,
+      );
       expect(all).toEqual({ n: 1 });
     } finally {
       await client.endAsync();
@@ -264,7 +260,7 @@ describe('escalation across a restart', () => {
       );
       await client.endAsync();
       const opened = await waitUntil(
-        () => server.context.alerting.store.list({ condition: 'help_request', limit: 1 })[0],
+        async () => (await server.context.alerting.store.list({ condition: 'help_request', limit: 1 }))[0],
         'help alert',
       );
       const dueAt = Date.parse(opened.next_escalation_at!);
@@ -298,12 +294,15 @@ describe('escalation across a restart', () => {
       expect(pager.deliveries.map((d) => d.answered)).toEqual([500, 200]);
 
       await sleep(1000); // before the next level falls due
-      const transitions = server.context.alerting.store.transitions(opened.id).map((t) => [t.type, t.level]);
+      const transitions = (await server.context.alerting.store.transitions(opened.id)).map((t) => [
+        t.type,
+        t.level,
+      ]);
       expect(transitions).toEqual([
         ['opened', 1],
         ['escalated', 2],
       ]);
-      const notes = server.context.alerting.outbox.forAlert(opened.id);
+      const notes = await server.context.alerting.outbox.forAlert(opened.id);
       expect(notes.filter((n) => n.audience === 'staff')).toEqual([
         expect.objectContaining({ channel: 'webhook', state: 'sent', attempts: 2 }),
       ]);

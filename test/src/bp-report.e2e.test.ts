@@ -53,8 +53,8 @@ describe('BP report and postural test in the browser', () => {
         readings.push(o);
       }
     }
-    expect(testIngest(ctx).handle(OBS_TOPIC, batch(...readings)).observations).toHaveLength(24);
-    ctx.patients.updateDetails(PATIENT, { dateOfBirth: '1941-02-03' });
+    expect((await testIngest(ctx).handle(OBS_TOPIC, batch(...readings))).observations).toHaveLength(24);
+    await ctx.patients.updateDetails(PATIENT, { dateOfBirth: '1941-02-03' });
     app = await buildApp({ context: ctx, dashboardDir: builtDashboard, publicUrl: () => base });
     hub = attachRealtime(app);
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -133,7 +133,7 @@ describe('BP report and postural test in the browser', () => {
 
   it('guides a lying-and-standing test and flags a 22 mmHg systolic drop as a falls risk, live on the ward', async () => {
     const bedCard = ward.locator(
-      `[data-testid="bed-card"][data-bed-id="${ctx.wards.patient(PATIENT)!.bedId!}"]`,
+      `[data-testid="bed-card"][data-bed-id="${(await ctx.wards.patient(PATIENT))!.bedId!}"]`,
     );
     await bedCard.waitFor();
     expect(await bedCard.getByTestId('falls-risk').count()).toBe(0);
@@ -164,7 +164,7 @@ describe('BP report and postural test in the browser', () => {
     const badge = bedCard.getByTestId('falls-risk');
     await badge.waitFor();
     expect(await badge.locator('strong').textContent()).toBe('Falls risk: postural drop');
-    const lying = ctx.bp.posturalTests(PATIENT)[0]!.lying.measuredAt;
+    const lying = (await ctx.bp.posturalTests(PATIENT))[0]!.lying.measuredAt;
     const date = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
     const detail = `Lying-then-standing test on ${date.format(Date.parse(lying))}: systolic fell 22 mmHg at 1 minute standing`;
     expect(await badge.getAttribute('title')).toBe(detail);

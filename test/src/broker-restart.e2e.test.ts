@@ -56,14 +56,18 @@ describe('broker restart', () => {
 
     server = await startTestServer(broker.port, databasePath);
     const expected = [...beforeRestart, ...afterRestart].map((r) => r.id);
-    const count = () =>
-      (
-        server!.context.db
-          .prepare(`SELECT count(*) AS n FROM observations WHERE id IN (SELECT value FROM json_each(?))`)
-          .get(JSON.stringify(expected)) as { n: number }
-      ).n;
-    await waitUntil(() => count() === expected.length, 'all 200 readings at the server', 15_000);
-    const total = server.context.db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number };
-    expect(total.n).toBe(expected.length);
+    const { sql } = server.context;
+    const count = async () =>
+      (await sql.get<{ n: number }>(
+        `SELECT count(*) AS n FROM observations WHERE id IN (SELECT value FROM ${sql.dialect.jsonArrayValues('?')})`,
+        [JSON.stringify(expected)],
+      ))!.n;
+    await waitUntil(
+      async () => (await count()) === expected.length,
+      'all 200 readings at the server',
+      15_000,
+    );
+    const total = await sql.get<{ n: number }>('SELECT count(*) AS n FROM observations');
+    expect(total?.n).toBe(expected.length);
   });
 });

@@ -80,9 +80,9 @@ describe('device bytes to dashboard socket', () => {
       pulseRate: { value: taken.measurement.pulseRate, unit: 'bpm' },
     });
 
-    const rows = server.context.db
-      .prepare('SELECT count(*) AS n FROM observations WHERE id = ?')
-      .get(observation.id);
+    const rows = await server.context.sql.get('SELECT count(*) AS n FROM observations WHERE id = ?', [
+      observation.id,
+    ]);
     expect(rows).toEqual({ n: 1 });
     const history = await apiGet<StoredObservation[]>(
       baseUrl,

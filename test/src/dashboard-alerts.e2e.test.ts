@@ -327,7 +327,9 @@ describe('clinical alerts in the dashboard', () => {
       { qos: 1 },
     );
     await waitUntil(
-      () => server.context.alerting.store.list({ state: 'open', condition: 'fall', limit: 10 }).length > 0,
+      async () =>
+        (await server.context.alerting.store.list({ state: 'open', condition: 'fall', limit: 10 })).length >
+        0,
       'fall alert opened on the server',
     );
     // No event reached the page: the banner still shows what it had.

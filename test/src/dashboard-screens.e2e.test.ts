@@ -247,7 +247,10 @@ describe('dashboard screens in Chromium', () => {
     );
     // Rejected messages: a payload that is not JSON, filtered by its code, with the URL kept.
     await gateway.publishAsync(OBS_TOPIC, '{"v":1, not json', { qos: 1 });
-    await waitUntil(() => server.context.deadLetters.list({ limit: 1 }).length > 0, 'dead letter');
+    await waitUntil(
+      async () => (await server.context.deadLetters.list({ limit: 1 })).length > 0,
+      'dead letter',
+    );
     await page.getByTestId('admin-refresh').click();
     await page.locator('[data-testid="gateway-row"][data-gateway-id$="gw-1"][data-state="online"]').waitFor();
     await page.getByTestId('dead-letter-code').selectOption('MALFORMED_JSON');

@@ -3,13 +3,19 @@
  * every reading stored before the kill reaches the server, none is stored twice, and the
  * sequence carries on without reusing a number.
  */
-import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '@wardline/broker';
 import type { RunningServer } from '@wardline/server';
-import { gatewayPassword, startTestBroker, startTestServer, tempDir, waitUntil } from './support.js';
+import {
+  gatewayPassword,
+  startTestBroker,
+  startTestServer,
+  tempDir,
+  waitUntil,
+  readOutbox,
+} from './support.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DEVICE = 'e2:00:00:00:00:21';
@@ -57,41 +63,38 @@ describe('gateway killed with SIGKILL while publishing', () => {
       CHILD_BROKER_URL: `mqtt://127.0.0.1:${broker.port}`,
       CHILD_OUTBOX: outboxPath,
     };
-    const stored = () =>
-      server.context.db
-        .prepare<[string], { n: number; seqs: number; maxSeq: number | null }>(
-          'SELECT count(*) AS n, count(DISTINCT seq) AS seqs, max(seq) AS maxSeq FROM observations WHERE device_id = ?',
-        )
-        .get(DEVICE)!;
-    const outbox = () => {
-      const db = new Database(outboxPath, { readonly: true, fileMustExist: true });
-      try {
-        const pending = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
-        const next = (db.prepare("SELECT value FROM meta WHERE key = 'next_seq'").get() as { value: number })
-          .value;
-        return { pending, next };
-      } finally {
-        db.close();
-      }
-    };
+    const stored = async () =>
+      (await server.context.sql.get<{ n: number; seqs: number; maxSeq: number | null }>(
+        'SELECT count(*) AS n, count(DISTINCT seq) AS seqs, max(seq) AS "maxSeq" FROM observations WHERE device_id = ?',
+        [DEVICE],
+      ))!;
+    const outbox = () => readOutbox(outboxPath);
 
     // The first run takes readings faster than it may publish them, so a backlog is on disk and a
     // batch is in flight when it is killed; the second replays quickly.
     const first = await startChild({ ...env, CHILD_GENERATE: '1', CHILD_REPLAY_RATE: '300' });
     children.push(first);
-    await waitUntil(() => stored().n >= 500 && outbox().pending > 0, 'publishing with a backlog', 20_000);
+    await waitUntil(
+      async () => (await stored()).n >= 500 && outbox().pending > 0,
+      'publishing with a backlog',
+      20_000,
+    );
     first.kill('SIGKILL');
     await new Promise((done) => first.once('exit', done));
     const atKill = outbox();
-    const serverAtKill = stored().n;
+    const serverAtKill = (await stored()).n;
     expect(atKill.pending).toBeGreaterThan(0);
 
     const second = await startChild({ ...env, CHILD_GENERATE: '0', CHILD_REPLAY_RATE: '5000' });
     children.push(second);
-    await waitUntil(() => stored().n >= atKill.next, 'every stored reading at the server', 20_000);
+    await waitUntil(
+      async () => (await stored()).n >= atKill.next,
+      'every stored reading at the server',
+      20_000,
+    );
     await waitUntil(() => outbox().pending === 0, 'the outbox to empty');
     await new Promise((done) => setTimeout(done, 300)); // anything sent twice would show up now
-    expect(stored()).toEqual({ n: atKill.next, seqs: atKill.next, maxSeq: atKill.next - 1 });
+    expect(await stored()).toEqual({ n: atKill.next, seqs: atKill.next, maxSeq: atKill.next - 1 });
     console.log(
       `kill -9: ${atKill.next} readings taken, ${serverAtKill} at the server and ${atKill.pending} ` +
         'in the outbox at the kill; all delivered once after restart',

@@ -60,11 +60,15 @@ describe('devices through noble to the server', () => {
   const binding = new SimulatedBinding([cuff, sensor, oximeter, thermometer], { advertiseIntervalMs: 25 });
 
   const rows = (deviceId: string) =>
-    server.context.db
-      .prepare<[string], Row>(
-        'SELECT kind, measured_at, values_json FROM observations WHERE device_id = ? ORDER BY seq',
-      )
-      .all(deviceId);
+    server.context.sql.all<Row>(
+      'SELECT kind, measured_at, values_json FROM observations WHERE device_id = ? ORDER BY seq',
+      [deviceId],
+    );
+  /** The device's rows once there are more than `count`, else null (for waitUntil). */
+  const rowsBeyond = async (deviceId: string, count: number) => {
+    const found = await rows(deviceId);
+    return found.length > count ? found : null;
+  };
   const values = (row: Row | undefined) => JSON.parse(row?.values_json ?? 'null') as unknown;
 
   beforeAll(async () => {
@@ -106,7 +110,7 @@ describe('devices through noble to the server', () => {
   it('cuff: exact mmHg values, pulse in bpm, and the device time after the gateway set its clock', async () => {
     expect(cuff.clockWrites).toBe(1);
     const taken = cuff.measure({ systolic: 134, diastolic: 86, meanArterial: 102, pulseRate: 71 });
-    const [row] = await waitUntil(() => (rows(CUFF).length > 0 ? rows(CUFF) : null), 'cuff reading');
+    const [row] = await waitUntil(() => rowsBeyond(CUFF, 0), 'cuff reading');
     expect(row?.kind).toBe('blood_pressure');
     expect(row?.measured_at).toBe(taken.at.toISOString());
     expect(Math.abs(taken.at.getTime() - Date.now())).toBeLessThan(5000); // 2 h error corrected
@@ -120,7 +124,7 @@ describe('devices through noble to the server', () => {
 
   it('oximeter spot-check: SpO2 in % and pulse in bpm', async () => {
     const taken = oximeter.spotCheck(94, 88);
-    const [row] = await waitUntil(() => (rows(OXIMETER).length > 0 ? rows(OXIMETER) : null), 'SpO2 reading');
+    const [row] = await waitUntil(() => rowsBeyond(OXIMETER, 0), 'SpO2 reading');
     expect(row?.kind).toBe('spo2');
     expect(row?.measured_at).toBe(taken.at.toISOString());
     expect(values(row)).toEqual({ spo2: { value: 94, unit: '%' }, pulseRate: { value: 88, unit: 'bpm' } });
@@ -129,10 +133,7 @@ describe('devices through noble to the server', () => {
   it('thermometer in °F: stored in °C with the site', async () => {
     const taken = thermometer.measure(38.2);
     expect(taken.measurement.temperature).toBe(100.8); // °F on the wire
-    const [row] = await waitUntil(
-      () => (rows(THERMOMETER).length > 0 ? rows(THERMOMETER) : null),
-      'temperature reading',
-    );
+    const [row] = await waitUntil(() => rowsBeyond(THERMOMETER, 0), 'temperature reading');
     expect(row?.kind).toBe('body_temperature');
     expect(values(row)).toEqual({ temperature: { value: 38.22, unit: '°C' }, site: 'mouth' });
   });
@@ -167,13 +168,13 @@ describe('devices through noble to the server', () => {
       'the decode error on the device status',
     );
     expect(gateway.stats().dispatch.decodeErrors).toMatchObject({ TRUNCATED: 1 });
-    const before = rows(CUFF).length;
+    const before = (await rows(CUFF)).length;
     cuff.measure({ systolic: 120, diastolic: 80, meanArterial: 93, pulseRate: 60 });
-    await waitUntil(() => rows(CUFF).length === before + 1, 'the next good reading');
+    await waitUntil(async () => (await rows(CUFF)).length === before + 1, 'the next good reading');
   });
 
   it('a device that drops mid-measurement reconnects and its reading arrives; weak signal is reported', async () => {
-    const before = rows(CUFF).length;
+    const before = (await rows(CUFF)).length;
     binding.setRssi(CUFF, -97);
     binding.outOfRange(CUFF);
     await waitUntil(
@@ -184,17 +185,21 @@ describe('devices through noble to the server', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     binding.backInRange(CUFF);
     const all = await waitUntil(
-      () => (rows(CUFF).length === before + 1 ? rows(CUFF) : null),
+      async () => {
+        const found = await rows(CUFF);
+        return found.length === before + 1 ? found : null;
+      },
       'the kept reading',
       10_000,
     );
     expect(all.at(-1)?.measured_at).toBe(taken.at.toISOString());
     expect(values(all.at(-1))).toMatchObject({ systolic: { value: 151, unit: 'mmHg' } });
     const status = await waitUntil(
-      () => {
-        const row = server.context.db
-          .prepare<[string], { status_json: string | null }>('SELECT status_json FROM devices WHERE id = ?')
-          .get(CUFF);
+      async () => {
+        const row = await server.context.sql.get<{ status_json: string | null }>(
+          'SELECT status_json FROM devices WHERE id = ?',
+          [CUFF],
+        );
         const parsed = row?.status_json ? (JSON.parse(row.status_json) as DeviceStatus) : null;
         return parsed?.connected && parsed.rssi?.value === -97 ? parsed : null;
       },

@@ -118,10 +118,10 @@ describe('InfluxDB outage', () => {
         timeSeries: { spooled: SPOOL_LIMIT, spoolLimit: SPOOL_LIMIT },
       });
       expect(sawFull!.timeSeries.lastError).toBeTruthy();
-      const stored = () =>
-        (server.context.db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number }).n;
+      const stored = async () =>
+        (await server.context.sql.get<{ n: number }>('SELECT count(*) AS n FROM observations'))!.n;
       // Beyond the bound nothing is taken (and nothing acknowledged) until InfluxDB is back.
-      expect(stored()).toBe(20 + SPOOL_LIMIT);
+      expect(await stored()).toBe(20 + SPOOL_LIMIT);
       await sleep(Math.max(0, OUTAGE_MS - (Date.now() - outageStarted)));
 
       await vm.start();
@@ -129,7 +129,7 @@ describe('InfluxDB outage', () => {
       await waitUntil(
         async () => {
           const { body } = await health();
-          return stored() === readings.length && body.timeSeries.spooled === 0;
+          return (await stored()) === readings.length && body.timeSeries.spooled === 0;
         },
         'the spool to drain and the held messages to be taken',
         60_000,

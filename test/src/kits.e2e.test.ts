@@ -85,9 +85,10 @@ async function connackOf(username: string, password: string): Promise<number> {
 }
 
 const storedFor = (deviceId: string) =>
-  server.context.db
-    .prepare(`SELECT patient_id AS patientId FROM observations WHERE device_id = ? ORDER BY received_at`)
-    .all(deviceId) as { patientId: string | null }[];
+  server.context.sql.all<{ patientId: string | null }>(
+    `SELECT patient_id AS "patientId" FROM observations WHERE device_id = ? ORDER BY received_at`,
+    [deviceId],
+  );
 
 async function startHome(
   options: { site: string; gateway: string; username: string; password: string; url: string },
@@ -152,8 +153,8 @@ describe('gateway kits, live', () => {
     );
     await waitUntil(() => kitHome.gateway.stats().mqtt.connected, 'the kit gateway to connect');
     kitHome.home.takeReading(0);
-    await waitUntil(() => storedFor(KIT_CUFF).length > 0, "the kit's first reading");
-    expect(storedFor(KIT_CUFF)).toEqual([{ patientId: 'ward-e2e-p002' }]);
+    await waitUntil(async () => (await storedFor(KIT_CUFF)).length > 0, "the kit's first reading");
+    expect(await storedFor(KIT_CUFF)).toEqual([{ patientId: 'ward-e2e-p002' }]);
 
     const page = (await (
       await fetch(`${baseUrl}/api/kits/${kit.id}`, { headers: { authorization: `Bearer ${admin}` } })
@@ -171,9 +172,9 @@ describe('gateway kits, live', () => {
     // 4: bad user name or password, the same answer as for a user that never existed.
     expect(await connackOf(kit.username, 'any')).toBe(4);
 
-    const before = storedFor(OTHER_CUFF).length;
+    const before = (await storedFor(OTHER_CUFF)).length;
     otherHome.home.takeReading(0);
-    await waitUntil(() => storedFor(OTHER_CUFF).length > before, "the other home's reading");
+    await waitUntil(async () => (await storedFor(OTHER_CUFF)).length > before, "the other home's reading");
     expect(otherHome.gateway.stats().mqtt.connected).toBe(true);
     // The revoked hub keeps trying and keeps being refused.
     await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -120,7 +120,7 @@ describe('single sign-on in the browser', () => {
       user: { role: string; organisationId: string; username: string };
     };
     expect(session.user).toMatchObject({ role: 'nurse_in_charge', organisationId: 'org-default' });
-    expect(server.context.users.find(session.user.username)?.passwordHash).toBeNull();
+    expect((await server.context.users.find(session.user.username))?.passwordHash).toBeNull();
     await page.close();
   });
 

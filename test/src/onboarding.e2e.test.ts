@@ -141,7 +141,7 @@ describe('running an organisation in the browser', () => {
   }
 
   it('an operator creates an organisation and its first admin sets a password from the e-mailed link', async () => {
-    const operator = inviteOperator(server.context.db, {
+    const operator = await inviteOperator(server.context.sql, {
       email: 'ops@wardline.test',
       displayName: 'Olu Operator',
       publicUrl: base,

@@ -151,9 +151,10 @@ describe('broker outage with the durable outbox', () => {
     const lastBacklog = events.findLastIndex((e) => e.observation.deviceId === CUFF);
     expect(fallAt).toBeGreaterThan(-1);
     expect(fallAt).toBeLessThan(lastBacklog);
-    const stored = server.context.db
-      .prepare('SELECT count(*) AS n, count(DISTINCT seq) AS seqs FROM observations WHERE device_id = ?')
-      .get(CUFF);
+    const stored = await server.context.sql.get(
+      'SELECT count(*) AS n, count(DISTINCT seq) AS seqs FROM observations WHERE device_id = ?',
+      [CUFF],
+    );
     expect(stored).toEqual({ n: READINGS, seqs: READINGS });
     console.log(
       `outage: ${READINGS} readings taken and stored in ${Math.round(storeMs)} ms ` +

@@ -16,6 +16,8 @@ import {
   type ServerConfig,
   type StartOptions,
 } from '@wardline/server';
+import { testDatabaseUrlFor } from '@wardline/server/testing-database';
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -208,6 +210,7 @@ export async function startTestServer(
       host: '127.0.0.1',
       port,
       databasePath,
+      databaseUrl: await testDatabaseUrlFor(databasePath),
       dashboardDir,
       mqtt: {
         url: `mqtt://127.0.0.1:${brokerPort}`,
@@ -301,4 +304,17 @@ export async function joinWardSocket(baseUrl: string, token: string, wardId: str
   const ack = await socket.emitWithAck('joinWard', wardId);
   if (!ack.ok) throw new Error(`joinWard refused: ${ack.code}`);
   return socket;
+}
+
+/** A gateway's outbox file, read from outside the gateway: readings not yet acknowledged, and the next sequence number. */
+export function readOutbox(path: string): { pending: number; next: number } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const pending = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    const next = (db.prepare("SELECT value FROM meta WHERE key = 'next_seq'").get() as { value: number })
+      .value;
+    return { pending, next };
+  } finally {
+    db.close();
+  }
 }

@@ -274,9 +274,10 @@ describe('web hardening', () => {
     it('cuts a socket when its session expires', async () => {
       const token = await signIn(baseUrl, 'nurse');
       const expiresAt = new Date(Date.now() + 1500).toISOString();
-      server.context.db
-        .prepare(`UPDATE sessions SET expires_at = ? WHERE token_hash = ?`)
-        .run(expiresAt, server.context.users.sessionForToken(token)!.tokenHash);
+      await server.context.sql.run(`UPDATE sessions SET expires_at = ? WHERE token_hash = ?`, [
+        expiresAt,
+        (await server.context.users.sessionForToken(token))!.tokenHash,
+      ]);
       const socket = await joinWardSocket(baseUrl, token, 'ward-e2e');
       const started = Date.now();
       expect(await disconnected(socket)).toBe('io server disconnect');

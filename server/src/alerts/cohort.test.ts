@@ -68,7 +68,7 @@ describe('24-hour cohort simulation', () => {
       const start = bed.clock.now.getTime();
       for (const r of residents) {
         // Six-hourly observations while on the virtual ward.
-        alerting.thresholds.update(
+        await alerting.thresholds.update(
           patientOf(r.number),
           { bpReadingsPerDay: Math.round((24 * HOUR) / options.bpIntervalMs) },
           'sim',
@@ -85,14 +85,14 @@ describe('24-hour cohort simulation', () => {
           bed.clock.now = new Date(start + e.atMs + 20_000); // in transit for 20 s
           const address = { site: 'cohort', gateway: home(e.resident) };
           if (e.type === 'observation') {
-            bed.send(gatewayTopic(address, Channel.observations), {
+            await bed.send(gatewayTopic(address, Channel.observations), {
               v: 1,
               sentAt: bed.clock.now.toISOString(),
               observations: [e.observation],
             });
           } else {
             const { battery, ...status } = e.status;
-            bed.send(gatewayTopic(address, Channel.devices), {
+            await bed.send(gatewayTopic(address, Channel.devices), {
               v: 1,
               devices: [
                 { ...status, ...(battery !== undefined ? { battery: { value: battery, unit: '%' } } : {}) },
@@ -101,21 +101,21 @@ describe('24-hour cohort simulation', () => {
           }
         }
         bed.clock.now = new Date(start + t + 30_000);
-        alerting.tick();
+        await alerting.tick();
         // The simulated nurse: acknowledges within 3 minutes; closes falls incidents after 20 and
         // post-fall prompts after 10 (observations taken on paper).
-        for (const a of bed.unresolved()) {
+        for (const a of await bed.unresolved()) {
           const age = bed.clock.now.getTime() - Date.parse(a.openedAt);
-          if (a.state === 'open' && age >= 3 * MINUTE) alerting.acknowledge(a.id, 'sim-nurse', null);
+          if (a.state === 'open' && age >= 3 * MINUTE) await alerting.acknowledge(a.id, 'sim-nurse', null);
           if (INCIDENT.has(a.condition) && age >= 20 * MINUTE)
-            alerting.resolve(a.id, 'sim-nurse', 'Visited, no injury');
+            await alerting.resolve(a.id, 'sim-nurse', 'Visited, no injury');
           if (a.condition === 'post_fall_obs' && age >= 10 * MINUTE)
-            alerting.resolve(a.id, 'sim-nurse', 'Observations recorded on paper');
+            await alerting.resolve(a.id, 'sim-nurse', 'Observations recorded on paper');
         }
       }
       const simulatedIn = Date.now() - wall;
 
-      const all: Alert[] = alerting.store.list({ limit: 10_000 }).map((r) => alerting.toAlert(r));
+      const all: Alert[] = (await alerting.store.list({ limit: 10_000 })).map((r) => alerting.toAlert(r));
       const of = (n: number) => all.filter((a) => a.patientId === patientOf(n));
       const byScenario = new Map<
         string,
@@ -135,9 +135,9 @@ describe('24-hour cohort simulation', () => {
         ([scenario, e]) =>
           `  ${scenario.padEnd(13)} ${String(e.patients).padStart(2)} patients  ${(e.alerts / e.patients).toFixed(2)} alerts/patient-day  ${JSON.stringify(e.conditions)}`,
       );
-      const notifications = bed.ctx.db.prepare(`SELECT count(*) AS n FROM notifications`).get() as {
-        n: number;
-      };
+      const notifications = (await bed.ctx.sql.get<{ n: number }>(
+        `SELECT count(*) AS n FROM notifications`,
+      ))!;
       const fallen = residents.filter((r) => r.scenario === 'fall' && r.fallAtMs! < options.durationMs);
       const incidentsOf = (n: number) => of(n).filter((a) => INCIDENT.has(a.condition));
       const split = fallen.filter((r) => incidentsOf(r.number).length > 1).length;

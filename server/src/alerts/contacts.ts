@@ -1,5 +1,5 @@
 import type { FamilyContact, FamilyContactInput } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 
 interface Row {
   id: number;
@@ -18,72 +18,88 @@ const toContact = (r: Row): FamilyContact => ({
 });
 
 /** Family contacts and their consent; every change is kept in family_contact_changes. */
-export function createContactRepository(db: Db) {
-  const audit = db.prepare(
-    `INSERT INTO family_contact_changes (contact_id, at, by, action, old_json, new_json) VALUES (?, ?, ?, ?, ?, ?)`,
-  );
-  const byId = db.prepare(`SELECT * FROM family_contacts WHERE id = ? AND deleted_at IS NULL`);
-  const byPatient = db.prepare(
-    `SELECT * FROM family_contacts WHERE patient_id = ? AND deleted_at IS NULL ORDER BY id`,
-  );
+export function createContactRepository(sql: SqlDatabase) {
+  const audit = (
+    contactId: number,
+    at: string,
+    by: string,
+    action: string,
+    oldJson: string | null,
+    newJson: string | null,
+  ) =>
+    sql.run(
+      `INSERT INTO family_contact_changes (contact_id, at, by, action, old_json, new_json) VALUES (?, ?, ?, ?, ?, ?)`,
+      [contactId, at, by, action, oldJson, newJson],
+    );
 
   const repo = {
-    list(patientId: string): FamilyContact[] {
-      return (byPatient.all(patientId) as Row[]).map(toContact);
+    async list(patientId: string): Promise<FamilyContact[]> {
+      const rows = await sql.all<Row>(
+        `SELECT * FROM family_contacts WHERE patient_id = ? AND deleted_at IS NULL ORDER BY id`,
+        [patientId],
+      );
+      return rows.map(toContact);
     },
 
-    get(id: number): FamilyContact | undefined {
-      const row = byId.get(id) as Row | undefined;
+    async get(id: number): Promise<FamilyContact | undefined> {
+      const row = await sql.get<Row>(`SELECT * FROM family_contacts WHERE id = ? AND deleted_at IS NULL`, [
+        id,
+      ]);
       return row ? toContact(row) : undefined;
     },
 
-    create(patientId: string, input: FamilyContactInput, by: string, at: string): FamilyContact {
-      return db.transaction(() => {
-        const { lastInsertRowid } = db
-          .prepare(
-            `INSERT INTO family_contacts (patient_id, contact_json, consent_recorded_at, consent_recorded_by)
-             VALUES (?, ?, ?, ?)`,
-          )
-          .run(patientId, JSON.stringify(input), at, by);
-        audit.run(lastInsertRowid, at, by, 'created', null, JSON.stringify(input));
-        return repo.get(Number(lastInsertRowid))!;
-      })();
+    create(patientId: string, input: FamilyContactInput, by: string, at: string): Promise<FamilyContact> {
+      return sql.transaction(async () => {
+        const inserted = await sql.get<{ id: number }>(
+          `INSERT INTO family_contacts (patient_id, contact_json, consent_recorded_at, consent_recorded_by)
+           VALUES (?, ?, ?, ?) RETURNING id`,
+          [patientId, JSON.stringify(input), at, by],
+        );
+        await audit(inserted!.id, at, by, 'created', null, JSON.stringify(input));
+        return (await repo.get(inserted!.id))!;
+      });
     },
 
-    update(id: number, input: FamilyContactInput, by: string, at: string): FamilyContact | undefined {
-      return db.transaction(() => {
-        const old = repo.get(id);
+    update(
+      id: number,
+      input: FamilyContactInput,
+      by: string,
+      at: string,
+    ): Promise<FamilyContact | undefined> {
+      return sql.transaction(async () => {
+        const old = await repo.get(id);
         if (!old) return undefined;
         const { id: _id, patientId: _p, consentRecordedAt, consentRecordedBy, ...oldInput } = old;
         const consentChanged =
           JSON.stringify(oldInput.consent) !== JSON.stringify(input.consent) ||
           oldInput.consentNote !== input.consentNote;
-        db.prepare(
+        await sql.run(
           `UPDATE family_contacts SET contact_json = ?, consent_recorded_at = ?, consent_recorded_by = ? WHERE id = ?`,
-        ).run(
-          JSON.stringify(input),
-          consentChanged ? at : consentRecordedAt,
-          consentChanged ? by : consentRecordedBy,
-          id,
+          [
+            JSON.stringify(input),
+            consentChanged ? at : consentRecordedAt,
+            consentChanged ? by : consentRecordedBy,
+            id,
+          ],
         );
-        audit.run(id, at, by, 'updated', JSON.stringify(oldInput), JSON.stringify(input));
+        await audit(id, at, by, 'updated', JSON.stringify(oldInput), JSON.stringify(input));
         return repo.get(id);
-      })();
+      });
     },
 
-    remove(id: number, by: string, at: string): boolean {
-      return db.transaction(() => {
-        const old = repo.get(id);
+    remove(id: number, by: string, at: string): Promise<boolean> {
+      return sql.transaction(async () => {
+        const old = await repo.get(id);
         if (!old) return false;
-        db.prepare(`UPDATE family_contacts SET deleted_at = ?, deleted_by = ? WHERE id = ?`).run(at, by, id);
-        audit.run(id, at, by, 'deleted', JSON.stringify(old), null);
+        await sql.run(`UPDATE family_contacts SET deleted_at = ?, deleted_by = ? WHERE id = ?`, [at, by, id]);
+        await audit(id, at, by, 'deleted', JSON.stringify(old), null);
         return true;
-      })();
+      });
     },
 
     /** The contact a family user signs in as, if one is linked. */
-    forUser(patientId: string, username: string): FamilyContact | undefined {
-      return repo.list(patientId).find((c) => c.username === username);
+    async forUser(patientId: string, username: string): Promise<FamilyContact | undefined> {
+      return (await repo.list(patientId)).find((c) => c.username === username);
     },
   };
   return repo;

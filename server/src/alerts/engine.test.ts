@@ -46,8 +46,8 @@ describe('alert engine', () => {
     });
 
   it('raises a fall at once as critical, keeps one alert for a repeat, and never clears it by itself', async () => {
-    send(reading('fall', { confidence: { value: 91, unit: '%' } }, ago(1000), FALLS));
-    let open = bed.unresolved(P1);
+    await send(reading('fall', { confidence: { value: 91, unit: '%' } }, ago(1000), FALLS));
+    let open = await bed.unresolved(P1);
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({
       condition: 'fall',
@@ -56,38 +56,38 @@ describe('alert engine', () => {
       level: 1,
       wardId: 'ward-a',
     });
-    send(reading('fall', { confidence: { value: 80, unit: '%' } }, ago(500), FALLS));
-    send(bp(124, 80, 70, ago(100)));
-    open = bed.unresolved(P1);
+    await send(reading('fall', { confidence: { value: 80, unit: '%' } }, ago(500), FALLS));
+    await send(bp(124, 80, 70, ago(100)));
+    open = await bed.unresolved(P1);
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ condition: 'fall', occurrences: 2 });
   });
 
   it('needs high readings at least a minute apart to alert, and 30 minutes back below the hysteresis to clear', async () => {
-    send(bp(186, 95, 70, ago(6 * MIN)));
-    expect(bed.unresolved(P1)).toEqual([]);
-    send(bp(128, 80, 70, ago(5 * MIN)));
-    send(bp(190, 95, 70, ago(4 * MIN)));
-    expect(bed.unresolved(P1)).toEqual([]); // high, normal, high: noise, not a trend
-    send(bp(184, 96, 70, ago(4 * MIN - 30_000)));
-    expect(bed.unresolved(P1)).toEqual([]); // two high readings 30 s apart: not yet confirmed
-    send(bp(188, 96, 70, ago(3 * MIN)));
-    expect(bed.unresolved(P1).map((a) => [a.condition, a.priority])).toEqual([['bp_high', 'medium']]);
-    send(bp(175, 90, 70, ago(150_000))); // below 180 but not 10 below: still high
-    send(bp(150, 88, 70, ago(2 * MIN)));
-    send(bp(148, 86, 70, ago(MIN)));
-    expect(bed.unresolved(P1)).toHaveLength(1); // back in range for a minute only
+    await send(bp(186, 95, 70, ago(6 * MIN)));
+    expect(await bed.unresolved(P1)).toEqual([]);
+    await send(bp(128, 80, 70, ago(5 * MIN)));
+    await send(bp(190, 95, 70, ago(4 * MIN)));
+    expect(await bed.unresolved(P1)).toEqual([]); // high, normal, high: noise, not a trend
+    await send(bp(184, 96, 70, ago(4 * MIN - 30_000)));
+    expect(await bed.unresolved(P1)).toEqual([]); // two high readings 30 s apart: not yet confirmed
+    await send(bp(188, 96, 70, ago(3 * MIN)));
+    expect((await bed.unresolved(P1)).map((a) => [a.condition, a.priority])).toEqual([['bp_high', 'medium']]);
+    await send(bp(175, 90, 70, ago(150_000))); // below 180 but not 10 below: still high
+    await send(bp(150, 88, 70, ago(2 * MIN)));
+    await send(bp(148, 86, 70, ago(MIN)));
+    expect(await bed.unresolved(P1)).toHaveLength(1); // back in range for a minute only
     bed.advance(40 * MIN);
-    send(bp(145, 86, 70, ago(5 * MIN)));
-    expect(bed.unresolved(P1)).toEqual([]);
-    const [alert] = bed.ctx.alerting.store.list({ limit: 5 });
+    await send(bp(145, 86, 70, ago(5 * MIN)));
+    expect(await bed.unresolved(P1)).toEqual([]);
+    const [alert] = await bed.ctx.alerting.store.list({ limit: 5 });
     expect(alert).toMatchObject({ state: 'resolved', resolved_by: 'system' });
     expect(alert!.resolution_note).toMatch(/back within range for 3\d min/);
   });
 
   it('scores a partial NEWS2 from the cuff at once, labelled with what is missing, and completes it from staff entry', async () => {
-    send(bp(88, 52, 128, ago(MIN)));
-    const news2 = bed.unresolved(P1).find((a) => a.condition === 'news2')!;
+    await send(bp(88, 52, 128, ago(MIN)));
+    const news2 = (await bed.unresolved(P1)).find((a) => a.condition === 'news2')!;
     // Systolic 88 scores 3 and pulse 128 scores 2: 5 of a partial score, medium risk.
     expect(news2).toMatchObject({ priority: 'high', title: 'NEWS2 5: medium risk' });
     expect(news2.message).toContain(
@@ -107,7 +107,7 @@ describe('alert engine', () => {
       source: 'staff:nurse',
       ageMinutes: 0,
     });
-    const updated = bed.unresolved(P1).find((a) => a.condition === 'news2')!;
+    const updated = (await bed.unresolved(P1)).find((a) => a.condition === 'news2')!;
     expect(updated).toMatchObject({ id: news2.id, priority: 'critical', title: 'NEWS2 9: high risk' });
     expect(updated.message).not.toContain('Partial');
     const history = (await call('GET', `/api/alerts/${news2.id}`, 'nurse')).json() as AlertWithHistory;
@@ -115,8 +115,8 @@ describe('alert engine', () => {
   });
 
   it('takes NEWS2 pulse from whichever of cuff, oximeter or heart-rate sensor measured last', async () => {
-    send(bp(128, 80, 72, ago(10 * MIN)));
-    send(
+    await send(bp(128, 80, 72, ago(10 * MIN)));
+    await send(
       reading(
         'spo2',
         { spo2: { value: 97, unit: '%' }, pulseRate: { value: 115, unit: 'bpm' } },
@@ -124,22 +124,22 @@ describe('alert engine', () => {
         'aa:00:00:00:00:01',
       ),
     );
-    expect(bed.ctx.alerting.news2(P1).parameters.find((p) => p.parameter === 'pulse')).toMatchObject({
+    expect((await bed.ctx.alerting.news2(P1)).parameters.find((p) => p.parameter === 'pulse')).toMatchObject({
       value: 115,
       score: 2,
       ageMinutes: 2,
     });
-    send(reading('heart_rate', { heartRate: { value: 64, unit: 'bpm' } }, ago(MIN)));
-    expect(bed.ctx.alerting.news2(P1).parameters.find((p) => p.parameter === 'pulse')).toMatchObject({
+    await send(reading('heart_rate', { heartRate: { value: 64, unit: 'bpm' } }, ago(MIN)));
+    expect((await bed.ctx.alerting.news2(P1)).parameters.find((p) => p.parameter === 'pulse')).toMatchObject({
       value: 64,
       score: 0,
     });
   });
 
   it('shows a stale parameter as missing, with its age, instead of reusing it', async () => {
-    send(bp(128, 80, 72, ago(25 * 60 * MIN)));
-    send(reading('body_temperature', { temperature: { value: 36.8, unit: '°C' } }, ago(MIN)));
-    const summary = bed.ctx.alerting.news2(P1);
+    await send(bp(128, 80, 72, ago(25 * 60 * MIN)));
+    await send(reading('body_temperature', { temperature: { value: 36.8, unit: '°C' } }, ago(MIN)));
+    const summary = await bed.ctx.alerting.news2(P1);
     expect(summary.parameters.map((p) => p.parameter)).toEqual(['temperature']);
     expect(summary.stale.map((s) => s.parameter).sort()).toEqual(['pulse', 'systolic']);
     expect(summary.missing).toContain('systolic');
@@ -147,8 +147,8 @@ describe('alert engine', () => {
   });
 
   it('lets a nurse acknowledge and resolve with a note, audited, and refuses a second acknowledgement', async () => {
-    send(reading('help_request', {}, ago(1000), FALLS));
-    const [alert] = bed.unresolved(P1);
+    await send(reading('help_request', {}, ago(1000), FALLS));
+    const [alert] = await bed.unresolved(P1);
     const ack = await call('POST', `/api/alerts/${alert!.id}/acknowledge`, 'nurse', {});
     expect(ack.json()).toMatchObject({
       state: 'acknowledged',
@@ -177,15 +177,15 @@ describe('alert engine', () => {
     ]);
     // A new help call after resolution is a new alert.
     bed.advance(MIN);
-    send(reading('help_request', {}, ago(100), FALLS));
-    const after = bed.unresolved(P1);
+    await send(reading('help_request', {}, ago(100), FALLS));
+    const after = await bed.unresolved(P1);
     expect(after.map((a) => a.condition)).toEqual(['help_request']);
     expect(after[0]!.id).not.toBe(alert!.id);
   });
 
   it('lists and filters alerts; a family member sees only their relative’s fall, worded without detail', async () => {
-    send(reading('fall', { confidence: { value: 93, unit: '%' } }, ago(1000), FALLS));
-    send(bp(88, 50, 70, ago(500), 'aa:00:00:00:00:02')); // resident 2, NEWS2 red
+    await send(reading('fall', { confidence: { value: 93, unit: '%' } }, ago(1000), FALLS));
+    await send(bp(88, 50, 70, ago(500), 'aa:00:00:00:00:02')); // resident 2, NEWS2 red
     const listed = await call('GET', '/api/alerts?state=open&wardId=ward-a', 'nurse');
     expect(listed.statusCode, listed.body).toBe(200);
     const nurseList = listed.json() as Alert[];
@@ -206,14 +206,9 @@ describe('alert engine', () => {
   });
 
   it('audits threshold changes and applies the SpO2 scale per patient', async () => {
-    send(reading('spo2', { spo2: { value: 89, unit: '%' } }, ago(2 * MIN)));
-    send(reading('spo2', { spo2: { value: 89, unit: '%' } }, ago(MIN)));
-    expect(
-      bed
-        .unresolved(P1)
-        .map((a) => a.condition)
-        .sort(),
-    ).toEqual(['news2', 'spo2_low']);
+    await send(reading('spo2', { spo2: { value: 89, unit: '%' } }, ago(2 * MIN)));
+    await send(reading('spo2', { spo2: { value: 89, unit: '%' } }, ago(MIN)));
+    expect((await bed.unresolved(P1)).map((a) => a.condition).sort()).toEqual(['news2', 'spo2_low']);
     const put = await call('PUT', `/api/patients/${P1}/thresholds`, 'charge', {
       changes: { spo2Scale: 2, systolicHigh: 170 },
       reason: 'COPD with hypercapnia: target 88-92 per respiratory team',
@@ -226,15 +221,15 @@ describe('alert engine', () => {
       ['systolicHigh', 180, 170, 'charge'],
     ]);
     expect(t.history[0]!.reason).toContain('COPD');
-    expect(bed.ctx.alerting.news2(P1)).toMatchObject({ spo2Scale: 2 });
+    expect(await bed.ctx.alerting.news2(P1)).toMatchObject({ spo2Scale: 2 });
     // On scale 2, 89 % is on target: NEWS2 clears with the next reading, the SpO2 alert once
     // readings have stayed on target for 30 minutes.
-    send(reading('spo2', { spo2: { value: 89, unit: '%' } }, ago(30_000)));
-    send(reading('spo2', { spo2: { value: 90, unit: '%' } }, ago(10_000)));
-    expect(bed.unresolved(P1).map((a) => a.condition)).toEqual(['spo2_low']);
+    await send(reading('spo2', { spo2: { value: 89, unit: '%' } }, ago(30_000)));
+    await send(reading('spo2', { spo2: { value: 90, unit: '%' } }, ago(10_000)));
+    expect((await bed.unresolved(P1)).map((a) => a.condition)).toEqual(['spo2_low']);
     bed.advance(31 * MIN);
-    send(reading('spo2', { spo2: { value: 90, unit: '%' } }, ago(10_000)));
-    expect(bed.unresolved(P1)).toEqual([]);
+    await send(reading('spo2', { spo2: { value: 90, unit: '%' } }, ago(10_000)));
+    expect(await bed.unresolved(P1)).toEqual([]);
     for (const refused of ['family', 'nurse'])
       expect(
         (await call('PUT', `/api/patients/${P1}/thresholds`, refused, { changes: {}, reason: 'xyz' }))
@@ -251,75 +246,74 @@ describe('alert engine', () => {
   });
 
   it('escalates an unacknowledged alert once per timeout, level by level, and stops when acknowledged', async () => {
-    send(reading('fall', {}, ago(1000), FALLS));
-    const [alert] = bed.unresolved(P1);
+    await send(reading('fall', {}, ago(1000), FALLS));
+    const [alert] = await bed.unresolved(P1);
     expect(alert!.nextEscalationAt).toBe(new Date(bed.clock.now.getTime() + 5 * MIN).toISOString());
     bed.advance(4 * MIN);
-    bed.ctx.alerting.tick();
-    expect(bed.unresolved(P1)[0]!.level).toBe(1);
+    await bed.ctx.alerting.tick();
+    expect((await bed.unresolved(P1))[0]!.level).toBe(1);
     bed.advance(MIN);
-    bed.ctx.alerting.tick();
-    bed.ctx.alerting.tick(); // a second tick at the same instant must not escalate again
-    expect(bed.unresolved(P1)[0]).toMatchObject({ level: 2, levelName: 'nurse in charge' });
+    await bed.ctx.alerting.tick();
+    await bed.ctx.alerting.tick(); // a second tick at the same instant must not escalate again
+    expect((await bed.unresolved(P1))[0]).toMatchObject({ level: 2, levelName: 'nurse in charge' });
     bed.advance(5 * MIN);
-    bed.ctx.alerting.tick();
-    expect(bed.unresolved(P1)[0]).toMatchObject({ level: 3, levelName: 'on-call clinician' });
+    await bed.ctx.alerting.tick();
+    expect((await bed.unresolved(P1))[0]).toMatchObject({ level: 3, levelName: 'on-call clinician' });
     bed.advance(5 * MIN);
-    bed.ctx.alerting.tick();
-    expect(bed.unresolved(P1)[0]).toMatchObject({ level: 3 });
+    await bed.ctx.alerting.tick();
+    expect((await bed.unresolved(P1))[0]).toMatchObject({ level: 3 });
     await call('POST', `/api/alerts/${alert!.id}/acknowledge`, 'nurse', {});
     bed.advance(60 * MIN);
-    bed.ctx.alerting.tick();
-    const types = bed.ctx.alerting.store.transitions(alert!.id).map((t) => t.type);
+    await bed.ctx.alerting.tick();
+    const types = (await bed.ctx.alerting.store.transitions(alert!.id)).map((t) => t.type);
     // The third 'escalated' is the long lie at 10 min (falls-incident): already at the top level.
     expect(types).toEqual(['opened', 'escalated', 'escalated', 'escalated', 'renotified', 'acknowledged']);
   });
 
-  it('stores a reading even when its rules fail, and raises the alert on the next tick', () => {
+  it('stores a reading even when its rules fail, and raises the alert on the next tick', async () => {
     // A broken alert store (here: its table renamed away) must not stall ingest of falls.
-    bed.ctx.db.exec('ALTER TABLE alerts RENAME TO alerts_away');
-    const outcome = send(reading('fall', {}, ago(1000), FALLS));
+    await bed.ctx.sql.exec('ALTER TABLE alerts RENAME TO alerts_away');
+    const outcome = await send(reading('fall', {}, ago(1000), FALLS));
     expect(outcome.observations).toHaveLength(1);
-    bed.ctx.db.exec('ALTER TABLE alerts_away RENAME TO alerts');
-    expect(bed.unresolved(P1)).toEqual([]);
-    bed.ctx.alerting.tick();
-    expect(bed.unresolved(P1).map((a) => a.condition)).toEqual(['fall']);
+    await bed.ctx.sql.exec('ALTER TABLE alerts_away RENAME TO alerts');
+    expect(await bed.unresolved(P1)).toEqual([]);
+    await bed.ctx.alerting.tick();
+    expect((await bed.unresolved(P1)).map((a) => a.condition)).toEqual(['fall']);
   });
 
-  it('holds at most one unresolved alert per patient and condition in SQLite itself', () => {
-    send(reading('fall', {}, ago(1000), FALLS));
-    const insert = () =>
-      bed.ctx.db
-        .prepare(
-          `INSERT INTO alerts (subject, condition, patient_id, priority, state, title, message, detail_json, opened_at, updated_at)
-           VALUES ('patient:${P1}', 'fall', '${P1}', 'critical', 'open', 't', 'm', '{}', 'x', 'x')`,
-        )
-        .run();
-    expect(insert).toThrow(/UNIQUE/);
+  it('holds at most one unresolved alert per patient and condition in the database itself', async () => {
+    await send(reading('fall', {}, ago(1000), FALLS));
+    const refused = await bed.ctx.sql
+      .run(
+        `INSERT INTO alerts (subject, condition, patient_id, priority, state, title, message, detail_json, opened_at, updated_at)
+         VALUES ('patient:${P1}', 'fall', '${P1}', 'critical', 'open', 't', 'm', '{}', 'x', 'x')`,
+      )
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(bed.ctx.sql.constraintViolated(refused)).toBe('unique');
   });
 
   it('alarms on missing data: an overdue scheduled reading, a silent falls sensor, an offline gateway, a low battery', async () => {
-    send(bp(128, 80, 72, ago(MIN)));
-    bed.ctx.alerting.tick();
-    expect(bed.unresolved()).toEqual([]);
+    await send(bp(128, 80, 72, ago(MIN)));
+    await bed.ctx.alerting.tick();
+    expect(await bed.unresolved()).toEqual([]);
     bed.advance(13 * 60 * MIN); // due after 12 h, then 2 h of grace
-    bed.ctx.alerting.tick();
-    const conditions = () =>
-      bed
-        .unresolved()
-        .map((a) => `${a.patientId ?? a.gatewayId}:${a.condition}`)
-        .sort();
+    await bed.ctx.alerting.tick();
+    const conditions = async () =>
+      (await bed.unresolved()).map((a) => `${a.patientId ?? a.gatewayId}:${a.condition}`).sort();
     // Resident 2 never took a reading; resident 1's falls sensor has not been heard since assignment.
-    expect(conditions()).toEqual([`${P1}:device_silent`]);
+    expect(await conditions()).toEqual([`${P1}:device_silent`]);
     bed.advance(61 * MIN);
-    bed.ctx.alerting.tick();
-    expect(conditions()).toEqual([
+    await bed.ctx.alerting.tick();
+    expect(await conditions()).toEqual([
       `${P1}:device_silent`,
       `${P1}:reading_overdue`,
       'ward-a-p002:reading_overdue',
     ]);
-    send(bp(126, 80, 70, ago(1000)));
-    bed.send('wardline/v1/site-a/gw-1/devices', {
+    await send(bp(126, 80, 70, ago(1000)));
+    await bed.send('wardline/v1/site-a/gw-1/devices', {
       v: 1,
       devices: [
         {
@@ -330,15 +324,15 @@ describe('alert engine', () => {
         },
       ],
     });
-    expect(conditions()).toEqual([`${P1}:battery_low`, 'ward-a-p002:reading_overdue']);
-    bed.send('wardline/v1/site-a/gw-1/status', { v: 1, state: 'offline', at: ago(0).toISOString() });
-    bed.ctx.alerting.tick();
-    expect(conditions()).not.toContain('site-a:gw-1:gateway_offline'); // within the reconnect grace
+    expect(await conditions()).toEqual([`${P1}:battery_low`, 'ward-a-p002:reading_overdue']);
+    await bed.send('wardline/v1/site-a/gw-1/status', { v: 1, state: 'offline', at: ago(0).toISOString() });
+    await bed.ctx.alerting.tick();
+    expect(await conditions()).not.toContain('site-a:gw-1:gateway_offline'); // within the reconnect grace
     bed.advance(3 * MIN);
-    bed.ctx.alerting.tick();
-    expect(conditions()).toContain('site-a:gw-1:gateway_offline');
-    bed.send('wardline/v1/site-a/gw-1/status', { v: 1, state: 'online', at: ago(0).toISOString() });
-    expect(conditions()).not.toContain('site-a:gw-1:gateway_offline');
+    await bed.ctx.alerting.tick();
+    expect(await conditions()).toContain('site-a:gw-1:gateway_offline');
+    await bed.send('wardline/v1/site-a/gw-1/status', { v: 1, state: 'online', at: ago(0).toISOString() });
+    expect(await conditions()).not.toContain('site-a:gw-1:gateway_offline');
   });
 
   it('manages family contacts with consent, audited, and validates the time zone', async () => {
@@ -371,9 +365,10 @@ describe('alert engine', () => {
     expect((await call('DELETE', `/api/patients/${P1}/contacts/${id}`, 'charge')).statusCode).toBe(204);
     const left = (await call('GET', `/api/patients/${P1}/contacts`, 'nurse')).json() as { name: string }[];
     expect(left.map((c) => c.name)).toEqual(['Demo Family Member']);
-    const audit = bed.ctx.db
-      .prepare(`SELECT action, by FROM family_contact_changes WHERE contact_id = ? ORDER BY id`)
-      .all(id);
+    const audit = await bed.ctx.sql.all(
+      `SELECT action, by FROM family_contact_changes WHERE contact_id = ? ORDER BY id`,
+      [id],
+    );
     expect(audit).toEqual([
       { action: 'created', by: 'charge' },
       { action: 'updated', by: 'admin' },

@@ -14,7 +14,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 import { createWardRepository } from '../db/ward-repository.js';
 import type { AcceptedObservation, IngestOutcome } from '../ingest/ingest.js';
 import type { AlertCounts } from '../metrics/server-metrics.js';
@@ -43,7 +43,7 @@ interface Change {
 }
 
 export interface AlertingOptions {
-  db: Db;
+  sql: SqlDatabase;
   config: AlertingConfig;
   now?: () => Date;
   log?: FastifyBaseLogger;
@@ -51,6 +51,11 @@ export interface AlertingOptions {
   metrics?: AlertCounts;
   /** The rules to run (default: every registered rule). */
   rules?: readonly AlertRule[];
+  /**
+   * Whether this replica leads a once-only job now (its lease, see db/replica.ts): escalations and
+   * the time-based rules run on one replica at a time. Default: always (one server).
+   */
+  leads?: (job: string, lengthMs: number) => Promise<boolean>;
 }
 
 export { STAFF_GATEWAY_ID, STAFF_SOURCE_PREFIX } from './staff-source.js';
@@ -64,31 +69,34 @@ const CLINICAL_FOR_FAMILY = new Set(['news2', 'bp_low', 'spo2_low']);
  * escalation) run on a tick. Socket events and notifications go out only after commit.
  */
 export function createAlerting(options: AlertingOptions) {
-  const { db, config } = options;
+  const { sql, config } = options;
   const rules = options.rules ?? ALERT_RULES;
+  const leads = options.leads ?? (async () => true);
   const now = options.now ?? (() => new Date());
   let log = options.log ?? (pino({ level: 'silent' }) as unknown as FastifyBaseLogger);
-  const store = createAlertStore(db);
-  const thresholds = createThresholdRepository(db);
-  const contacts = createContactRepository(db);
-  const outbox = createOutbox(db);
-  const wards = createWardRepository(db);
-  const snapshots = createSnapshots(db, config);
+  const store = createAlertStore(sql);
+  const thresholds = createThresholdRepository(sql);
+  const contacts = createContactRepository(sql);
+  const outbox = createOutbox(sql);
+  const wards = createWardRepository(sql);
+  const snapshots = createSnapshots(sql, config);
   const levelName = (level: number) => config.levels[level - 1]?.name ?? `level ${level}`;
 
-  // In-memory index of unresolved alerts; SQLite's partial unique index is the authority, and
-  // every hit here is re-checked against it, so a rolled-back transaction cannot mislead it.
+  // In-memory index of unresolved alerts, filled as they are looked up; the partial unique index is
+  // the authority, and every hit here is re-checked against it, so a rolled-back transaction (or
+  // another replica resolving the alert) cannot mislead it.
   const unresolvedIndex = new Map<string, number>();
-  for (const row of store.allUnresolved()) unresolvedIndex.set(`${row.subject}|${row.condition}`, row.id);
   const pending = new WeakMap<object, Change[]>();
   // The NEWS2 summaries the rules scored for each outcome, so that the history after commit reuses
   // them rather than scoring every patient a second time.
   const scored = new WeakMap<object, Map<string, News2Summary>>();
 
-  const heard = db.prepare(
-    `INSERT INTO device_activity (device_id, last_heard_at) VALUES (?, ?)
-     ON CONFLICT (device_id) DO UPDATE SET last_heard_at = max(last_heard_at, excluded.last_heard_at)`,
-  );
+  const heardSql = `INSERT INTO device_activity (device_id, last_heard_at) VALUES (?, ?)
+     ON CONFLICT (device_id) DO UPDATE SET last_heard_at = ${sql.dialect.greatest(
+       'device_activity.last_heard_at',
+       'excluded.last_heard_at',
+     )}`;
+  const heard = (deviceId: string, at: string) => sql.run(heardSql, [deviceId, at]);
 
   let sink: AlertSink | null = null;
   let dispatcher: Dispatcher | null = null;
@@ -101,12 +109,12 @@ export function createAlerting(options: AlertingOptions) {
     return after === null ? null : iso(new Date(at.getTime() + after));
   };
 
-  function findUnresolved(subject: string, condition: string): AlertRow | undefined {
+  async function findUnresolved(subject: string, condition: string): Promise<AlertRow | undefined> {
     const key = `${subject}|${condition}`;
     const id = unresolvedIndex.get(key);
-    const hit = id === undefined ? undefined : store.get(id);
+    const hit = id === undefined ? undefined : await store.get(id);
     if (hit && hit.state !== 'resolved') return hit;
-    const row = store.unresolved(subject, condition);
+    const row = await store.unresolved(subject, condition);
     if (row) unresolvedIndex.set(key, row.id);
     else unresolvedIndex.delete(key);
     return row;
@@ -114,18 +122,18 @@ export function createAlerting(options: AlertingOptions) {
 
   // ---- notifications (enqueued in the transaction of the transition that causes them) ----
 
-  function enqueueStaff(
+  async function enqueueStaff(
     row: AlertRow,
     transitionId: number,
     event: string,
     at: Date,
     levelNumber = row.level,
-  ) {
+  ): Promise<void> {
     if (row.priority === 'low') return; // dashboard only: technical, not clinical
     const level = config.levels[levelNumber - 1];
     if (!level) return;
     const alert = toAlert(row, levelName(row.level));
-    const patientName = row.patient_id ? (wards.patient(row.patient_id)?.displayName ?? null) : null;
+    const patientName = row.patient_id ? ((await wards.patient(row.patient_id))?.displayName ?? null) : null;
     const msg = staffMessage(alert, event, level.name, patientName, at);
     const base = {
       alertId: row.id,
@@ -136,7 +144,7 @@ export function createAlerting(options: AlertingOptions) {
       nextAttemptAt: iso(at),
     };
     for (const email of level.emails) {
-      outbox.enqueue(
+      await outbox.enqueue(
         {
           ...base,
           channel: 'email',
@@ -149,7 +157,7 @@ export function createAlerting(options: AlertingOptions) {
       );
     }
     for (const url of level.webhooks) {
-      outbox.enqueue(
+      await outbox.enqueue(
         {
           ...base,
           channel: 'webhook',
@@ -163,15 +171,15 @@ export function createAlerting(options: AlertingOptions) {
     }
   }
 
-  function enqueueFamily(row: AlertRow, transitionId: number, at: Date) {
+  async function enqueueFamily(row: AlertRow, transitionId: number, at: Date): Promise<void> {
     if (!row.patient_id) return;
     const safety = SAFETY.has(row.condition);
     const clinical =
       CLINICAL_FOR_FAMILY.has(row.condition) && PRIORITY_RANK[row.priority] >= PRIORITY_RANK.high;
     if (!safety && !clinical) return;
-    const patientName = wards.patient(row.patient_id)?.displayName ?? 'your relative';
+    const patientName = (await wards.patient(row.patient_id))?.displayName ?? 'your relative';
     const alert = toAlert(row, levelName(row.level));
-    for (const contact of contacts.list(row.patient_id)) {
+    for (const contact of await contacts.list(row.patient_id)) {
       if (!contact.consent.notify) continue;
       if (!safety && !contact.consent.clinicalDetail) continue;
       const quietEnd = quietHoursEnd(at, contact.timeZone, contact.quietHours);
@@ -188,7 +196,7 @@ export function createAlerting(options: AlertingOptions) {
       };
       const heldNote = hold ? 'held until the contact’s quiet hours end' : null;
       if (contact.email) {
-        outbox.enqueue(
+        await outbox.enqueue(
           {
             ...base,
             channel: 'email',
@@ -202,7 +210,7 @@ export function createAlerting(options: AlertingOptions) {
       }
       if (contact.phone) {
         const ready = config.smsWebhookUrl && config.webhookSecret;
-        outbox.enqueue(
+        await outbox.enqueue(
           {
             ...base,
             channel: 'sms',
@@ -219,22 +227,25 @@ export function createAlerting(options: AlertingOptions) {
 
   // ---- opening, updating and clearing ----
 
-  function raise(spec: RaiseSpec, at: Date, changes: Change[], recur = false): void {
-    let existing = findUnresolved(spec.subject, spec.condition);
+  async function raise(spec: RaiseSpec, at: Date, changes: Change[], recur = false): Promise<void> {
+    let existing = await findUnresolved(spec.subject, spec.condition);
     if (!existing) {
-      const opened = store.open({ ...spec, nextEscalationAt: escalationDue(spec.priority, at) }, iso(at));
+      const opened = await store.open(
+        { ...spec, nextEscalationAt: escalationDue(spec.priority, at) },
+        iso(at),
+      );
       unresolvedIndex.set(`${spec.subject}|${spec.condition}`, opened.row.id);
       if (opened.created) {
         changes.push({ alertId: opened.row.id, type: 'opened' });
-        enqueueStaff(opened.row, opened.transitionId!, 'opened', at);
-        enqueueFamily(opened.row, opened.transitionId!, at);
+        await enqueueStaff(opened.row, opened.transitionId!, 'opened', at);
+        await enqueueFamily(opened.row, opened.transitionId!, at);
         return;
       }
       // Lost a race to the unique index: the alert that won is the one to update.
       existing = opened.row;
     }
     if (recur) {
-      store.recur(existing, iso(at), spec.detail);
+      await store.recur(existing, iso(at), spec.detail);
       changes.push({ alertId: existing.id, type: 'recurred' });
       return;
     }
@@ -251,26 +262,38 @@ export function createAlerting(options: AlertingOptions) {
     } else if (raised && existing.state === 'acknowledged') {
       next = escalationDue(spec.priority, at);
     }
-    const transitionId = store.update(existing, iso(at), spec, next, raised);
+    const transitionId = await store.update(existing, iso(at), spec, next, raised);
     if (transitionId !== null) {
       changes.push({ alertId: existing.id, type: 'updated' });
-      if (raised) enqueueStaff(store.get(existing.id)!, transitionId, 'updated', at);
+      if (raised) await enqueueStaff((await store.get(existing.id))!, transitionId, 'updated', at);
     }
   }
 
-  function clear(subject: string, condition: string, at: Date, note: string, changes: Change[]): void {
-    const row = findUnresolved(subject, condition);
+  async function clear(
+    subject: string,
+    condition: string,
+    at: Date,
+    note: string,
+    changes: Change[],
+  ): Promise<void> {
+    const row = await findUnresolved(subject, condition);
     if (!row) return;
-    if (store.resolve(row.id, 'system', iso(at), note) !== null) {
+    if ((await store.resolve(row.id, 'system', iso(at), note)) !== null) {
       unresolvedIndex.delete(`${subject}|${condition}`);
-      outbox.cancelStaffPending(row.id, 'alert resolved before delivery');
+      await outbox.cancelStaffPending(row.id, 'alert resolved before delivery');
       changes.push({ alertId: row.id, type: 'resolved' });
     }
   }
 
-  function amend(row: AlertRow, change: AmendChange, options: AmendOptions, at: Date, changes: Change[]) {
+  async function amend(
+    row: AlertRow,
+    change: AmendChange,
+    options: AmendOptions,
+    at: Date,
+    changes: Change[],
+  ): Promise<void> {
     const level = options.level === 'top' ? Math.max(1, config.levels.length) : options.level;
-    const transitionId = store.amend(row, iso(at), change, {
+    const transitionId = await store.amend(row, iso(at), change, {
       type: options.type,
       note: options.note,
       ...(options.occurrence ? { occurrence: true } : {}),
@@ -281,10 +304,10 @@ export function createAlerting(options: AlertingOptions) {
     });
     if (transitionId === null) return;
     changes.push({ alertId: row.id, type: options.type });
-    const fresh = store.get(row.id)!;
-    if (options.notify === 'level') enqueueStaff(fresh, transitionId, options.note, at);
+    const fresh = (await store.get(row.id))!;
+    if (options.notify === 'level') await enqueueStaff(fresh, transitionId, options.note, at);
     if (options.notify === 'every level')
-      for (let n = 1; n <= fresh.level; n++) enqueueStaff(fresh, transitionId, options.note, at, n);
+      for (let n = 1; n <= fresh.level; n++) await enqueueStaff(fresh, transitionId, options.note, at, n);
   }
 
   // ---- rules (one module each, rules/*) ----
@@ -292,13 +315,13 @@ export function createAlerting(options: AlertingOptions) {
   function context(at: Date, changes: Change[], news2?: Map<string, News2Summary>): RuleContext {
     return {
       at,
-      db,
+      sql,
       config,
       thresholds,
       snapshots: news2
         ? {
-            news2(patientId, scale, when) {
-              const snapshot = snapshots.news2(patientId, scale, when);
+            async news2(patientId, scale, when) {
+              const snapshot = await snapshots.news2(patientId, scale, when);
               if (when === at) news2.set(patientId, snapshot.summary);
               return snapshot;
             },
@@ -314,11 +337,11 @@ export function createAlerting(options: AlertingOptions) {
   type PatientEntry = { wardId: string | null; kinds: Set<string>; observations: AcceptedObservation[] };
 
   /** The device and reading rules of one outcome; adds its patients' readings to `patients`. */
-  function evaluateReadings(
+  async function evaluateReadings(
     ctx: RuleContext,
     outcome: IngestOutcome,
     patients: Map<string, PatientEntry>,
-  ): void {
+  ): Promise<void> {
     // A device heard many times in one message (a backlog) is recorded once, at its newest reading.
     const heardAt = new Map<string, string>();
     for (const accepted of outcome.observations) {
@@ -327,7 +350,7 @@ export function createAlerting(options: AlertingOptions) {
         const known = heardAt.get(o.deviceId);
         if (known === undefined || o.measuredAt > known) heardAt.set(o.deviceId, o.measuredAt);
       }
-      for (const rule of rules) rule.onObservation?.(ctx, accepted);
+      for (const rule of rules) await rule.onObservation?.(ctx, accepted);
       if (!accepted.patientId || URGENT_KINDS.has(o.kind)) continue;
       let entry = patients.get(accepted.patientId);
       if (!entry)
@@ -339,36 +362,36 @@ export function createAlerting(options: AlertingOptions) {
       if (!isUnreliable(o)) entry.kinds.add(o.kind);
       entry.observations.push(accepted);
     }
-    for (const [deviceId, at] of heardAt) heard.run(deviceId, at);
+    for (const [deviceId, at] of heardAt) await heard(deviceId, at);
   }
 
-  function evaluatePatients(ctx: RuleContext, patients: Map<string, PatientEntry>): void {
+  async function evaluatePatients(ctx: RuleContext, patients: Map<string, PatientEntry>): Promise<void> {
     for (const [patientId, entry] of patients) {
-      const input = { patientId, ...entry, thresholds: thresholds.forPatient(patientId) };
-      for (const rule of rules) rule.onPatientReadings?.(ctx, input);
+      const input = { patientId, ...entry, thresholds: await thresholds.forPatient(patientId) };
+      for (const rule of rules) await rule.onPatientReadings?.(ctx, input);
     }
   }
 
-  function evaluateStatuses(ctx: RuleContext, outcome: IngestOutcome): void {
+  async function evaluateStatuses(ctx: RuleContext, outcome: IngestOutcome): Promise<void> {
     for (const status of outcome.deviceStatuses) {
-      heard.run(status.status.deviceId, new Date(status.status.lastSeen).toISOString());
-      for (const rule of rules) rule.onDeviceStatus?.(ctx, status);
+      await heard(status.status.deviceId, new Date(status.status.lastSeen).toISOString());
+      for (const rule of rules) await rule.onDeviceStatus?.(ctx, status);
     }
     const gateway = outcome.gatewayStatus;
-    if (gateway) for (const rule of rules) rule.onGatewayStatus?.(ctx, gateway);
+    if (gateway) for (const rule of rules) await rule.onGatewayStatus?.(ctx, gateway);
   }
 
-  function evaluateRules(
+  async function evaluateRules(
     outcome: IngestOutcome,
     at: Date,
     changes: Change[],
     news2?: Map<string, News2Summary>,
-  ): void {
+  ): Promise<void> {
     const ctx = context(at, changes, news2);
     const patients = new Map<string, PatientEntry>();
-    evaluateReadings(ctx, outcome, patients);
-    evaluatePatients(ctx, patients);
-    evaluateStatuses(ctx, outcome);
+    await evaluateReadings(ctx, outcome, patients);
+    await evaluatePatients(ctx, patients);
+    await evaluateStatuses(ctx, outcome);
   }
 
   // Messages whose rules threw: retried on every tick until they evaluate.
@@ -379,11 +402,11 @@ export function createAlerting(options: AlertingOptions) {
    * is still stored and acknowledged (one bad rule must not stall every fall behind it in the MQTT
    * session), the failure is logged as an error, and the tick retries the rules until they pass.
    */
-  function evaluate(outcome: IngestOutcome, at: Date = now()): void {
+  async function evaluate(outcome: IngestOutcome, at: Date = now()): Promise<void> {
     const changes: Change[] = [];
     const news2 = new Map<string, News2Summary>();
     try {
-      db.transaction(() => evaluateRules(outcome, at, changes, news2))();
+      await sql.transaction(() => evaluateRules(outcome, at, changes, news2));
       scored.set(outcome, news2);
     } catch (err) {
       changes.length = 0;
@@ -403,24 +426,24 @@ export function createAlerting(options: AlertingOptions) {
    * throw, the group's rules run again message by message, so that one message's fault delays no
    * other message's alerts (see evaluate).
    */
-  function evaluateGroup(outcomes: readonly IngestOutcome[], at: Date = now()): void {
+  async function evaluateGroup(outcomes: readonly IngestOutcome[], at: Date = now()): Promise<void> {
     if (outcomes.length === 1) return evaluate(outcomes[0]!, at);
     const changes: Change[] = [];
     const news2 = new Map<string, News2Summary>();
     try {
-      db.transaction(() => {
+      await sql.transaction(async () => {
         const ctx = context(at, changes, news2);
         const patients = new Map<string, PatientEntry>();
-        for (const outcome of outcomes) evaluateReadings(ctx, outcome, patients);
-        evaluatePatients(ctx, patients);
-        for (const outcome of outcomes) evaluateStatuses(ctx, outcome);
-      })();
+        for (const outcome of outcomes) await evaluateReadings(ctx, outcome, patients);
+        await evaluatePatients(ctx, patients);
+        for (const outcome of outcomes) await evaluateStatuses(ctx, outcome);
+      });
     } catch (err) {
       log.warn(
         { err: (err as Error).message },
         'alert rules failed for a group; evaluating message by message',
       );
-      for (const outcome of outcomes) evaluate(outcome, at);
+      for (const outcome of outcomes) await evaluate(outcome, at);
       return;
     }
     // The group's alert changes go out once, with its last message (after the readings that
@@ -431,10 +454,10 @@ export function createAlerting(options: AlertingOptions) {
     });
   }
 
-  function retryFailed(changes: Change[]) {
+  async function retryFailed(changes: Change[]): Promise<void> {
     for (const item of failed.splice(0, failed.length)) {
       try {
-        db.transaction(() => evaluateRules(item.outcome, now(), changes))();
+        await sql.transaction(() => evaluateRules(item.outcome, now(), changes));
       } catch (err) {
         failed.push(item);
         log.error({ err: (err as Error).message }, 'alert rules failed again; will retry');
@@ -444,17 +467,17 @@ export function createAlerting(options: AlertingOptions) {
 
   // ---- time-based rules ----
 
-  function escalations(at: Date, changes: Change[]) {
-    for (const row of store.dueEscalations(iso(at))) {
+  async function escalations(at: Date, changes: Change[]): Promise<void> {
+    for (const row of await store.dueEscalations(iso(at))) {
       const after = config.escalateAfterMs[row.priority];
       const nextAt = after === null ? null : iso(new Date(at.getTime() + after));
       const last = Math.max(1, config.levels.length);
       const toLevel = Math.min(row.level + 1, last);
       const type = toLevel > row.level ? 'escalated' : 'renotified';
-      const transitionId = store.escalate(row, toLevel, nextAt, iso(at), type);
+      const transitionId = await store.escalate(row, toLevel, nextAt, iso(at), type);
       if (transitionId === null) continue;
       changes.push({ alertId: row.id, type });
-      enqueueStaff(store.get(row.id)!, transitionId, type, at);
+      await enqueueStaff((await store.get(row.id))!, transitionId, type, at);
       log.warn({ alert: row.id, level: toLevel, type }, 'unacknowledged alert escalated');
     }
   }
@@ -479,23 +502,25 @@ export function createAlerting(options: AlertingOptions) {
     };
   }
 
-  function publishChanges(changes: Change[]) {
+  async function publishChanges(changes: Change[]): Promise<void> {
     if (changes.length === 0) return;
     // Every committed transition passes here once, whether or not anything listens.
     for (const change of options.metrics ? changes : []) {
-      const row = store.get(change.alertId);
+      const row = await store.get(change.alertId);
       if (row) options.metrics?.changed(change.type, row);
     }
     if (sink) {
       for (const change of changes) {
-        const row = store.get(change.alertId);
+        const row = await store.get(change.alertId);
         if (!row) continue;
         const alert = toAlert(row, levelName(row.level));
         const event = change.type === 'opened' ? 'alert' : 'alertUpdate';
         if (row.ward_id) sink.emit(event, [wardRoom(row.ward_id)], { type: change.type, alert });
         // Families see falls and help calls, worded without clinical detail, if a contact consented.
         if (row.patient_id && SAFETY.has(row.condition)) {
-          const consenting = contacts.list(row.patient_id).some((c) => c.consent.notify && c.username);
+          const consenting = (await contacts.list(row.patient_id)).some(
+            (c) => c.consent.notify && c.username,
+          );
           if (consenting)
             sink.emit(event, [patientRoom(row.patient_id)], {
               type: change.type,
@@ -514,48 +539,64 @@ export function createAlerting(options: AlertingOptions) {
       .then(schedule, (err: unknown) => log.error({ err }, 'notification dispatch failed'));
   }
 
-  function tick(at: Date = now()): void {
+  async function tick(at: Date = now()): Promise<void> {
     const changes: Change[] = [];
-    retryFailed(changes);
-    db.transaction(() => {
-      escalations(at, changes);
-      const ctx = context(at, changes);
-      for (const rule of rules) rule.onTick?.(ctx);
-    })();
-    publishChanges(changes);
+    await retryFailed(changes);
+    // Escalations and the time-based rules run on one replica at a time: the lease outlasts three
+    // ticks, so another replica takes them over within that long of this one dying.
+    if (await leads('alerting', config.tickMs * 3)) {
+      await sql.transaction(async () => {
+        await escalations(at, changes);
+        const ctx = context(at, changes);
+        for (const rule of rules) await rule.onTick?.(ctx);
+      });
+    }
+    await publishChanges(changes);
   }
 
   /** Sleeps until the next escalation or notification is due, or the periodic check. */
-  function schedule() {
+  async function schedule(): Promise<void> {
+    if (stopped) return;
+    let candidates: number[] = [];
+    try {
+      candidates = [await store.nextEscalationAt(), await outbox.nextDueAt()]
+        .filter((x): x is string => x !== null)
+        .map((x) => Date.parse(x) - now().getTime());
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'alert schedule failed; retrying on the periodic check');
+    }
     if (stopped) return;
     clearTimeout(timer);
-    const candidates = [store.nextEscalationAt(), outbox.nextDueAt()]
-      .filter((x): x is string => x !== null)
-      .map((x) => Date.parse(x) - now().getTime());
     const delay = Math.max(10, Math.min(config.tickMs, ...candidates));
-    timer = setTimeout(() => {
-      try {
-        tick();
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'alert tick failed');
-      }
-      kick();
-      schedule();
-    }, delay);
+    timer = setTimeout(() => void wake(), delay);
     timer.unref();
+  }
+
+  async function wake(): Promise<void> {
+    try {
+      await tick();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'alert tick failed');
+    }
+    kick();
+    await schedule();
   }
 
   // ---- staff actions ----
 
-  function act(fn: () => number | null, alertId: number, type: AlertEventType): boolean {
-    const transitionId = db.transaction(fn)();
+  async function act(
+    fn: () => Promise<number | null>,
+    alertId: number,
+    type: AlertEventType,
+  ): Promise<boolean> {
+    const transitionId = await sql.transaction(fn);
     if (transitionId === null) return false;
     if (type === 'resolved') {
-      const row = store.get(alertId)!;
+      const row = (await store.get(alertId))!;
       unresolvedIndex.delete(`${row.subject}|${row.condition}`);
     }
-    publishChanges([{ alertId, type }]);
-    schedule();
+    await publishChanges([{ alertId, type }]);
+    await schedule();
     return true;
   }
 
@@ -603,8 +644,9 @@ export function createAlerting(options: AlertingOptions) {
     return out;
   }
 
-  function news2Now(patientId: string): News2Summary {
-    return snapshots.news2(patientId, thresholds.forPatient(patientId).spo2Scale, now()).summary;
+  async function news2Now(patientId: string): Promise<News2Summary> {
+    const { spo2Scale } = await thresholds.forPatient(patientId);
+    return (await snapshots.news2(patientId, spo2Scale, now())).summary;
   }
 
   return {
@@ -618,26 +660,27 @@ export function createAlerting(options: AlertingOptions) {
     evaluateGroup,
     tick,
     /** After the ingest transaction commits: push its alert changes and send notifications. */
-    publish(outcome: IngestOutcome): void {
-      publishChanges(pending.get(outcome) ?? []);
+    publish(outcome: IngestOutcome): Promise<void> {
+      return publishChanges(pending.get(outcome) ?? []);
     },
     news2: news2Now,
     /**
      * NEWS2 for the patients of an ingest outcome, after it commits: the summary the rules scored
      * in its transaction where they scored one (the same readings, thresholds and time), else now.
      */
-    news2After(outcome: IngestOutcome): (patientId: string) => News2Summary {
+    news2After(outcome: IngestOutcome): (patientId: string) => Promise<News2Summary> {
       const known = scored.get(outcome);
-      return (patientId) => known?.get(patientId) ?? news2Now(patientId);
+      return async (patientId) => known?.get(patientId) ?? news2Now(patientId);
     },
-    acknowledge(alertId: number, by: string, note: string | null): boolean {
+    acknowledge(alertId: number, by: string, note: string | null): Promise<boolean> {
       return act(() => store.acknowledge(alertId, by, iso(now()), note), alertId, 'acknowledged');
     },
-    resolve(alertId: number, by: string, note: string): boolean {
+    resolve(alertId: number, by: string, note: string): Promise<boolean> {
       return act(
-        () => {
-          const transitionId = store.resolve(alertId, by, iso(now()), note);
-          if (transitionId !== null) outbox.cancelStaffPending(alertId, 'alert resolved before delivery');
+        async () => {
+          const transitionId = await store.resolve(alertId, by, iso(now()), note);
+          if (transitionId !== null)
+            await outbox.cancelStaffPending(alertId, 'alert resolved before delivery');
           return transitionId;
         },
         alertId,
@@ -652,26 +695,20 @@ export function createAlerting(options: AlertingOptions) {
       if (logger) log = logger;
     },
     /** Staff-entered observations: stored and evaluated in one transaction, then pushed. */
-    record(outcome: IngestOutcome, store: () => void): void {
-      db.transaction(() => {
-        store();
-        evaluate(outcome);
-      })();
+    async record(outcome: IngestOutcome, store: () => Promise<void>): Promise<void> {
+      await sql.transaction(async () => {
+        await store();
+        await evaluate(outcome);
+      });
       sink?.broadcast(outcome);
-      publishChanges(pending.get(outcome) ?? []);
+      await publishChanges(pending.get(outcome) ?? []);
     },
     /** Starts timers and delivery; runs the time-based rules at once, so a restart resumes them. */
-    start(): void {
+    async start(): Promise<void> {
       if (!stopped) return;
       stopped = false;
       dispatcher = createDispatcher(outbox, config, now, log);
-      try {
-        tick();
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'alert tick failed');
-      }
-      kick();
-      schedule();
+      await wake();
     },
     /** Waits for notifications already being sent. */
     async stop(): Promise<void> {

@@ -20,15 +20,15 @@ describe('the alerts inbox order (GET /api/alerts)', () => {
   it('keeps an acknowledged critical alert above newer open high ones, then by priority', async () => {
     const send = (...obs: Parameters<typeof obsBatch>[1][]) =>
       bed.send(OBS_TOPIC, obsBatch(bed.clock.now, ...obs));
-    send(reading('fall', { confidence: { value: 90, unit: '%' } }, bed.clock.now, 'aa:00:00:00:01:01'));
-    const fall = bed.unresolved()[0]!;
-    expect(bed.ctx.alerting.acknowledge(fall.id, 'nurse', 'On my way')).toBe(true);
+    await send(reading('fall', { confidence: { value: 90, unit: '%' } }, bed.clock.now, 'aa:00:00:00:01:01'));
+    const fall = (await bed.unresolved())[0]!;
+    expect(await bed.ctx.alerting.acknowledge(fall.id, 'nurse', 'On my way')).toBe(true);
     bed.advance(MIN);
-    send(bp(86, 50, 80, bed.clock.now, 'aa:00:00:00:00:02'));
+    await send(bp(86, 50, 80, bed.clock.now, 'aa:00:00:00:00:02'));
     bed.advance(2 * MIN);
-    send(bp(84, 50, 80, bed.clock.now, 'aa:00:00:00:00:02')); // bp_low (high) and NEWS2 3 from systolic alone (medium)
+    await send(bp(84, 50, 80, bed.clock.now, 'aa:00:00:00:00:02')); // bp_low (high) and NEWS2 3 from systolic alone (medium)
     bed.advance(MIN);
-    send({ ...bp(130, 80, 80, bed.clock.now), quality: ['irregular_pulse'] } as Parameters<
+    await send({ ...bp(130, 80, 80, bed.clock.now), quality: ['irregular_pulse'] } as Parameters<
       typeof obsBatch
     >[1]);
 

@@ -1,7 +1,9 @@
 import type { News2Event, News2History } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerContext } from '../context.js';
+import { scoreAfterStore } from '../ingest/after-store.js';
 import type { RealtimeHub } from '../realtime/hub.js';
 import {
   addOrganisation,
@@ -24,21 +26,27 @@ describe('NEWS2 history and the live NEWS2 feed', () => {
   const sockets: ClientSocket[] = [];
 
   let tick = 0;
-  /** A cuff reading for an organisation's resident, stored and broadcast as the MQTT path does. */
-  const reading = (org: OrganisationFixture, systolic: number) => {
+  /**
+   * A cuff reading for an organisation's resident, stored (the rules and NEWS2 history in its
+   * transaction, as server.ts wires it) and broadcast as the MQTT path does.
+   */
+  const reading = async (org: OrganisationFixture, systolic: number) => {
     // Strictly newer than the last, so it is the latest whatever the clock's resolution.
     const measuredAt = new Date(Date.now() - 60_000 + ++tick * 100).toISOString();
     hub.broadcast(
-      testIngest(ctx).handle(
+      await testIngest(ctx, {
+        afterStore: scoreAfterStore(ctx.alerting, ctx.news2History, pino({ level: 'silent' })),
+      }).handle(
         `wardline/v1/${org.siteCode}/gw-1/obs`,
         batch(bpObservation({ deviceId: org.deviceId, systolic, measuredAt })),
       ),
     );
   };
   const rows = (patientId: string) =>
-    ctx.db
-      .prepare('SELECT score, risk, complete FROM news2_history WHERE patient_id = ? ORDER BY id')
-      .all(patientId) as { score: number; risk: string; complete: number }[];
+    ctx.sql.all<{ score: number; risk: string; complete: number }>(
+      'SELECT score, risk, complete FROM news2_history WHERE patient_id = ? ORDER BY id',
+      [patientId],
+    );
 
   async function open(username: string, wardId?: string): Promise<ClientSocket> {
     const socket = await openTestSocket(app, base, username, wardId);
@@ -58,14 +66,14 @@ describe('NEWS2 history and the live NEWS2 feed', () => {
     await app.close();
   });
 
-  it('records a row when the score changes, and none for a reading that leaves it as it was', () => {
-    reading(a, 128);
-    expect(rows(a.patientId)).toEqual([{ score: 0, risk: 'low', complete: 0 }]);
-    reading(a, 130);
-    reading(a, 125);
-    expect(rows(a.patientId)).toHaveLength(1);
-    reading(a, 88); // systolic <= 90 scores 3
-    expect(rows(a.patientId)).toEqual([
+  it('records a row when the score changes, and none for a reading that leaves it as it was', async () => {
+    await reading(a, 128);
+    expect(await rows(a.patientId)).toEqual([{ score: 0, risk: 'low', complete: 0 }]);
+    await reading(a, 130);
+    await reading(a, 125);
+    expect(await rows(a.patientId)).toHaveLength(1);
+    await reading(a, 88); // systolic <= 90 scores 3
+    expect(await rows(a.patientId)).toEqual([
       { score: 0, risk: 'low', complete: 0 },
       { score: 3, risk: 'low-medium', complete: 0 },
     ]);
@@ -88,10 +96,11 @@ describe('NEWS2 history and the live NEWS2 feed', () => {
         'respiration rate, SpO2, air or oxygen, consciousness (ACVPU) and temperature not recorded',
     });
     expect(history.entries[1]!.parameters).toContainEqual({ parameter: 'systolic', value: 88, score: 3 });
-    const audited = ctx.db
-      .prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE patient_id = ? AND action = ?`)
-      .get(a.patientId, 'patient.news2.history.view') as { n: number };
-    expect(audited.n).toBe(1);
+    const audited = await ctx.sql.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM audit_events WHERE patient_id = ? AND action = ?`,
+      [a.patientId, 'patient.news2.history.view'],
+    );
+    expect(audited?.n).toBe(1);
 
     const other = await signInToken(app, b.users.nurse);
     const refused = await app.inject({
@@ -123,9 +132,9 @@ describe('NEWS2 history and the live NEWS2 feed', () => {
       while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
     };
 
-    reading(a, 88); // scores 3 (a change or not, depending on what came before)
-    reading(a, 230); // scores 3 too: no change, no event
-    reading(a, 105); // scores 1: a change
+    await reading(a, 88); // scores 3 (a change or not, depending on what came before)
+    await reading(a, 230); // scores 3 too: no change, no event
+    await reading(a, 105); // scores 1: a change
     await until(() => seenByA.some((e) => e.summary.score === 1));
     const scores = seenByA.map((e) => e.summary.score);
     expect(scores.at(-1)).toBe(1);
@@ -135,7 +144,7 @@ describe('NEWS2 history and the live NEWS2 feed', () => {
     await until(() => seenByFamily.length > 0);
 
     // B's own change reaches B after A's: anything of A's would have arrived before it.
-    reading(b, 88);
+    await reading(b, 88);
     await until(() => seenByB.length > 0);
     expect(seenByB.map((e) => e.patientId)).toEqual([b.patientId]);
     expect(seenByFamily).not.toContain('news2');

@@ -1,5 +1,5 @@
 import type { News2Event, News2HistoryEntry, News2Summary } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 import type { IngestOutcome } from '../ingest/ingest.js';
 import { news2Rule } from './rules/news2/index.js';
 
@@ -37,35 +37,27 @@ interface Details {
  * staff entry (never inside the alert engine). A reading that leaves the
  * score as it was writes nothing, so the history is the chart of changes, not of readings.
  */
-export function createNews2History(db: Db) {
-  const lastOf = db.prepare(
-    'SELECT score, risk, complete FROM news2_history WHERE patient_id = ? ORDER BY id DESC LIMIT 1',
-  );
-  const insert = db.prepare(
-    `INSERT INTO news2_history (patient_id, at, score, risk, complete, details_json)
-     VALUES (?, ?, ?, ?, ?, ?)`,
-  );
+export function createNews2History(sql: SqlDatabase) {
   // Readings measured in [from, to) of the given kinds, of admitted residents: a range on
-  // observations_by_time, so a re-score reads only the readings that crossed the limit since the last.
+  // observations_by_time, so a re-score reads only the readings that crossed the limit since the
+  // last (SQLite's planner is told so; PostgreSQL's chooses it from its statistics).
+  const byTime = sql.dialect.name === 'sqlite' ? 'INDEXED BY observations_by_time' : '';
   const crossedSql = (kinds: readonly string[]) =>
-    db.prepare(
-      `SELECT DISTINCT o.patient_id AS patientId, b.ward_id AS wardId, p.bed_id AS bedId
-         FROM observations o INDEXED BY observations_by_time
-         JOIN patients p ON p.id = o.patient_id AND p.discharged_at IS NULL
-         JOIN beds b ON b.id = p.bed_id
-        WHERE o.measured_at >= ? AND o.measured_at < ? AND o.kind IN (${kinds.map(() => '?').join(',')})`,
-    );
+    `SELECT DISTINCT o.patient_id AS "patientId", b.ward_id AS "wardId", p.bed_id AS "bedId"
+       FROM observations o ${byTime}
+       JOIN patients p ON p.id = o.patient_id AND p.discharged_at IS NULL
+       JOIN beds b ON b.id = p.bed_id
+      WHERE o.measured_at >= ? AND o.measured_at < ? AND o.kind IN (${kinds.map(() => '?').join(',')})`;
   const crossedDevice = crossedSql(DEVICE_KINDS);
   const crossedManual = crossedSql(MANUAL_KINDS);
   let lastRescoreAt: number | null = null;
-  const since = db.prepare(
-    `SELECT at, score, risk, complete, details_json FROM news2_history
-      WHERE patient_id = ? AND at >= ? ORDER BY at, id LIMIT ?`,
-  );
 
   /** Records the summary when it differs from the last recorded; true when it did. */
-  function record(summary: News2Summary): boolean {
-    const last = lastOf.get(summary.patientId) as Pick<HistoryRow, 'score' | 'risk' | 'complete'> | undefined;
+  async function record(summary: News2Summary): Promise<boolean> {
+    const last = await sql.get<Pick<HistoryRow, 'score' | 'risk' | 'complete'>>(
+      'SELECT score, risk, complete FROM news2_history WHERE patient_id = ? ORDER BY id DESC LIMIT 1',
+      [summary.patientId],
+    );
     if (
       last &&
       last.score === summary.score &&
@@ -79,13 +71,17 @@ export function createNews2History(db: Db) {
       parameters: summary.parameters.map(({ parameter, value, score }) => ({ parameter, value, score })),
       spo2Scale: summary.spo2Scale,
     };
-    insert.run(
-      summary.patientId,
-      summary.at,
-      summary.score,
-      summary.risk,
-      summary.complete ? 1 : 0,
-      JSON.stringify(details),
+    await sql.run(
+      `INSERT INTO news2_history (patient_id, at, score, risk, complete, details_json)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [
+        summary.patientId,
+        summary.at,
+        summary.score,
+        summary.risk,
+        summary.complete ? 1 : 0,
+        JSON.stringify(details),
+      ],
     );
     return true;
   }
@@ -94,6 +90,7 @@ export function createNews2History(db: Db) {
   // and the fan-out after commit gets the same events; or, if that failed, afresh after commit.
   const tracked = new WeakMap<IngestOutcome, News2Event[]>();
   type Places = Map<string, { wardId: string; bedId: string | null }>;
+  type Score = (patientId: string) => Promise<News2Summary>;
   /** The patients of an outcome whose NEWS2 its readings can change, with where they are. */
   function patientsOf(outcome: IngestOutcome): Places {
     const patients: Places = new Map();
@@ -102,22 +99,14 @@ export function createNews2History(db: Db) {
         patients.set(o.patientId, { wardId: o.wardId, bedId: o.bedId });
     return patients;
   }
-  function recordPatients(patients: Places, score: (patientId: string) => News2Summary): News2Event[] {
+  async function recordPatients(patients: Places, score: Score): Promise<News2Event[]> {
     const events: News2Event[] = [];
     for (const [patientId, place] of patients) {
-      const summary = score(patientId);
-      if (record(summary)) events.push({ ...place, patientId, summary });
+      const summary = await score(patientId);
+      if (await record(summary)) events.push({ ...place, patientId, summary });
     }
     return events;
   }
-  // One savepoint for an outcome's patients (or a group's), not one per changed score.
-  const recordAll = db.transaction(recordPatients);
-  const recordGroup = db.transaction(
-    (
-      outcomes: readonly IngestOutcome[],
-      scoreFor: (outcome: IngestOutcome) => (patientId: string) => News2Summary,
-    ): News2Event[][] => outcomes.map((outcome) => recordPatients(patientsOf(outcome), scoreFor(outcome))),
-  );
 
   return {
     record,
@@ -125,10 +114,11 @@ export function createNews2History(db: Db) {
      * Scores every patient with new readings in the outcome and records the changed ones: the
      * events to push to their wards. Once per outcome: a second call returns the same events.
      */
-    track(outcome: IngestOutcome, score: (patientId: string) => News2Summary): News2Event[] {
+    async track(outcome: IngestOutcome, score: Score): Promise<News2Event[]> {
       const done = tracked.get(outcome);
       if (done) return done;
-      const events = recordAll(patientsOf(outcome), score);
+      // One savepoint for an outcome's patients, not one per changed score.
+      const events = await sql.transaction(() => recordPatients(patientsOf(outcome), score));
       tracked.set(outcome, events);
       return events;
     },
@@ -136,12 +126,16 @@ export function createNews2History(db: Db) {
      * `track` for the outcomes of a group stored together, in one savepoint: a patient in several
      * of them is recorded at most once (the later ones find the score already recorded).
      */
-    trackAll(
+    async trackAll(
       outcomes: readonly IngestOutcome[],
-      scoreFor: (outcome: IngestOutcome) => (patientId: string) => News2Summary,
-    ): void {
+      scoreFor: (outcome: IngestOutcome) => Score,
+    ): Promise<void> {
       const pending = outcomes.filter((outcome) => !tracked.has(outcome));
-      const events = recordGroup(pending, scoreFor);
+      const events = await sql.transaction(async () => {
+        const out: News2Event[][] = [];
+        for (const outcome of pending) out.push(await recordPatients(patientsOf(outcome), scoreFor(outcome)));
+        return out;
+      });
       pending.forEach((outcome, index) => tracked.set(outcome, events[index]!));
     },
     /**
@@ -151,11 +145,11 @@ export function createNews2History(db: Db) {
      * whose score, risk or completeness changed: the events to push to their wards. Idempotent: a
      * window seen twice records nothing new.
      */
-    rescoreStale(
+    async rescoreStale(
       at: Date,
       limits: StaleWindows,
-      score: (patientId: string, at: Date) => News2Summary,
-    ): News2Event[] {
+      score: (patientId: string, at: Date) => Promise<News2Summary>,
+    ): Promise<News2Event[]> {
       const now = at.getTime();
       const previous = lastRescoreAt ?? now - FIRST_RESCORE_LOOKBACK_MS;
       lastRescoreAt = Math.max(previous, now);
@@ -167,21 +161,25 @@ export function createNews2History(db: Db) {
         [crossedDevice, DEVICE_KINDS, limits.deviceVitalsMaxAgeMs],
         [crossedManual, MANUAL_KINDS, limits.manualObservationsMaxAgeMs],
       ] as const)
-        for (const row of statement.all(...window(maxAge), ...kinds) as {
-          patientId: string;
-          wardId: string;
-          bedId: string | null;
-        }[])
+        for (const row of await sql.all<{ patientId: string; wardId: string; bedId: string | null }>(
+          statement,
+          [...window(maxAge), ...kinds],
+        ))
           patients.set(row.patientId, { wardId: row.wardId, bedId: row.bedId });
       const events: News2Event[] = [];
       for (const [patientId, place] of patients) {
-        const summary = score(patientId, at);
-        if (record(summary)) events.push({ ...place, patientId, summary });
+        const summary = await score(patientId, at);
+        if (await record(summary)) events.push({ ...place, patientId, summary });
       }
       return events;
     },
-    list(patientId: string, from: string, limit = 5000): News2HistoryEntry[] {
-      return (since.all(patientId, from, limit) as HistoryRow[]).map((row) => {
+    async list(patientId: string, from: string, limit = 5000): Promise<News2HistoryEntry[]> {
+      const rows = await sql.all<HistoryRow>(
+        `SELECT at, score, risk, complete, details_json FROM news2_history
+          WHERE patient_id = ? AND at >= ? ORDER BY at, id LIMIT ?`,
+        [patientId, from, limit],
+      );
+      return rows.map((row) => {
         const details = JSON.parse(row.details_json) as Details;
         return {
           at: row.at,

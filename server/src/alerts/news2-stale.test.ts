@@ -19,9 +19,10 @@ const HOUR = 3_600_000;
 const PATIENT = 'ward-a-p001';
 const NEIGHBOUR = 'ward-a-p002';
 const rows = (ctx: ServerContext, patientId: string) =>
-  ctx.db
-    .prepare('SELECT at, score, risk, complete FROM news2_history WHERE patient_id = ? ORDER BY id')
-    .all(patientId) as { at: string; score: number; risk: string; complete: number }[];
+  ctx.sql.all<{ at: string; score: number; risk: string; complete: number }>(
+    'SELECT at, score, risk, complete FROM news2_history WHERE patient_id = ? ORDER BY id',
+    [patientId],
+  );
 
 describe('NEWS2 rescored when readings go stale, on a simulated clock', () => {
   let ctx: ServerContext;
@@ -76,7 +77,7 @@ describe('NEWS2 rescored when readings go stale, on a simulated clock', () => {
     });
     expect(manual.statusCode, manual.body).toBe(201);
     hub.broadcast(
-      testIngest(ctx).handle(
+      await testIngest(ctx).handle(
         OBS_TOPIC,
         batch(bpObservation({ systolic: 88, measuredAt: at(0).toISOString() })),
       ),
@@ -85,9 +86,9 @@ describe('NEWS2 rescored when readings go stale, on a simulated clock', () => {
     expect(seen[0]!.summary).toMatchObject({ score: 6, risk: 'medium' });
 
     // Just inside the staff-entry window: nothing changes, nothing is written.
-    hub.rescoreStaleNews2(at(12 * HOUR - 15_000));
+    await hub.rescoreStaleNews2(at(12 * HOUR - 15_000));
     // Past it: respiration rate no longer counts, with no reading arriving.
-    hub.rescoreStaleNews2(at(12 * HOUR + 15_000));
+    await hub.rescoreStaleNews2(at(12 * HOUR + 15_000));
     await until(() => seen.length === 2);
     expect(seen[1]).toMatchObject({
       wardId: 'ward-a',
@@ -95,7 +96,7 @@ describe('NEWS2 rescored when readings go stale, on a simulated clock', () => {
       summary: { score: 3, risk: 'low-medium', stale: [{ parameter: 'respirationRate' }] },
     });
     // Past the device window: the cuff reading goes too.
-    hub.rescoreStaleNews2(at(24 * HOUR + 15_000));
+    await hub.rescoreStaleNews2(at(24 * HOUR + 15_000));
     await until(() => seen.length === 3);
     expect(seen[2]!.summary).toMatchObject({ score: 0, risk: 'low', parameters: [] });
     expect(seen[2]!.summary.stale.map((s) => s.parameter).sort()).toEqual([
@@ -104,10 +105,10 @@ describe('NEWS2 rescored when readings go stale, on a simulated clock', () => {
       'systolic',
     ]);
     // A window already seen, and a quiet one, change nothing.
-    hub.rescoreStaleNews2(at(24 * HOUR + 15_000));
-    hub.rescoreStaleNews2(at(24 * HOUR + 30_000));
+    await hub.rescoreStaleNews2(at(24 * HOUR + 15_000));
+    await hub.rescoreStaleNews2(at(24 * HOUR + 30_000));
 
-    expect(rows(ctx, PATIENT).map(({ score, risk, at: when }) => [score, risk, when])).toEqual([
+    expect((await rows(ctx, PATIENT)).map(({ score, risk, at: when }) => [score, risk, when])).toEqual([
       [6, 'medium', expect.any(String)],
       [3, 'low-medium', at(12 * HOUR + 15_000).toISOString()],
       [0, 'low', at(24 * HOUR + 15_000).toISOString()],
@@ -123,7 +124,7 @@ describe('the stale re-score reads only the readings that crossed the limit sinc
     const ctx = await testContext();
     const t0 = Math.floor((Date.now() - 7 * HOUR) / 1000) * 1000;
     const at = (ms: number) => new Date(t0 + ms);
-    testIngest(ctx).handle(
+    await testIngest(ctx).handle(
       OBS_TOPIC,
       batch(
         bpObservation({ systolic: 88, measuredAt: at(0).toISOString() }),
@@ -135,23 +136,23 @@ describe('the stale re-score reads only the readings that crossed the limit sinc
       ),
     );
     const scored: string[] = [];
-    const score = (patientId: string, when: Date): News2Summary => {
+    const score = async (patientId: string, when: Date): Promise<News2Summary> => {
       scored.push(patientId);
-      return { ...ctx.alerting.news2(patientId), at: when.toISOString() };
+      return { ...(await ctx.alerting.news2(patientId)), at: when.toISOString() };
     };
     const limits = ctx.alerting.config;
-    const rescore = (ms: number) => {
+    const rescore = async (ms: number) => {
       scored.length = 0;
-      ctx.news2History.rescoreStale(at(ms), limits, score);
+      await ctx.news2History.rescoreStale(at(ms), limits, score);
       return [...scored];
     };
 
-    expect(rescore(24 * HOUR - 15_000)).toEqual([]);
-    expect(rescore(24 * HOUR + 15_000)).toEqual([PATIENT]);
-    expect(rescore(24 * HOUR + 30_000)).toEqual([]);
-    expect(rescore(29 * HOUR)).toEqual([]);
-    expect(rescore(30 * HOUR + 15_000)).toEqual([NEIGHBOUR]);
+    expect(await rescore(24 * HOUR - 15_000)).toEqual([]);
+    expect(await rescore(24 * HOUR + 15_000)).toEqual([PATIENT]);
+    expect(await rescore(24 * HOUR + 30_000)).toEqual([]);
+    expect(await rescore(29 * HOUR)).toEqual([]);
+    expect(await rescore(30 * HOUR + 15_000)).toEqual([NEIGHBOUR]);
     // The clock never runs backwards for it: an earlier time reads nothing.
-    expect(rescore(20 * HOUR)).toEqual([]);
+    expect(await rescore(20 * HOUR)).toEqual([]);
   });
 });

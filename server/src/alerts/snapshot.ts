@@ -1,5 +1,5 @@
 import { isUnreliable, type News2Summary, type QualityFlag } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 import {
   news2,
   type Acvpu,
@@ -79,33 +79,37 @@ export interface News2Snapshot {
  * sensor). A reading older than its freshness window is reported as stale and scored as missing,
  * never reused forever; a score with anything missing is partial and says so.
  */
-export function createSnapshots(db: Db, freshness: Freshness) {
-  const latest = db.prepare(
-    `SELECT o.kind, o.device_id, o.measured_at, o.values_json, o.quality_json
-       FROM latest_observations l JOIN observations o ON o.id = l.observation_id
-      WHERE l.patient_id = ?`,
-  );
-  const earlier = db.prepare(
-    `SELECT kind, device_id, measured_at, values_json, quality_json FROM observations
-      WHERE patient_id = ? AND kind = ? AND measured_at < ? ORDER BY measured_at DESC LIMIT 50`,
-  );
-  const reliable = (row: LatestRow & { quality_json: string | null }) =>
+export function createSnapshots(sql: SqlDatabase, freshness: Freshness) {
+  type Stored = LatestRow & { quality_json: string | null };
+  const reliable = (row: Stored) =>
     !row.quality_json || !isUnreliable({ quality: JSON.parse(row.quality_json) as QualityFlag[] });
   /** The newest reading of each kind that the device did not flag as unreliable (those never score). */
-  function latestReliable(patientId: string): LatestRow[] {
-    const rows = latest.all(patientId) as (LatestRow & { quality_json: string | null })[];
-    return rows.flatMap((row) => {
-      if (reliable(row)) return [row];
-      const older = earlier.all(patientId, row.kind, row.measured_at) as (LatestRow & {
-        quality_json: string | null;
-      })[];
-      return older.filter(reliable).slice(0, 1);
-    });
+  async function latestReliable(patientId: string): Promise<LatestRow[]> {
+    const rows = await sql.all<Stored>(
+      `SELECT o.kind, o.device_id, o.measured_at, o.values_json, o.quality_json
+         FROM latest_observations l JOIN observations o ON o.id = l.observation_id
+        WHERE l.patient_id = ?`,
+      [patientId],
+    );
+    const out: LatestRow[] = [];
+    for (const row of rows) {
+      if (reliable(row)) {
+        out.push(row);
+        continue;
+      }
+      const older = await sql.all<Stored>(
+        `SELECT kind, device_id, measured_at, values_json, quality_json FROM observations
+          WHERE patient_id = ? AND kind = ? AND measured_at < ? ORDER BY measured_at DESC LIMIT 50`,
+        [patientId, row.kind, row.measured_at],
+      );
+      out.push(...older.filter(reliable).slice(0, 1));
+    }
+    return out;
   }
   return {
-    news2(patientId: string, scale: SpO2Scale, at: Date): News2Snapshot {
+    async news2(patientId: string, scale: SpO2Scale, at: Date): Promise<News2Snapshot> {
       const newest = new Map<News2Parameter, Candidate>();
-      for (const row of latestReliable(patientId)) {
+      for (const row of await latestReliable(patientId)) {
         for (const c of candidates(row)) {
           const known = newest.get(c.parameter);
           if (!known || c.measuredAt > known.measuredAt) newest.set(c.parameter, c);

@@ -1,5 +1,5 @@
 import type { Alert, AlertPriority, AlertState, AlertTransition } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase, SqlValue } from '../db/engines/engine.js';
 
 export interface AlertRow {
   id: number;
@@ -90,78 +90,90 @@ export function toAlert(row: AlertRow, levelName: string): Alert {
  * transition happens once even when two paths (a tick and a nurse, two messages) race for it;
  * at most one unresolved alert per subject and condition is enforced by a partial unique index.
  */
-export function createAlertStore(db: Db) {
-  const byId = db.prepare(`SELECT * FROM alerts WHERE id = ?`);
-  const unresolved = db.prepare(
-    `SELECT * FROM alerts WHERE subject = ? AND condition = ? AND state != 'resolved'`,
-  );
-  const insert = db.prepare(
-    `INSERT INTO alerts (subject, condition, patient_id, ward_id, device_id, gateway_id, priority, state, title,
-                         message, detail_json, opened_at, trigger_measured_at, updated_at, next_escalation_at)
-     VALUES (@subject, @condition, @patientId, @wardId, @deviceId, @gatewayId, @priority, 'open', @title,
-             @message, @detailJson, @at, @triggerMeasuredAt, @at, @nextEscalationAt)
-     ON CONFLICT (subject, condition) WHERE state != 'resolved' DO NOTHING`,
-  );
-  const transition = db.prepare(
-    `INSERT INTO alert_transitions (alert_id, at, type, actor, from_state, to_state, level, note)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+export function createAlertStore(sql: SqlDatabase) {
+  const byId = (id: number) => sql.get<AlertRow>(`SELECT * FROM alerts WHERE id = ?`, [id]);
+  const unresolved = (subject: string, condition: string) =>
+    sql.get<AlertRow>(`SELECT * FROM alerts WHERE subject = ? AND condition = ? AND state != 'resolved'`, [
+      subject,
+      condition,
+    ]);
 
-  function record(
+  async function record(
     row: AlertRow,
     at: string,
     type: string,
     actor: string,
     from: AlertState | null,
     note: string | null = null,
-  ): number {
-    const fresh = byId.get(row.id) as AlertRow;
-    return Number(
-      transition.run(row.id, at, type, actor, from, fresh.state, fresh.level, note).lastInsertRowid,
+  ): Promise<number> {
+    const fresh = (await byId(row.id))!;
+    const inserted = await sql.get<{ id: number }>(
+      `INSERT INTO alert_transitions (alert_id, at, type, actor, from_state, to_state, level, note)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [row.id, at, type, actor, from, fresh.state, fresh.level, note],
     );
+    return inserted!.id;
   }
 
   return {
-    get(id: number): AlertRow | undefined {
-      return byId.get(id) as AlertRow | undefined;
+    get(id: number): Promise<AlertRow | undefined> {
+      return byId(id);
     },
 
-    unresolved(subject: string, condition: string): AlertRow | undefined {
-      return unresolved.get(subject, condition) as AlertRow | undefined;
+    unresolved(subject: string, condition: string): Promise<AlertRow | undefined> {
+      return unresolved(subject, condition);
     },
 
-    /** Opens an alert unless one is already unresolved for the subject and condition. */
-    open(spec: OpenSpec, at: string): { row: AlertRow; created: boolean; transitionId: number | null } {
-      const result = insert.run({
-        subject: spec.subject,
-        condition: spec.condition,
-        patientId: spec.patientId,
-        wardId: spec.wardId,
-        deviceId: spec.deviceId ?? null,
-        gatewayId: spec.gatewayId ?? null,
-        priority: spec.priority,
-        title: spec.title,
-        message: spec.message,
-        detailJson: JSON.stringify(spec.detail),
-        at,
-        triggerMeasuredAt: spec.triggerMeasuredAt ?? null,
-        nextEscalationAt: spec.nextEscalationAt,
-      });
-      if (result.changes === 0) {
+    /**
+     * Opens an alert unless one is already unresolved for the subject and condition: the partial
+     * unique index decides, so two replicas raising at once open one alert.
+     */
+    async open(
+      spec: OpenSpec,
+      at: string,
+    ): Promise<{ row: AlertRow; created: boolean; transitionId: number | null }> {
+      const inserted = await sql.get<AlertRow>(
+        `INSERT INTO alerts (subject, condition, patient_id, ward_id, device_id, gateway_id, priority, state, title,
+                             message, detail_json, opened_at, trigger_measured_at, updated_at, next_escalation_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (subject, condition) WHERE state != 'resolved' DO NOTHING
+         RETURNING *`,
+        [
+          spec.subject,
+          spec.condition,
+          spec.patientId,
+          spec.wardId,
+          spec.deviceId ?? null,
+          spec.gatewayId ?? null,
+          spec.priority,
+          spec.title,
+          spec.message,
+          JSON.stringify(spec.detail),
+          at,
+          spec.triggerMeasuredAt ?? null,
+          at,
+          spec.nextEscalationAt,
+        ],
+      );
+      if (!inserted) {
         return {
-          row: unresolved.get(spec.subject, spec.condition) as AlertRow,
+          row: (await unresolved(spec.subject, spec.condition))!,
           created: false,
           transitionId: null,
         };
       }
-      const row = byId.get(Number(result.lastInsertRowid)) as AlertRow;
-      return { row, created: true, transitionId: record(row, at, 'opened', 'system', null) };
+      return {
+        row: inserted,
+        created: true,
+        transitionId: await record(inserted, at, 'opened', 'system', null),
+      };
     },
 
-    recur(row: AlertRow, at: string, detail: Record<string, unknown>): number {
-      db.prepare(
+    async recur(row: AlertRow, at: string, detail: Record<string, unknown>): Promise<number> {
+      await sql.run(
         `UPDATE alerts SET occurrences = occurrences + 1, updated_at = ?, detail_json = ? WHERE id = ?`,
-      ).run(at, JSON.stringify(detail), row.id);
+        [at, JSON.stringify(detail), row.id],
+      );
       return record(row, at, 'recurred', 'system', row.state);
     },
 
@@ -170,28 +182,29 @@ export function createAlertStore(db: Db) {
      * or the title (a NEWS2 score) changes. reopen: an acknowledged alert goes back to open (a rise
      * into a higher band is a new escalation, not something the earlier acknowledgement covered).
      */
-    update(
+    async update(
       row: AlertRow,
       at: string,
       change: { priority: AlertPriority; title: string; message: string; detail: Record<string, unknown> },
       nextEscalationAt: string | null | undefined,
       reopen = false,
-    ): number | null {
-      db.prepare(
+    ): Promise<number | null> {
+      await sql.run(
         `UPDATE alerts SET priority = ?, title = ?, message = ?, detail_json = ?, updated_at = ?,
-                next_escalation_at = CASE WHEN ? THEN ? ELSE next_escalation_at END,
-                state = CASE WHEN ? THEN 'open' ELSE state END
+                next_escalation_at = CASE WHEN ? = 1 THEN ? ELSE next_escalation_at END,
+                state = CASE WHEN ? = 1 THEN 'open' ELSE state END
           WHERE id = ? AND state != 'resolved'`,
-      ).run(
-        change.priority,
-        change.title,
-        change.message,
-        JSON.stringify(change.detail),
-        at,
-        nextEscalationAt === undefined ? 0 : 1,
-        nextEscalationAt ?? null,
-        reopen && row.state === 'acknowledged' ? 1 : 0,
-        row.id,
+        [
+          change.priority,
+          change.title,
+          change.message,
+          JSON.stringify(change.detail),
+          at,
+          nextEscalationAt === undefined ? 0 : 1,
+          nextEscalationAt ?? null,
+          reopen && row.state === 'acknowledged' ? 1 : 0,
+          row.id,
+        ],
       );
       if (change.priority === row.priority && change.title === row.title) return null;
       const notes = [
@@ -206,7 +219,7 @@ export function createAlertStore(db: Db) {
      * optionally counted as an occurrence, back to open, and moved to another level with its own
      * escalation timer. Always audited, with the note saying why.
      */
-    amend(
+    async amend(
       row: AlertRow,
       at: string,
       change: { title: string; message: string; detail: Record<string, unknown> },
@@ -218,17 +231,15 @@ export function createAlertStore(db: Db) {
         level?: number;
         nextEscalationAt?: string | null;
       },
-    ): number | null {
-      const changed = db
-        .prepare(
-          `UPDATE alerts SET title = ?, message = ?, detail_json = ?, updated_at = ?,
-                  occurrences = occurrences + ?,
-                  state = CASE WHEN ? THEN 'open' ELSE state END,
-                  level = ?,
-                  next_escalation_at = CASE WHEN ? THEN ? ELSE next_escalation_at END
-            WHERE id = ? AND state = ?`,
-        )
-        .run(
+    ): Promise<number | null> {
+      const { changes } = await sql.run(
+        `UPDATE alerts SET title = ?, message = ?, detail_json = ?, updated_at = ?,
+                occurrences = occurrences + ?,
+                state = CASE WHEN ? = 1 THEN 'open' ELSE state END,
+                level = ?,
+                next_escalation_at = CASE WHEN ? = 1 THEN ? ELSE next_escalation_at END
+          WHERE id = ? AND state = ?`,
+        [
           change.title,
           change.message,
           JSON.stringify(change.detail),
@@ -240,115 +251,127 @@ export function createAlertStore(db: Db) {
           options.nextEscalationAt ?? null,
           row.id,
           row.state,
-        ).changes;
-      return changed ? record(row, at, options.type, 'system', row.state, options.note) : null;
+        ],
+      );
+      return changes ? record(row, at, options.type, 'system', row.state, options.note) : null;
     },
 
-    acknowledge(id: number, by: string, at: string, note: string | null): number | null {
-      const changed = db
-        .prepare(
-          `UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, updated_at = ?,
-                  next_escalation_at = NULL WHERE id = ? AND state = 'open'`,
-        )
-        .run(at, by, at, id).changes;
-      return changed ? record(byId.get(id) as AlertRow, at, 'acknowledged', by, 'open', note) : null;
+    async acknowledge(id: number, by: string, at: string, note: string | null): Promise<number | null> {
+      const { changes } = await sql.run(
+        `UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, updated_at = ?,
+                next_escalation_at = NULL WHERE id = ? AND state = 'open'`,
+        [at, by, at, id],
+      );
+      return changes ? record((await byId(id))!, at, 'acknowledged', by, 'open', note) : null;
     },
 
-    resolve(id: number, by: string, at: string, note: string): number | null {
-      const before = byId.get(id) as AlertRow | undefined;
+    async resolve(id: number, by: string, at: string, note: string): Promise<number | null> {
+      const before = await byId(id);
       if (!before || before.state === 'resolved') return null;
-      const changed = db
-        .prepare(
-          `UPDATE alerts SET state = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ?, updated_at = ?,
-                  next_escalation_at = NULL WHERE id = ? AND state = ?`,
-        )
-        .run(at, by, note, at, id, before.state).changes;
-      return changed ? record(before, at, 'resolved', by, before.state, note) : null;
+      const { changes } = await sql.run(
+        `UPDATE alerts SET state = 'resolved', resolved_at = ?, resolved_by = ?, resolution_note = ?, updated_at = ?,
+                next_escalation_at = NULL WHERE id = ? AND state = ?`,
+        [at, by, note, at, id, before.state],
+      );
+      return changes ? record(before, at, 'resolved', by, before.state, note) : null;
     },
 
-    /** Moves an unacknowledged alert on from the level it was at; false if someone got there first. */
-    escalate(
+    /** Moves an unacknowledged alert on from the level it was at; null if someone got there first. */
+    async escalate(
       row: AlertRow,
       toLevel: number,
       nextAt: string | null,
       at: string,
       type: 'escalated' | 'renotified',
-    ) {
-      const changed = db
-        .prepare(
-          `UPDATE alerts SET level = ?, next_escalation_at = ?, updated_at = ?
-            WHERE id = ? AND state = 'open' AND level = ? AND next_escalation_at = ?`,
-        )
-        .run(toLevel, nextAt, at, row.id, row.level, row.next_escalation_at).changes;
-      return changed ? record(row, at, type, 'system', 'open', `level ${row.level} -> ${toLevel}`) : null;
-    },
-
-    dueEscalations(now: string): AlertRow[] {
-      return db
-        .prepare(
-          `SELECT * FROM alerts WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ? AND state = 'open'
-            ORDER BY next_escalation_at`,
-        )
-        .all(now) as AlertRow[];
-    },
-
-    nextEscalationAt(): string | null {
-      const row = db
-        .prepare(`SELECT min(next_escalation_at) AS at FROM alerts WHERE next_escalation_at IS NOT NULL`)
-        .get() as { at: string | null };
-      return row.at;
-    },
-
-    list(filter: AlertFilter): AlertRow[] {
-      const clauses: string[] = [];
-      if (filter.state === 'unresolved') clauses.push(`state != 'resolved'`);
-      else if (filter.state) clauses.push('state = @state');
-      if (filter.wardId) clauses.push('ward_id = @wardId');
-      if (filter.patientId) clauses.push('patient_id = @patientId');
-      if (filter.condition) clauses.push('condition = @condition');
-      if (filter.organisationId)
-        clauses.push(`CASE
-            WHEN patient_id IS NOT NULL THEN patient_id IN (SELECT id FROM patients WHERE organisation_id = @organisationId)
-            WHEN ward_id IS NOT NULL THEN ward_id IN (SELECT id FROM wards WHERE organisation_id = @organisationId)
-            WHEN gateway_id IS NOT NULL THEN gateway_id IN (
-              SELECT g.id FROM gateways g JOIN sites s ON s.code = g.site_code WHERE s.organisation_id = @organisationId)
-            WHEN device_id IS NOT NULL THEN device_id IN (
-              SELECT d.id FROM devices d JOIN sites s ON s.code = d.site_code WHERE s.organisation_id = @organisationId)
-            ELSE 0 END`);
-      if (filter.wardIds) clauses.push('ward_id IN (SELECT value FROM json_each(@wardIds))');
-      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-      // Only the parameters the query names, in a plain object (fastify's query objects are not).
-      const params = Object.fromEntries(
-        Object.entries(filter).filter(
-          ([k, v]) => v !== undefined && (k === 'limit' || where.includes(`@${k}`)),
-        ),
+    ): Promise<number | null> {
+      const { changes } = await sql.run(
+        `UPDATE alerts SET level = ?, next_escalation_at = ?, updated_at = ?
+          WHERE id = ? AND state = 'open' AND level = ? AND next_escalation_at = ?`,
+        [toLevel, nextAt, at, row.id, row.level, row.next_escalation_at],
       );
-      return db
-        .prepare(
-          // The inbox order: unresolved first; every critical above every high, acknowledged or not;
-          // open before acknowledged; newest first.
-          `SELECT * FROM alerts ${where}
-            ORDER BY state = 'resolved',
-                     CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
-                     state != 'open', opened_at DESC, id DESC
-            LIMIT @limit`,
-        )
-        .all(params) as AlertRow[];
+      return changes ? record(row, at, type, 'system', 'open', `level ${row.level} -> ${toLevel}`) : null;
     },
 
-    transitions(id: number): AlertTransition[] {
-      return (
-        db.prepare(`SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id`).all(id) as {
-          id: number;
-          at: string;
-          type: string;
-          actor: string;
-          from_state: AlertState | null;
-          to_state: AlertState;
-          level: number;
-          note: string | null;
-        }[]
-      ).map((t) => ({
+    dueEscalations(now: string): Promise<AlertRow[]> {
+      return sql.all<AlertRow>(
+        `SELECT * FROM alerts WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ? AND state = 'open'
+          ORDER BY next_escalation_at`,
+        [now],
+      );
+    },
+
+    async nextEscalationAt(): Promise<string | null> {
+      const row = await sql.get<{ at: string | null }>(
+        `SELECT min(next_escalation_at) AS at FROM alerts WHERE next_escalation_at IS NOT NULL`,
+      );
+      return row?.at ?? null;
+    },
+
+    list(filter: AlertFilter): Promise<AlertRow[]> {
+      const clauses: string[] = [];
+      const params: SqlValue[] = [];
+      if (filter.state === 'unresolved') clauses.push(`state != 'resolved'`);
+      else if (filter.state) {
+        clauses.push('state = ?');
+        params.push(filter.state);
+      }
+      if (filter.wardId) {
+        clauses.push('ward_id = ?');
+        params.push(filter.wardId);
+      }
+      if (filter.patientId) {
+        clauses.push('patient_id = ?');
+        params.push(filter.patientId);
+      }
+      if (filter.condition) {
+        clauses.push('condition = ?');
+        params.push(filter.condition);
+      }
+      if (filter.organisationId) {
+        clauses.push(`CASE
+            WHEN patient_id IS NOT NULL THEN patient_id IN (SELECT id FROM patients WHERE organisation_id = ?)
+            WHEN ward_id IS NOT NULL THEN ward_id IN (SELECT id FROM wards WHERE organisation_id = ?)
+            WHEN gateway_id IS NOT NULL THEN gateway_id IN (
+              SELECT g.id FROM gateways g JOIN sites s ON s.code = g.site_code WHERE s.organisation_id = ?)
+            WHEN device_id IS NOT NULL THEN device_id IN (
+              SELECT d.id FROM devices d JOIN sites s ON s.code = d.site_code WHERE s.organisation_id = ?)
+            ELSE 1 = 0 END`);
+        params.push(
+          filter.organisationId,
+          filter.organisationId,
+          filter.organisationId,
+          filter.organisationId,
+        );
+      }
+      if (filter.wardIds) {
+        clauses.push(`ward_id IN (SELECT value FROM ${sql.dialect.jsonArrayValues('?')})`);
+        params.push(filter.wardIds);
+      }
+      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      return sql.all<AlertRow>(
+        // The inbox order: unresolved first; every critical above every high, acknowledged or not;
+        // open before acknowledged; newest first.
+        `SELECT * FROM alerts ${where}
+          ORDER BY CASE WHEN state = 'resolved' THEN 1 ELSE 0 END,
+                   CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
+                   CASE WHEN state != 'open' THEN 1 ELSE 0 END, opened_at DESC, id DESC
+          LIMIT ?`,
+        [...params, filter.limit],
+      );
+    },
+
+    async transitions(id: number): Promise<AlertTransition[]> {
+      const rows = await sql.all<{
+        id: number;
+        at: string;
+        type: string;
+        actor: string;
+        from_state: AlertState | null;
+        to_state: AlertState;
+        level: number;
+        note: string | null;
+      }>(`SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY id`, [id]);
+      return rows.map((t) => ({
         id: t.id,
         at: t.at,
         type: t.type,
@@ -360,8 +383,8 @@ export function createAlertStore(db: Db) {
       }));
     },
 
-    allUnresolved(): AlertRow[] {
-      return db.prepare(`SELECT * FROM alerts WHERE state != 'resolved'`).all() as AlertRow[];
+    allUnresolved(): Promise<AlertRow[]> {
+      return sql.all<AlertRow>(`SELECT * FROM alerts WHERE state != 'resolved'`);
     },
   };
 }

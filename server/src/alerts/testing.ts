@@ -3,7 +3,8 @@ import type { Observation } from '@wardline/protocol';
 import { createContext, type ServerContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
 import { seedDemo, type SeedWard } from '../demo/seed.js';
-import { TEST_PASSWORD, addChargeNurse, testFleet, testIngest } from '../testing.js';
+import { sqliteDatabase } from '../db/engines/sqlite/index.js';
+import { TEST_PASSWORD, addChargeNurse, testFleet, testIngest, testRecords } from '../testing.js';
 import { defaultAlertingConfig, type AlertingConfig } from './config.js';
 import { createAlerting } from './engine.js';
 
@@ -13,13 +14,13 @@ export async function alertTestbed(
 ) {
   const clock = { now: options.start ? new Date(options.start) : new Date() };
   const now = () => new Date(clock.now);
-  const db = openDatabase(options.path ?? ':memory:');
-  const ctx: ServerContext = createContext(db, {
+  const records = options.path ? sqliteDatabase(openDatabase(options.path)) : await testRecords();
+  const ctx: ServerContext = createContext(records, {
     alerting: { ...defaultAlertingConfig(), ...options.config },
   });
   // The engine's clock is the test's: rebuild it with `now` (the context's default is the wall clock).
   ctx.alerting = createAlerting({
-    db,
+    sql: ctx.sql,
     config: { ...defaultAlertingConfig(), ...options.config },
     now,
     metrics: ctx.serverMetrics.alerts,
@@ -34,15 +35,18 @@ export async function alertTestbed(
       clock.now = new Date(clock.now.getTime() + ms);
     },
     /** One MQTT message through the production ingest path, then the post-commit publish. */
-    send(topic: string, payload: unknown) {
-      const outcome = ingest.handle(topic, Buffer.from(JSON.stringify(payload)));
-      ctx.alerting.publish(outcome);
+    async send(topic: string, payload: unknown) {
+      const outcome = await ingest.handle(topic, Buffer.from(JSON.stringify(payload)));
+      await ctx.alerting.publish(outcome);
       return outcome;
     },
-    unresolved(patientId?: string) {
-      return ctx.alerting.store
-        .list({ state: 'unresolved', limit: 1000, ...(patientId ? { patientId } : {}) })
-        .map((r) => ctx.alerting.toAlert(r));
+    async unresolved(patientId?: string) {
+      const rows = await ctx.alerting.store.list({
+        state: 'unresolved',
+        limit: 1000,
+        ...(patientId ? { patientId } : {}),
+      });
+      return rows.map((r) => ctx.alerting.toAlert(r));
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { PatientThresholds, ThresholdChange, Thresholds } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 
 /**
  * Defaults for a home / care-home virtual ward. Per patient, clinicians override any of them;
@@ -24,37 +24,31 @@ export function spo2LowFor(t: Thresholds): number {
   return t.spo2Low ?? (t.spo2Scale === 2 ? 88 : 92);
 }
 
-export function createThresholdRepository(db: Db) {
-  const get = db.prepare(`SELECT thresholds_json FROM patient_thresholds WHERE patient_id = ?`);
-  const put = db.prepare(
-    `INSERT INTO patient_thresholds (patient_id, thresholds_json) VALUES (?, ?)
-     ON CONFLICT (patient_id) DO UPDATE SET thresholds_json = excluded.thresholds_json`,
-  );
-  const audit = db.prepare(
-    `INSERT INTO threshold_changes (patient_id, at, by, field, old_json, new_json, reason)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const history = db.prepare(
-    `SELECT at, by, field, old_json, new_json, reason FROM threshold_changes WHERE patient_id = ? ORDER BY id`,
-  );
-
-  function overrides(patientId: string): Partial<Thresholds> {
-    const row = get.get(patientId) as { thresholds_json: string } | undefined;
+export function createThresholdRepository(sql: SqlDatabase) {
+  async function overrides(patientId: string): Promise<Partial<Thresholds>> {
+    const row = await sql.get<{ thresholds_json: string }>(
+      `SELECT thresholds_json FROM patient_thresholds WHERE patient_id = ?`,
+      [patientId],
+    );
     return row ? (JSON.parse(row.thresholds_json) as Partial<Thresholds>) : {};
   }
 
   return {
-    forPatient(patientId: string): Thresholds {
-      return { ...DEFAULT_THRESHOLDS, ...overrides(patientId) };
+    async forPatient(patientId: string): Promise<Thresholds> {
+      return { ...DEFAULT_THRESHOLDS, ...(await overrides(patientId)) };
     },
 
-    describe(patientId: string): PatientThresholds {
-      const own = overrides(patientId);
+    async describe(patientId: string): Promise<PatientThresholds> {
+      const own = await overrides(patientId);
+      const history = await sql.all<Record<string, string>>(
+        `SELECT at, by, field, old_json, new_json, reason FROM threshold_changes WHERE patient_id = ? ORDER BY id`,
+        [patientId],
+      );
       return {
         patientId,
         thresholds: { ...DEFAULT_THRESHOLDS, ...own },
         defaults: Object.keys(DEFAULT_THRESHOLDS).filter((k) => !(k in own)),
-        history: (history.all(patientId) as Record<string, string>[]).map((r): ThresholdChange => ({
+        history: history.map((r): ThresholdChange => ({
           at: r.at!,
           by: r.by!,
           field: r.field!,
@@ -72,20 +66,36 @@ export function createThresholdRepository(db: Db) {
       by: string,
       reason: string,
       at: string,
-    ): string[] {
-      return db.transaction(() => {
-        const own = overrides(patientId);
+    ): Promise<string[]> {
+      return sql.transaction(async () => {
+        // Takes the patient's row first (a lock until commit on PostgreSQL), so that two replicas
+        // changing different fields at once each read the other's change rather than undo it.
+        await sql.run(
+          `INSERT INTO patient_thresholds (patient_id, thresholds_json) VALUES (?, '{}')
+           ON CONFLICT (patient_id) DO UPDATE SET thresholds_json = patient_thresholds.thresholds_json`,
+          [patientId],
+        );
+        const own = await overrides(patientId);
         const current = { ...DEFAULT_THRESHOLDS, ...own };
         const changed: string[] = [];
         for (const [field, value] of Object.entries(changes) as [keyof Thresholds, unknown][]) {
           if (value === undefined || JSON.stringify(current[field]) === JSON.stringify(value)) continue;
-          audit.run(patientId, at, by, field, JSON.stringify(current[field]), JSON.stringify(value), reason);
+          await sql.run(
+            `INSERT INTO threshold_changes (patient_id, at, by, field, old_json, new_json, reason)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            [patientId, at, by, field, JSON.stringify(current[field]), JSON.stringify(value), reason],
+          );
           (own as Record<string, unknown>)[field] = value;
           changed.push(field);
         }
-        if (changed.length > 0) put.run(patientId, JSON.stringify(own));
+        if (changed.length > 0)
+          await sql.run(
+            `INSERT INTO patient_thresholds (patient_id, thresholds_json) VALUES (?, ?)
+             ON CONFLICT (patient_id) DO UPDATE SET thresholds_json = excluded.thresholds_json`,
+            [patientId, JSON.stringify(own)],
+          );
         return changed;
-      })();
+      });
     },
   };
 }

@@ -1,74 +1,97 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { configFromEnv } from '../config.js';
-import { createContext } from '../context.js';
-import { openDatabase } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
+import { describeEngines } from '../testing-sql.js';
 import { pino } from 'pino';
+import { createAuditLog } from './audit-log.js';
 import { applyAuditRetention, scheduleAuditRetention } from './retention.js';
 
 const DAY = 86_400_000;
 const daysAgo = (days: number, now = Date.now()) => new Date(now - days * DAY);
 
-function auditOnly() {
-  const ctx = createContext(openDatabase(':memory:'));
+function auditOnly(sql: SqlDatabase) {
+  const audit = createAuditLog(sql);
   const record = (action: string, at: Date) =>
-    ctx.audit.record(null, { action, organisationId: 'org-default' }, at);
-  const actions = () =>
-    (ctx.db.prepare(`SELECT action FROM audit_events ORDER BY id`).all() as { action: string }[]).map(
-      (r) => r.action,
-    );
-  return { ctx, record, actions };
+    audit.record(null, { action, organisationId: 'org-default' }, at);
+  const actions = async () =>
+    (await sql.all<{ action: string }>(`SELECT action FROM audit_events ORDER BY id`)).map((r) => r.action);
+  return { sql, audit, record, actions };
 }
 
-describe('the audit table', () => {
-  it('refuses, in the database itself, any update and any delete of an event younger than 30 days', () => {
-    const { ctx, record, actions } = auditOnly();
-    record('patient.view', new Date());
-    record('patient.admit', daysAgo(29));
-    expect(() => ctx.db.prepare(`UPDATE audit_events SET actor = 'someone-else'`).run()).toThrow(
-      /append-only/,
-    );
-    expect(() => ctx.db.prepare(`DELETE FROM audit_events`).run()).toThrow(/at least 30 days/);
-    expect(actions()).toEqual(['patient.view', 'patient.admit']);
-    expect(ctx.db.prepare(`SELECT count(*) AS n FROM audit_events WHERE actor = 'system'`).get()).toEqual({
-      n: 2,
-    });
+describeEngines('the audit table', (open) => {
+  it('refuses, in the database itself, any update and any delete of an event younger than 30 days', async () => {
+    const { sql, record, actions } = auditOnly(await open());
+    await record('patient.view', new Date());
+    await record('patient.admit', daysAgo(29));
+    await expect(sql.run(`UPDATE audit_events SET actor = 'someone-else'`)).rejects.toThrow(/append-only/);
+    await expect(sql.run(`DELETE FROM audit_events`)).rejects.toThrow(/at least 30 days/);
+    expect(await actions()).toEqual(['patient.view', 'patient.admit']);
+    expect(await sql.get(`SELECT count(*) AS n FROM audit_events WHERE actor = 'system'`)).toEqual({ n: 2 });
   });
 
   it('retention deletes only the events older than the retention, in batches', async () => {
-    const { ctx, record, actions } = auditOnly();
+    const { sql, audit, record, actions } = auditOnly(await open());
     const now = Date.now();
-    for (let i = 0; i < 2500; i++) record('old.event', daysAgo(400, now));
-    record('kept.by-a-day', daysAgo(364, now));
-    record('recent.event', daysAgo(1, now));
+    await sql.transaction(async () => {
+      for (let i = 0; i < 2500; i++) await record('old.event', daysAgo(400, now));
+    });
+    await record('kept.by-a-day', daysAgo(364, now));
+    await record('recent.event', daysAgo(1, now));
 
-    const removed = await applyAuditRetention(ctx.audit, 365, { now: new Date(now), batchSize: 1000 });
+    const removed = await applyAuditRetention(audit, 365, { now: new Date(now), batchSize: 1000 });
 
     expect(removed).toBe(2500);
-    expect(actions()).toEqual(['kept.by-a-day', 'recent.event']);
+    expect(await actions()).toEqual(['kept.by-a-day', 'recent.event']);
   });
 
   it('never deletes events younger than 30 days, whatever the setting', async () => {
-    const { ctx, record, actions } = auditOnly();
+    const { audit, record, actions } = auditOnly(await open());
     const now = Date.now();
-    record('month.old', daysAgo(31, now));
-    record('week.old', daysAgo(7, now));
+    await record('month.old', daysAgo(31, now));
+    await record('week.old', daysAgo(7, now));
 
-    expect(await applyAuditRetention(ctx.audit, 1, { now: new Date(now) })).toBe(1);
-    expect(actions()).toEqual(['week.old']);
+    expect(await applyAuditRetention(audit, 1, { now: new Date(now) })).toBe(1);
+    expect(await actions()).toEqual(['week.old']);
   });
 
   it('the server applies retention as it starts, and daily after', async () => {
-    const { ctx, record, actions } = auditOnly();
-    record('year.old', daysAgo(365));
-    record('today', new Date());
+    const { audit, record, actions } = auditOnly(await open());
+    await record('year.old', daysAgo(365));
+    await record('today', new Date());
 
-    const stop = scheduleAuditRetention(ctx.audit, 180, pino({ level: 'silent' }));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    stop();
-
-    expect(actions()).toEqual(['today']);
+    const stop = scheduleAuditRetention(audit, 180, pino({ level: 'silent' }));
+    try {
+      await vi.waitFor(async () => expect(await actions()).toEqual(['today']), { timeout: 10_000 });
+    } finally {
+      stop();
+    }
   });
 
+  it('searches one organisation newest first, a page at a time, and pages through every match', async () => {
+    const { audit, sql } = auditOnly(await open());
+    await sql.run(`INSERT INTO organisations (id, name, created_at) VALUES ('org-b', 'Other', ?)`, [
+      new Date().toISOString(),
+    ]);
+    await sql.transaction(async () => {
+      for (let i = 0; i < 5; i++)
+        await audit.record(null, { action: 'patient.view', organisationId: 'org-default', detail: { i } });
+      await audit.record(null, { action: 'patient.view', organisationId: 'org-b' });
+      await audit.record(null, { action: 'server.start', organisationId: null });
+    });
+    const first = await audit.search('org-default', { limit: 2 });
+    expect(first.map((e) => e.detail)).toEqual([{ i: 4 }, { i: 3 }]);
+    expect(
+      (await audit.search('org-default', { limit: 10, before: first[1]!.id })).map((e) => e.detail),
+    ).toEqual([{ i: 2 }, { i: 1 }, { i: 0 }]);
+    expect((await audit.search(null, { limit: 10 })).map((e) => e.action)).toEqual(['server.start']);
+    const pages: number[] = [];
+    for await (const page of audit.pages('org-default', { action: 'patient.view' }, 2))
+      pages.push(page.length);
+    expect(pages).toEqual([2, 2, 1]);
+  });
+});
+
+describe('audit settings', () => {
   it('keeps audit events 8 years unless told otherwise, and refuses a setting under 30 days', () => {
     const env = { WARDLINE_MQTT_DISABLED: '1' };
     expect(configFromEnv(env).auditRetentionDays).toBe(2922);

@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditQuery } from '@wardline/protocol';
 import type { FastifyRequest } from 'fastify';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase, SqlValue } from '../db/engines/engine.js';
 
 /** One thing someone did or saw: `{thing}.{verb}` (patient.view, patient.admit, kit.revoke, ...). */
 export interface AuditEntry {
@@ -18,26 +18,26 @@ export interface AuditEntry {
  * The append-only audit trail: who (user and role), what, which patient, when, from where. The
  * table refuses updates, and deletes of anything younger than 30 days, in the database itself.
  */
-export function createAuditLog(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO audit_events (at, organisation_id, actor, actor_role, action, patient_id, target_type, target_id,
-                               address, detail_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+export function createAuditLog(sql: SqlDatabase) {
   /** Records an action by the signed-in user of the request (or `system` when there is none). */
-  function record(request: FastifyRequest | null, entry: AuditEntry, at = new Date()): void {
+  async function record(request: FastifyRequest | null, entry: AuditEntry, at = new Date()): Promise<void> {
     const user = request?.user ?? null;
-    insert.run(
-      at.toISOString(),
-      entry.organisationId !== undefined ? entry.organisationId : (user?.organisationId ?? null),
-      user?.username ?? 'system',
-      user?.role ?? null,
-      entry.action,
-      entry.patientId ?? null,
-      entry.targetType ?? null,
-      entry.targetId ?? null,
-      request?.ip ?? null,
-      entry.detail ? JSON.stringify(entry.detail) : null,
+    await sql.run(
+      `INSERT INTO audit_events (at, organisation_id, actor, actor_role, action, patient_id, target_type, target_id,
+                                 address, detail_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        at.toISOString(),
+        entry.organisationId !== undefined ? entry.organisationId : (user?.organisationId ?? null),
+        user?.username ?? 'system',
+        user?.role ?? null,
+        entry.action,
+        entry.patientId ?? null,
+        entry.targetType ?? null,
+        entry.targetId ?? null,
+        request?.ip ?? null,
+        entry.detail ? JSON.stringify(entry.detail) : null,
+      ],
     );
   }
 
@@ -50,35 +50,38 @@ export function createAuditLog(db: Db) {
       action: string,
       patientId: string | null,
       detail?: Record<string, unknown> | null,
-    ): void {
-      record(request, { action, patientId, targetType: 'patient', targetId: patientId, detail });
+    ): Promise<void> {
+      return record(request, { action, patientId, targetType: 'patient', targetId: patientId, detail });
     },
 
     /** Events of one organisation (null: the operators' own), newest first. */
-    search(organisationId: string | null, query: AuditQuery): AuditEvent[] {
+    async search(organisationId: string | null, query: AuditQuery): Promise<AuditEvent[]> {
       const { where, args } = filters(organisationId, query);
       if (query.before) {
         where.push('id < ?');
         args.push(query.before);
       }
-      const rows = db
-        .prepare(`${SELECT} WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
-        .all(...args, query.limit) as AuditRow[];
+      const rows = await sql.all<AuditRow>(
+        `${SELECT} WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+        [...args, query.limit],
+      );
       return rows.map(toEvent);
     },
 
     /**
-     * Every event matching the filters, newest first, a page at a time: each page is read in one
-     * synchronous call, so that no statement stays open on the shared connection between pages.
+     * Every event matching the filters, newest first, a page at a time: each page is one query, so
+     * that no statement stays open on the shared connection between pages.
      */
-    *pages(organisationId: string | null, query: Omit<AuditQuery, 'limit' | 'before'>, pageSize = 1000) {
+    async *pages(
+      organisationId: string | null,
+      query: Omit<AuditQuery, 'limit' | 'before'>,
+      pageSize = 1000,
+    ): AsyncGenerator<AuditEvent[]> {
       const { where, args } = filters(organisationId, query);
-      const statement = db.prepare(
-        `${SELECT} WHERE ${[...where, 'id < ?'].join(' AND ')} ORDER BY id DESC LIMIT ?`,
-      );
+      const text = `${SELECT} WHERE ${[...where, 'id < ?'].join(' AND ')} ORDER BY id DESC LIMIT ?`;
       let before = Number.MAX_SAFE_INTEGER;
       for (;;) {
-        const rows = statement.all(...args, before, pageSize) as AuditRow[];
+        const rows = await sql.all<AuditRow>(text, [...args, before, pageSize]);
         if (rows.length === 0) return;
         yield rows.map(toEvent);
         if (rows.length < pageSize) return;
@@ -91,25 +94,26 @@ export function createAuditLog(db: Db) {
      * the run of events before the first one still kept is considered: ids follow the recording
      * clock, and bounding the scan so keeps a day with nothing to delete from reading the table.
      */
-    deleteBatchBefore(cutoff: Date, batchSize: number): number {
+    async deleteBatchBefore(cutoff: Date, batchSize: number): Promise<number> {
       const iso = cutoff.toISOString();
-      const firstKept = db
-        .prepare(`SELECT id FROM audit_events WHERE at >= ? ORDER BY id LIMIT 1`)
-        .get(iso) as { id: number } | undefined;
-      return db
-        .prepare(
-          `DELETE FROM audit_events WHERE id IN (
-             SELECT id FROM audit_events WHERE id < ? AND at < ? ORDER BY id LIMIT ?)`,
-        )
-        .run(firstKept?.id ?? Number.MAX_SAFE_INTEGER, iso, batchSize).changes;
+      const firstKept = await sql.get<{ id: number }>(
+        `SELECT id FROM audit_events WHERE at >= ? ORDER BY id LIMIT 1`,
+        [iso],
+      );
+      const { changes } = await sql.run(
+        `DELETE FROM audit_events WHERE id IN (
+           SELECT id FROM audit_events WHERE id < ? AND at < ? ORDER BY id LIMIT ?)`,
+        [firstKept?.id ?? Number.MAX_SAFE_INTEGER, iso, batchSize],
+      );
+      return changes;
     },
   };
 }
 export type AuditLog = ReturnType<typeof createAuditLog>;
 
-const SELECT = `SELECT id, at, organisation_id AS organisationId, actor, actor_role AS actorRole, action,
-                       patient_id AS patientId, target_type AS targetType, target_id AS targetId, address,
-                       detail_json AS detailJson
+const SELECT = `SELECT id, at, organisation_id AS "organisationId", actor, actor_role AS "actorRole", action,
+                       patient_id AS "patientId", target_type AS "targetType", target_id AS "targetId", address,
+                       detail_json AS "detailJson"
                   FROM audit_events`;
 
 type AuditRow = Omit<AuditEvent, 'detail'> & { detailJson: string | null };
@@ -128,8 +132,8 @@ function filters(organisationId: string | null, query: Omit<AuditQuery, 'limit' 
     organisationId === null
       ? [`(organisation_id IS NULL OR actor_role = 'operator')`, 'patient_id IS NULL']
       : ['organisation_id = ?'];
-  const args: unknown[] = organisationId === null ? [] : [organisationId];
-  const filter = (clause: string, value: unknown) => {
+  const args: SqlValue[] = organisationId === null ? [] : [organisationId];
+  const filter = (clause: string, value: SqlValue) => {
     where.push(clause);
     args.push(value);
   };

@@ -25,25 +25,27 @@ export async function applyAuditRetention(
   );
   let removed = 0;
   for (;;) {
-    const batch = audit.deleteBatchBefore(cutoff, options.batchSize ?? 1000);
+    const batch = await audit.deleteBatchBefore(cutoff, options.batchSize ?? 1000);
     removed += batch;
     if (batch < (options.batchSize ?? 1000)) return removed;
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
-/** Runs retention now and then daily; returns the stop function. */
+/** Runs retention now and then daily, on the one replica that `leads` it; returns the stop function. */
 export function scheduleAuditRetention(
   audit: AuditLog,
   days: number,
   log: FastifyBaseLogger,
   intervalMs = DAY_MS,
+  leads: (job: string, lengthMs: number) => Promise<boolean> = async () => true,
 ): () => void {
   let running = false;
   const run = () => {
     if (running) return;
     running = true;
-    applyAuditRetention(audit, days)
+    leads('audit-retention', intervalMs * 3)
+      .then((mine) => (mine ? applyAuditRetention(audit, days) : 0))
       .then((removed) => {
         if (removed > 0) log.info({ removed, days }, 'audit retention removed old events');
       })

@@ -49,23 +49,35 @@ interface ScopeSources {
 }
 
 /** A ward the user may see (open or closed), or 404 as if it did not exist. */
-export function wardInScope(ctx: ScopeSources, user: AuthenticatedUser, wardId: string): WardScope {
-  const ward = ctx.places.wardScope(wardId);
+export async function wardInScope(
+  ctx: ScopeSources,
+  user: AuthenticatedUser,
+  wardId: string,
+): Promise<WardScope> {
+  const ward = await ctx.places.wardScope(wardId);
   if (!ward || !canSeeWard(user, ward)) throw new Errors.notFound('ward');
   return ward;
 }
 
 /** A ward of the admin's organisation (ward limits do not bind admins' management of places). */
-export function wardOfOrganisation(ctx: ScopeSources, user: AuthenticatedUser, wardId: string): WardScope {
-  const ward = ctx.places.wardScope(wardId);
+export async function wardOfOrganisation(
+  ctx: ScopeSources,
+  user: AuthenticatedUser,
+  wardId: string,
+): Promise<WardScope> {
+  const ward = await ctx.places.wardScope(wardId);
   if (!ward || ward.organisationId === null || ward.organisationId !== user.organisationId)
     throw new Errors.notFound('ward');
   return ward;
 }
 
 /** A bed of the user's organisation (and wards), or 404. */
-export function bedInScope(ctx: ScopeSources, user: AuthenticatedUser, bedId: string): BedScope {
-  const bed = ctx.places.bedScope(bedId);
+export async function bedInScope(
+  ctx: ScopeSources,
+  user: AuthenticatedUser,
+  bedId: string,
+): Promise<BedScope> {
+  const bed = await ctx.places.bedScope(bedId);
   if (!bed || !canSeeWard(user, { id: bed.wardId, organisationId: bed.organisationId }))
     throw new Errors.notFound('bed');
   return bed;
@@ -76,8 +88,12 @@ export function bedInScope(ctx: ScopeSources, user: AuthenticatedUser, bedId: st
  * same organisation, as before), staff those of their organisation and, when ward-limited, of
  * their wards (where the patient is, or last was). Anything else is 404, as if absent.
  */
-export function patientInScope(ctx: ScopeSources, user: AuthenticatedUser, patientId: string): PatientScope {
-  const patient = ctx.patients.scope(patientId);
+export async function patientInScope(
+  ctx: ScopeSources,
+  user: AuthenticatedUser,
+  patientId: string,
+): Promise<PatientScope> {
+  const patient = await ctx.patients.scope(patientId);
   if (!patient || patient.organisationId === null || patient.organisationId !== user.organisationId)
     throw new Errors.notFound('patient');
   if (user.role === 'family') {
@@ -91,23 +107,23 @@ export function patientInScope(ctx: ScopeSources, user: AuthenticatedUser, patie
 }
 
 /** A device whose site (its MQTT site segment) belongs to the user's organisation, or 404. */
-export function deviceInScope(
+export async function deviceInScope(
   ctx: ScopeSources & { devices: DeviceRepository },
   user: AuthenticatedUser,
   deviceId: string,
-): DeviceRoute {
-  const route = ctx.devices.route(deviceId);
+): Promise<DeviceRoute> {
+  const route = await ctx.devices.route(deviceId);
   if (
     !route ||
     !user.organisationId ||
-    ctx.places.organisationOfSiteCode(route.siteCode) !== user.organisationId
+    (await ctx.places.organisationOfSiteCode(route.siteCode)) !== user.organisationId
   )
     throw new Errors.notFound('device');
   return route;
 }
 
 /** Whether an alert concerns the user's organisation: by its patient, ward, gateway or device. */
-export function alertOrganisation(
+export async function alertOrganisation(
   ctx: ScopeSources & { devices: DeviceRepository },
   alert: {
     patient_id: string | null;
@@ -115,27 +131,31 @@ export function alertOrganisation(
     gateway_id: string | null;
     device_id: string | null;
   },
-): string | null {
-  if (alert.patient_id) return ctx.patients.scope(alert.patient_id)?.organisationId ?? null;
-  if (alert.ward_id) return ctx.places.wardScope(alert.ward_id)?.organisationId ?? null;
+): Promise<string | null> {
+  if (alert.patient_id) return (await ctx.patients.scope(alert.patient_id))?.organisationId ?? null;
+  if (alert.ward_id) return (await ctx.places.wardScope(alert.ward_id))?.organisationId ?? null;
   if (alert.gateway_id) return ctx.places.organisationOfSiteCode(alert.gateway_id.split(':')[0]!);
   if (alert.device_id) {
-    const route = ctx.devices.route(alert.device_id);
+    const route = await ctx.devices.route(alert.device_id);
     return route ? ctx.places.organisationOfSiteCode(route.siteCode) : null;
   }
   return null;
 }
 
 /** An alert the user may see (staff: their organisation's, of their wards when limited), or 404. */
-export function alertInScope<
+export async function alertInScope<
   T extends {
     patient_id: string | null;
     ward_id: string | null;
     gateway_id: string | null;
     device_id: string | null;
   },
->(ctx: ScopeSources & { devices: DeviceRepository }, user: AuthenticatedUser, alert: T | undefined): T {
-  if (!alert || !user.organisationId || alertOrganisation(ctx, alert) !== user.organisationId)
+>(
+  ctx: ScopeSources & { devices: DeviceRepository },
+  user: AuthenticatedUser,
+  alert: T | undefined,
+): Promise<T> {
+  if (!alert || !user.organisationId || (await alertOrganisation(ctx, alert)) !== user.organisationId)
     throw new Errors.notFound('alert');
   if (
     user.role !== 'family' &&

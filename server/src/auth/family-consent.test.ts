@@ -27,11 +27,11 @@ let family: string;
 const get = (url: string) =>
   app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${family}` } });
 
-function setClinicalDetail(clinicalDetail: boolean, username = 'family') {
-  const contact = ctx.alerting.contacts.list(P1)[0]!;
+async function setClinicalDetail(clinicalDetail: boolean, username = 'family') {
+  const contact = (await ctx.alerting.contacts.list(P1))[0]!;
   const { id: _id, patientId: _p, consentRecordedAt: _at, consentRecordedBy: _by, ...input } = contact;
   const next: FamilyContactInput = { ...input, username, consent: { ...input.consent, clinicalDetail } };
-  ctx.alerting.contacts.update(contact.id, next, 'test', new Date().toISOString());
+  await ctx.alerting.contacts.update(contact.id, next, 'test', new Date().toISOString());
 }
 
 /** Every route a family user could read a value from. */
@@ -87,7 +87,7 @@ async function publishAndCollect(systolic: number) {
   );
   const gotObservation = new Promise<void>((resolve) => socket.once('observation', () => resolve()));
   const reading = bpObservation({ systolic });
-  hub.broadcast(testIngest(ctx).handle(OBS_TOPIC, batch(reading)));
+  hub.broadcast(await testIngest(ctx).handle(OBS_TOPIC, batch(reading)));
   await Promise.race([gotArrived, gotObservation]);
   // Anything else for this reading would have come in the same tick; give it a moment.
   await new Promise((r) => setTimeout(r, 100));
@@ -97,7 +97,7 @@ async function publishAndCollect(systolic: number) {
 
 describe('family view and consent to clinical detail', () => {
   it('sends a family member without consent no reading, by API or socket, only when one arrived', async () => {
-    setClinicalDetail(false);
+    await setClinicalDetail(false);
     for (const url of READING_ROUTES) expect([url, (await get(url)).statusCode]).toEqual([url, 403]);
 
     const { reading, observations, arrived } = await publishAndCollect(187);
@@ -115,14 +115,14 @@ describe('family view and consent to clinical detail', () => {
   });
 
   it('treats a contact not linked to the account as no consent', async () => {
-    setClinicalDetail(true, 'someone-else');
+    await setClinicalDetail(true, 'someone-else');
     for (const url of READING_ROUTES) expect([url, (await get(url)).statusCode]).toEqual([url, 403]);
     const [own] = (await get('/api/patients')).json() as PatientSummary[];
     expect(own!.family?.clinicalDetail).toBe(false);
   });
 
   it('shows readings to a family member whose contact consents, live on the socket too', async () => {
-    setClinicalDetail(true);
+    await setClinicalDetail(true);
     for (const url of READING_ROUTES) expect([url, (await get(url)).statusCode]).toEqual([url, 200]);
     const { observations, arrived } = await publishAndCollect(164);
     expect(arrived).toEqual([]);
@@ -134,8 +134,8 @@ describe('family view and consent to clinical detail', () => {
   });
 
   it('needs every contact linked to the account to consent', async () => {
-    setClinicalDetail(true);
-    const second = ctx.alerting.contacts.create(
+    await setClinicalDetail(true);
+    const second = await ctx.alerting.contacts.create(
       P1,
       {
         name: 'Second record',
@@ -151,7 +151,7 @@ describe('family view and consent to clinical detail', () => {
     try {
       expect((await get(`/api/patients/${P1}/observations`)).statusCode).toBe(403);
     } finally {
-      ctx.alerting.contacts.remove(second.id, 'test', new Date().toISOString());
+      await ctx.alerting.contacts.remove(second.id, 'test', new Date().toISOString());
     }
     expect((await get(`/api/patients/${P1}/observations`)).statusCode).toBe(200);
   });

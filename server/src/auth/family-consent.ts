@@ -11,24 +11,24 @@ import type { AuthenticatedUser } from './user-repository.js';
  * is no consent: the conservative reading of a missing record; and when two records link the
  * same account, both must consent (one may record a withdrawal).
  */
-export function mayShowClinicalDetail(
+export async function mayShowClinicalDetail(
   contacts: ContactRepository,
   user: AuthenticatedUser,
   patientId: string,
-): boolean {
+): Promise<boolean> {
   if (user.role !== 'family') return true;
   if (user.patientId !== patientId) return false;
-  const linked = contacts.list(patientId).filter((c) => c.username === user.username);
+  const linked = (await contacts.list(patientId)).filter((c) => c.username === user.username);
   return linked.length > 0 && linked.every((c) => c.consent.clinicalDetail);
 }
 
 /** 403 for a family user without consent to clinical detail. */
-export function requireClinicalDetail(
+export async function requireClinicalDetail(
   contacts: ContactRepository,
   user: AuthenticatedUser,
   patientId: string,
-): void {
-  if (!mayShowClinicalDetail(contacts, user, patientId)) throw new Errors.forbidden();
+): Promise<void> {
+  if (!(await mayShowClinicalDetail(contacts, user, patientId))) throw new Errors.forbidden();
 }
 
 /** Events, not readings: a fall or a help press does not say that readings are being taken. */
@@ -37,9 +37,12 @@ const EVENT_KINDS = new Set<string>([ObservationKind.fall, ObservationKind.helpR
 export const isReading = (o: Pick<Observation, 'kind'>): boolean => !EVENT_KINDS.has(o.kind);
 
 /** When the resident's newest reading (not a fall or help press) was taken, or null. */
-export function lastReadingAt(observations: ObservationRepository, patientId: string): string | null {
+export async function lastReadingAt(
+  observations: ObservationRepository,
+  patientId: string,
+): Promise<string | null> {
   // A few rows suffice: events are rare next to readings, and a run of them only delays the answer.
-  for (const stored of observations.history({ patientId, limit: 50, newestFirst: true }))
+  for (const stored of await observations.history({ patientId, limit: 50, newestFirst: true }))
     if (isReading(stored.observation)) return stored.observation.measuredAt;
   return null;
 }

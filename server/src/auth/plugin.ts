@@ -43,7 +43,7 @@ export const authPlugin = fp(
     app.decorateRequest('sessionSecondFactor', null);
     app.addHook('onRequest', async (request) => {
       const token = tokenFromHeaders(request.headers, app.parseCookie);
-      const session = token ? app.wardline.users.sessionForToken(token) : undefined;
+      const session = token ? await app.wardline.users.sessionForToken(token) : undefined;
       request.user = session?.user ?? null;
       request.sessionSecondFactor = session?.secondFactor ?? null;
       if (session?.secondFactor !== 'enrol-required') return;

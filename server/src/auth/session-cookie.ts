@@ -7,13 +7,13 @@ import type { UserRepository } from './user-repository.js';
  * Every way of signing in (password, single sign-on) goes through here, so the cookie's attributes
  * cannot drift apart between them.
  */
-export function startSessionCookie(
+export async function startSessionCookie(
   reply: FastifyReply,
   users: UserRepository,
   username: string,
   { secure, secondFactor = 'none' }: { secure: boolean; secondFactor?: SecondFactorState },
-): string {
-  const token = users.createSession(username, new Date(), secondFactor);
+): Promise<string> {
+  const token = await users.createSession(username, new Date(), secondFactor);
   reply.setCookie(SESSION_COOKIE, token, {
     path: '/',
     httpOnly: true,

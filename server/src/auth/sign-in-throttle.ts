@@ -1,5 +1,5 @@
 import type { SignInEvent, SignInEventQuery, SignInLock, SignInOutcome } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 
 /** When failures on one key (a user name or a client address) lead to a lock, and for how long. */
 export interface ThrottlePolicy {
@@ -44,6 +44,9 @@ interface ThrottleRow {
   lockedUntil: string | null;
 }
 
+/** Thrown inside an admission's transaction to take back what it counted: a key is locked. */
+class Locked extends Error {}
+
 /** Admission for one attempt: its failure is counted before the password is checked. */
 export type Admission =
   | { admitted: true; ticket: { userKey: string; addressKey: string | null } }
@@ -62,12 +65,14 @@ export function lockDuration(policy: ThrottlePolicy, failures: number): number |
 }
 
 /**
- * Sign-in throttling, in SQLite so that it holds across restarts. Each attempt is counted as a
- * failure when it is admitted, before its (slow) password check: parallel guesses cannot all slip
- * in before the first of them is counted. A success then takes its own count back.
+ * Sign-in throttling, in the database so that it holds across restarts and replicas. Each attempt
+ * is counted as a failure when it is admitted, before its (slow) password check: parallel guesses
+ * cannot all slip in before the first of them is counted. A success then takes its own count back.
+ * Counts move by one in the database itself (an upsert's increment, an update's decrement), so
+ * that attempts admitted at once by several replicas are all counted.
  */
 export function createSignInThrottle(
-  db: Db,
+  sql: SqlDatabase,
   options: { user?: ThrottlePolicy; address?: ThrottlePolicy; now?: () => number } = {},
 ) {
   const policies: Record<Kind, ThrottlePolicy> = {
@@ -75,113 +80,122 @@ export function createSignInThrottle(
     address: options.address ?? ADDRESS_POLICY,
   };
   const now = options.now ?? Date.now;
-  const get = db.prepare(
-    `SELECT key, failures, last_failure_at AS lastFailureAt, locked_until AS lockedUntil
-       FROM sign_in_throttle WHERE key = ?`,
-  );
-  const put = db.prepare(
-    `INSERT INTO sign_in_throttle (key, failures, last_failure_at, locked_until) VALUES (?, ?, ?, ?)
-     ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-       last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
-  );
-  const remove = db.prepare(`DELETE FROM sign_in_throttle WHERE key = ?`);
-  const listRows = db.prepare(
-    `SELECT key, failures, last_failure_at AS lastFailureAt, locked_until AS lockedUntil
-       FROM sign_in_throttle WHERE locked_until > ? ORDER BY locked_until DESC`,
-  );
-  const insertEvent = db.prepare(
-    `INSERT INTO sign_in_events (at, username, address, outcome, code) VALUES (?, ?, ?, ?, ?)`,
-  );
-  const pruneEvents = db.prepare(
-    `DELETE FROM sign_in_events WHERE at < ? OR id <= (SELECT max(id) FROM sign_in_events) - ?`,
-  );
-  const pruneThrottle = db.prepare(
-    `DELETE FROM sign_in_throttle
-      WHERE (locked_until IS NULL OR locked_until < ?) AND last_failure_at < ?`,
-  );
+  const columns = `key, failures, last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"`;
+  const remove = `DELETE FROM sign_in_throttle WHERE key = ?`;
   let insertsSincePrune = 0;
 
-  /** Failures still counting against a key: forgotten after a quiet period without a lock. */
-  function liveFailures(row: ThrottleRow | undefined, policy: ThrottlePolicy, at: number): number {
-    if (!row) return 0;
-    const locked = row.lockedUntil !== null && Date.parse(row.lockedUntil) > at;
-    if (!locked && at - Date.parse(row.lastFailureAt) > policy.resetAfterMs) return 0;
-    return row.failures;
-  }
-
-  const admit = db.transaction((username: string, address: string | null): Admission => {
+  /** Counts one attempt against every key, in one transaction; refused (nothing counted) when a key is locked. */
+  async function admit(username: string, address: string | null): Promise<Admission> {
     const at = now();
+    const atIso = new Date(at).toISOString();
     const keys: [Kind, string][] = [['user', keyOf('user', username)]];
     if (address) keys.push(['address', keyOf('address', address)]);
-    const rows = keys.map(([kind, key]) => ({ kind, key, row: get.get(key) as ThrottleRow | undefined }));
+    try {
+      return await sql.transaction(async (): Promise<Admission> => {
+        for (const [kind, key] of keys) {
+          const policy = policies[kind];
+          // The lock decides in the upsert itself: a locked key's row is left as it is and returns
+          // nothing. Concurrent attempts (on any replica) queue on the row and each sees the last
+          // one's count and lock. Failures are forgotten after a quiet period without a lock.
+          const counted = await sql.get<{ failures: number }>(
+            `INSERT INTO sign_in_throttle (key, failures, last_failure_at, locked_until) VALUES (?, 1, ?, NULL)
+             ON CONFLICT (key) DO UPDATE SET
+               failures = CASE
+                 WHEN (sign_in_throttle.locked_until IS NULL OR sign_in_throttle.locked_until <= ?)
+                   AND sign_in_throttle.last_failure_at < ? THEN 1
+                 ELSE sign_in_throttle.failures + 1 END,
+               last_failure_at = excluded.last_failure_at, locked_until = NULL
+             WHERE sign_in_throttle.locked_until IS NULL OR sign_in_throttle.locked_until <= ?
+             RETURNING failures`,
+            [key, atIso, atIso, new Date(at - policy.resetAfterMs).toISOString(), atIso],
+          );
+          if (!counted) throw new Locked();
+          const lock = lockDuration(policy, counted.failures);
+          if (lock !== null)
+            await sql.run(`UPDATE sign_in_throttle SET locked_until = ? WHERE key = ?`, [
+              new Date(at + lock).toISOString(),
+              key,
+            ]);
+        }
+        return { admitted: true, ticket: { userKey: keys[0]![1], addressKey: keys[1]?.[1] ?? null } };
+      });
+    } catch (error) {
+      if (!(error instanceof Locked)) throw error;
+    }
     let refusal: { kind: Kind; retryAfterMs: number } | null = null;
-    for (const { kind, row } of rows) {
+    for (const [kind, key] of keys) {
+      const row = await sql.get<ThrottleRow>(`SELECT ${columns} FROM sign_in_throttle WHERE key = ?`, [key]);
       const remaining = (row?.lockedUntil ? Date.parse(row.lockedUntil) : 0) - at;
       if (remaining > 0 && (!refusal || remaining > refusal.retryAfterMs))
         refusal = { kind, retryAfterMs: remaining };
     }
-    if (refusal) return { admitted: false, ...refusal };
-    for (const { kind, key, row } of rows) {
-      const failures = liveFailures(row, policies[kind], at) + 1;
-      const lock = lockDuration(policies[kind], failures);
-      put.run(
-        key,
-        failures,
-        new Date(at).toISOString(),
-        lock === null ? null : new Date(at + lock).toISOString(),
-      );
-    }
-    return { admitted: true, ticket: { userKey: keys[0]![1], addressKey: keys[1]?.[1] ?? null } };
-  });
+    // The lock ended between the two reads of the clock's instant: count the attempt after all.
+    return refusal ? { admitted: false, ...refusal } : admit(username, address);
+  }
 
-  const succeed = db.transaction((ticket: { userKey: string; addressKey: string | null }) => {
-    remove.run(ticket.userKey);
+  async function succeed(ticket: { userKey: string; addressKey: string | null }): Promise<void> {
+    await sql.run(remove, [ticket.userKey]);
     if (!ticket.addressKey) return;
-    const row = get.get(ticket.addressKey) as ThrottleRow | undefined;
-    if (!row) return;
-    const failures = row.failures - 1;
-    if (failures <= 0) return void remove.run(ticket.addressKey);
-    const lock = lockDuration(policies.address, failures);
-    put.run(
-      ticket.addressKey,
-      failures,
-      row.lastFailureAt,
-      lock === null ? null : row.lockedUntil, // a lock this very attempt set is taken back with it
+    const row = await sql.get<{ failures: number }>(
+      `UPDATE sign_in_throttle SET failures = failures - 1 WHERE key = ? RETURNING failures`,
+      [ticket.addressKey],
     );
-  });
+    if (!row) return;
+    if (row.failures <= 0) {
+      await sql.run(`DELETE FROM sign_in_throttle WHERE key = ? AND failures <= 0`, [ticket.addressKey]);
+      return;
+    }
+    // A lock this very attempt set is taken back with it.
+    if (lockDuration(policies.address, row.failures) === null)
+      await sql.run(`UPDATE sign_in_throttle SET locked_until = NULL WHERE key = ?`, [ticket.addressKey]);
+  }
 
   return {
     policies,
 
     /** Call before checking the password; a refused attempt must not be checked at all. */
-    admit(username: string, address: string | null): Admission {
+    admit(username: string, address: string | null): Promise<Admission> {
       return admit(username, address);
     },
 
     /** The password was right: this attempt was not a guess after all. */
-    succeeded(ticket: { userKey: string; addressKey: string | null }): void {
-      succeed(ticket);
+    succeeded(ticket: { userKey: string; addressKey: string | null }): Promise<void> {
+      return sql.transaction(() => succeed(ticket));
     },
 
-    record(event: {
+    async record(event: {
       username: string;
       address: string | null;
       outcome: SignInOutcome;
       code: string | null;
-    }): void {
+    }): Promise<void> {
       const at = now();
-      insertEvent.run(new Date(at).toISOString(), event.username, event.address, event.outcome, event.code);
+      await sql.run(
+        `INSERT INTO sign_in_events (at, username, address, outcome, code) VALUES (?, ?, ?, ?, ?)`,
+        [new Date(at).toISOString(), event.username, event.address, event.outcome, event.code],
+      );
       if (++insertsSincePrune >= PRUNE_EVERY) {
         insertsSincePrune = 0;
-        pruneEvents.run(new Date(at - EVENT_DAYS_KEPT * 86_400_000).toISOString(), EVENTS_KEPT);
+        await sql.run(
+          `DELETE FROM sign_in_events WHERE at < ? OR id <= (SELECT max(id) FROM sign_in_events) - ?`,
+          [new Date(at - EVENT_DAYS_KEPT * 86_400_000).toISOString(), EVENTS_KEPT],
+        );
         const quiet = Math.max(policies.user.resetAfterMs, policies.address.resetAfterMs);
-        pruneThrottle.run(new Date(at).toISOString(), new Date(at - quiet).toISOString());
+        await sql.run(
+          `DELETE FROM sign_in_throttle
+            WHERE (locked_until IS NULL OR locked_until < ?) AND last_failure_at < ?`,
+          [new Date(at).toISOString(), new Date(at - quiet).toISOString()],
+        );
       }
     },
 
     /** Keys locked now. */
-    locks(): SignInLock[] {
-      return (listRows.all(new Date(now()).toISOString()) as ThrottleRow[]).map((row) => ({
+    async locks(): Promise<SignInLock[]> {
+      const rows = await sql.all<ThrottleRow>(
+        `SELECT ${columns} FROM sign_in_throttle WHERE locked_until > ? ORDER BY locked_until DESC`,
+        [new Date(now()).toISOString()],
+      );
+      return rows.map((row) => ({
         ...subjectOf(row.key),
         failures: row.failures,
         lastFailureAt: row.lastFailureAt,
@@ -190,11 +204,11 @@ export function createSignInThrottle(
     },
 
     /** Lifts a lock and forgets the failures behind it. False if nothing was counted. */
-    lift(kind: Kind, subject: string): boolean {
-      return remove.run(keyOf(kind, subject)).changes > 0;
+    async lift(kind: Kind, subject: string): Promise<boolean> {
+      return (await sql.run(remove, [keyOf(kind, subject)])).changes > 0;
     },
 
-    events(query: SignInEventQuery): SignInEvent[] {
+    async events(query: SignInEventQuery): Promise<SignInEvent[]> {
       const where: string[] = [];
       const params: (string | number)[] = [];
       if (query.username) {
@@ -205,12 +219,11 @@ export function createSignInThrottle(
         where.push('id < ?');
         params.push(query.before);
       }
-      return db
-        .prepare(
-          `SELECT id, at, username, address, outcome, code FROM sign_in_events
-           ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-        )
-        .all(...params, query.limit) as SignInEvent[];
+      return sql.all<SignInEvent>(
+        `SELECT id, at, username, address, outcome, code FROM sign_in_events
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+        [...params, query.limit],
+      );
     },
   };
 }

@@ -27,7 +27,7 @@ export function unmatchableHashLike(sample: string | undefined): string {
 }
 
 /** Whether a TOTP code is right for the user now and not used before (it is used up by this). */
-export type TotpCheck = (user: UserRecord, code: string) => boolean;
+export type TotpCheck = (user: UserRecord, code: string) => boolean | Promise<boolean>;
 
 /**
  * One sign-in attempt: throttled per name and per address, the same work whether or not the name
@@ -45,37 +45,37 @@ export function createSignIn(users: UserRepository, throttle: SignInThrottle, ch
     const record = (outcome: 'success' | 'failure' | 'locked', code: string | null) =>
       throttle.record({ username, address, outcome, code });
 
-    const admission = throttle.admit(username, address);
+    const admission = await throttle.admit(username, address);
     if (!admission.admitted) {
-      record('locked', 'WL_SIGN_IN_LOCKED');
+      await record('locked', 'WL_SIGN_IN_LOCKED');
       return { ok: false, code: 'WL_SIGN_IN_LOCKED', retryAfterMs: admission.retryAfterMs };
     }
-    const user = users.find(username);
+    const user = await users.find(username);
     const valid = await verifyPassword(
       password,
-      user?.passwordHash ?? unmatchableHashLike(users.passwordHashSample()),
+      user?.passwordHash ?? unmatchableHashLike(await users.passwordHashSample()),
     );
     if (!user || !valid || user.passwordHash === null) {
-      record('failure', 'WL_BAD_CREDENTIALS');
+      await record('failure', 'WL_BAD_CREDENTIALS');
       return { ok: false, code: 'WL_BAD_CREDENTIALS' };
     }
     if (user.totpEnabledAt && !user.disabledAt) {
       if (!totp) {
-        record('failure', 'WL_SECOND_FACTOR_REQUIRED');
+        await record('failure', 'WL_SECOND_FACTOR_REQUIRED');
         return { ok: false, code: 'WL_SECOND_FACTOR_REQUIRED' };
       }
-      if (!checkTotp?.(user, totp)) {
-        record('failure', 'WL_BAD_TOTP_CODE');
+      if (!(await checkTotp?.(user, totp))) {
+        await record('failure', 'WL_BAD_TOTP_CODE');
         return { ok: false, code: 'WL_BAD_TOTP_CODE' };
       }
     }
     // The password was right, so this was no guess; whether the account may be used is another matter.
-    throttle.succeeded(admission.ticket);
+    await throttle.succeeded(admission.ticket);
     if (user.disabledAt) {
-      record('failure', 'WL_ACCOUNT_DISABLED');
+      await record('failure', 'WL_ACCOUNT_DISABLED');
       return { ok: false, code: 'WL_ACCOUNT_DISABLED' };
     }
-    record('success', null);
+    await record('success', null);
     return { ok: true, user };
   };
 }

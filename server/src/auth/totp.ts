@@ -1,4 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
+import type { SqlDatabase } from '../db/engines/engine.js';
 
 /** RFC 6238 with what every authenticator app supports: SHA-1, 6 digits, 30 seconds. */
 const PERIOD_SECONDS = 30;
@@ -37,18 +38,21 @@ export function totpStep(secretBase32: string, code: string, at = Date.now()): n
 }
 
 /**
- * Each account's last used step: a code (or an earlier one) cannot be used twice. Kept in memory:
- * a code is good for 90 seconds at most, so a restart reopens a replay window of that long only.
+ * Each account's last used step: a code (or an earlier one) cannot be used twice, on any replica,
+ * before or after a restart. One conditional upsert decides, so two replicas given the same code at
+ * once accept it once.
  */
-export function createTotpReplayGuard() {
-  const lastStep = new Map<string, number>();
+export function createTotpReplayGuard(sql: SqlDatabase) {
   return {
     /** Claims the step for the account; false when it (or a later one) was used already. */
-    claim(username: string, step: number): boolean {
-      const last = lastStep.get(username);
-      if (last !== undefined && step <= last) return false;
-      lastStep.set(username, step);
-      return true;
+    async claim(username: string, step: number): Promise<boolean> {
+      const { changes } = await sql.run(
+        `INSERT INTO totp_steps (username, last_step) VALUES (?, ?)
+         ON CONFLICT (username) DO UPDATE SET last_step = excluded.last_step
+         WHERE totp_steps.last_step < excluded.last_step`,
+        [username, step],
+      );
+      return changes === 1;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Role, SecondFactorState, SessionUser, StaffAccount, UserAccount } from '@wardline/protocol';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 
 export interface UserRecord extends SessionUser {
   /** Null: invited and not yet set, or an account that signs in only through an identity provider. */
@@ -73,51 +73,23 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function createUserRepository(db: Db, policy: SessionPolicy = DEFAULT_SESSION_POLICY) {
+export function createUserRepository(sql: SqlDatabase, policy: SessionPolicy = DEFAULT_SESSION_POLICY) {
   // A ward-limited user's wards as a JSON array; NULL: every ward of the organisation.
   const wardIdsOf = (alias: string) =>
-    `(SELECT json_group_array(ward_id) FROM user_wards uw WHERE uw.username = ${alias}.username
-        HAVING count(*) > 0) AS wardIdsJson`;
-  const byName = db.prepare(
-    `SELECT u.username, u.password_hash AS passwordHash, u.role, u.display_name AS displayName,
-            u.organisation_id AS organisationId, u.patient_id AS patientId, u.disabled_at AS disabledAt,
-            u.email, u.totp_secret AS totpSecret, u.totp_enabled_at AS totpEnabledAt, ${wardIdsOf('u')}
-       FROM users u WHERE u.username = ?`,
-  );
-  const bySession = db.prepare(
-    `SELECT u.username, u.role, u.display_name AS displayName, u.organisation_id AS organisationId,
-            u.patient_id AS patientId, ${wardIdsOf('u')}, s.expires_at AS expiresAt,
-            s.last_seen_at AS lastSeenAt, s.second_factor AS secondFactor
+    `(SELECT ${sql.dialect.jsonGroupArray('ward_id')} FROM user_wards uw WHERE uw.username = ${alias}.username
+        HAVING count(*) > 0) AS "wardIdsJson"`;
+  const byName = `SELECT u.username, u.password_hash AS "passwordHash", u.role, u.display_name AS "displayName",
+            u.organisation_id AS "organisationId", u.patient_id AS "patientId", u.disabled_at AS "disabledAt",
+            u.email, u.totp_secret AS "totpSecret", u.totp_enabled_at AS "totpEnabledAt", ${wardIdsOf('u')}
+       FROM users u WHERE u.username = ?`;
+  const bySession = `SELECT u.username, u.role, u.display_name AS "displayName", u.organisation_id AS "organisationId",
+            u.patient_id AS "patientId", ${wardIdsOf('u')}, s.expires_at AS "expiresAt",
+            s.last_seen_at AS "lastSeenAt", s.second_factor AS "secondFactor"
        FROM sessions s JOIN users u ON u.username = s.username
-      WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND u.disabled_at IS NULL`,
-  );
-  const accountColumns = `username, role, display_name AS displayName, disabled_at AS disabledAt`;
-  const listAll = db.prepare(`SELECT ${accountColumns} FROM users ORDER BY username`);
-  const accountByName = db.prepare(`SELECT ${accountColumns} FROM users WHERE username = ?`);
-  const anyHash = db.prepare(
-    `SELECT password_hash AS passwordHash FROM users WHERE password_hash IS NOT NULL ORDER BY rowid LIMIT 1`,
-  );
-  const insertSession = db.prepare(
-    `INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
-  );
-  const deleteSession = db.prepare(`DELETE FROM sessions WHERE token_hash = ?`);
-  const deleteUserSessions = db.prepare(`DELETE FROM sessions WHERE username = ?`);
-  const deadSessions = db.prepare(
-    `SELECT token_hash AS tokenHash FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`,
-  );
-  const touchSession = db.prepare(`UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`);
-  const setSecondFactor = db.prepare(`UPDATE sessions SET second_factor = ? WHERE token_hash = ?`);
-  const disableUser = db.prepare(
-    `UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE username = ?`,
-  );
-  const enableUser = db.prepare(`UPDATE users SET disabled_at = NULL WHERE username = ?`);
-  const setPassword = db.prepare(`UPDATE users SET password_hash = ? WHERE username = ?`);
-
-  const insertAccount = db.prepare(
-    `INSERT INTO users (username, password_hash, role, display_name, email, organisation_id, created_at, created_by)
-     VALUES (?, NULL, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertUserWard = db.prepare(`INSERT INTO user_wards (username, ward_id) VALUES (?, ?)`);
+      WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND u.disabled_at IS NULL`;
+  const accountColumns = `username, role, display_name AS "displayName", disabled_at AS "disabledAt"`;
+  const setSecondFactor = `UPDATE sessions SET second_factor = ? WHERE token_hash = ?`;
+  const insertUserWard = `INSERT INTO user_wards (username, ward_id) VALUES (?, ?)`;
 
   const listeners = new Set<(ended: SessionsEnded) => void>();
   const announce = (ended: SessionsEnded) => {
@@ -127,20 +99,23 @@ export function createUserRepository(db: Db, policy: SessionPolicy = DEFAULT_SES
   const idleCutoff = (now: Date) => new Date(now.getTime() - policy.idleMs).toISOString();
 
   /** A live session (not ended, expired, idle or disabled); its use is recorded at most once a minute. */
-  function sessionForHash(tokenHash: string, now: Date): Session | undefined {
-    const row = bySession.get(tokenHash, now.toISOString(), idleCutoff(now)) as
-      | (Omit<AuthenticatedUser, 'wardIds'> & {
-          wardIdsJson: string | null;
-          expiresAt: string;
-          lastSeenAt: string;
-          secondFactor: SecondFactorState;
-        })
-      | undefined;
+  async function sessionForHash(tokenHash: string, now: Date): Promise<Session | undefined> {
+    const row = await sql.get<
+      Omit<AuthenticatedUser, 'wardIds'> & {
+        wardIdsJson: string | null;
+        expiresAt: string;
+        lastSeenAt: string;
+        secondFactor: SecondFactorState;
+      }
+    >(bySession, [tokenHash, now.toISOString(), idleCutoff(now)]);
     if (!row) return undefined;
     const { expiresAt, wardIdsJson, lastSeenAt, secondFactor, ...rest } = row;
     let seen = Date.parse(lastSeenAt);
     if (now.getTime() - seen >= TOUCH_EVERY_MS) {
-      touchSession.run(now.toISOString(), tokenHash);
+      await sql.run(`UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, [
+        now.toISOString(),
+        tokenHash,
+      ]);
       seen = now.getTime();
     }
     const idleExpiresAt = new Date(Math.min(seen + policy.idleMs, Date.parse(expiresAt))).toISOString();
@@ -153,43 +128,81 @@ export function createUserRepository(db: Db, policy: SessionPolicy = DEFAULT_SES
     };
   }
 
-  /** Ends expired and idle sessions, announcing each so that their live connections are cut. */
-  function sweepSessions(now: Date): number {
-    const dead = db.transaction(() => {
-      const rows = deadSessions.all(now.toISOString(), idleCutoff(now)) as { tokenHash: string }[];
-      for (const { tokenHash } of rows) deleteSession.run(tokenHash);
-      return rows;
-    })();
+  /**
+   * Ends expired and idle sessions, announcing each so that their live connections are cut. One
+   * DELETE ... RETURNING: of replicas sweeping at once, each announces only the sessions it ended.
+   */
+  async function sweepSessions(now: Date): Promise<number> {
+    const dead = await sql.all<{ tokenHash: string }>(
+      `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ? RETURNING token_hash AS "tokenHash"`,
+      [now.toISOString(), idleCutoff(now)],
+    );
     for (const { tokenHash } of dead) announce({ tokenHash });
     return dead.length;
   }
 
+  async function find(username: string): Promise<UserRecord | undefined> {
+    const row = await sql.get<Omit<UserRecord, 'wardIds'> & { wardIdsJson: string | null }>(byName, [
+      username,
+    ]);
+    if (!row) return undefined;
+    const { wardIdsJson, ...rest } = row;
+    return { ...rest, wardIds: parseWardIds(wardIdsJson) };
+  }
+
+  /**
+   * A new account with no password: invited (it sets one through a one-time link) or federated (it
+   * signs in through an identity provider). False when the user name or e-mail is taken.
+   */
+  async function createAccount(user: NewAccount): Promise<boolean> {
+    try {
+      await sql.transaction(async () => {
+        await sql.run(
+          `INSERT INTO users (username, password_hash, role, display_name, email, organisation_id, created_at, created_by)
+           VALUES (?, NULL, ?, ?, ?, ?, ?, ?)`,
+          [
+            user.username,
+            user.role,
+            user.displayName,
+            user.email?.toLowerCase() ?? null,
+            user.role === 'operator' ? null : user.organisationId,
+            new Date().toISOString(),
+            user.createdBy,
+          ],
+        );
+        for (const wardId of user.wardIds ?? []) await sql.run(insertUserWard, [user.username, wardId]);
+      });
+      return true;
+    } catch (error) {
+      if (sql.constraintViolated(error) !== null) return false;
+      throw error;
+    }
+  }
+
   return {
-    find(username: string): UserRecord | undefined {
-      const row = byName.get(username) as
-        (Omit<UserRecord, 'wardIds'> & { wardIdsJson: string | null }) | undefined;
-      if (!row) return undefined;
-      const { wardIdsJson, ...rest } = row;
-      return { ...rest, wardIds: parseWardIds(wardIdsJson) };
+    find,
+
+    async list(): Promise<UserAccount[]> {
+      return sql.all<UserAccount>(`SELECT ${accountColumns} FROM users ORDER BY username`);
     },
 
-    list(): UserAccount[] {
-      return listAll.all() as UserAccount[];
-    },
-
-    account(username: string): UserAccount | undefined {
-      return accountByName.get(username) as UserAccount | undefined;
+    async account(username: string): Promise<UserAccount | undefined> {
+      return sql.get<UserAccount>(`SELECT ${accountColumns} FROM users WHERE username = ?`, [username]);
     },
 
     /**
      * A stored hash to check a password against when the name is unknown: same scheme and cost as a
      * real user's, so that the answer takes as long and reveals nothing about which names exist.
      */
-    passwordHashSample(): string | undefined {
-      return (anyHash.get() as { passwordHash: string } | undefined)?.passwordHash;
+    async passwordHashSample(): Promise<string | undefined> {
+      const row = await sql.get<{ passwordHash: string }>(
+        `SELECT password_hash AS "passwordHash" FROM users WHERE password_hash IS NOT NULL
+          ORDER BY created_at, username LIMIT 1`,
+      );
+      return row?.passwordHash;
     },
 
-    upsert(user: {
+    async upsert(user: {
       username: string;
       passwordHash: string | null;
       role: Role;
@@ -199,52 +212,70 @@ export function createUserRepository(db: Db, policy: SessionPolicy = DEFAULT_SES
       patientId?: string | null;
       email?: string | null;
       createdBy?: string;
-    }): void {
+    }): Promise<void> {
       const organisationId =
         user.role === 'operator' ? null : (user.organisationId ?? DEFAULT_ORGANISATION_ID);
-      db.prepare(
+      await sql.run(
         `INSERT INTO users (username, password_hash, role, display_name, organisation_id, patient_id, email,
                             created_at, created_by)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role,
            display_name = excluded.display_name, organisation_id = excluded.organisation_id,
            patient_id = excluded.patient_id, email = excluded.email`,
-      ).run(
-        user.username,
-        user.passwordHash,
-        user.role,
-        user.displayName,
-        organisationId,
-        user.patientId ?? null,
-        user.email ?? null,
-        new Date().toISOString(),
-        user.createdBy ?? 'system',
+        [
+          user.username,
+          user.passwordHash,
+          user.role,
+          user.displayName,
+          organisationId,
+          user.patientId ?? null,
+          user.email ?? null,
+          new Date().toISOString(),
+          user.createdBy ?? 'system',
+        ],
       );
     },
 
-    setPassword(username: string, passwordHash: string): boolean {
-      return setPassword.run(passwordHash, username).changes > 0;
+    async setPassword(username: string, passwordHash: string): Promise<boolean> {
+      const { changes } = await sql.run(`UPDATE users SET password_hash = ? WHERE username = ?`, [
+        passwordHash,
+        username,
+      ]);
+      return changes > 0;
     },
 
     sessionPolicy: policy,
 
     /** Returns a new bearer token; only its hash is stored. */
-    createSession(username: string, now = new Date(), secondFactor: SecondFactorState = 'none'): string {
+    async createSession(
+      username: string,
+      now = new Date(),
+      secondFactor: SecondFactorState = 'none',
+    ): Promise<string> {
       const token = randomBytes(32).toString('base64url');
       const expires = new Date(now.getTime() + policy.maxMs);
-      sweepSessions(now);
-      const tokenHash = hashToken(token);
-      insertSession.run(tokenHash, username, now.toISOString(), expires.toISOString(), now.toISOString());
-      if (secondFactor !== 'none') setSecondFactor.run(secondFactor, tokenHash);
+      await sweepSessions(now);
+      await sql.run(
+        `INSERT INTO sessions (token_hash, username, created_at, expires_at, last_seen_at, second_factor)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+        [
+          hashToken(token),
+          username,
+          now.toISOString(),
+          expires.toISOString(),
+          now.toISOString(),
+          secondFactor,
+        ],
+      );
       return token;
     },
 
     /** After TOTP enrolment: the session may do everything its role allows. */
-    setSessionSecondFactor(tokenHash: string, secondFactor: SecondFactorState): void {
-      setSecondFactor.run(secondFactor, tokenHash);
+    async setSessionSecondFactor(tokenHash: string, secondFactor: SecondFactorState): Promise<void> {
+      await sql.run(setSecondFactor, [secondFactor, tokenHash]);
     },
 
-    sweepSessions(now = new Date()): number {
+    sweepSessions(now = new Date()): Promise<number> {
       return sweepSessions(now);
     },
 
@@ -257,87 +288,71 @@ export function createUserRepository(db: Db, policy: SessionPolicy = DEFAULT_SES
     },
 
     /** Ends every session of a user (password reset, second factor reset), cutting live connections. */
-    endUserSessions(username: string): void {
-      deleteUserSessions.run(username);
+    async endUserSessions(username: string): Promise<void> {
+      await sql.run(`DELETE FROM sessions WHERE username = ?`, [username]);
       announce({ username });
     },
 
-    userForToken(token: string, now = new Date()): AuthenticatedUser | undefined {
-      return sessionForHash(hashToken(token), now)?.user;
+    async userForToken(token: string, now = new Date()): Promise<AuthenticatedUser | undefined> {
+      return (await sessionForHash(hashToken(token), now))?.user;
     },
 
-    sessionForToken(token: string, now = new Date()): Session | undefined {
+    sessionForToken(token: string, now = new Date()): Promise<Session | undefined> {
       return sessionForHash(hashToken(token), now);
     },
 
     /** The session behind a token hash, if it is still live (not ended, expired or disabled). */
-    sessionForHash(tokenHash: string, now = new Date()): Session | undefined {
+    sessionForHash(tokenHash: string, now = new Date()): Promise<Session | undefined> {
       return sessionForHash(tokenHash, now);
     },
 
-    endSession(token: string): void {
+    async endSession(token: string): Promise<void> {
       const tokenHash = hashToken(token);
-      deleteSession.run(tokenHash);
+      await sql.run(`DELETE FROM sessions WHERE token_hash = ?`, [tokenHash]);
       announce({ tokenHash });
     },
 
     /** Disables the account and ends all its sessions. False when there is no such user. */
-    disable(username: string, at = new Date()): boolean {
-      const changed = db.transaction(() => {
-        if (disableUser.run(at.toISOString(), username).changes === 0) return false;
-        deleteUserSessions.run(username);
+    async disable(username: string, at = new Date()): Promise<boolean> {
+      const changed = await sql.transaction(async () => {
+        const { changes } = await sql.run(
+          `UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE username = ?`,
+          [at.toISOString(), username],
+        );
+        if (changes === 0) return false;
+        await sql.run(`DELETE FROM sessions WHERE username = ?`, [username]);
         return true;
-      })();
+      });
       if (changed) announce({ username });
       return changed;
     },
 
-    enable(username: string): boolean {
-      return enableUser.run(username).changes > 0;
+    async enable(username: string): Promise<boolean> {
+      const { changes } = await sql.run(`UPDATE users SET disabled_at = NULL WHERE username = ?`, [username]);
+      return changes > 0;
     },
 
-    /**
-     * A new account with no password: invited (it sets one through a one-time link) or federated (it
-     * signs in through an identity provider). False when the user name or e-mail is taken.
-     */
-    createAccount(user: NewAccount): boolean {
-      try {
-        db.transaction(() => {
-          insertAccount.run(
-            user.username,
-            user.role,
-            user.displayName,
-            user.email?.toLowerCase() ?? null,
-            user.role === 'operator' ? null : user.organisationId,
-            new Date().toISOString(),
-            user.createdBy,
-          );
-          for (const wardId of user.wardIds ?? []) insertUserWard.run(user.username, wardId);
-        })();
-        return true;
-      } catch (error) {
-        if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) return false;
-        throw error;
-      }
-    },
+    createAccount,
 
     /** For sign-in through an identity provider: the account and its link to the provider's subject. */
-    createFederated(user: NewAccount, identity: { issuer: string; subject: string }): boolean {
-      return db.transaction(() => {
-        if (!this.createAccount(user)) return false;
-        db.prepare(
+    async createFederated(user: NewAccount, identity: { issuer: string; subject: string }): Promise<boolean> {
+      return sql.transaction(async () => {
+        if (!(await createAccount(user))) return false;
+        await sql.run(
           `INSERT INTO federated_identities (issuer, subject, username, linked_at) VALUES (?, ?, ?, ?)`,
-        ).run(identity.issuer, identity.subject, user.username, new Date().toISOString());
+          [identity.issuer, identity.subject, user.username, new Date().toISOString()],
+        );
         return true;
-      })();
+      });
     },
 
     /** The user signing in through an identity provider's subject, if linked. */
-    findFederated(issuer: string, subject: string): UserRecord | undefined {
-      const row = db
-        .prepare(`SELECT username FROM federated_identities WHERE issuer = ? AND subject = ?`)
-        .get(issuer, subject) as { username: string } | undefined;
-      return row && this.find(row.username);
+    async findFederated(issuer: string, subject: string): Promise<UserRecord | undefined> {
+      const row = await sql.get<{ username: string }>(
+        `SELECT username FROM federated_identities WHERE issuer = ? AND subject = ?`,
+        [issuer, subject],
+      );
+      return row && find(row.username);
     },
 
     /**
@@ -345,30 +360,40 @@ export function createUserRepository(db: Db, policy: SessionPolicy = DEFAULT_SES
      * to one organisation, so they go when the organisation changes; an e-mail another account
      * holds is left as it was.
      */
-    refreshFederated(
+    async refreshFederated(
       username: string,
       claims: { role: Role; organisationId: string; displayName: string; email: string | null },
-    ): void {
-      db.transaction(() => {
-        const before = byName.get(username) as { organisationId: string | null } | undefined;
+    ): Promise<void> {
+      await sql.transaction(async () => {
+        const before = await sql.get<{ organisationId: string | null }>(
+          `SELECT organisation_id AS "organisationId" FROM users WHERE username = ?`,
+          [username],
+        );
         if (before && before.organisationId !== claims.organisationId)
-          db.prepare(`DELETE FROM user_wards WHERE username = ?`).run(username);
-        db.prepare(`UPDATE users SET role = ?, organisation_id = ?, display_name = ? WHERE username = ?`).run(
+          await sql.run(`DELETE FROM user_wards WHERE username = ?`, [username]);
+        await sql.run(`UPDATE users SET role = ?, organisation_id = ?, display_name = ? WHERE username = ?`, [
           claims.role,
           claims.organisationId,
           claims.displayName,
           username,
-        );
+        ]);
         const email = claims.email?.toLowerCase() ?? null;
         const taken = email
-          ? db.prepare(`SELECT 1 FROM users WHERE lower(email) = ? AND username <> ?`).get(email, username)
+          ? await sql.get(`SELECT 1 AS taken FROM users WHERE lower(email) = ? AND username <> ?`, [
+              email,
+              username,
+            ])
           : undefined;
-        if (email && !taken) db.prepare(`UPDATE users SET email = ? WHERE username = ?`).run(email, username);
-      })();
+        if (email && !taken)
+          await sql.run(`UPDATE users SET email = ? WHERE username = ?`, [email, username]);
+      });
     },
 
-    /** The first free user name from a stem (an e-mail's local part): stem, stem2, stem3, ... */
-    freeUsername(stem: string): string {
+    /**
+     * The first free user name from a stem (an e-mail's local part): stem, stem2, stem3, ... Only a
+     * suggestion: the account's primary key decides when two take the same name at once.
+     */
+    async freeUsername(stem: string): Promise<string> {
       const base =
         stem
           .toLowerCase()
@@ -377,63 +402,67 @@ export function createUserRepository(db: Db, policy: SessionPolicy = DEFAULT_SES
           .slice(0, 60) || 'user';
       for (let n = 1; ; n++) {
         const candidate = n === 1 ? base : `${base}${n}`;
-        if (!byName.get(candidate)) return candidate;
+        if (!(await sql.get(`SELECT 1 AS taken FROM users WHERE username = ?`, [candidate])))
+          return candidate;
       }
     },
 
     /** Clears the password: a reset link sets a new one; until then nobody can sign in with the old. */
-    clearPassword(username: string): void {
-      db.prepare(`UPDATE users SET password_hash = NULL WHERE username = ?`).run(username);
+    async clearPassword(username: string): Promise<void> {
+      await sql.run(`UPDATE users SET password_hash = NULL WHERE username = ?`, [username]);
     },
 
     /** Enrolment: the (sealed) secret, not yet in force until confirmed with a code. */
-    setPendingTotp(username: string, sealedSecret: string): void {
-      db.prepare(`UPDATE users SET totp_secret = ?, totp_enabled_at = NULL WHERE username = ?`).run(
+    async setPendingTotp(username: string, sealedSecret: string): Promise<void> {
+      await sql.run(`UPDATE users SET totp_secret = ?, totp_enabled_at = NULL WHERE username = ?`, [
         sealedSecret,
         username,
-      );
+      ]);
     },
 
-    enableTotp(username: string, at = new Date()): void {
-      db.prepare(`UPDATE users SET totp_enabled_at = ? WHERE username = ? AND totp_secret IS NOT NULL`).run(
+    async enableTotp(username: string, at = new Date()): Promise<void> {
+      await sql.run(`UPDATE users SET totp_enabled_at = ? WHERE username = ? AND totp_secret IS NOT NULL`, [
         at.toISOString(),
         username,
-      );
+      ]);
     },
 
     /** An administrator's reset of a lost second factor. */
-    clearTotp(username: string): boolean {
-      return (
-        db
-          .prepare(`UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE username = ?`)
-          .run(username).changes > 0
+    async clearTotp(username: string): Promise<boolean> {
+      const { changes } = await sql.run(
+        `UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE username = ?`,
+        [username],
       );
+      return changes > 0;
     },
 
     /** Staff of an organisation (never family, never the hash), or one of them. */
-    staff(organisationId: string | null, username?: string): StaffAccount[] {
-      const rows = db
-        .prepare(
-          `SELECT u.username, u.display_name AS displayName, u.email, u.role, u.organisation_id AS organisationId,
-                  ${wardIdsOf('u')}, u.disabled_at AS disabledAt, u.created_at AS createdAt,
-                  (u.totp_enabled_at IS NOT NULL) AS totpEnabled,
-                  (SELECT json_group_array(issuer) FROM federated_identities f WHERE f.username = u.username)
-                    AS federatedJson
-             FROM users u
-            WHERE u.organisation_id IS ? AND u.role != 'family' ${username ? 'AND u.username = ?' : ''}
-            ORDER BY u.username`,
-        )
-        .all(organisationId, ...(username ? [username] : [])) as (Omit<
-        StaffAccount,
-        'wardIds' | 'federated' | 'pending' | 'totpEnabled'
-      > & { wardIdsJson: string | null; federatedJson: string; totpEnabled: number })[];
-      return rows.map(({ wardIdsJson, federatedJson, totpEnabled, ...row }) => {
+    async staff(organisationId: string | null, username?: string): Promise<StaffAccount[]> {
+      const rows = await sql.all<
+        Omit<StaffAccount, 'wardIds' | 'federated' | 'pending' | 'totpEnabled'> & {
+          wardIdsJson: string | null;
+          federatedJson: string;
+          totpEnabled: number;
+          noPassword: number;
+        }
+      >(
+        `SELECT u.username, u.display_name AS "displayName", u.email, u.role, u.organisation_id AS "organisationId",
+                ${wardIdsOf('u')}, u.disabled_at AS "disabledAt", u.created_at AS "createdAt",
+                CASE WHEN u.totp_enabled_at IS NOT NULL THEN 1 ELSE 0 END AS "totpEnabled",
+                CASE WHEN u.password_hash IS NULL THEN 1 ELSE 0 END AS "noPassword",
+                (SELECT ${sql.dialect.jsonGroupArray('issuer')} FROM federated_identities f
+                  WHERE f.username = u.username) AS "federatedJson"
+           FROM users u
+          WHERE u.organisation_id IS NOT DISTINCT FROM ? AND u.role <> 'family' ${username ? 'AND u.username = ?' : ''}
+          ORDER BY u.username`,
+        [organisationId, ...(username ? [username] : [])],
+      );
+      return rows.map(({ wardIdsJson, federatedJson, totpEnabled, noPassword, ...row }) => {
         const federated = JSON.parse(federatedJson) as string[];
-        const hash = byName.get(row.username) as { passwordHash: string | null };
         return {
           ...row,
           wardIds: parseWardIds(wardIdsJson),
-          pending: hash.passwordHash === null && federated.length === 0,
+          pending: noPassword === 1 && federated.length === 0,
           totpEnabled: totpEnabled === 1,
           federated,
         };
@@ -441,40 +470,39 @@ export function createUserRepository(db: Db, policy: SessionPolicy = DEFAULT_SES
     },
 
     /** Accounts of an organisation as the older /api/users shows them (family members included). */
-    accountsOf(organisationId: string | null): UserAccount[] {
-      return db
-        .prepare(`SELECT ${accountColumns} FROM users WHERE organisation_id IS ? ORDER BY username`)
-        .all(organisationId) as UserAccount[];
+    async accountsOf(organisationId: string | null): Promise<UserAccount[]> {
+      return sql.all<UserAccount>(
+        `SELECT ${accountColumns} FROM users WHERE organisation_id IS NOT DISTINCT FROM ? ORDER BY username`,
+        [organisationId],
+      );
     },
 
-    updateStaff(
+    async updateStaff(
       username: string,
       change: { displayName?: string; role?: Role; wardIds?: string[] | null },
-    ): void {
-      db.transaction(() => {
+    ): Promise<void> {
+      await sql.transaction(async () => {
         if (change.displayName !== undefined)
-          db.prepare(`UPDATE users SET display_name = ? WHERE username = ?`).run(
+          await sql.run(`UPDATE users SET display_name = ? WHERE username = ?`, [
             change.displayName,
             username,
-          );
+          ]);
         if (change.role !== undefined)
-          db.prepare(`UPDATE users SET role = ? WHERE username = ?`).run(change.role, username);
+          await sql.run(`UPDATE users SET role = ? WHERE username = ?`, [change.role, username]);
         if (change.wardIds !== undefined) {
-          db.prepare(`DELETE FROM user_wards WHERE username = ?`).run(username);
-          for (const wardId of change.wardIds ?? []) insertUserWard.run(username, wardId);
+          await sql.run(`DELETE FROM user_wards WHERE username = ?`, [username]);
+          for (const wardId of change.wardIds ?? []) await sql.run(insertUserWard, [username, wardId]);
         }
-      })();
+      });
     },
 
     /** Admins of an organisation who may still sign in (enabled), for last-admin protection. */
-    activeAdmins(organisationId: string): string[] {
-      return (
-        db
-          .prepare(
-            `SELECT username FROM users WHERE organisation_id = ? AND role = 'admin' AND disabled_at IS NULL`,
-          )
-          .all(organisationId) as { username: string }[]
-      ).map((row) => row.username);
+    async activeAdmins(organisationId: string): Promise<string[]> {
+      const rows = await sql.all<{ username: string }>(
+        `SELECT username FROM users WHERE organisation_id = ? AND role = 'admin' AND disabled_at IS NULL`,
+        [organisationId],
+      );
+      return rows.map((row) => row.username);
     },
 
     /** Called whenever sessions end early, so that live connections of those sessions can be cut. */

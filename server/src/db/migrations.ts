@@ -522,4 +522,20 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER route_changed_bed_update AFTER UPDATE OF id, ward_id ON beds
     BEGIN UPDATE route_generation SET value = random(); END;
   `,
+  // Work that must happen once however many server replicas run (escalations, overdue and silent-device
+  // checks, the notification outbox, retention, the time-series spool) is done by whichever replica holds
+  // its lease; a lease not renewed before it expires passes to another replica. Each account's last
+  // used TOTP time step is kept here too, so that a code used on one replica is refused on the others.
+  `
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE TABLE totp_steps (
+    username TEXT PRIMARY KEY REFERENCES users(username) ON DELETE CASCADE,
+    last_step INTEGER NOT NULL
+  );
+  `,
 ];

@@ -41,7 +41,7 @@ describe('reading quality flags', () => {
 
   it('stores a flagged reading and returns its flags on the bed card data and in the history', async () => {
     const flagged = looseCuff();
-    const outcome = ingest.handle(OBS_TOPIC, batch(flagged));
+    const outcome = await ingest.handle(OBS_TOPIC, batch(flagged));
     expect(outcome.rejections).toEqual([]);
     expect(outcome.observations[0]?.observation.quality).toEqual(['cuff_too_loose', 'irregular_pulse']);
 
@@ -53,9 +53,9 @@ describe('reading quality flags', () => {
     expect(history.map((h) => h.observation.quality)).toEqual([['cuff_too_loose', 'irregular_pulse']]);
   });
 
-  it('returns a reading without flags without the field', () => {
-    ingest.handle(OBS_TOPIC, batch(bpObservation()));
-    const [stored] = ctx.observations.history({ patientId: 'ward-a-p001', limit: 10 });
+  it('returns a reading without flags without the field', async () => {
+    await ingest.handle(OBS_TOPIC, batch(bpObservation()));
+    const [stored] = await ctx.observations.history({ patientId: 'ward-a-p001', limit: 10 });
     expect(stored!.observation).not.toHaveProperty('quality');
   });
 
@@ -63,29 +63,29 @@ describe('reading quality flags', () => {
     ['a flag added', ['cuff_too_loose', 'irregular_pulse', 'body_movement']],
     ['a flag removed', ['irregular_pulse']],
     ['no flags', undefined],
-  ])('refuses a replay with %s as ID_CONFLICT, keeping the stored reading', (_what, quality) => {
+  ])('refuses a replay with %s as ID_CONFLICT, keeping the stored reading', async (_what, quality) => {
     const original = looseCuff();
-    ingest.handle(OBS_TOPIC, batch(original));
+    await ingest.handle(OBS_TOPIC, batch(original));
     const { quality: _dropped, ...bare } = original;
     const replay = quality === undefined ? bare : { ...bare, quality };
-    const outcome = ingest.handle(OBS_TOPIC, batch(replay));
+    const outcome = await ingest.handle(OBS_TOPIC, batch(replay));
     expect(outcome.rejections.map((r) => r.code)).toEqual(['ID_CONFLICT']);
-    expect(ctx.observations.history({ patientId: 'ward-a-p001', limit: 10 })[0]!.observation).toEqual(
+    expect((await ctx.observations.history({ patientId: 'ward-a-p001', limit: 10 }))[0]!.observation).toEqual(
       original,
     );
   });
 
-  it('refuses flags added to a reading stored without any', () => {
+  it('refuses flags added to a reading stored without any', async () => {
     const original = bpObservation();
-    ingest.handle(OBS_TOPIC, batch(original));
-    const outcome = ingest.handle(OBS_TOPIC, batch({ ...original, quality: ['body_movement'] }));
+    await ingest.handle(OBS_TOPIC, batch(original));
+    const outcome = await ingest.handle(OBS_TOPIC, batch({ ...original, quality: ['body_movement'] }));
     expect(outcome.rejections.map((r) => r.code)).toEqual(['ID_CONFLICT']);
   });
 
-  it('takes the same flags in another order, or an empty list for none, as an exact replay', () => {
+  it('takes the same flags in another order, or an empty list for none, as an exact replay', async () => {
     const original = looseCuff();
-    ingest.handle(OBS_TOPIC, batch(original));
-    const reordered = ingest.handle(
+    await ingest.handle(OBS_TOPIC, batch(original));
+    const reordered = await ingest.handle(
       OBS_TOPIC,
       batch({ ...original, quality: ['irregular_pulse', 'cuff_too_loose'] }),
     );
@@ -93,16 +93,16 @@ describe('reading quality flags', () => {
     expect(reordered.duplicates).toBe(1);
 
     const unflagged = bpObservation();
-    ingest.handle(OBS_TOPIC, batch(unflagged));
-    const emptyList = ingest.handle(OBS_TOPIC, batch({ ...unflagged, quality: [] }));
+    await ingest.handle(OBS_TOPIC, batch(unflagged));
+    const emptyList = await ingest.handle(OBS_TOPIC, batch({ ...unflagged, quality: [] }));
     expect(emptyList.rejections).toEqual([]);
     expect(emptyList.duplicates).toBe(1);
   });
 
-  it('refuses a flag the contract does not know, one observation alone', () => {
+  it('refuses a flag the contract does not know, one observation alone', async () => {
     const good = bpObservation();
     const unknown = { ...bpObservation(), quality: ['cuff_on_upside_down'] };
-    const outcome = ingest.handle(OBS_TOPIC, batch(good, unknown));
+    const outcome = await ingest.handle(OBS_TOPIC, batch(good, unknown));
     expect(outcome.rejections.map((r) => r.code)).toEqual(['SCHEMA_VIOLATION']);
     expect(outcome.observations).toHaveLength(1);
   });

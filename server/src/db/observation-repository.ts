@@ -1,5 +1,5 @@
 import type { LatestObservation, Observation, ObservationKind, StoredObservation } from '@wardline/protocol';
-import type { Db } from './database.js';
+import type { SqlDatabase, SqlValue } from './engines/engine.js';
 
 export interface ObservationRecord {
   observation: Observation;
@@ -61,49 +61,43 @@ export interface HistoryQuery {
   newestFirst?: boolean;
 }
 
-export function createObservationRepository(db: Db) {
-  const insert = db.prepare(
-    `INSERT OR IGNORE INTO observations
-       (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)
-     VALUES (@id, @deviceId, @patientId, @gatewayId, @kind, @measuredAt, @receivedAt, @seq, @valuesJson,
-             @qualityJson)`,
-  );
-  // Readings replayed out of order must not move "latest" backwards.
-  const upsertLatest = db.prepare(
-    `INSERT INTO latest_observations (patient_id, kind, observation_id, measured_at)
-     VALUES (?, ?, ?, ?)
-     ON CONFLICT (patient_id, kind) DO UPDATE
-       SET observation_id = excluded.observation_id, measured_at = excluded.measured_at
-       WHERE excluded.measured_at > latest_observations.measured_at`,
-  );
-  const latestForPatients = db.prepare(
-    `SELECT l.patient_id, o.* FROM latest_observations l
-       JOIN observations o ON o.id = l.observation_id
-      WHERE l.patient_id IN (SELECT value FROM json_each(?))`,
-  );
-  const countById = db.prepare(`SELECT count(*) AS n FROM observations WHERE id = ?`);
-  const contentById = db.prepare(
-    `SELECT device_id, kind, measured_at, seq, values_json, quality_json FROM observations WHERE id = ?`,
-  );
-
+export function createObservationRepository(sql: SqlDatabase) {
   return {
-    /** Inserts unless the id is already stored; returns false for a duplicate. */
-    insert(record: ObservationRecord): boolean {
+    /**
+     * Inserts unless the id is already stored; returns false for a duplicate. The primary key
+     * decides (ON CONFLICT), so a reading is stored once whichever replica sees it first.
+     */
+    async insert(record: ObservationRecord): Promise<boolean> {
       const { observation: o } = record;
-      const result = insert.run({
-        id: o.id,
-        deviceId: o.deviceId,
-        patientId: record.patientId,
-        gatewayId: record.gatewayId,
-        kind: o.kind,
-        measuredAt: o.measuredAt,
-        receivedAt: record.receivedAt,
-        seq: o.seq,
-        valuesJson: JSON.stringify(o.values),
-        qualityJson: qualityJson(o),
-      });
+      const result = await sql.run(
+        `INSERT INTO observations
+           (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING`,
+        [
+          o.id,
+          o.deviceId,
+          record.patientId,
+          record.gatewayId,
+          o.kind,
+          o.measuredAt,
+          record.receivedAt,
+          o.seq,
+          JSON.stringify(o.values),
+          qualityJson(o),
+        ],
+      );
       if (result.changes === 0) return false;
-      if (record.patientId) upsertLatest.run(record.patientId, o.kind, o.id, o.measuredAt);
+      // Readings replayed out of order must not move "latest" backwards.
+      if (record.patientId)
+        await sql.run(
+          `INSERT INTO latest_observations (patient_id, kind, observation_id, measured_at)
+           VALUES (?, ?, ?, ?)
+           ON CONFLICT (patient_id, kind) DO UPDATE
+             SET observation_id = excluded.observation_id, measured_at = excluded.measured_at
+             WHERE excluded.measured_at > latest_observations.measured_at`,
+          [record.patientId, o.kind, o.id, o.measuredAt],
+        );
       return true;
     },
 
@@ -112,10 +106,13 @@ export function createObservationRepository(db: Db) {
      * kind, time, sequence number, values or quality flags differ), false for an exact replay. Only
      * this path reads; the insert itself never does. Flag order is not content.
      */
-    conflictsWithStored(o: Observation): boolean {
-      const row = contentById.get(o.id) as
-        | Pick<ObservationRow, 'device_id' | 'kind' | 'measured_at' | 'seq' | 'values_json' | 'quality_json'>
-        | undefined;
+    async conflictsWithStored(o: Observation): Promise<boolean> {
+      const row = await sql.get<
+        Pick<ObservationRow, 'device_id' | 'kind' | 'measured_at' | 'seq' | 'values_json' | 'quality_json'>
+      >(
+        `SELECT device_id, kind, measured_at, seq, values_json, quality_json FROM observations WHERE id = ?`,
+        [o.id],
+      );
       if (!row) return false;
       return (
         row.device_id !== o.deviceId ||
@@ -127,11 +124,14 @@ export function createObservationRepository(db: Db) {
       );
     },
 
-    latestByPatient(patientIds: string[]): Map<string, Record<string, LatestObservation>> {
+    async latestByPatient(patientIds: string[]): Promise<Map<string, Record<string, LatestObservation>>> {
       const result = new Map<string, Record<string, LatestObservation>>();
-      const rows = latestForPatients.all(JSON.stringify(patientIds)) as (ObservationRow & {
-        patient_id: string;
-      })[];
+      const rows = await sql.all<ObservationRow & { patient_id: string }>(
+        `SELECT l.patient_id, o.* FROM latest_observations l
+           JOIN observations o ON o.id = l.observation_id
+          WHERE l.patient_id IN (SELECT value FROM ${sql.dialect.jsonArrayValues('?')})`,
+        [JSON.stringify(patientIds)],
+      );
       for (const row of rows) {
         const byKind = result.get(row.patient_id) ?? {};
         byKind[row.kind] = { observation: toObservation(row), receivedAt: row.received_at };
@@ -140,18 +140,23 @@ export function createObservationRepository(db: Db) {
       return result;
     },
 
-    history(query: HistoryQuery): StoredObservation[] {
-      const clauses = ['patient_id = @patientId'];
-      if (query.kind) clauses.push('kind = @kind');
-      if (query.from) clauses.push('measured_at >= @from');
-      if (query.to) clauses.push('measured_at < @to');
-      const rows = db
-        .prepare(
-          `SELECT * FROM observations WHERE ${clauses.join(' AND ')}
-            ORDER BY measured_at ${query.newestFirst ? 'DESC' : 'ASC'}, seq ${query.newestFirst ? 'DESC' : 'ASC'}
-            LIMIT @limit`,
-        )
-        .all(query) as ObservationRow[];
+    async history(query: HistoryQuery): Promise<StoredObservation[]> {
+      const clauses = ['patient_id = ?'];
+      const params: SqlValue[] = [query.patientId];
+      const where = (clause: string, value: string | undefined) => {
+        if (!value) return;
+        clauses.push(clause);
+        params.push(value);
+      };
+      where('kind = ?', query.kind);
+      where('measured_at >= ?', query.from);
+      where('measured_at < ?', query.to);
+      const order = query.newestFirst ? 'DESC' : 'ASC';
+      const rows = await sql.all<ObservationRow>(
+        `SELECT * FROM observations WHERE ${clauses.join(' AND ')}
+          ORDER BY measured_at ${order}, seq ${order} LIMIT ?`,
+        [...params, query.limit],
+      );
       return rows.map((row) => ({
         observation: toObservation(row),
         receivedAt: row.received_at,
@@ -159,8 +164,8 @@ export function createObservationRepository(db: Db) {
       }));
     },
 
-    exists(id: string): boolean {
-      return (countById.get(id) as { n: number }).n > 0;
+    async exists(id: string): Promise<boolean> {
+      return (await sql.get(`SELECT 1 AS found FROM observations WHERE id = ?`, [id])) !== undefined;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
+import { sqliteDatabase } from '../db/engines/sqlite/index.js';
 import type { ScryptCost } from '@wardline/broker';
 import { seedDemo, type SeedWard } from './seed.js';
 
@@ -13,10 +14,10 @@ export async function seedDatabaseFile(
   password: string,
   cost?: ScryptCost,
 ): Promise<void> {
-  const db = openDatabase(path);
+  const sql = sqliteDatabase(openDatabase(path));
   try {
-    await seedDemo(createContext(db), fleet, password, cost);
+    await seedDemo(createContext(sql), fleet, password, cost);
   } finally {
-    db.close();
+    await sql.close();
   }
 }

@@ -2,6 +2,7 @@ import { verifyKitSecret } from '@wardline/broker';
 import { describe, expect, it } from 'vitest';
 import { createContext, type ServerContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
+import { sqliteDatabase } from '../db/engines/sqlite/index.js';
 import { createBrokerFeed } from '../kits/broker-feed.js';
 import { createKitRepository } from '../kits/kit-repository.js';
 import { DEMO_ORGANISATION_NAME, ensureDemoKits, seedDemo, type SeedWard } from './seed.js';
@@ -51,24 +52,22 @@ const secrets = {
 
 /** A database the demo seeded before gateway kits existed: wards, residents, devices, no kits. */
 async function seededBeforeKits(): Promise<ServerContext> {
-  const ctx = createContext(openDatabase(':memory:'));
+  const ctx = createContext(sqliteDatabase(openDatabase(':memory:')));
   await seedDemo(ctx, fleet, 'demo-password', { N: 2 ** 10, r: 8, p: 1 });
   return ctx;
 }
 
-const count = (ctx: ServerContext, table: string) =>
-  (ctx.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-const kitsOf = (ctx: ServerContext) =>
+const count = async (ctx: ServerContext, table: string) =>
+  (await ctx.sql.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))!.n;
+const kitsOf = async (ctx: ServerContext) =>
   Object.fromEntries(
-    createKitRepository(ctx.db, ctx.devices)
-      .list('org-default')
-      .map((kit) => [kit.username, kit]),
+    (await createKitRepository(ctx.sql, ctx.devices).list('org-default')).map((kit) => [kit.username, kit]),
   );
 
 describe('demo seed', () => {
   it('names the organisation as a demo of simulated residents and devices', async () => {
     const ctx = await seededBeforeKits();
-    expect(ctx.accounts.organisations.get('org-default')?.name).toBe(DEMO_ORGANISATION_NAME);
+    expect((await ctx.accounts.organisations.get('org-default'))?.name).toBe(DEMO_ORGANISATION_NAME);
     expect(DEMO_ORGANISATION_NAME).toMatch(/demo.*simulated/i);
   });
 });
@@ -76,11 +75,11 @@ describe('demo seed', () => {
 describe('demo gateway kits', () => {
   it("registers every demo gateway as a kit whose credential the broker's feed serves", async () => {
     const ctx = await seededBeforeKits();
-    const history = count(ctx, 'assignment_history');
+    const history = await count(ctx, 'assignment_history');
 
-    expect(ensureDemoKits(ctx, fleet, secrets)).toEqual({ registered: 3, credentialsSet: 3 });
+    expect(await ensureDemoKits(ctx, fleet, secrets)).toEqual({ registered: 3, credentialsSet: 3 });
 
-    const kits = kitsOf(ctx);
+    const kits = await kitsOf(ctx);
     expect(Object.keys(kits).sort()).toEqual(Object.keys(secrets).sort());
     expect(kits['larkspur.gw-01']).toMatchObject({ label: 'Larkspur House hub', patientId: null });
     expect(kits['larkspur.gw-01']!.devices.map((d) => d.id)).toEqual([
@@ -90,9 +89,9 @@ describe('demo gateway kits', () => {
     expect(kits['vw-north.home-02']).toMatchObject({ label: 'Home 2 hub', patientId: 'vw-p002' });
     expect(kits['vw-north.home-02']!.devices).toHaveLength(2);
     // The seed's assignments stand: issuing the kit added nothing to the devices' history.
-    expect(count(ctx, 'assignment_history')).toBe(history);
+    expect(await count(ctx, 'assignment_history')).toBe(history);
 
-    const feed = createBrokerFeed(ctx.db).since(0);
+    const feed = await createBrokerFeed(ctx.sql).since(0);
     expect(feed.users.map((u) => u.username).sort()).toEqual(Object.keys(secrets).sort());
     for (const user of feed.users) {
       expect(user.secrets).toHaveLength(1);
@@ -105,17 +104,17 @@ describe('demo gateway kits', () => {
 
   it('changes nothing on a restart with the same secrets, and only the changed kit when one changes', async () => {
     const ctx = await seededBeforeKits();
-    ensureDemoKits(ctx, fleet, secrets);
-    const changes = count(ctx, 'credential_changes');
-    const version = createBrokerFeed(ctx.db).since(0).version;
+    await ensureDemoKits(ctx, fleet, secrets);
+    const changes = await count(ctx, 'credential_changes');
+    const version = (await createBrokerFeed(ctx.sql).since(0)).version;
 
-    expect(ensureDemoKits(ctx, fleet, secrets)).toEqual({ registered: 0, credentialsSet: 0 });
-    expect(count(ctx, 'credential_changes')).toBe(changes);
-    expect(count(ctx, 'kits')).toBe(3);
+    expect(await ensureDemoKits(ctx, fleet, secrets)).toEqual({ registered: 0, credentialsSet: 0 });
+    expect(await count(ctx, 'credential_changes')).toBe(changes);
+    expect(await count(ctx, 'kits')).toBe(3);
 
     const changed = { ...secrets, 'vw-north.home-01': 'a-new-secret-file' };
-    expect(ensureDemoKits(ctx, fleet, changed)).toEqual({ registered: 0, credentialsSet: 1 });
-    const feed = createBrokerFeed(ctx.db).since(version);
+    expect(await ensureDemoKits(ctx, fleet, changed)).toEqual({ registered: 0, credentialsSet: 1 });
+    const feed = await createBrokerFeed(ctx.sql).since(version);
     expect(feed.users).toHaveLength(1);
     const [home] = feed.users;
     expect(home!.username).toBe('vw-north.home-01');
@@ -127,29 +126,28 @@ describe('demo gateway kits', () => {
 
   it('leaves a kit an admin revoked or returned as it was', async () => {
     const ctx = await seededBeforeKits();
-    ensureDemoKits(ctx, fleet, secrets);
-    const repository = createKitRepository(ctx.db, ctx.devices);
-    const kits = kitsOf(ctx);
-    repository.revoke('org-default', kits['vw-north.home-01']!.id, 'admin');
-    repository.returnKit('org-default', kits['vw-north.home-02']!.id, 'admin');
-    const changes = count(ctx, 'credential_changes');
+    await ensureDemoKits(ctx, fleet, secrets);
+    const repository = createKitRepository(ctx.sql, ctx.devices);
+    const kits = await kitsOf(ctx);
+    await repository.revoke('org-default', kits['vw-north.home-01']!.id, 'admin');
+    await repository.returnKit('org-default', kits['vw-north.home-02']!.id, 'admin');
+    const changes = await count(ctx, 'credential_changes');
 
-    expect(ensureDemoKits(ctx, fleet, secrets)).toEqual({ registered: 0, credentialsSet: 0 });
-    expect(count(ctx, 'credential_changes')).toBe(changes);
-    const after = kitsOf(ctx);
+    expect(await ensureDemoKits(ctx, fleet, secrets)).toEqual({ registered: 0, credentialsSet: 0 });
+    expect(await count(ctx, 'credential_changes')).toBe(changes);
+    const after = await kitsOf(ctx);
     expect(after['vw-north.home-01']!.revokedAt).not.toBeNull();
     expect(after['vw-north.home-01']!.credentials).toEqual([]);
     expect(after['vw-north.home-02']!.patientId).toBeNull();
     expect(
-      createBrokerFeed(ctx.db)
-        .since(0)
-        .users.find((u) => u.username === 'vw-north.home-01')!.secrets,
+      (await createBrokerFeed(ctx.sql).since(0)).users.find((u) => u.username === 'vw-north.home-01')!
+        .secrets,
     ).toEqual([]);
   });
 
   it('registers kits without credentials when no secrets are given (the broker admits none of them)', async () => {
     const ctx = await seededBeforeKits();
-    expect(ensureDemoKits(ctx, fleet)).toEqual({ registered: 3, credentialsSet: 0 });
-    expect(createBrokerFeed(ctx.db).since(0).users).toEqual([]);
+    expect(await ensureDemoKits(ctx, fleet)).toEqual({ registered: 3, credentialsSet: 0 });
+    expect((await createBrokerFeed(ctx.sql).since(0)).users).toEqual([]);
   });
 });

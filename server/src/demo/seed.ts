@@ -38,9 +38,9 @@ export async function setDemoPasswords(
   cost?: ScryptCost,
 ): Promise<void> {
   const hashes = await demoHashes(passwords, cost);
-  ctx.db.transaction(() => {
-    for (const role of DEMO_ROLES) ctx.users.setPassword(role, hashes[role]);
-  })();
+  await ctx.sql.transaction(async () => {
+    for (const role of DEMO_ROLES) await ctx.users.setPassword(role, hashes[role]);
+  });
 }
 
 export const DEMO_ORGANISATION_NAME = 'Wardline demo (simulated residents and devices)';
@@ -56,20 +56,20 @@ const demoPatientId = (ward: SeedWard, resident: { number: number }) =>
  * `gatewaySecrets` (user name `site.gateway` to password, from the demo's secrets file) are the
  * kits' credentials; a kit whose credential already verifies is not touched.
  */
-export function ensureDemoKits(
+export async function ensureDemoKits(
   ctx: ServerContext,
   fleet: SeedWard[],
   gatewaySecrets: Record<string, string> = {},
-): { registered: number; credentialsSet: number } {
-  const kits = createKitRepository(ctx.db, ctx.devices);
+): Promise<{ registered: number; credentialsSet: number }> {
+  const kits = createKitRepository(ctx.sql, ctx.devices);
   let registered = 0;
   let credentialsSet = 0;
-  ctx.db.transaction(() => {
+  await ctx.sql.transaction(async () => {
     for (const ward of fleet) {
       for (const gw of ward.gateways) {
         // A virtual-ward home's hub is its patient's; a care home's serves the building.
         const home = ward.kind === 'virtual_ward' && gw.residents.length === 1 ? gw.residents[0]! : null;
-        const { kit, created } = kits.ensureDemoKit(
+        const { kit, created } = await kits.ensureDemoKit(
           {
             siteCode: gw.site,
             gatewayCode: gw.gateway,
@@ -81,11 +81,11 @@ export function ensureDemoKits(
         );
         if (created) registered++;
         const secret = gatewaySecrets[kit.username];
-        if (secret && kits.setCredentialSecret(kit.organisationId, kit.id, secret, 'demo-seed'))
+        if (secret && (await kits.setCredentialSecret(kit.organisationId, kit.id, secret, 'demo-seed')))
           credentialsSet++;
       }
     }
-  })();
+  });
   return { registered, credentialsSet };
 }
 
@@ -146,46 +146,46 @@ export async function seedDemo(
   const hashes = await demoHashes(passwords, cost);
   let nameIndex = 0;
   let firstResident: string | null = null;
-  ctx.db.transaction(() => {
+  await ctx.sql.transaction(async () => {
     // Named so, wherever an organisation is shown (Admin, invitations): none of this is real.
-    ctx.accounts.organisations.update('org-default', { name: DEMO_ORGANISATION_NAME });
+    await ctx.accounts.organisations.update('org-default', { name: DEMO_ORGANISATION_NAME });
     for (const ward of fleet) {
-      ctx.wards.createWard({ id: ward.id, name: ward.name, kind: ward.kind, siteCode: ward.site });
+      await ctx.wards.createWard({ id: ward.id, name: ward.name, kind: ward.kind, siteCode: ward.site });
       for (const gw of ward.gateways) {
-        const gatewayId = ctx.devices.ensureGateway(gw.site, gw.gateway);
-        ctx.devices.assignGatewayToWard(gatewayId, ward.id);
+        const gatewayId = await ctx.devices.ensureGateway(gw.site, gw.gateway);
+        await ctx.devices.assignGatewayToWard(gatewayId, ward.id);
         for (const resident of gw.residents) {
           const bedId = `${ward.id}-bed-${resident.number}`;
           const label = ward.kind === 'care_home' ? `Room ${resident.number}` : `Home ${resident.number}`;
-          ctx.wards.createBed({ id: bedId, wardId: ward.id, label, sortOrder: resident.number });
+          await ctx.wards.createBed({ id: bedId, wardId: ward.id, label, sortOrder: resident.number });
           const patientId = demoPatientId(ward, resident);
           const displayName = SYNTHETIC_NAMES[nameIndex++ % SYNTHETIC_NAMES.length] as string;
-          ctx.wards.admit({ id: patientId, displayName, bedId, at, by: 'demo-seed' });
+          await ctx.wards.admit({ id: patientId, displayName, bedId, at, by: 'demo-seed' });
           // Synthetic identifiers (the 999 test range) so that NHS-number search works in the demo.
-          ctx.patients.updateDetails(patientId, { nhsNumber: syntheticNhsNumber(nameIndex) });
+          await ctx.patients.updateDetails(patientId, { nhsNumber: syntheticNhsNumber(nameIndex) });
           firstResident ??= patientId;
           for (const device of resident.devices) {
             // A virtual-ward home has its own gateway: its devices are accepted from that one only.
             const pin = ward.kind === 'virtual_ward' ? gw.gateway : null;
-            ctx.devices.registerDevice(device.id, device.model, gw.site, pin);
-            ctx.devices.assign(device.id, patientId, 'demo-seed', at);
+            await ctx.devices.registerDevice(device.id, device.model, gw.site, pin);
+            await ctx.devices.assign(device.id, patientId, 'demo-seed', at);
           }
         }
       }
     }
-    ctx.users.upsert({
+    await ctx.users.upsert({
       username: 'admin',
       passwordHash: hashes.admin,
       role: 'admin',
       displayName: 'Demo Administrator',
     });
-    ctx.users.upsert({
+    await ctx.users.upsert({
       username: 'nurse',
       passwordHash: hashes.nurse,
       role: 'nurse',
       displayName: 'Demo Nurse',
     });
-    ctx.users.upsert({
+    await ctx.users.upsert({
       username: 'family',
       passwordHash: hashes.family,
       role: 'family',
@@ -195,7 +195,7 @@ export async function seedDemo(
     // The demo family member as a consenting contact. The address is non-routable (.invalid) and,
     // without WARDLINE_SMTP_HOST, mail is recorded as "not configured" rather than sent.
     if (firstResident) {
-      ctx.alerting.contacts.create(
+      await ctx.alerting.contacts.create(
         firstResident,
         {
           name: 'Demo Family Member',
@@ -210,5 +210,5 @@ export async function seedDemo(
         at,
       );
     }
-  })();
+  });
 }

@@ -9,17 +9,17 @@ import type { IngestOutcome } from './ingest.js';
  * commits with the group (one WAL sync for the group, not one per message) and scores nobody
  * twice; the fan-out after commit pushes the events it recorded. Should recording fail, its
  * savepoint alone rolls back, the readings and alerts still commit, and the fan-out records the
- * history afresh after commit.
+ * history afresh after commit. The ingest awaits it inside its transaction.
  */
 export function scoreAfterStore(
   alerting: Pick<Alerting, 'evaluateGroup' | 'news2After'>,
   history: Pick<News2HistoryStore, 'trackAll'>,
   log: FastifyBaseLogger,
-): (outcomes: readonly IngestOutcome[], at: Date) => void {
-  return (outcomes, at) => {
-    alerting.evaluateGroup(outcomes, at);
+): (outcomes: readonly IngestOutcome[], at: Date) => Promise<void> {
+  return async (outcomes, at) => {
+    await alerting.evaluateGroup(outcomes, at);
     try {
-      history.trackAll(outcomes, (outcome) => alerting.news2After(outcome));
+      await history.trackAll(outcomes, (outcome) => alerting.news2After(outcome));
     } catch (err) {
       log.error({ err: (err as Error).message }, 'NEWS2 history not recorded with the readings');
     }

@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { buildApp } from '../app.js';
 import { createContext, type ServerContext } from '../context.js';
 import { openDatabase, type Db } from '../db/database.js';
+import { sqliteDatabase } from '../db/engines/sqlite/index.js';
 import { seedDemo } from '../demo/seed.js';
 import { attachRealtime, type RealtimeHub } from '../realtime/hub.js';
 import { testIngestDependencies } from '../testing.js';
@@ -89,7 +90,7 @@ export interface IngestPath {
   app: FastifyInstance;
   plan: FleetPlan;
   /** The subscriber's work for one group: store and evaluate in one transaction, then push. */
-  ingestGroup(group: readonly FleetMessage[]): IngestOutcome[];
+  ingestGroup(group: readonly FleetMessage[]): Promise<IngestOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -104,13 +105,12 @@ export async function startIngestPath(
   wrap: (deps: IngestDependencies) => IngestDependencies = (deps) => deps,
 ): Promise<IngestPath> {
   const plan = planFleet({ ...fleet, seed: 16, bedsPerWard: 200 });
-  const db = openDatabase(join(dir, 'wardline.db'));
-  const ctx = createContext(db);
+  const ctx = createContext(sqliteDatabase(openDatabase(join(dir, 'wardline.db'))));
   await seedDemo(ctx, plan.wards, 'cost-fixture-password', { N: 2 ** 10, r: 8, p: 1 });
   // Residents admitted yesterday: their readings of the last minutes are theirs, as on a ward.
   const admitted = new Date(Date.now() - 24 * 3_600_000).toISOString();
-  db.prepare('UPDATE assignments SET assigned_at = ?').run(admitted);
-  db.prepare('UPDATE assignment_history SET assigned_at = ?').run(admitted);
+  await ctx.sql.run('UPDATE assignments SET assigned_at = ?', [admitted]);
+  await ctx.sql.run('UPDATE assignment_history SET assigned_at = ?', [admitted]);
   const app = await buildApp({ context: ctx });
   const hub = attachRealtime(app);
   ctx.alerting.attach(hub);
@@ -127,17 +127,17 @@ export async function startIngestPath(
     hub,
     app,
     plan,
-    ingestGroup(group) {
+    async ingestGroup(group) {
       // As the subscriber does after a group commits: the readings, then the alerts they raised.
-      const outcomes = ingest.handleGroup(group);
+      const outcomes = await ingest.handleGroup(group);
       hub.broadcastGroup(outcomes);
-      for (const outcome of outcomes) ctx.alerting.publish(outcome);
+      for (const outcome of outcomes) await ctx.alerting.publish(outcome);
       return outcomes;
     },
     async close() {
       await hub.close();
       await app.close();
-      db.close();
+      await ctx.sql.close();
     },
   };
 }

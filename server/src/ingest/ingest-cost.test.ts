@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('the cost of a reading through ingest', () => {
-  it(`stays within ${MAX_FACTOR} times a bare INSERT of the same readings`, () => {
+  it(`stays within ${MAX_FACTOR} times a bare INSERT of the same readings`, async () => {
     // µs per reading of each group, through each path.
     const full: number[] = [];
     const baseline: number[] = [];
@@ -64,7 +64,7 @@ describe('the cost of a reading through ingest', () => {
       for (const group of round) {
         const readings = readingsIn([group]);
         const fullStart = performance.now();
-        for (const outcome of path.ingestGroup(group))
+        for (const outcome of await path.ingestGroup(group))
           stored += outcome.observations.filter((o) => o.patientId !== null).length;
         const bareStart = performance.now();
         bare.insertGroup(group);

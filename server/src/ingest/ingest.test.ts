@@ -12,6 +12,7 @@ import {
 } from '@wardline/protocol';
 import { createContext, type ServerContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
+import { sqliteDatabase } from '../db/engines/sqlite/index.js';
 import { seedDemo } from '../demo/seed.js';
 import {
   OBS_TOPIC,
@@ -36,57 +37,55 @@ describe('ingest', () => {
 
   beforeEach(async () => {
     ctx = await testContext();
-    ctx.devices.registerDevice(OTHER_SITE_CUFF, 'bp-cuff', 'site-b');
+    await ctx.devices.registerDevice(OTHER_SITE_CUFF, 'bp-cuff', 'site-b');
     ingest = testIngest(ctx);
   });
 
   const patient = 'ward-a-p001';
-  const history = () => ctx.observations.history({ patientId: patient, limit: 100 });
-  const deadLetterCodes = () => ctx.deadLetters.list({ limit: 100 }).map((d) => d.code);
+  const history = async () => await ctx.observations.history({ patientId: patient, limit: 100 });
+  const deadLetterCodes = async () => (await ctx.deadLetters.list({ limit: 100 })).map((d) => d.code);
 
-  it('stores a valid reading once, routed to the patient wearing the device, with values and units intact', () => {
+  it('stores a valid reading once, routed to the patient wearing the device, with values and units intact', async () => {
     const obs = bpObservation({ systolic: 141 });
-    const outcome = ingest.handle(OBS_TOPIC, batch(obs));
+    const outcome = await ingest.handle(OBS_TOPIC, batch(obs));
     expect(outcome.observations).toHaveLength(1);
     expect(outcome.observations[0]).toMatchObject({
       patientId: patient,
       wardId: 'ward-a',
       bedId: 'ward-a-bed-1',
     });
-    const stored = history();
+    const stored = await history();
     expect(stored).toHaveLength(1);
     expect(stored[0]!.observation).toEqual(obs);
     expect(stored[0]!.gatewayId).toBe('site-a:gw-1');
   });
 
-  it('files a returned kit’s late readings under the patient who had the device when they were measured', () => {
+  it('files a returned kit’s late readings under the patient who had the device when they were measured', async () => {
     const cuff = 'aa:00:00:00:00:99';
     const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-    ctx.devices.registerDevice(cuff, 'bp-cuff', 'site-a');
-    ctx.devices.assign(cuff, 'ward-a-p001', 'nurse', ago(300));
-    ctx.devices.unassign(cuff, 'nurse', ago(180));
-    ctx.devices.assign(cuff, 'ward-a-p002', 'nurse', ago(60));
+    await ctx.devices.registerDevice(cuff, 'bp-cuff', 'site-a');
+    await ctx.devices.assign(cuff, 'ward-a-p001', 'nurse', ago(300));
+    await ctx.devices.unassign(cuff, 'nurse', ago(180));
+    await ctx.devices.assign(cuff, 'ward-a-p002', 'nurse', ago(60));
     const reading = (minutesAgo: number) => bpObservation({ deviceId: cuff, measuredAt: ago(minutesAgo) });
-    const patientOf = (obs: Observation) =>
-      (
-        ctx.db.prepare('SELECT patient_id AS p FROM observations WHERE id = ?').get(obs.id) as {
-          p: string | null;
-        }
-      ).p;
+    const patientOf = async (obs: Observation) =>
+      (await ctx.sql.get<{ p: string | null }>('SELECT patient_id AS p FROM observations WHERE id = ?', [
+        obs.id,
+      ]))!.p;
 
     const whileFirstPatientHadIt = reading(240);
     const betweenReturnAndIssue = reading(120);
     const clockSlightlyBehind = reading(61);
     const afterIssue = reading(30);
-    const outcome = ingest.handle(
+    const outcome = await ingest.handle(
       OBS_TOPIC,
       batch(whileFirstPatientHadIt, betweenReturnAndIssue, clockSlightlyBehind, afterIssue),
     );
 
-    expect(patientOf(whileFirstPatientHadIt)).toBe('ward-a-p001');
-    expect(patientOf(betweenReturnAndIssue)).toBeNull();
-    expect(patientOf(clockSlightlyBehind)).toBe('ward-a-p002');
-    expect(patientOf(afterIssue)).toBe('ward-a-p002');
+    expect(await patientOf(whileFirstPatientHadIt)).toBe('ward-a-p001');
+    expect(await patientOf(betweenReturnAndIssue)).toBeNull();
+    expect(await patientOf(clockSlightlyBehind)).toBe('ward-a-p002');
+    expect(await patientOf(afterIssue)).toBe('ward-a-p002');
     // Nothing measured while the first patient had it reaches the second patient's live screen.
     expect(outcome.observations.map((o) => o.patientId)).toEqual([
       'ward-a-p001',
@@ -96,50 +95,50 @@ describe('ingest', () => {
     ]);
   });
 
-  it('keeps a new device’s first readings, taken before it was assigned, with its first patient', () => {
+  it('keeps a new device’s first readings, taken before it was assigned, with its first patient', async () => {
     const cuff = 'aa:00:00:00:00:98';
-    ctx.devices.registerDevice(cuff, 'bp-cuff', 'site-a');
-    ctx.devices.assign(cuff, 'ward-a-p002', 'nurse', new Date().toISOString());
+    await ctx.devices.registerDevice(cuff, 'bp-cuff', 'site-a');
+    await ctx.devices.assign(cuff, 'ward-a-p002', 'nurse', new Date().toISOString());
     const early = bpObservation({
       deviceId: cuff,
       measuredAt: new Date(Date.now() - 3600_000).toISOString(),
     });
-    expect(ingest.handle(OBS_TOPIC, batch(early)).observations[0]?.patientId).toBe('ward-a-p002');
+    expect((await ingest.handle(OBS_TOPIC, batch(early))).observations[0]?.patientId).toBe('ward-a-p002');
   });
 
   it('routes by the device’s assignment as it is now, also after another connection changed it', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'wardline-routes-')), 'wardline.db');
-    const server = createContext(openDatabase(path));
+    const server = createContext(sqliteDatabase(openDatabase(path)));
     await seedDemo(server, testFleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
     const serverIngest = testIngest(server);
     // Measured now, after every assignment below: each goes by the device's route as it stands.
-    const routed = () =>
-      serverIngest.handle(OBS_TOPIC, batch(bpObservation({ measuredAt: new Date().toISOString() })))
+    const routed = async () =>
+      (await serverIngest.handle(OBS_TOPIC, batch(bpObservation({ measuredAt: new Date().toISOString() }))))
         .observations[0];
-    expect(routed()).toMatchObject({ patientId: patient, bedId: 'ward-a-bed-1' });
-    expect(routed()).toMatchObject({ patientId: patient }); // now from the remembered route
+    expect(await routed()).toMatchObject({ patientId: patient, bedId: 'ward-a-bed-1' });
+    expect(await routed()).toMatchObject({ patientId: patient }); // now from the remembered route
 
     // An administrator's tool on its own connection hands the cuff to the next resident.
-    const admin = createContext(openDatabase(path));
+    const admin = createContext(sqliteDatabase(openDatabase(path)));
     const handedOver = new Date().toISOString();
-    admin.devices.unassign('aa:00:00:00:00:01', 'admin', handedOver);
-    admin.devices.assign('aa:00:00:00:00:01', 'ward-a-p002', 'admin', handedOver);
-    expect(routed()).toMatchObject({ patientId: 'ward-a-p002', bedId: 'ward-a-bed-2' });
+    await admin.devices.unassign('aa:00:00:00:00:01', 'admin', handedOver);
+    await admin.devices.assign('aa:00:00:00:00:01', 'ward-a-p002', 'admin', handedOver);
+    expect(await routed()).toMatchObject({ patientId: 'ward-a-p002', bedId: 'ward-a-bed-2' });
 
     // And takes that resident out of their bed: the reading follows them, to no bed and no ward.
-    admin.db.prepare(`UPDATE patients SET bed_id = NULL WHERE id = 'ward-a-p002'`).run();
-    expect(routed()).toMatchObject({ patientId: 'ward-a-p002', bedId: null, wardId: null });
-    admin.db.close();
-    server.db.close();
+    await admin.sql.run(`UPDATE patients SET bed_id = NULL WHERE id = 'ward-a-p002'`);
+    expect(await routed()).toMatchObject({ patientId: 'ward-a-p002', bedId: null, wardId: null });
+    await admin.sql.close();
+    await server.sql.close();
   });
 
-  it('de-duplicates a replayed observation by its id', () => {
+  it('de-duplicates a replayed observation by its id', async () => {
     const obs = bpObservation();
-    ingest.handle(OBS_TOPIC, batch(obs));
-    const replay = ingest.handle(OBS_TOPIC, batch(obs));
+    await ingest.handle(OBS_TOPIC, batch(obs));
+    const replay = await ingest.handle(OBS_TOPIC, batch(obs));
     expect(replay.duplicates).toBe(1);
     expect(replay.observations).toHaveLength(0);
-    expect(history()).toHaveLength(1);
+    expect(await history()).toHaveLength(1);
     expect(ctx.metrics.counters.duplicates).toBe(1);
   });
 
@@ -189,49 +188,49 @@ describe('ingest', () => {
 
   it.each(badInputs)(
     'rejects %s with a dead letter, counts it, and keeps working',
-    (code, topic, payload) => {
-      const outcome = ingest.handle(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
+    async (code, topic, payload) => {
+      const outcome = await ingest.handle(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload));
       expect(outcome.rejections.map((r) => r.code)).toEqual([code]);
-      expect(deadLetterCodes()).toEqual([code]);
-      expect(ctx.deadLetters.list({ limit: 1 })[0]!.topic).toBe(topic);
+      expect(await deadLetterCodes()).toEqual([code]);
+      expect((await ctx.deadLetters.list({ limit: 1 }))[0]!.topic).toBe(topic);
       expect(ctx.metrics.rejectedByCode().get(code)).toBe(1);
-      expect(history()).toHaveLength(0);
+      expect(await history()).toHaveLength(0);
 
       const next = bpObservation();
-      ingest.handle(OBS_TOPIC, batch(next));
-      expect(history().map((s) => s.observation.id)).toEqual([next.id]);
+      await ingest.handle(OBS_TOPIC, batch(next));
+      expect((await history()).map((s) => s.observation.id)).toEqual([next.id]);
     },
   );
 
-  it('keeps the good observations of a batch that also holds a bad one', () => {
+  it('keeps the good observations of a batch that also holds a bad one', async () => {
     const good = bpObservation();
-    const outcome = ingest.handle(OBS_TOPIC, batch(good, bpObservation({ systolic: 12 })));
+    const outcome = await ingest.handle(OBS_TOPIC, batch(good, bpObservation({ systolic: 12 })));
     expect(outcome.observations.map((o) => o.observation.id)).toEqual([good.id]);
-    expect(deadLetterCodes()).toEqual(['OUT_OF_RANGE']);
+    expect(await deadLetterCodes()).toEqual(['OUT_OF_RANGE']);
   });
 
-  it('keeps rejected bytes that are not text as base64 so an operator sees them exactly', () => {
-    ingest.handle(OBS_TOPIC, Buffer.from([0xff, 0x00, 0x01]));
-    const [letter] = ctx.deadLetters.list({ limit: 1 });
+  it('keeps rejected bytes that are not text as base64 so an operator sees them exactly', async () => {
+    await ingest.handle(OBS_TOPIC, Buffer.from([0xff, 0x00, 0x01]));
+    const [letter] = await ctx.deadLetters.list({ limit: 1 });
     expect(letter!.payload).toBe('base64:/wAB');
     expect(letter!.payloadBytes).toBe(3);
   });
 
-  it('does not move the latest reading backwards when an older one is replayed late', () => {
+  it('does not move the latest reading backwards when an older one is replayed late', async () => {
     const hour = 3600_000;
     const newer = bpObservation({ systolic: 150, measuredAt: new Date(Date.now() - 2 * hour).toISOString() });
     const older = bpObservation({ systolic: 120, measuredAt: new Date(Date.now() - 4 * hour).toISOString() });
-    ingest.handle(OBS_TOPIC, batch(newer));
-    ingest.handle(OBS_TOPIC, batch(older));
-    const latest = ctx.observations.latestByPatient([patient]).get(patient)!;
+    await ingest.handle(OBS_TOPIC, batch(newer));
+    await ingest.handle(OBS_TOPIC, batch(older));
+    const latest = (await ctx.observations.latestByPatient([patient])).get(patient)!;
     expect(latest.blood_pressure!.observation.id).toBe(newer.id);
-    expect(history().map((s) => s.observation.id)).toEqual([older.id, newer.id]);
+    expect((await history()).map((s) => s.observation.id)).toEqual([older.id, newer.id]);
   });
 
-  it('records device and gateway status', () => {
+  it('records device and gateway status', async () => {
     const address = { site: 'site-a', gateway: 'gw-1' };
     const lastSeen = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    ingest.handle(
+    await ingest.handle(
       gatewayTopic(address, Channel.devices),
       Buffer.from(
         JSON.stringify({
@@ -242,7 +241,7 @@ describe('ingest', () => {
         }),
       ),
     );
-    const outcome = ingest.handle(
+    const outcome = await ingest.handle(
       gatewayTopic(address, Channel.status),
       Buffer.from(JSON.stringify({ v: 1, state: 'offline', at: lastSeen })),
     );
@@ -251,7 +250,7 @@ describe('ingest', () => {
       wardId: 'ward-a',
       status: { state: 'offline' },
     });
-    const cuff = ctx.devices.list().find((d) => d.deviceId === 'aa:00:00:00:00:01')!;
+    const cuff = (await ctx.devices.list()).find((d) => d.deviceId === 'aa:00:00:00:00:01')!;
     expect(cuff.status).toMatchObject({ connected: true, battery: { value: 64, unit: '%' } });
     expect(cuff.gatewayId).toBe('site-a:gw-1');
   });
@@ -267,53 +266,53 @@ describe('ingest', () => {
   const statusBatch = (deviceId: string, lastSeen = new Date().toISOString()) =>
     Buffer.from(JSON.stringify({ v: 1, devices: [{ deviceId, connected: true, lastSeen }] }));
 
-  it('keeps the raw bytes of a message too deeply nested to parse, and never throws on it', () => {
+  it('keeps the raw bytes of a message too deeply nested to parse, and never throws on it', async () => {
     const attack = Buffer.from('['.repeat(100_000) + ']'.repeat(100_000));
-    const outcome = ingest.handle(OBS_TOPIC, attack);
+    const outcome = await ingest.handle(OBS_TOPIC, attack);
     expect(outcome.rejections.map((r) => r.code)).toEqual(['NESTING_TOO_DEEP']);
-    const [letter] = ctx.deadLetters.list({ limit: 1 });
+    const [letter] = await ctx.deadLetters.list({ limit: 1 });
     expect(letter!.payloadBytes).toBe(200_000);
     expect(letter!.payload).toBe('['.repeat(letter!.payload.length));
   });
 
-  it('keeps a bounded copy of a long string and a short detail, whatever the string holds', () => {
+  it('keeps a bounded copy of a long string and a short detail, whatever the string holds', async () => {
     const long = 'x'.repeat(120_000);
-    const outcome = ingest.handle(
+    const outcome = await ingest.handle(
       OBS_TOPIC,
       batch({ ...bpObservation(), deviceId: long }, { ...bpObservation(), kind: long }),
     );
     expect(outcome.rejections.map((r) => r.code)).toEqual(['SCHEMA_VIOLATION', 'UNKNOWN_KIND']);
-    for (const letter of ctx.deadLetters.list({ limit: 2 })) {
+    for (const letter of await ctx.deadLetters.list({ limit: 2 })) {
       expect(letter.payload.length).toBeLessThanOrEqual(8192);
       expect(letter.payloadBytes).toBeGreaterThan(120_000);
       expect(letter.detail.length).toBeLessThan(200);
     }
   });
 
-  it('refuses routine kinds on the urgent lane one by one, and stores the falls of the same batch', () => {
+  it('refuses routine kinds on the urgent lane one by one, and stores the falls of the same batch', async () => {
     const theFall = fall();
-    const outcome = ingest.handle(
+    const outcome = await ingest.handle(
       URGENT_TOPIC,
       batch(bpObservation(), theFall, bpObservation({ systolic: 90 })),
     );
     expect(outcome.observations.map((o) => o.observation.id)).toEqual([theFall.id]);
     expect(outcome.rejections.map((r) => r.code)).toEqual(['NOT_URGENT_KIND', 'NOT_URGENT_KIND']);
-    expect(ctx.deadLetters.list({ limit: 10 }).map((d) => d.detail)).toEqual([
+    expect((await ctx.deadLetters.list({ limit: 10 })).map((d) => d.detail)).toEqual([
       expect.stringMatching(/^observations\[2\]: /),
       expect.stringMatching(/^observations\[0\]: /),
     ]);
-    expect(history().map((s) => s.observation.kind)).toEqual(['fall']);
+    expect((await history()).map((s) => s.observation.kind)).toEqual(['fall']);
   });
 
   describe('device scope', () => {
-    it("refuses a reading, a fall and a status for another site's device: nothing stored, alerted or changed", () => {
-      const before = ctx.devices.list().find((d) => d.deviceId === OTHER_SITE_CUFF)!;
+    it("refuses a reading, a fall and a status for another site's device: nothing stored, alerted or changed", async () => {
+      const before = (await ctx.devices.list()).find((d) => d.deviceId === OTHER_SITE_CUFF)!;
       const reading = bpObservation({ deviceId: OTHER_SITE_CUFF, systolic: 82 });
       const forgedFall = fall({ deviceId: OTHER_SITE_CUFF });
       const outcomes: IngestOutcome[] = [
-        ingest.handle(OBS_TOPIC, batch(reading)),
-        ingest.handle(URGENT_TOPIC, batch(forgedFall)),
-        ingest.handle(
+        await ingest.handle(OBS_TOPIC, batch(reading)),
+        await ingest.handle(URGENT_TOPIC, batch(forgedFall)),
+        await ingest.handle(
           gatewayTopic({ site: 'site-a', gateway: 'gw-1' }, Channel.devices),
           statusBatch(OTHER_SITE_CUFF),
         ),
@@ -323,36 +322,38 @@ describe('ingest', () => {
         expect(outcome.observations).toEqual([]);
         expect(outcome.deviceStatuses).toEqual([]);
       }
-      expect(ctx.observations.exists(reading.id)).toBe(false);
-      expect(ctx.observations.exists(forgedFall.id)).toBe(false);
-      expect(ctx.devices.list().find((d) => d.deviceId === OTHER_SITE_CUFF)).toEqual(before);
+      expect(await ctx.observations.exists(reading.id)).toBe(false);
+      expect(await ctx.observations.exists(forgedFall.id)).toBe(false);
+      expect((await ctx.devices.list()).find((d) => d.deviceId === OTHER_SITE_CUFF)).toEqual(before);
       expect(ctx.metrics.rejectedByCode().get('DEVICE_OUT_OF_SCOPE')).toBe(3);
     });
 
-    it('accepts an unpinned device through any gateway of its site (a care home with several)', () => {
+    it('accepts an unpinned device through any gateway of its site (a care home with several)', async () => {
       const reading = bpObservation();
-      expect(ingest.handle(GW2_OBS_TOPIC, batch(reading)).observations).toHaveLength(1);
-      expect(history()[0]!.gatewayId).toBe('site-a:gw-2');
+      expect((await ingest.handle(GW2_OBS_TOPIC, batch(reading))).observations).toHaveLength(1);
+      expect((await history())[0]!.gatewayId).toBe('site-a:gw-2');
     });
 
-    it('refuses a pinned device through another gateway of its site, and accepts it again once unpinned', () => {
-      expect(ctx.devices.pinToGateway('aa:00:00:00:00:01', 'gw-1')).toBe(true);
-      const outcome = ingest.handle(GW2_OBS_TOPIC, batch(bpObservation()));
+    it('refuses a pinned device through another gateway of its site, and accepts it again once unpinned', async () => {
+      expect(await ctx.devices.pinToGateway('aa:00:00:00:00:01', 'gw-1')).toBe(true);
+      const outcome = await ingest.handle(GW2_OBS_TOPIC, batch(bpObservation()));
       expect(outcome.rejections.map((r) => r.code)).toEqual(['DEVICE_OUT_OF_SCOPE']);
-      const status = ingest.handle(
+      const status = await ingest.handle(
         gatewayTopic({ site: 'site-a', gateway: 'gw-2' }, Channel.devices),
         statusBatch('aa:00:00:00:00:01'),
       );
       expect(status.rejections.map((r) => r.code)).toEqual(['DEVICE_OUT_OF_SCOPE']);
-      expect(ctx.devices.list().find((d) => d.deviceId === 'aa:00:00:00:00:01')!.gatewayId).toBeNull();
-      expect(ingest.handle(OBS_TOPIC, batch(bpObservation())).observations).toHaveLength(1);
-      expect(ctx.devices.pinToGateway('aa:00:00:00:00:01', null)).toBe(true);
-      expect(ingest.handle(GW2_OBS_TOPIC, batch(bpObservation())).observations).toHaveLength(1);
-      expect(history()).toHaveLength(2);
+      expect(
+        (await ctx.devices.list()).find((d) => d.deviceId === 'aa:00:00:00:00:01')!.gatewayId,
+      ).toBeNull();
+      expect((await ingest.handle(OBS_TOPIC, batch(bpObservation()))).observations).toHaveLength(1);
+      expect(await ctx.devices.pinToGateway('aa:00:00:00:00:01', null)).toBe(true);
+      expect((await ingest.handle(GW2_OBS_TOPIC, batch(bpObservation()))).observations).toHaveLength(1);
+      expect(await history()).toHaveLength(2);
     });
   });
 
-  it('refuses device statuses one by one: a time out of bounds drops that device only', () => {
+  it('refuses device statuses one by one: a time out of bounds drops that device only', async () => {
     const topic = gatewayTopic({ site: 'site-a', gateway: 'gw-1' }, Channel.devices);
     const now = new Date().toISOString();
     const payload = JSON.stringify({
@@ -367,20 +368,20 @@ describe('ingest', () => {
         { deviceId: 'aa:00:00:00:01:01', connected: true, lastSeen: now },
       ],
     });
-    const outcome = ingest.handle(topic, Buffer.from(payload));
+    const outcome = await ingest.handle(topic, Buffer.from(payload));
     expect(outcome.rejections.map((r) => r.code)).toEqual(['TIMESTAMP_TOO_OLD', 'TIMESTAMP_IN_FUTURE']);
     expect(outcome.deviceStatuses.map((d) => d.status.deviceId)).toEqual(['aa:00:00:00:01:01']);
   });
 
   describe('replayed ids', () => {
-    it('refuses an id already stored with other values, keeping the stored reading', () => {
+    it('refuses an id already stored with other values, keeping the stored reading', async () => {
       const original = bpObservation({ systolic: 128 });
-      ingest.handle(OBS_TOPIC, batch(original));
+      await ingest.handle(OBS_TOPIC, batch(original));
       const forged = { ...original, values: { ...original.values, systolic: { value: 201, unit: 'mmHg' } } };
-      const outcome = ingest.handle(OBS_TOPIC, batch(forged));
+      const outcome = await ingest.handle(OBS_TOPIC, batch(forged));
       expect(outcome.rejections.map((r) => r.code)).toEqual(['ID_CONFLICT']);
       expect(outcome.duplicates).toBe(0);
-      expect(history().map((s) => s.observation)).toEqual([original]);
+      expect((await history()).map((s) => s.observation)).toEqual([original]);
     });
 
     it.each([
@@ -388,18 +389,18 @@ describe('ingest', () => {
       ['kind', { kind: 'spo2', values: { spo2: { value: 97, unit: '%' } } }],
       ['measurement time', { measuredAt: new Date(Date.now() - 120_000).toISOString() }],
       ['sequence number', { seq: 999_999 }],
-    ])('refuses the same id with another %s', (_what, change) => {
+    ])('refuses the same id with another %s', async (_what, change) => {
       const original = bpObservation();
-      ingest.handle(OBS_TOPIC, batch(original));
+      await ingest.handle(OBS_TOPIC, batch(original));
       expect(
-        ingest.handle(OBS_TOPIC, batch({ ...original, ...change })).rejections.map((r) => r.code),
+        (await ingest.handle(OBS_TOPIC, batch({ ...original, ...change }))).rejections.map((r) => r.code),
       ).toEqual(['ID_CONFLICT']);
     });
 
-    it('takes an exact replay as a silent duplicate, whatever its member order or time notation', () => {
+    it('takes an exact replay as a silent duplicate, whatever its member order or time notation', async () => {
       const wholeSecond = new Date(Math.floor((Date.now() - 60_000) / 1000) * 1000).toISOString();
-      ingest.handle(OBS_TOPIC, batch(bpObservation({ measuredAt: wholeSecond })));
-      const stored = history()[0]!.observation;
+      await ingest.handle(OBS_TOPIC, batch(bpObservation({ measuredAt: wholeSecond })));
+      const stored = (await history())[0]!.observation;
       const { systolic, diastolic, pulseRate } = stored.values as Record<string, unknown>;
       const reordered = {
         values: { pulseRate, diastolic, systolic },
@@ -409,7 +410,7 @@ describe('ingest', () => {
         deviceId: stored.deviceId,
         id: stored.id,
       };
-      const outcome = ingest.handle(OBS_TOPIC, batch(reordered));
+      const outcome = await ingest.handle(OBS_TOPIC, batch(reordered));
       expect(outcome.rejections).toEqual([]);
       expect(outcome.duplicates).toBe(1);
     });
@@ -431,7 +432,7 @@ describe('ingest', () => {
     };
     const ingestWithRule = (context: ServerContext) =>
       createIngest({
-        db: context.db,
+        sql: context.sql,
         observations: context.observations,
         devices: context.devices,
         deadLetters: context.deadLetters,
@@ -440,33 +441,35 @@ describe('ingest', () => {
         afterStore: faultyRule,
       });
 
-    it('counts nothing of a group that rolled back: stored again one by one, each reading counts once', () => {
+    it('counts nothing of a group that rolled back: stored again one by one, each reading counts once', async () => {
       const faulty = ingestWithRule(ctx);
       const good = { topic: OBS_TOPIC, payload: batch(bpObservation()) };
       const poison = { topic: OBS_TOPIC, payload: batch(bpObservation({ systolic: POISON_SYSTOLIC })) };
-      expect(() => faulty.handleGroup([good, poison])).toThrow('rule fault');
+      await expect(faulty.handleGroup([good, poison])).rejects.toThrow('rule fault');
       expect(ctx.metrics.counters).toMatchObject({ messages: 0, accepted: 0 });
-      faulty.handle(good.topic, good.payload);
+      await faulty.handle(good.topic, good.payload);
       expect(ctx.metrics.counters).toMatchObject({ messages: 1, accepted: 1 });
-      expect(history()).toHaveLength(1);
+      expect(await history()).toHaveLength(1);
     });
 
-    it('keeps failure counts across a restart and sets the message aside with its raw bytes', () => {
+    it('keeps failure counts across a restart and sets the message aside with its raw bytes', async () => {
       const path = join(mkdtempSync(join(tmpdir(), 'wardline-ingest-')), 'wardline.db');
       const poison = batch(bpObservation({ systolic: POISON_SYSTOLIC }));
-      const first = createContext(openDatabase(path));
-      expect(ingestWithRule(first).recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(1);
-      expect(ingestWithRule(first).recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(2);
+      const first = createContext(sqliteDatabase(openDatabase(path)));
+      expect(await ingestWithRule(first).recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(1);
+      expect(await ingestWithRule(first).recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(2);
       // Another message's count is its own (same bytes on another gateway's topic too).
-      expect(ingestWithRule(first).recordFailure(GW2_OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(1);
-      first.db.close();
+      expect(await ingestWithRule(first).recordFailure(GW2_OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(
+        1,
+      );
+      await first.sql.close();
 
-      const second = createContext(openDatabase(path));
+      const second = createContext(sqliteDatabase(openDatabase(path)));
       const restarted = ingestWithRule(second);
-      expect(restarted.recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(3);
-      const outcome = restarted.quarantine(OBS_TOPIC, poison, 3, 'TypeError: rule fault');
+      expect(await restarted.recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(3);
+      const outcome = await restarted.quarantine(OBS_TOPIC, poison, 3, 'TypeError: rule fault');
       expect(outcome.rejections.map((r) => r.code)).toEqual(['PROCESSING_FAILED']);
-      const [letter] = second.deadLetters.list({ limit: 1 });
+      const [letter] = await second.deadLetters.list({ limit: 1 });
       expect(letter).toMatchObject({
         code: 'PROCESSING_FAILED',
         topic: OBS_TOPIC,
@@ -475,8 +478,8 @@ describe('ingest', () => {
       expect(letter!.detail).toContain('3 times');
       expect(second.metrics.rejectedByCode().get('PROCESSING_FAILED')).toBe(1);
       // Cleared: the same bytes arriving again start from the beginning.
-      expect(restarted.recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(1);
-      second.db.close();
+      expect(await restarted.recordFailure(OBS_TOPIC, poison, 'TypeError: rule fault')).toBe(1);
+      await second.sql.close();
     });
   });
 });

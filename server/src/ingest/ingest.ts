@@ -13,9 +13,9 @@ import {
   type Rejection,
 } from '@wardline/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Db } from '../db/database.js';
 import type { DeadLetterRepository } from '../db/dead-letter-repository.js';
 import type { DeviceRepository, DeviceRoute } from '../db/device-repository.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 import { createIngestFailureRepository, messageHash } from '../db/ingest-failure-repository.js';
 import type { ObservationRepository } from '../db/observation-repository.js';
 import type { Spool } from '../timeseries/spool.js';
@@ -48,8 +48,14 @@ export interface IngestOutcome {
   rejections: Rejection[];
 }
 
+/** The time-series spool as ingest fills it, inside its transaction. */
+export interface IngestSpool extends Pick<Spool, 'reserve' | 'enqueue'> {
+  /** After a transaction that enqueued points has committed: the writer may send them. */
+  committed?(): void;
+}
+
 export interface IngestDependencies {
-  db: Db;
+  sql: SqlDatabase;
   observations: ObservationRepository;
   devices: DeviceRepository;
   deadLetters: DeadLetterRepository;
@@ -57,12 +63,12 @@ export interface IngestDependencies {
   log: FastifyBaseLogger;
   now?: () => Date;
   /** Durable queue for InfluxDB, filled in the same transaction; throws when full (backpressure). */
-  spool?: Pick<Spool, 'reserve' | 'enqueue'> | null;
+  spool?: IngestSpool | null;
   /**
    * Runs inside the transaction once its messages are stored (alert rules), once for a group of
    * messages (each patient scored once for the group, not once per message): commits with them.
    */
-  afterStore?: (outcomes: readonly IngestOutcome[], at: Date) => void;
+  afterStore?: (outcomes: readonly IngestOutcome[], at: Date) => void | Promise<void>;
 }
 
 export interface HandleOptions {
@@ -70,8 +76,24 @@ export interface HandleOptions {
   clearFailures?: boolean;
 }
 
+// Counters move only once the transaction that earned them commits: a group that rolls back and
+// is stored again one message at a time must not count its readings twice. One tally per
+// transaction (transactions may overlap on PostgreSQL); plain numbers, not a closure per reading.
+type Counted = 'messages' | 'accepted' | 'duplicates' | 'deviceStatuses' | 'gatewayStatuses';
+interface Tally {
+  counts: Record<Counted, number>;
+  rejections: string[];
+}
+function emptyTally(): Tally {
+  return {
+    counts: { messages: 0, accepted: 0, duplicates: 0, deviceStatuses: 0, gatewayStatuses: 0 },
+    rejections: [],
+  };
+}
+
 interface Message {
   outcome: IngestOutcome;
+  tally: Tally;
   topic: string;
   payload: Uint8Array;
   site: string;
@@ -102,46 +124,34 @@ function itemPayload(item: unknown, message: Uint8Array): string | Uint8Array {
 }
 
 /**
- * Validates, routes and stores one MQTT message in a single transaction. When `handle` returns,
+ * Validates, routes and stores one MQTT message in a single transaction. When `handle` resolves,
  * everything accepted is durable and everything rejected is in the dead-letter list, so the
  * caller may acknowledge the message to the broker. Bad input is never thrown: it is rejected with
  * a code. What does throw is storage failing (hold the message, retry) or a fault in handling
  * (see `recordFailure` and `quarantine` for how the subscriber bounds those).
  */
 export function createIngest(deps: IngestDependencies) {
-  const { db, observations, devices, deadLetters, metrics, log } = deps;
+  const { sql, observations, devices, deadLetters, metrics, log } = deps;
   const now = deps.now ?? (() => new Date());
-  const failures = createIngestFailureRepository(db);
+  const failures = createIngestFailureRepository(sql);
 
-  // Counters move only once the transaction that earned them commits: a group that rolls back
-  // and is stored again one message at a time must not count its readings twice. Plain numbers,
-  // not a closure per reading: this is the path every reading takes.
-  type Counted = 'messages' | 'accepted' | 'duplicates' | 'deviceStatuses' | 'gatewayStatuses';
-  const none = (): Record<Counted, number> => ({
-    messages: 0,
-    accepted: 0,
-    duplicates: 0,
-    deviceStatuses: 0,
-    gatewayStatuses: 0,
-  });
-  let pending = none();
-  let pendingRejections: string[] = [];
-  function committed<T>(result: T): T {
-    for (const key of Object.keys(pending) as Counted[]) metrics.counters[key] += pending[key];
-    for (const code of pendingRejections) metrics.reject(code);
-    pending = none();
-    pendingRejections = [];
+  function count(tally: Tally) {
+    for (const key of Object.keys(tally.counts) as Counted[]) metrics.counters[key] += tally.counts[key];
+    for (const code of tally.rejections) metrics.reject(code);
+  }
+
+  /** Runs `work` in one transaction; its counts move once it has committed. */
+  async function inTransaction<T>(work: (tally: Tally) => Promise<T>): Promise<T> {
+    const tally = emptyTally();
+    const result = await sql.transaction(() => work(tally));
+    count(tally);
+    if (tally.counts.accepted > 0) deps.spool?.committed?.();
     return result;
   }
-  function rolledBack(err: unknown): never {
-    pending = none();
-    pendingRejections = [];
-    throw err;
-  }
 
-  function reject(m: Message, payload: string | Uint8Array, rejection: Rejection) {
-    deadLetters.add({ topic: m.topic, payload, receivedAt: m.receivedAt, ...rejection });
-    pendingRejections.push(rejection.code);
+  async function reject(m: Message, payload: string | Uint8Array, rejection: Rejection) {
+    await deadLetters.add({ topic: m.topic, payload, receivedAt: m.receivedAt, ...rejection });
+    m.tally.rejections.push(rejection.code);
     m.outcome.rejections.push(rejection);
     log.warn({ topic: m.topic, code: rejection.code, detail: rejection.detail }, 'message rejected');
   }
@@ -151,8 +161,13 @@ export function createIngest(deps: IngestDependencies) {
    * registered to the topic's site and, if pinned, to this gateway. Otherwise the item is
    * dead-lettered and nothing of it is stored, alerted or allowed to change the device.
    */
-  function scopedRoute(m: Message, deviceId: string, what: string, item: unknown): DeviceRoute | undefined {
-    const route = devices.route(deviceId);
+  async function scopedRoute(
+    m: Message,
+    deviceId: string,
+    what: string,
+    item: unknown,
+  ): Promise<DeviceRoute | undefined> {
+    const route = await devices.route(deviceId);
     let rejection: Rejection | null = null;
     if (!route) {
       rejection = {
@@ -171,7 +186,7 @@ export function createIngest(deps: IngestDependencies) {
       };
     }
     if (rejection) {
-      reject(m, itemPayload(item, m.payload), rejection);
+      await reject(m, itemPayload(item, m.payload), rejection);
       return undefined;
     }
     return route;
@@ -184,9 +199,9 @@ export function createIngest(deps: IngestDependencies) {
    * after it was measured; a few minutes' grace absorbs a gateway clock slightly behind the server's.
    * A new device's first readings, taken before anyone was assigned, stay with its first patient.
    */
-  function attributed(route: DeviceRoute, measuredAt: string): DeviceRoute {
+  async function attributed(route: DeviceRoute, measuredAt: string): Promise<DeviceRoute> {
     if (route.assignedAt === null || measuredAt >= route.assignedAt) return route;
-    const then = devices.assignmentAt(route.deviceId, measuredAt);
+    const then = await devices.assignmentAt(route.deviceId, measuredAt);
     if (then.owner === 'earlier') return { ...route, ...then.route };
     if (then.owner === 'first') return route;
     const early = Date.parse(route.assignedAt) - Date.parse(measuredAt);
@@ -195,22 +210,23 @@ export function createIngest(deps: IngestDependencies) {
       : { ...route, patientId: null, bedId: null, wardId: null, assignedAt: null };
   }
 
-  function ingestObservations(m: Message, json: unknown, urgentOnly: boolean) {
+  async function ingestObservations(m: Message, json: unknown, urgentOnly: boolean) {
     const parsed = parseObservationBatch(json, { now: m.at.getTime(), urgentOnly });
     if (!parsed.ok) return reject(m, m.payload, parsed.rejection);
-    deps.spool?.reserve(parsed.value.results.length);
-    parsed.value.results.forEach(({ raw, result }, index) => {
+    await deps.spool?.reserve(parsed.value.results.length);
+    for (const [index, { raw, result }] of parsed.value.results.entries()) {
       const what = `observations[${index}]`;
       if (!result.ok) {
         const { code, detail } = result.rejection;
-        return reject(m, itemPayload(raw, m.payload), { code, detail: `${what}: ${detail}` });
+        await reject(m, itemPayload(raw, m.payload), { code, detail: `${what}: ${detail}` });
+        continue;
       }
       // One textual form per instant, so that stored times sort as times.
       const observation = { ...result.value, measuredAt: new Date(result.value.measuredAt).toISOString() };
-      const current = scopedRoute(m, observation.deviceId, what, raw);
-      if (!current) return;
-      const route = attributed(current, observation.measuredAt);
-      const stored = observations.insert({
+      const current = await scopedRoute(m, observation.deviceId, what, raw);
+      if (!current) continue;
+      const route = await attributed(current, observation.measuredAt);
+      const stored = await observations.insert({
         observation,
         patientId: route.patientId,
         gatewayId: m.gatewayId,
@@ -218,70 +234,82 @@ export function createIngest(deps: IngestDependencies) {
       });
       if (!stored) {
         // The id is taken: an exact replay is a duplicate; anything else must not pass as one.
-        if (observations.conflictsWithStored(observation)) {
-          return reject(m, itemPayload(raw, m.payload), {
+        if (await observations.conflictsWithStored(observation)) {
+          await reject(m, itemPayload(raw, m.payload), {
             code: RejectionCode.idConflict,
             detail: `${what}: id ${observation.id} is stored with other content; the stored reading is kept`,
           });
+          continue;
         }
         m.outcome.duplicates++;
-        pending.duplicates++;
-        return;
+        m.tally.counts.duplicates++;
+        continue;
       }
-      deps.spool?.enqueue(observation, route.patientId, m.receivedAt);
-      pending.accepted++;
+      await deps.spool?.enqueue(observation, route.patientId, m.receivedAt);
+      m.tally.counts.accepted++;
       m.outcome.observations.push({ observation, receivedAt: m.receivedAt, ...route });
-    });
+    }
   }
 
-  function ingestDeviceStatuses(m: Message, json: unknown) {
+  async function ingestDeviceStatuses(m: Message, json: unknown) {
     const parsed = parseDeviceStatusBatch(json);
     if (!parsed.ok) return reject(m, m.payload, parsed.rejection);
-    parsed.value.devices.forEach((status, index) => {
+    for (const [index, status] of parsed.value.devices.entries()) {
       const what = `devices[${index}]`;
       const checked = checkDeviceStatus(status, { now: m.at.getTime() });
       if (!checked.ok) {
         const { code, detail } = checked.rejection;
-        return reject(m, itemPayload(status, m.payload), { code, detail: `${what}: ${detail}` });
+        await reject(m, itemPayload(status, m.payload), { code, detail: `${what}: ${detail}` });
+        continue;
       }
-      const route = scopedRoute(m, status.deviceId, what, status);
-      if (!route) return;
-      devices.saveDeviceStatus(status, m.gatewayId, m.receivedAt);
-      pending.deviceStatuses++;
+      const route = await scopedRoute(m, status.deviceId, what, status);
+      if (!route) continue;
+      await devices.saveDeviceStatus(status, m.gatewayId, m.receivedAt);
+      m.tally.counts.deviceStatuses++;
       m.outcome.deviceStatuses.push({ status, ...route });
-    });
+    }
   }
 
-  function ingestGatewayStatus(m: Message, json: unknown) {
+  async function ingestGatewayStatus(m: Message, json: unknown) {
     const parsed = parseGatewayStatus(json);
     if (!parsed.ok) return reject(m, m.payload, parsed.rejection);
-    devices.saveGatewayStatus(m.gatewayId, parsed.value, m.receivedAt);
-    pending.gatewayStatuses++;
+    await devices.saveGatewayStatus(m.gatewayId, parsed.value, m.receivedAt);
+    m.tally.counts.gatewayStatuses++;
     m.outcome.gatewayStatus = {
       gatewayId: m.gatewayId,
-      wardId: devices.gatewayWard(m.gatewayId),
+      wardId: await devices.gatewayWard(m.gatewayId),
       status: parsed.value,
     };
   }
 
   /** One message's readings and statuses, validated and stored; the caller holds the transaction. */
-  function store(topic: string, payload: Uint8Array, options: HandleOptions = {}): IngestOutcome {
+  async function store(
+    tally: Tally,
+    topic: string,
+    payload: Uint8Array,
+    options: HandleOptions = {},
+  ): Promise<IngestOutcome> {
     const outcome = emptyOutcome();
     const at = now();
     const receivedAt = at.toISOString();
-    pending.messages++;
-    if (options.clearFailures) failures.forget(messageHash(topic, payload));
+    tally.counts.messages++;
+    if (options.clearFailures) await failures.forget(messageHash(topic, payload));
     const address = parseUplinkTopic(topic);
     const decoded = address ? decodeJsonPayload(payload) : null;
     if (!address || !decoded?.ok) {
-      const m = { outcome, topic, payload, site: '', gatewayCode: '', gatewayId: '', at, receivedAt };
+      const m = { outcome, tally, topic, payload, site: '', gatewayCode: '', gatewayId: '', at, receivedAt };
       const rejection = decoded?.ok === false ? decoded.rejection : null;
-      reject(m, payload, rejection ?? { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' });
+      await reject(
+        m,
+        payload,
+        rejection ?? { code: RejectionCode.unknownTopic, detail: 'not an uplink topic' },
+      );
       return outcome;
     }
-    const gatewayId = devices.ensureGateway(address.site, address.gateway);
+    const gatewayId = await devices.ensureGateway(address.site, address.gateway);
     const m: Message = {
       outcome,
+      tally,
       topic,
       payload,
       site: address.site,
@@ -292,76 +320,48 @@ export function createIngest(deps: IngestDependencies) {
     };
     switch (address.channel) {
       case Channel.observations:
-        ingestObservations(m, decoded.value, false);
+        await ingestObservations(m, decoded.value, false);
         break;
       case Channel.urgent:
-        ingestObservations(m, decoded.value, true);
+        await ingestObservations(m, decoded.value, true);
         break;
       case Channel.devices:
-        ingestDeviceStatuses(m, decoded.value);
+        await ingestDeviceStatuses(m, decoded.value);
         break;
       case Channel.status:
-        ingestGatewayStatus(m, decoded.value);
+        await ingestGatewayStatus(m, decoded.value);
         break;
     }
     return outcome;
   }
 
-  const handleInTransaction = db.transaction(
-    (topic: string, payload: Uint8Array, options: HandleOptions = {}): IngestOutcome => {
-      const outcome = store(topic, payload, options);
-      deps.afterStore?.([outcome], now());
-      return outcome;
-    },
-  );
-
-  // The group shares one transaction and one commit (one WAL sync). Should any message fail, the
-  // whole group rolls back and the subscriber stores its messages one at a time.
-  const handleGroupInTransaction = db.transaction(
-    (messages: readonly { topic: string; payload: Uint8Array }[]): IngestOutcome[] => {
-      const outcomes = messages.map((m) => store(m.topic, m.payload));
-      deps.afterStore?.(outcomes, now());
-      return outcomes;
-    },
-  );
-
-  const quarantineInTransaction = db.transaction(
-    (topic: string, payload: Uint8Array, attempts: number, lastError: string): IngestOutcome => {
-      const outcome = emptyOutcome();
-      const receivedAt = now().toISOString();
-      const m = { outcome, topic, payload, site: '', gatewayCode: '', gatewayId: '', at: now(), receivedAt };
-      reject(m, payload, {
-        code: RejectionCode.processingFailed,
-        detail: `handling failed ${attempts} times; last error: ${lastError.slice(0, 300)}`,
-      });
-      failures.forget(messageHash(topic, payload));
-      return outcome;
-    },
-  );
-
   return {
-    handle(topic: string, payload: Uint8Array, options: HandleOptions = {}): IngestOutcome {
-      try {
-        return committed(handleInTransaction(topic, payload, options));
-      } catch (err) {
-        return rolledBack(err);
-      }
-    },
-
-    /** Several messages in one transaction: all durable when it returns, or none if it throws. */
-    handleGroup(messages: readonly { topic: string; payload: Uint8Array }[]): IngestOutcome[] {
-      try {
-        return committed(handleGroupInTransaction(messages));
-      } catch (err) {
-        return rolledBack(err);
-      }
+    handle(topic: string, payload: Uint8Array, options: HandleOptions = {}): Promise<IngestOutcome> {
+      return inTransaction(async (tally) => {
+        const outcome = await store(tally, topic, payload, options);
+        await deps.afterStore?.([outcome], now());
+        return outcome;
+      });
     },
 
     /**
-     * Counts one more failed attempt at a message, in a transaction of its own so that the count
+     * Several messages in one transaction and one commit (one WAL sync): all durable when it
+     * resolves, or none if it throws (the subscriber then stores them one at a time).
+     */
+    handleGroup(messages: readonly { topic: string; payload: Uint8Array }[]): Promise<IngestOutcome[]> {
+      return inTransaction(async (tally) => {
+        const outcomes: IngestOutcome[] = [];
+        for (const m of messages) outcomes.push(await store(tally, m.topic, m.payload));
+        await deps.afterStore?.(outcomes, now());
+        return outcomes;
+      });
+    },
+
+    /**
+     * Counts one more failed attempt at a message, in a statement of its own so that the count
      * survives the failed message's rollback and a restart. Returns the attempts so far.
      */
-    recordFailure(topic: string, payload: Uint8Array, error: string): number {
+    recordFailure(topic: string, payload: Uint8Array, error: string): Promise<number> {
       return failures.record(messageHash(topic, payload), topic, error, now().toISOString());
     },
 
@@ -369,12 +369,34 @@ export function createIngest(deps: IngestDependencies) {
      * Sets aside a message that keeps failing: its raw bytes go to the dead-letter list as
      * PROCESSING_FAILED and its failure count is cleared, so it can be acknowledged.
      */
-    quarantine(topic: string, payload: Uint8Array, attempts: number, lastError: string): IngestOutcome {
-      try {
-        return committed(quarantineInTransaction(topic, payload, attempts, lastError));
-      } catch (err) {
-        return rolledBack(err);
-      }
+    quarantine(
+      topic: string,
+      payload: Uint8Array,
+      attempts: number,
+      lastError: string,
+    ): Promise<IngestOutcome> {
+      return inTransaction(async (tally) => {
+        const outcome = emptyOutcome();
+        const at = now();
+        const receivedAt = at.toISOString();
+        const m = {
+          outcome,
+          tally,
+          topic,
+          payload,
+          site: '',
+          gatewayCode: '',
+          gatewayId: '',
+          at,
+          receivedAt,
+        };
+        await reject(m, payload, {
+          code: RejectionCode.processingFailed,
+          detail: `handling failed ${attempts} times; last error: ${lastError.slice(0, 300)}`,
+        });
+        await failures.forget(messageHash(topic, payload));
+        return outcome;
+      });
     },
   };
 }

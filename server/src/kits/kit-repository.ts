@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { hashKitSecret, verifyKitSecret } from '@wardline/broker';
 import type { DeviceStatus, GatewayStatus, Kit, KitPage, RegisterKitRequest } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 import { gatewayId, type DeviceRepository } from '../db/device-repository.js';
 import { Errors } from '../errors.js';
 import { kitUsername, newKitSecret, randomGatewayCode } from './kit-secrets.js';
@@ -33,154 +33,163 @@ export interface IssuedSecret {
   secret: string;
 }
 
-const KIT_COLUMNS = `k.id, k.organisation_id AS organisationId, k.site_id AS siteId, s.code AS siteCode,
-  k.gateway_code AS gatewayCode, k.label, k.patient_id AS patientId, k.created_at AS createdAt,
-  k.revoked_at AS revokedAt`;
+const KIT_COLUMNS = `k.id, k.organisation_id AS "organisationId", k.site_id AS "siteId", s.code AS "siteCode",
+  k.gateway_code AS "gatewayCode", k.label, k.patient_id AS "patientId", k.created_at AS "createdAt",
+  k.revoked_at AS "revokedAt"`;
 
-export function createKitRepository(db: Db, devices: DeviceRepository, now = () => new Date()) {
-  const kitById = db.prepare(
-    `SELECT ${KIT_COLUMNS} FROM kits k JOIN sites s ON s.id = k.site_id WHERE k.id = ? AND k.organisation_id = ?`,
-  );
-  const kitDevices = db.prepare(
-    `SELECT d.id, d.model, d.status_json AS statusJson, a.patient_id AS patientId
+export function createKitRepository(sql: SqlDatabase, devices: DeviceRepository, now = () => new Date()) {
+  const kitById = `SELECT ${KIT_COLUMNS} FROM kits k JOIN sites s ON s.id = k.site_id WHERE k.id = ? AND k.organisation_id = ?`;
+  const kitDevicesQuery = `SELECT d.id, d.model, d.status_json AS "statusJson", a.patient_id AS "patientId"
        FROM kit_devices kd JOIN devices d ON d.id = kd.device_id
        LEFT JOIN assignments a ON a.device_id = d.id
-      WHERE kd.kit_id = ? ORDER BY d.id`,
-  );
-  const liveCredentials = db.prepare(
-    `SELECT id, created_at AS createdAt, not_after AS notAfter FROM gateway_credentials
-      WHERE kit_id = ? AND revoked_at IS NULL AND (not_after IS NULL OR not_after > ?) ORDER BY id DESC`,
-  );
-  const insertCredential = db.prepare(
-    `INSERT INTO gateway_credentials (kit_id, username, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)`,
-  );
-  const insertChange = db.prepare(`INSERT INTO credential_changes (username, at) VALUES (?, ?)`);
-  const openIssue = db.prepare(
-    `SELECT id, patient_id AS patientId FROM kit_issues WHERE kit_id = ? AND returned_at IS NULL`,
-  );
-  const patientOrganisation = db.prepare(
-    `SELECT organisation_id AS organisationId FROM patients WHERE id = ?`,
-  );
+      WHERE kd.kit_id = ? ORDER BY d.id`;
+  const kitDevices = (kitId: string) =>
+    sql.all<{ id: string; model: string; statusJson: string | null; patientId: string | null }>(
+      kitDevicesQuery,
+      [kitId],
+    );
+  const insertCredential = `INSERT INTO gateway_credentials (kit_id, username, secret_hash, created_at, created_by)
+    VALUES (?, ?, ?, ?, ?)`;
+  /**
+   * One more version of the credential feed. Replicas take versions one at a time and commit before
+   * the next is taken, so a broker that has read version n never finds an n-1 committed later.
+   */
+  const recordChange = async (username: string, at: string) => {
+    await sql.lock('credential_changes');
+    await sql.run(`INSERT INTO credential_changes (username, at) VALUES (?, ?)`, [username, at]);
+  };
+  const insertKit = `INSERT INTO kits (id, organisation_id, site_id, gateway_code, label, created_at, created_by)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`;
+  const insertIssue = `INSERT INTO kit_issues (kit_id, patient_id, issued_at, issued_by) VALUES (?, ?, ?, ?)`;
 
-  const toKit = (row: KitRow): Kit => {
+  const toKit = async (row: KitRow): Promise<Kit> => {
     const at = now().toISOString();
     return {
       ...row,
       username: kitUsername(row.siteCode, row.gatewayCode),
-      devices: (kitDevices.all(row.id) as { id: string; model: string }[]).map(({ id, model }) => ({
-        id,
-        model,
-      })),
-      credentials: liveCredentials.all(row.id, at) as Kit['credentials'],
+      devices: (await kitDevices(row.id)).map(({ id, model }) => ({ id, model })),
+      credentials: await sql.all<Kit['credentials'][number]>(
+        `SELECT id, created_at AS "createdAt", not_after AS "notAfter" FROM gateway_credentials
+          WHERE kit_id = ? AND revoked_at IS NULL AND (not_after IS NULL OR not_after > ?) ORDER BY id DESC`,
+        [row.id, at],
+      ),
     };
   };
 
-  const find = (organisationId: string, kitId: string): KitRow => {
-    const row = kitById.get(kitId, organisationId) as KitRow | undefined;
+  const find = async (organisationId: string, kitId: string): Promise<KitRow> => {
+    const row = await sql.get<KitRow>(kitById, [kitId, organisationId]);
     if (row === undefined) throw new Errors.notFound('kit');
     return row;
   };
 
-  const requirePatient = (organisationId: string, patientId: string): void => {
-    const patient = patientOrganisation.get(patientId) as { organisationId: string | null } | undefined;
+  const requirePatient = async (organisationId: string, patientId: string): Promise<void> => {
+    const patient = await sql.get<{ organisationId: string | null }>(
+      `SELECT organisation_id AS "organisationId" FROM patients WHERE id = ?`,
+      [patientId],
+    );
     if (patient?.organisationId !== organisationId) throw new Errors.notFound('patient');
   };
 
-  const addSecret = (row: KitRow, by: string, at: string): string => {
+  const addSecret = async (row: KitRow, by: string, at: string): Promise<string> => {
     const { secret, hash } = newKitSecret();
     const username = kitUsername(row.siteCode, row.gatewayCode);
-    insertCredential.run(row.id, username, hash, at, by);
-    insertChange.run(username, at);
+    await sql.run(insertCredential, [row.id, username, hash, at, by]);
+    await recordChange(username, at);
     return secret;
   };
 
-  const endIssue = (row: KitRow, by: string, at: string): string | null => {
-    const issue = openIssue.get(row.id) as { id: number; patientId: string } | undefined;
+  /** Ends the open issue, if any; the conditional UPDATE decides which of two returns at once wins. */
+  const endIssue = async (row: KitRow, by: string, at: string): Promise<string | null> => {
+    const issue = await sql.get<{ id: number; patientId: string }>(
+      `SELECT id, patient_id AS "patientId" FROM kit_issues WHERE kit_id = ? AND returned_at IS NULL`,
+      [row.id],
+    );
     if (issue === undefined) return null;
-    for (const { id } of kitDevices.all(row.id) as { id: string }[]) devices.unassign(id, by, at);
-    db.prepare(`UPDATE kit_issues SET returned_at = ?, returned_by = ? WHERE id = ?`).run(at, by, issue.id);
-    db.prepare(`UPDATE kits SET patient_id = NULL WHERE id = ?`).run(row.id);
+    const ended = await sql.run(
+      `UPDATE kit_issues SET returned_at = ?, returned_by = ? WHERE id = ? AND returned_at IS NULL`,
+      [at, by, issue.id],
+    );
+    if (ended.changes === 0) return null;
+    for (const { id } of await kitDevices(row.id)) await devices.unassign(id, by, at);
+    await sql.run(`UPDATE kits SET patient_id = NULL WHERE id = ?`, [row.id]);
     return issue.patientId;
   };
 
-  const startIssue = (row: KitRow, patientId: string, by: string, at: string): void => {
-    for (const { id } of kitDevices.all(row.id) as { id: string }[]) devices.assign(id, patientId, by, at);
-    db.prepare(`INSERT INTO kit_issues (kit_id, patient_id, issued_at, issued_by) VALUES (?, ?, ?, ?)`).run(
-      row.id,
-      patientId,
-      at,
-      by,
-    );
-    db.prepare(`UPDATE kits SET patient_id = ? WHERE id = ?`).run(patientId, row.id);
+  const startIssue = async (row: KitRow, patientId: string, by: string, at: string): Promise<void> => {
+    for (const { id } of await kitDevices(row.id)) await devices.assign(id, patientId, by, at);
+    await sql.run(insertIssue, [row.id, patientId, at, by]);
+    await sql.run(`UPDATE kits SET patient_id = ? WHERE id = ?`, [patientId, row.id]);
   };
 
   return {
-    register(organisationId: string, request: RegisterKitRequest, by: string): IssuedSecret {
-      return db.transaction((): IssuedSecret => {
-        const site = db
-          .prepare(`SELECT id, code FROM sites WHERE id = ? AND organisation_id = ? AND closed_at IS NULL`)
-          .get(request.siteId, organisationId) as { id: string; code: string } | undefined;
-        if (site === undefined) throw new Errors.notFound('site');
-        if (request.patientId) requirePatient(organisationId, request.patientId);
-        const gatewayCode = request.gatewayCode ?? randomGatewayCode();
-        const taken = db
-          .prepare(`SELECT 1 FROM kits WHERE site_id = ? AND gateway_code = ?`)
-          .get(site.id, gatewayCode);
-        if (taken) throw new Errors.conflict(`site ${site.code} already has a gateway ${gatewayCode}`);
-        const ids = request.devices.map((device) => device.id);
-        if (new Set(ids).size !== ids.length) throw new Errors.conflict('a device appears twice in the kit');
-        for (const id of ids)
-          if (devices.exists(id)) throw new Errors.conflict(`device ${id} is already registered`);
+    async register(organisationId: string, request: RegisterKitRequest, by: string): Promise<IssuedSecret> {
+      try {
+        return await sql.transaction(async (): Promise<IssuedSecret> => {
+          const site = await sql.get<{ id: string; code: string }>(
+            `SELECT id, code FROM sites WHERE id = ? AND organisation_id = ? AND closed_at IS NULL`,
+            [request.siteId, organisationId],
+          );
+          if (site === undefined) throw new Errors.notFound('site');
+          if (request.patientId) await requirePatient(organisationId, request.patientId);
+          const gatewayCode = request.gatewayCode ?? randomGatewayCode();
+          const taken = await sql.get(`SELECT 1 AS taken FROM kits WHERE site_id = ? AND gateway_code = ?`, [
+            site.id,
+            gatewayCode,
+          ]);
+          if (taken) throw new Errors.conflict(`site ${site.code} already has a gateway ${gatewayCode}`);
+          const ids = request.devices.map((device) => device.id);
+          if (new Set(ids).size !== ids.length)
+            throw new Errors.conflict('a device appears twice in the kit');
+          for (const id of ids)
+            if (await devices.exists(id)) throw new Errors.conflict(`device ${id} is already registered`);
 
-        const at = now().toISOString();
-        const id = `kit-${randomUUID()}`;
-        db.prepare(
-          `INSERT INTO kits (id, organisation_id, site_id, gateway_code, label, created_at, created_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(id, organisationId, site.id, gatewayCode, request.label, at, by);
-        devices.ensureGateway(site.code, gatewayCode);
-        const addDevice = db.prepare(`INSERT INTO kit_devices (device_id, kit_id) VALUES (?, ?)`);
-        for (const device of request.devices) {
-          // Pinned: the kit's devices are accepted only through the kit's own hub.
-          devices.registerDevice(device.id, device.model, site.code, gatewayCode);
-          addDevice.run(device.id, id);
-        }
-        const row = find(organisationId, id);
-        const secret = addSecret(row, by, at);
-        if (request.patientId) startIssue(row, request.patientId, by, at);
-        return { kit: toKit(find(organisationId, id)), secret };
-      })();
+          const at = now().toISOString();
+          const id = `kit-${randomUUID()}`;
+          await sql.run(insertKit, [id, organisationId, site.id, gatewayCode, request.label, at, by]);
+          await devices.ensureGateway(site.code, gatewayCode);
+          for (const device of request.devices) {
+            // Pinned: the kit's devices are accepted only through the kit's own hub.
+            await devices.registerDevice(device.id, device.model, site.code, gatewayCode);
+            await sql.run(`INSERT INTO kit_devices (device_id, kit_id) VALUES (?, ?)`, [device.id, id]);
+          }
+          const row = await find(organisationId, id);
+          const secret = await addSecret(row, by, at);
+          if (request.patientId) await startIssue(row, request.patientId, by, at);
+          return { kit: await toKit(await find(organisationId, id)), secret };
+        });
+      } catch (error) {
+        // Another replica registered the same gateway or device between our checks and our insert.
+        if (sql.constraintViolated(error) === 'unique')
+          throw new Errors.conflict('the gateway or one of its devices was registered at the same time');
+        throw error;
+      }
     },
 
-    list(organisationId: string): Kit[] {
-      const rows = db
-        .prepare(
-          `SELECT ${KIT_COLUMNS} FROM kits k JOIN sites s ON s.id = k.site_id
-            WHERE k.organisation_id = ? ORDER BY k.label, k.id`,
-        )
-        .all(organisationId) as KitRow[];
-      return rows.map(toKit);
+    async list(organisationId: string): Promise<Kit[]> {
+      const rows = await sql.all<KitRow>(
+        `SELECT ${KIT_COLUMNS} FROM kits k JOIN sites s ON s.id = k.site_id
+          WHERE k.organisation_id = ? ORDER BY k.label, k.id`,
+        [organisationId],
+      );
+      const kits: Kit[] = [];
+      for (const row of rows) kits.push(await toKit(row));
+      return kits;
     },
 
-    get(organisationId: string, kitId: string): Kit {
-      return toKit(find(organisationId, kitId));
+    async get(organisationId: string, kitId: string): Promise<Kit> {
+      return toKit(await find(organisationId, kitId));
     },
 
-    page(organisationId: string, kitId: string): KitPage {
-      const row = find(organisationId, kitId);
-      const hub = db
-        .prepare(`SELECT status_json AS statusJson, status_at AS statusAt FROM gateways WHERE id = ?`)
-        .get(gatewayId(row.siteCode, row.gatewayCode)) as
-        { statusJson: string | null; statusAt: string | null } | undefined;
+    async page(organisationId: string, kitId: string): Promise<KitPage> {
+      const row = await find(organisationId, kitId);
+      const hub = await sql.get<{ statusJson: string | null; statusAt: string | null }>(
+        `SELECT status_json AS "statusJson", status_at AS "statusAt" FROM gateways WHERE id = ?`,
+        [gatewayId(row.siteCode, row.gatewayCode)],
+      );
       const status = hub?.statusJson ? (JSON.parse(hub.statusJson) as GatewayStatus) : null;
-      const deviceRows = kitDevices.all(row.id) as {
-        id: string;
-        model: string;
-        statusJson: string | null;
-        patientId: string | null;
-      }[];
+      const deviceRows = await kitDevices(row.id);
       return {
-        kit: toKit(row),
+        kit: await toKit(row),
         hub: {
           state: status?.state ?? null,
           statusAt: hub?.statusAt ?? null,
@@ -199,63 +208,69 @@ export function createKitRepository(db: Db, devices: DeviceRepository, now = () 
             patientId: device.patientId,
           };
         }),
-        issues: db
-          .prepare(
-            `SELECT patient_id AS patientId, issued_at AS issuedAt, issued_by AS issuedBy,
-                    returned_at AS returnedAt, returned_by AS returnedBy
-               FROM kit_issues WHERE kit_id = ? ORDER BY id DESC`,
-          )
-          .all(row.id) as KitPage['issues'],
+        issues: await sql.all<KitPage['issues'][number]>(
+          `SELECT patient_id AS "patientId", issued_at AS "issuedAt", issued_by AS "issuedBy",
+                  returned_at AS "returnedAt", returned_by AS "returnedBy"
+             FROM kit_issues WHERE kit_id = ? ORDER BY id DESC`,
+          [row.id],
+        ),
       };
     },
 
     /** A new secret; the ones in use stay valid for `overlapMinutes` more (none: cut at once). */
-    rotate(organisationId: string, kitId: string, overlapMinutes: number, by: string): IssuedSecret {
-      return db.transaction((): IssuedSecret => {
-        const row = find(organisationId, kitId);
+    async rotate(
+      organisationId: string,
+      kitId: string,
+      overlapMinutes: number,
+      by: string,
+    ): Promise<IssuedSecret> {
+      return sql.transaction(async (): Promise<IssuedSecret> => {
+        const row = await find(organisationId, kitId);
         if (row.revokedAt !== null) throw new Errors.conflict('this kit is revoked: register a new one');
         const at = now();
         const notAfter = new Date(at.getTime() + overlapMinutes * 60_000).toISOString();
-        db.prepare(
+        await sql.run(
           `UPDATE gateway_credentials SET not_after = ?
             WHERE kit_id = ? AND revoked_at IS NULL AND (not_after IS NULL OR not_after > ?)`,
-        ).run(notAfter, row.id, notAfter);
-        const secret = addSecret(row, by, at.toISOString());
-        return { kit: toKit(row), secret };
-      })();
+          [notAfter, row.id, notAfter],
+        );
+        const secret = await addSecret(row, by, at.toISOString());
+        return { kit: await toKit(row), secret };
+      });
     },
 
     /** Every secret invalid at once; the hub is disconnected and refused from then on. */
-    revoke(organisationId: string, kitId: string, by: string): Kit {
-      return db.transaction((): Kit => {
-        const row = find(organisationId, kitId);
+    async revoke(organisationId: string, kitId: string, by: string): Promise<Kit> {
+      return sql.transaction(async (): Promise<Kit> => {
+        const row = await find(organisationId, kitId);
         if (row.revokedAt !== null) return toKit(row);
         const at = now().toISOString();
-        db.prepare(`UPDATE kits SET revoked_at = ?, revoked_by = ? WHERE id = ?`).run(at, by, row.id);
-        db.prepare(
+        await sql.run(`UPDATE kits SET revoked_at = ?, revoked_by = ? WHERE id = ?`, [at, by, row.id]);
+        await sql.run(
           `UPDATE gateway_credentials SET revoked_at = ? WHERE kit_id = ? AND revoked_at IS NULL`,
-        ).run(at, row.id);
-        insertChange.run(kitUsername(row.siteCode, row.gatewayCode), at);
-        return toKit(find(organisationId, kitId));
-      })();
+          [at, row.id],
+        );
+        await recordChange(kitUsername(row.siteCode, row.gatewayCode), at);
+        return toKit(await find(organisationId, kitId));
+      });
     },
 
     /** Issues the kit to a patient, ending its issue to anyone before. Returns the previous patient. */
-    issue(
+    async issue(
       organisationId: string,
       kitId: string,
       patientId: string,
       by: string,
-    ): { kit: Kit; previousPatientId: string | null } {
-      return db.transaction(() => {
-        const row = find(organisationId, kitId);
+    ): Promise<{ kit: Kit; previousPatientId: string | null }> {
+      return sql.transaction(async () => {
+        const row = await find(organisationId, kitId);
         if (row.revokedAt !== null) throw new Errors.conflict('this kit is revoked: register a new one');
-        requirePatient(organisationId, patientId);
+        await requirePatient(organisationId, patientId);
         const at = now().toISOString();
-        const previousPatientId = endIssue(row, by, at);
-        startIssue(row, patientId, by, at);
-        return { kit: toKit(find(organisationId, kitId)), previousPatientId };
-      })();
+        const previousPatientId = await endIssue(row, by, at);
+        await startIssue(row, patientId, by, at);
+        return { kit: await toKit(await find(organisationId, kitId)), previousPatientId };
+      });
     },
 
     /**
@@ -263,7 +278,7 @@ export function createKitRepository(db: Db, devices: DeviceRepository, now = () 
      * seed registered. Registered once; on later starts it is left as an admin left it (issued,
      * returned or revoked). A patient is issued the kit only while admitted.
      */
-    ensureDemoKit(
+    async ensureDemoKit(
       demo: {
         siteCode: string;
         gatewayCode: string;
@@ -272,45 +287,48 @@ export function createKitRepository(db: Db, devices: DeviceRepository, now = () 
         patientId: string | null;
       },
       by: string,
-    ): { kit: Kit; created: boolean } {
-      return db.transaction(() => {
-        const site = db
-          .prepare(`SELECT id, organisation_id AS organisationId FROM sites WHERE code = ?`)
-          .get(demo.siteCode) as { id: string; organisationId: string } | undefined;
+    ): Promise<{ kit: Kit; created: boolean }> {
+      return sql.transaction(async () => {
+        const site = await sql.get<{ id: string; organisationId: string }>(
+          `SELECT id, organisation_id AS "organisationId" FROM sites WHERE code = ?`,
+          [demo.siteCode],
+        );
         if (site === undefined) throw new Errors.notFound('site');
-        const existing = db
-          .prepare(`SELECT id FROM kits WHERE site_id = ? AND gateway_code = ?`)
-          .get(site.id, demo.gatewayCode) as { id: string } | undefined;
-        if (existing) return { kit: toKit(find(site.organisationId, existing.id)), created: false };
+        const existing = await sql.get<{ id: string }>(
+          `SELECT id FROM kits WHERE site_id = ? AND gateway_code = ?`,
+          [site.id, demo.gatewayCode],
+        );
+        if (existing)
+          return { kit: await toKit(await find(site.organisationId, existing.id)), created: false };
 
         const at = now().toISOString();
         const id = `kit-${randomUUID()}`;
-        db.prepare(
-          `INSERT INTO kits (id, organisation_id, site_id, gateway_code, label, created_at, created_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(id, site.organisationId, site.id, demo.gatewayCode, demo.label, at, by);
-        devices.ensureGateway(demo.siteCode, demo.gatewayCode);
+        await sql.run(insertKit, [id, site.organisationId, site.id, demo.gatewayCode, demo.label, at, by]);
+        await devices.ensureGateway(demo.siteCode, demo.gatewayCode);
         // A device an admin already put in another kit stays there.
-        const addDevice = db.prepare(`INSERT OR IGNORE INTO kit_devices (device_id, kit_id) VALUES (?, ?)`);
-        for (const deviceId of demo.deviceIds) if (devices.exists(deviceId)) addDevice.run(deviceId, id);
+        for (const deviceId of demo.deviceIds)
+          if (await devices.exists(deviceId))
+            await sql.run(
+              `INSERT INTO kit_devices (device_id, kit_id) VALUES (?, ?) ON CONFLICT (device_id) DO NOTHING`,
+              [deviceId, id],
+            );
         const admitted =
           demo.patientId !== null &&
-          db
-            .prepare(`SELECT 1 FROM patients WHERE id = ? AND organisation_id = ? AND bed_id IS NOT NULL`)
-            .get(demo.patientId, site.organisationId) !== undefined;
+          (await sql.get(
+            `SELECT 1 AS admitted FROM patients WHERE id = ? AND organisation_id = ? AND bed_id IS NOT NULL`,
+            [demo.patientId, site.organisationId],
+          )) !== undefined;
         if (admitted) {
           const patientId = demo.patientId!;
           // The seed assigned them already: assigning again would only add a row to their history.
-          const held = new Set(devices.devicesAssignedTo(patientId));
-          for (const { id: deviceId } of kitDevices.all(id) as { id: string }[])
-            if (!held.has(deviceId)) devices.assign(deviceId, patientId, by, at);
-          db.prepare(
-            `INSERT INTO kit_issues (kit_id, patient_id, issued_at, issued_by) VALUES (?, ?, ?, ?)`,
-          ).run(id, patientId, at, by);
-          db.prepare(`UPDATE kits SET patient_id = ? WHERE id = ?`).run(patientId, id);
+          const held = new Set(await devices.devicesAssignedTo(patientId));
+          for (const { id: deviceId } of await kitDevices(id))
+            if (!held.has(deviceId)) await devices.assign(deviceId, patientId, by, at);
+          await sql.run(insertIssue, [id, patientId, at, by]);
+          await sql.run(`UPDATE kits SET patient_id = ? WHERE id = ?`, [patientId, id]);
         }
-        return { kit: toKit(find(site.organisationId, id)), created: true };
-      })();
+        return { kit: await toKit(await find(site.organisationId, id)), created: true };
+      });
     },
 
     /**
@@ -319,36 +337,45 @@ export function createKitRepository(db: Db, devices: DeviceRepository, now = () 
      * feed moves only when the file did; otherwise the kit's other credentials end at once. A revoked
      * kit stays revoked. True when the credential changed.
      */
-    setCredentialSecret(organisationId: string, kitId: string, secret: string, by: string): boolean {
-      return db.transaction((): boolean => {
-        const row = find(organisationId, kitId);
+    async setCredentialSecret(
+      organisationId: string,
+      kitId: string,
+      secret: string,
+      by: string,
+    ): Promise<boolean> {
+      return sql.transaction(async (): Promise<boolean> => {
+        const row = await find(organisationId, kitId);
         if (row.revokedAt !== null) return false;
-        const lasting = db
-          .prepare(
-            `SELECT secret_hash AS hash FROM gateway_credentials
-              WHERE kit_id = ? AND revoked_at IS NULL AND not_after IS NULL`,
-          )
-          .all(row.id) as { hash: string }[];
+        const lasting = await sql.all<{ hash: string }>(
+          `SELECT secret_hash AS hash FROM gateway_credentials
+            WHERE kit_id = ? AND revoked_at IS NULL AND not_after IS NULL`,
+          [row.id],
+        );
         if (lasting.some(({ hash }) => verifyKitSecret(secret, hash))) return false;
         const at = now().toISOString();
-        db.prepare(
+        await sql.run(
           `UPDATE gateway_credentials SET revoked_at = ? WHERE kit_id = ? AND revoked_at IS NULL`,
-        ).run(at, row.id);
+          [at, row.id],
+        );
         const username = kitUsername(row.siteCode, row.gatewayCode);
-        insertCredential.run(row.id, username, hashKitSecret(secret), at, by);
-        insertChange.run(username, at);
+        await sql.run(insertCredential, [row.id, username, hashKitSecret(secret), at, by]);
+        await recordChange(username, at);
         return true;
-      })();
+      });
     },
 
     /** Ends the kit's issue: its devices' readings go to nobody until it is issued again. */
-    returnKit(organisationId: string, kitId: string, by: string): { kit: Kit; patientId: string } {
-      return db.transaction(() => {
-        const row = find(organisationId, kitId);
-        const patientId = endIssue(row, by, now().toISOString());
+    async returnKit(
+      organisationId: string,
+      kitId: string,
+      by: string,
+    ): Promise<{ kit: Kit; patientId: string }> {
+      return sql.transaction(async () => {
+        const row = await find(organisationId, kitId);
+        const patientId = await endIssue(row, by, now().toISOString());
         if (patientId === null) throw new Errors.conflict('this kit is not issued to anyone');
-        return { kit: toKit(find(organisationId, kitId)), patientId };
-      })();
+        return { kit: await toKit(await find(organisationId, kitId)), patientId };
+      });
     },
   };
 }

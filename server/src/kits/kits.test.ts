@@ -29,9 +29,7 @@ describe('gateway kits', () => {
       kits: { gatewayMqttUrl: 'mqtts://broker.example.test:8883', brokerSyncToken: SYNC_TOKEN },
     });
     admin = await signInToken(app, 'admin');
-    patients = (ctx.db.prepare(`SELECT id FROM patients ORDER BY id`).all() as { id: string }[]).map(
-      (p) => p.id,
-    );
+    patients = (await ctx.sql.all<{ id: string }>(`SELECT id FROM patients ORDER BY id`)).map((p) => p.id);
   });
   afterEach(async () => {
     await app.close();
@@ -63,16 +61,18 @@ describe('gateway kits', () => {
     expect(res.statusCode).toBe(201);
     return res.json() as KitCredentialsResponse;
   };
-  const reading = (kit: Kit) => {
+  const reading = async (kit: Kit) => {
     const observation = bpObservation({ deviceId: 'kk:00:00:00:00:01' });
-    testIngest(ctx).handle(`wardline/v1/${kit.siteCode}/${kit.gatewayCode}/obs`, batch(observation));
+    await testIngest(ctx).handle(`wardline/v1/${kit.siteCode}/${kit.gatewayCode}/obs`, batch(observation));
     return (
-      ctx.db.prepare(`SELECT patient_id AS patientId FROM observations WHERE id = ?`).get(observation.id) as
-        { patientId: string | null } | undefined
+      await ctx.sql.get<{ patientId: string | null }>(
+        `SELECT patient_id AS "patientId" FROM observations WHERE id = ?`,
+        [observation.id],
+      )
     )?.patientId;
   };
-  const actions = () =>
-    (ctx.db.prepare(`SELECT action FROM audit_events ORDER BY id`).all() as { action: string }[]).map(
+  const actions = async () =>
+    (await ctx.sql.all<{ action: string }>(`SELECT action FROM audit_events ORDER BY id`)).map(
       (e) => e.action,
     );
 
@@ -88,9 +88,7 @@ describe('gateway kits', () => {
       gateway: kit.gatewayCode,
     });
     expect(provisioning.password.length).toBeGreaterThanOrEqual(43);
-    const stored = ctx.db.prepare(`SELECT secret_hash AS hash FROM gateway_credentials`).all() as {
-      hash: string;
-    }[];
+    const stored = await ctx.sql.all<{ hash: string }>(`SELECT secret_hash AS hash FROM gateway_credentials`);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.hash).not.toContain(provisioning.password);
     expect(verifyKitSecret(provisioning.password, stored[0]!.hash)).toBe(true);
@@ -98,26 +96,25 @@ describe('gateway kits', () => {
     const page = (await call('GET', `/api/kits/${kit.id}`)).json() as KitPage;
     expect(JSON.stringify(page)).not.toContain(provisioning.password);
     expect(page.devices.map((d) => d.patientId)).toEqual([patients[0], patients[0]]);
-    expect(actions()).toEqual(expect.arrayContaining(['kit.register', 'kit.view']));
+    expect(await actions()).toEqual(expect.arrayContaining(['kit.register', 'kit.view']));
   });
 
   it("keeps a returned kit's readings with the patient it was issued to, and the next patient's after re-issue", async () => {
     const { kit } = await register(patients[0]);
-    expect(reading(kit)).toBe(patients[0]);
+    expect(await reading(kit)).toBe(patients[0]);
     expect((await call('POST', `/api/kits/${kit.id}/return`)).statusCode).toBe(200);
-    expect(reading(kit) ?? null).toBeNull();
+    expect((await reading(kit)) ?? null).toBeNull();
     const issued = await call('POST', `/api/kits/${kit.id}/issue`, { patientId: patients[1] });
     expect(issued.json()).toMatchObject({ patientId: patients[1] });
-    expect(reading(kit)).toBe(patients[1]);
+    expect(await reading(kit)).toBe(patients[1]);
     // Issuing straight to a third ends the second's issue too.
     await call('POST', `/api/kits/${kit.id}/issue`, { patientId: patients[0] });
-    expect(reading(kit)).toBe(patients[0]);
-    const counts = ctx.db
-      .prepare(
-        `SELECT patient_id AS patientId, count(*) AS n FROM observations WHERE device_id = 'kk:00:00:00:00:01'
-          GROUP BY patient_id ORDER BY patient_id`,
-      )
-      .all();
+    expect(await reading(kit)).toBe(patients[0]);
+    // Nobody's first, as SQLite orders a null (PostgreSQL would put it last).
+    const counts = await ctx.sql.all(
+      `SELECT patient_id AS "patientId", count(*) AS n FROM observations WHERE device_id = 'kk:00:00:00:00:01'
+        GROUP BY patient_id ORDER BY CASE WHEN patient_id IS NULL THEN 0 ELSE 1 END, patient_id`,
+    );
     expect(counts).toEqual([
       // Heard while the kit was back in the store: nobody's.
       { patientId: null, n: 1 },
@@ -130,7 +127,7 @@ describe('gateway kits', () => {
       [patients[1], false],
       [patients[0], false],
     ]);
-    expect(actions().filter((a) => a === 'kit.issue' || a === 'kit.return')).toEqual([
+    expect((await actions()).filter((a) => a === 'kit.issue' || a === 'kit.return')).toEqual([
       'kit.return',
       'kit.issue',
       'kit.return',
@@ -184,7 +181,7 @@ describe('gateway kits', () => {
     expect((await call('POST', `/api/kits/${first.kit.id}/rotate`, { overlapMinutes: 0 })).statusCode).toBe(
       409,
     );
-    expect(actions()).toEqual(expect.arrayContaining(['kit.rotate', 'kit.revoke']));
+    expect(await actions()).toEqual(expect.arrayContaining(['kit.rotate', 'kit.revoke']));
   });
 
   it('lets nobody read the credentials feed unless a sync token is configured', async () => {
@@ -199,8 +196,8 @@ describe('gateway kits', () => {
   });
 
   it("answers 404 for another organisation's kit, site or patient, and refuses nurses", async () => {
-    const theirSite = addBareOrganisation(ctx, '2', 'virtual_ward');
-    const theirs = createKitRepository(ctx.db, ctx.devices).register(
+    const theirSite = await addBareOrganisation(ctx, '2', 'virtual_ward');
+    const theirs = await createKitRepository(ctx.sql, ctx.devices).register(
       theirSite.organisationId,
       { siteId: theirSite.id, label: 'Theirs', devices: [{ id: 'ee:00:00:00:00:01', model: 'bp-cuff' }] },
       'someone',
@@ -227,5 +224,34 @@ describe('gateway kits', () => {
       headers: { authorization: `Bearer ${nurse}` },
     });
     expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('gateway kits with several brokers', () => {
+  it('hands out the failover list as mqttUrls, its first broker as mqttUrl for older gateways', async () => {
+    const ctx = await testContext();
+    const brokers = ['mqtts://b1.example.test:8883', 'mqtts://b2.example.test:8883'];
+    const app = await buildApp({
+      context: ctx,
+      kits: { gatewayMqttUrl: brokers[0], gatewayMqttUrls: brokers, brokerSyncToken: SYNC_TOKEN },
+    });
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/kits',
+        payload: {
+          siteId: 'site-site-a',
+          label: 'Home kit 2',
+          devices: [{ id: 'kk:00:00:00:00:09', model: 'bp-cuff' }],
+        },
+        headers: { authorization: `Bearer ${await signInToken(app, 'admin')}` },
+      });
+      expect(res.statusCode).toBe(201);
+      const { provisioning } = res.json() as KitCredentialsResponse;
+      expect(provisioning.mqttUrl).toBe(brokers[0]);
+      expect(provisioning.mqttUrls).toEqual(brokers);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -22,32 +22,35 @@ describe('server metrics', () => {
     const ago = (ms: number) => new Date(bed.clock.now.getTime() - ms);
     const fall = { condition: 'fall', priority: 'critical' };
 
-    send(reading('fall', {}, ago(1000), FALLS));
-    send(reading('fall', {}, ago(500), FALLS)); // a repeat recurs on the open alert: not a new one
+    await send(reading('fall', {}, ago(1000), FALLS));
+    await send(reading('fall', {}, ago(500), FALLS)); // a repeat recurs on the open alert: not a new one
     expect(await sample(metrics, 'wardline_alerts_raised_total', fall)).toBe(1);
 
     bed.advance(5 * MIN);
-    bed.ctx.alerting.tick();
-    bed.ctx.alerting.tick(); // the same instant again escalates nothing more
+    await bed.ctx.alerting.tick();
+    await bed.ctx.alerting.tick(); // the same instant again escalates nothing more
     bed.advance(5 * MIN);
-    bed.ctx.alerting.tick();
+    await bed.ctx.alerting.tick();
     // Two on the timer (5 and 10 min), and the long lie at 10 min unacknowledged (falls-incident).
     expect(await sample(metrics, 'wardline_alerts_escalated_total', fall)).toBe(3);
 
-    const [alert] = bed.unresolved(P1);
-    expect(bed.ctx.alerting.acknowledge(alert!.id, 'nurse', null)).toBe(true);
-    expect(bed.ctx.alerting.acknowledge(alert!.id, 'nurse', null)).toBe(false);
-    expect(bed.ctx.alerting.resolve(alert!.id, 'nurse', 'checked')).toBe(true);
+    const [alert] = await bed.unresolved(P1);
+    expect(await bed.ctx.alerting.acknowledge(alert!.id, 'nurse', null)).toBe(true);
+    expect(await bed.ctx.alerting.acknowledge(alert!.id, 'nurse', null)).toBe(false);
+    expect(await bed.ctx.alerting.resolve(alert!.id, 'nurse', 'checked')).toBe(true);
     expect(await sample(metrics, 'wardline_alerts_acknowledged_total', fall)).toBe(1);
     expect(await sample(metrics, 'wardline_alerts_resolved_total', fall)).toBe(1);
 
     // Two high readings raise a medium alert; readings back in range for 30 min resolve it by themselves.
-    send(bp(182, 95, 70, ago(2 * MIN), 'aa:00:00:00:00:01'), bp(185, 96, 70, ago(MIN), 'aa:00:00:00:00:01'));
+    await send(
+      bp(182, 95, 70, ago(2 * MIN), 'aa:00:00:00:00:01'),
+      bp(185, 96, 70, ago(MIN), 'aa:00:00:00:00:01'),
+    );
     const bpHigh = { condition: 'bp_high', priority: 'medium' };
     expect(await sample(metrics, 'wardline_alerts_raised_total', bpHigh)).toBe(1);
-    send(bp(120, 80, 70, ago(30_000), 'aa:00:00:00:00:01'));
+    await send(bp(120, 80, 70, ago(30_000), 'aa:00:00:00:00:01'));
     bed.advance(31 * MIN);
-    send(bp(118, 78, 70, ago(10_000), 'aa:00:00:00:00:01'));
+    await send(bp(118, 78, 70, ago(10_000), 'aa:00:00:00:00:01'));
     expect(await sample(metrics, 'wardline_alerts_resolved_total', bpHigh)).toBe(1);
   });
 

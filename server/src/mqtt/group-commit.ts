@@ -24,12 +24,13 @@ export interface GroupCommitOptions {
   /** Most messages per group; past it, mqtt.js stops reading until the group has committed. */
   maxGroup: number;
   /**
-   * Most payload bytes per group: a group is one synchronous stretch of work, and the urgent
-   * session and every socket wait for it, so it is kept to tens of milliseconds.
+   * Most payload bytes per group: a group is one transaction, and the urgent session's waits for
+   * it (on SQLite the one connection is held until it commits), so it is kept to tens of
+   * milliseconds.
    */
   maxGroupBytes: number;
-  /** Stores the group; throws if storage fails (nothing is acknowledged then). */
-  store(messages: readonly HeldMessage[]): void | Promise<void>;
+  /** Stores the group; rejects if storage fails (nothing is acknowledged then). */
+  store(messages: readonly HeldMessage[]): Promise<void>;
   /** Called as each message arrives (the watchdog counts what waits). */
   onReceived?(): void;
 }

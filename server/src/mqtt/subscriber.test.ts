@@ -24,7 +24,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createContext, type ServerContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
 import { seedDemo, type SeedWard } from '../demo/seed.js';
+import { createDeadLetterRepository } from '../db/dead-letter-repository.js';
+import { createDeviceRepository } from '../db/device-repository.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
+import { sqliteDatabase, type SqliteDatabase } from '../db/engines/sqlite/index.js';
+import { createObservationRepository } from '../db/observation-repository.js';
 import { createIngest, type IngestOutcome } from '../ingest/ingest.js';
+import { createIngestMetrics } from '../ingest/metrics.js';
+import { openTestSql, testPostgres, usePostgres } from '../testing-sql.js';
 import { startSubscriber, type Subscriber, type SubscriberOptions } from './subscriber.js';
 
 const COST = { N: 2 ** 10, r: 8, p: 1 };
@@ -99,15 +106,21 @@ function fallBatch(sensor: string, confidence = 90): { payload: string; id: stri
   };
 }
 
-async function waitFor<T>(probe: () => T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
 }
+
+const urgent = (who: { site: string; gateway: string }) => gatewayTopic(who, Channel.urgent);
 
 describe('server MQTT session', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -144,10 +157,11 @@ describe('server MQTT session', () => {
 
   /** A server's storage: opening it again is what a restarted server does. */
   async function storage(path: string, seed: boolean): Promise<ServerContext> {
-    const ctx = createContext(openDatabase(path));
+    const sql = sqliteDatabase(openDatabase(path));
+    const ctx = createContext(sql);
     if (seed) await seedDemo(ctx, fleet, 'staff-password', COST);
-    cleanups.push(() => {
-      if (ctx.db.open) ctx.db.close();
+    cleanups.push(async () => {
+      if (sql.handle.open) await sql.close();
     });
     return ctx;
   }
@@ -162,7 +176,7 @@ describe('server MQTT session', () => {
   function session(ctx: ServerContext, port: number, options: Partial<SubscriberOptions> = {}): Session {
     let poisonCalls = 0;
     const ingest = createIngest({
-      db: ctx.db,
+      sql: ctx.sql,
       observations: ctx.observations,
       devices: ctx.devices,
       deadLetters: ctx.deadLetters,
@@ -198,7 +212,6 @@ describe('server MQTT session', () => {
     return { subscriber, poisonCalls: () => poisonCalls };
   }
 
-  const urgent = (who: { site: string; gateway: string }) => gatewayTopic(who, Channel.urgent);
   const deadLetters = (ctx: ServerContext, code: string) => ctx.deadLetters.list({ code, limit: 100 });
 
   it("dead-letters 100,000-deep JSON at once and acknowledges it; another home's fall is not held up", async () => {
@@ -218,18 +231,18 @@ describe('server MQTT session', () => {
     await victim.publishAsync(urgent(VICTIM), fall.payload, { qos: 1 });
     await waitFor(() => ctx.observations.exists(fall.id), "the other home's fall");
     expect(Date.now() - publishedAt).toBeLessThan(3000);
-    expect(deadLetters(ctx, 'NESTING_TOO_DEEP')).toHaveLength(1);
+    expect(await deadLetters(ctx, 'NESTING_TOO_DEEP')).toHaveLength(1);
     expect(ctx.metrics.monitor.reasons()).toEqual([]);
 
     // Acknowledged: a restarted server is not handed the attack again.
     await lane.subscriber.close();
-    ctx.db.close();
+    await ctx.sql.close();
     ctx = await storage(path, false);
     lane = session(ctx, mqttBroker.port);
     const next = fallBatch(VICTIM.sensor);
     await victim.publishAsync(urgent(VICTIM), next.payload, { qos: 1 });
     await waitFor(() => ctx.observations.exists(next.id), 'a fall after the restart');
-    expect(deadLetters(ctx, 'NESTING_TOO_DEEP')).toHaveLength(1);
+    expect(await deadLetters(ctx, 'NESTING_TOO_DEEP')).toHaveLength(1);
   });
 
   it('sets a message whose handling keeps failing aside after 3 attempts, acknowledges it, and lets the next fall through', async () => {
@@ -249,26 +262,26 @@ describe('server MQTT session', () => {
     await waitFor(() => ctx.observations.exists(fall.id), "the other home's fall");
     expect(Date.now() - publishedAt).toBeLessThan(3000);
 
-    const [letter] = await waitFor(() => {
-      const letters = deadLetters(ctx, 'PROCESSING_FAILED');
+    const [letter] = await waitFor(async () => {
+      const letters = await deadLetters(ctx, 'PROCESSING_FAILED');
       return letters.length > 0 ? letters : null;
     }, 'the poison set aside');
     expect(letter).toMatchObject({ topic: urgent(ATTACKER), payload: poison.payload });
     expect(letter!.detail).toMatch(/^handling failed 3 times; last error: TypeError: fault in an alert rule/);
-    expect(ctx.observations.exists(poison.id)).toBe(false);
+    expect(await ctx.observations.exists(poison.id)).toBe(false);
     expect(ctx.metrics.monitor.totals().contentFailures).toBe(3);
-    expect(ctx.db.prepare('SELECT count(*) AS n FROM ingest_failures').get()).toEqual({ n: 0 });
+    expect(await ctx.sql.get('SELECT count(*) AS n FROM ingest_failures')).toEqual({ n: 0 });
 
     // Acknowledged: after a restart the broker does not hand it over again.
     await lane.subscriber.close();
-    ctx.db.close();
+    await ctx.sql.close();
     ctx = await storage(path, false);
     lane = session(ctx, mqttBroker.port);
     const next = fallBatch(VICTIM.sensor);
     await victim.publishAsync(urgent(VICTIM), next.payload, { qos: 1 });
     await waitFor(() => ctx.observations.exists(next.id), 'a fall after the restart');
     expect(lane.poisonCalls()).toBe(0);
-    expect(deadLetters(ctx, 'PROCESSING_FAILED')).toHaveLength(1);
+    expect(await deadLetters(ctx, 'PROCESSING_FAILED')).toHaveLength(1);
   });
 
   it('keeps counting a poison message across a restart of server and broker while it stays queued', async () => {
@@ -283,19 +296,18 @@ describe('server MQTT session', () => {
     const attacker = await gateway(port, ATTACKER);
     const poison = fallBatch(ATTACKER.sensor, POISON_CONFIDENCE);
     await attacker.publishAsync(urgent(ATTACKER), poison.payload, { qos: 1 });
-    const counted = () =>
-      (ctx.db.prepare('SELECT attempts FROM ingest_failures').get() as { attempts: number } | undefined)
-        ?.attempts ?? 0;
-    await waitFor(() => counted() >= 1, 'the first failed attempt');
+    const counted = async () =>
+      (await ctx.sql.get<{ attempts: number }>('SELECT attempts FROM ingest_failures'))?.attempts ?? 0;
+    await waitFor(async () => (await counted()) >= 1, 'the first failed attempt');
 
     // Stop the server mid-retry (the poison stays unacknowledged), then the broker.
     const closeStarted = Date.now();
     await lane.subscriber.close();
     expect(Date.now() - closeStarted).toBeLessThan(3000);
-    const attemptsBefore = counted();
+    const attemptsBefore = await counted();
     expect(attemptsBefore).toBeGreaterThanOrEqual(1);
     expect(attemptsBefore).toBeLessThan(3);
-    ctx.db.close();
+    await ctx.sql.close();
     await attacker.endAsync();
     await mqttBroker.close();
 
@@ -306,8 +318,8 @@ describe('server MQTT session', () => {
     ctx = await storage(path, false);
     lane = session(ctx, port);
     await waitFor(() => ctx.observations.exists(fall.id), "the other home's fall after the restarts");
-    const [letter] = await waitFor(() => {
-      const letters = deadLetters(ctx, 'PROCESSING_FAILED');
+    const [letter] = await waitFor(async () => {
+      const letters = await deadLetters(ctx, 'PROCESSING_FAILED');
       return letters.length > 0 ? letters : null;
     }, 'the poison set aside after the restarts');
     expect(letter!.payload).toBe(poison.payload);
@@ -370,7 +382,10 @@ describe('server MQTT session', () => {
     await waitFor(() => lane.subscriber.connected, 'the server session');
     const victim = await gateway(mqttBroker.port, VICTIM);
 
-    ctx.db.pragma('query_only = 1'); // every write now fails with SQLITE_READONLY
+    // This block's storage is always a SQLite file, so the SQLite handle is there to make read-only;
+    // PostgreSQL failing under ingest is the 'server MQTT session on PostgreSQL' block's test.
+    const { handle } = ctx.sql as SqliteDatabase;
+    handle.pragma('query_only = 1'); // every write now fails with SQLITE_READONLY
     const fall = fallBatch(VICTIM.sensor);
     await victim.publishAsync(urgent(VICTIM), fall.payload, { qos: 1 });
     const reason = await waitFor(
@@ -385,11 +400,116 @@ describe('server MQTT session', () => {
     );
     // Storage failures are never counted against the message.
     expect(ctx.metrics.monitor.totals().contentFailures).toBe(0);
-    expect(deadLetters(ctx, 'PROCESSING_FAILED')).toHaveLength(0);
+    expect(await deadLetters(ctx, 'PROCESSING_FAILED')).toHaveLength(0);
 
-    ctx.db.pragma('query_only = 0');
+    handle.pragma('query_only = 0');
     await waitFor(() => ctx.observations.exists(fall.id), 'the held fall stored');
     expect(ctx.metrics.monitor.reasons()).toEqual([]);
     expect(ctx.metrics.monitor.totals().storageFailures).toBeGreaterThan(0);
+  });
+});
+
+describe('server MQTT session on PostgreSQL', () => {
+  usePostgres();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** The victim's home on a fresh PostgreSQL database: its site, bed, resident and falls sensor. */
+  async function records(): Promise<SqlDatabase> {
+    const sql = await openTestSql('postgres');
+    cleanups.push(() => sql.close());
+    const at = new Date(Date.now() - 86_400_000).toISOString();
+    await sql.run(`INSERT INTO organisations (id, name, created_at) VALUES ('org-b', 'Org B', ?)`, [at]);
+    await sql.run(
+      `INSERT INTO sites (id, organisation_id, code, name, kind, created_at)
+       VALUES ('site-vw-b', 'org-b', ?, 'Virtual ward B', 'virtual_ward', ?)`,
+      [VICTIM.site, at],
+    );
+    await sql.run(
+      `INSERT INTO wards (id, name, kind, site_code, site_id, organisation_id)
+       VALUES ('ward-vw-b', 'Virtual ward B', 'virtual_ward', ?, 'site-vw-b', 'org-b')`,
+      [VICTIM.site],
+    );
+    await sql.run(`INSERT INTO beds (id, ward_id, label) VALUES ('bed-b', 'ward-vw-b', 'Home 1')`);
+    await sql.run(
+      `INSERT INTO patients (id, display_name, bed_id, admitted_at, organisation_id)
+       VALUES ('p-b', 'Resident B', 'bed-b', ?, 'org-b')`,
+      [at],
+    );
+    const devices = createDeviceRepository(sql);
+    await devices.registerDevice(VICTIM.sensor, 'falls-sensor', VICTIM.site, VICTIM.gateway);
+    await devices.assign(VICTIM.sensor, 'p-b', 'test', at);
+    return sql;
+  }
+
+  it('holds a fall unacknowledged while PostgreSQL is down: a restarted server is handed it and stores it', async () => {
+    const server = await testPostgres();
+    const sql = await records();
+    const observations = createObservationRepository(sql);
+    const running = await startBroker({
+      users: await brokerUsers(),
+      host: '127.0.0.1',
+      port: 0,
+      healthPort: 0,
+      logger: silent,
+    });
+    cleanups.push(() => running.close());
+    /** A server's session on the shared records, as each replica or restart opens it. */
+    const serverSession = () => {
+      const metrics = createIngestMetrics();
+      const subscriber = startSubscriber({
+        url: `mqtt://127.0.0.1:${running.port}`,
+        clientId: SESSION,
+        subscriptions: SERVER_URGENT_SUBSCRIPTIONS,
+        username: 'wardline-server',
+        password: SERVER_PASSWORD,
+        ingest: createIngest({
+          sql,
+          observations,
+          devices: createDeviceRepository(sql),
+          deadLetters: createDeadLetterRepository(sql),
+          metrics,
+          log: silent,
+        }),
+        log: silent,
+        onOutcome: () => {},
+        monitor: metrics.monitor.session(SESSION),
+      });
+      cleanups.push(() => subscriber.close());
+      return { subscriber, metrics };
+    };
+    const before = serverSession();
+    await waitFor(() => before.subscriber.connected, 'the server session');
+    const victim = await mqtt.connectAsync(`mqtt://127.0.0.1:${running.port}`, {
+      username: `${VICTIM.site}.${VICTIM.gateway}`,
+      password: gatewayPassword(VICTIM.site, VICTIM.gateway),
+      clientId: `${VICTIM.site}.${VICTIM.gateway}`,
+      reconnectPeriod: 0,
+    });
+    cleanups.push(() => victim.endAsync());
+
+    const first = fallBatch(VICTIM.sensor);
+    await victim.publishAsync(urgent(VICTIM), first.payload, { qos: 1 });
+    await waitFor(() => observations.exists(first.id), 'the first fall stored');
+
+    await server.stop();
+    const held = fallBatch(VICTIM.sensor);
+    await victim.publishAsync(urgent(VICTIM), held.payload, { qos: 1 });
+    const reason = await waitFor(
+      () => before.metrics.monitor.reasons().find((r) => r.startsWith('storage failing')),
+      'storage failure reported',
+    );
+    expect(reason).toMatch(/^storage failing \((ECONNREFUSED|POSTGRES_\w+)\)/);
+    // The server stops while it holds the fall; the database comes back; so does the server.
+    await before.subscriber.close();
+    await server.start();
+    const after = serverSession();
+    // Not acknowledged before it was stored: the broker hands the fall to the restarted server.
+    await waitFor(() => observations.exists(held.id), 'the held fall stored after the restart');
+    expect(before.metrics.monitor.totals().contentFailures).toBe(0);
+    expect(after.metrics.monitor.totals().contentFailures).toBe(0);
+    expect(await createDeadLetterRepository(sql).list({ limit: 10 })).toEqual([]);
   });
 });

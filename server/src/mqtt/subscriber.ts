@@ -22,7 +22,7 @@ export interface SubscriberOptions {
    */
   onOutcomes?: (outcomes: readonly IngestOutcome[]) => void;
   /** Called for each message once it is durable (after onOutcomes for its group): alerts. */
-  onOutcome: (outcome: IngestOutcome) => void;
+  onOutcome: (outcome: IngestOutcome) => void | Promise<void>;
   /** Where the session reports progress, refusals and failures (health, /metrics). */
   monitor?: SessionMonitor;
   /** Delay before reconnecting, doubled after each failed attempt up to the cap. */
@@ -160,16 +160,16 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
    * Counts a content failure and either dead-letters the message (enough attempts) or lets the
    * caller try again. Returns the outcome once the message is set aside, else null.
    */
-  function onContentFailure(message: HeldMessage, err: unknown): IngestOutcome | null {
+  async function onContentFailure(message: HeldMessage, err: unknown): Promise<IngestOutcome | null> {
     const error = describeFailure(err);
-    const attempts = ingest.recordFailure(message.topic, message.payload, error);
+    const attempts = await ingest.recordFailure(message.topic, message.payload, error);
     monitor.contentFailed();
     log.error(
       { topic: message.topic, attempts, maxAttempts: maxContentAttempts, err: error },
       'handling message failed for its content',
     );
     if (attempts < maxContentAttempts) return null;
-    const outcome = ingest.quarantine(message.topic, message.payload, attempts, error);
+    const outcome = await ingest.quarantine(message.topic, message.payload, attempts, error);
     log.error({ topic: message.topic, attempts }, 'message set aside as PROCESSING_FAILED; acknowledging it');
     return outcome;
   }
@@ -183,13 +183,13 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
       let failure: unknown;
       try {
         // A count left by earlier failures (also before a restart) goes when the message goes through.
-        return ingest.handle(message.topic, message.payload, { clearFailures: true });
+        return await ingest.handle(message.topic, message.payload, { clearFailures: true });
       } catch (err) {
         failure = err;
       }
       try {
         if (storageFailureCode(failure) === null) {
-          const outcome = onContentFailure(message, failure);
+          const outcome = await onContentFailure(message, failure);
           if (outcome) return outcome;
           await pause(contentRetryDelayMs * 2 ** contentAttempts++);
           continue;
@@ -217,7 +217,7 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
   async function storeGroup(messages: readonly HeldMessage[]): Promise<IngestOutcome[]> {
     if (closing) throw new Closing();
     try {
-      return ingest.handleGroup(messages);
+      return await ingest.handleGroup(messages);
     } catch (err) {
       log.warn({ err: describeFailure(err), messages: messages.length }, 'group not stored; one by one');
     }
@@ -238,11 +238,14 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
       } catch (err) {
         log.error({ err: describeFailure(err) }, 'real-time fan-out failed');
       }
+      const publishFailed = (err: unknown) =>
+        log.error({ err: describeFailure(err) }, 'alert publishing failed');
       for (const outcome of outcomes) {
         try {
-          options.onOutcome(outcome);
+          // Not awaited: the group is durable, its acknowledgements need not wait for pushes.
+          Promise.resolve(options.onOutcome(outcome)).catch(publishFailed);
         } catch (err) {
-          log.error({ err: describeFailure(err) }, 'alert publishing failed');
+          publishFailed(err);
         }
       }
     },

@@ -4,6 +4,9 @@ import { createMailer, type Mailer } from './email.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import { postWebhook } from './webhook.js';
 
+/** How long a notification taken for sending stays with its sender before it falls due again. */
+const CLAIM_MS = 2 * 60_000;
+
 export interface Dispatcher {
   /** Sends everything due; resolves when this round's attempts have finished. */
   run(): Promise<void>;
@@ -46,11 +49,11 @@ export function createDispatcher(
 
   async function round(): Promise<void> {
     const at = now();
-    for (const row of outbox.due(at.toISOString())) {
+    for (const row of await outbox.due(at.toISOString())) {
       if (row.priority !== 'critical') {
-        const last = outbox.lastSentTo(row.recipient);
+        const last = await outbox.lastSentTo(row.recipient);
         if (last && at.getTime() - Date.parse(last) < config.recipientMinGapMs) {
-          outbox.defer(
+          await outbox.defer(
             row.id,
             new Date(Date.parse(last) + config.recipientMinGapMs).toISOString(),
             'rate limited: waiting for this recipient’s minimum gap',
@@ -58,9 +61,11 @@ export function createDispatcher(
           continue;
         }
       }
+      // Longer than a send can take (the SMTP and webhook timeouts): one replica sends it.
+      if (!(await outbox.claim(row, new Date(now().getTime() + CLAIM_MS).toISOString()))) continue;
       try {
         await deliver(row);
-        outbox.markSent(row.id, now().toISOString());
+        await outbox.markSent(row.id, now().toISOString());
         log.info({ notification: row.id, channel: row.channel, alert: row.alert_id }, 'notification sent');
       } catch (err) {
         const attempt = row.attempts + 1;
@@ -70,7 +75,7 @@ export function createDispatcher(
             : new Date(
                 now().getTime() + Math.min(300_000, config.retryBaseMs * 2 ** (attempt - 1)),
               ).toISOString();
-        outbox.markFailedAttempt(row.id, (err as Error).message, retryAt);
+        await outbox.markFailedAttempt(row.id, (err as Error).message, retryAt);
         log.warn(
           { notification: row.id, channel: row.channel, attempt, err: (err as Error).message, retryAt },
           retryAt ? 'notification failed; will retry' : 'notification failed for good',

@@ -59,9 +59,9 @@ describe('notifications', () => {
       },
     });
     // Only the contacts each test adds.
-    for (const c of bed.ctx.alerting.contacts.list(P1))
-      bed.ctx.alerting.contacts.remove(c.id, 'test', new Date().toISOString());
-    bed.ctx.alerting.start();
+    for (const c of await bed.ctx.alerting.contacts.list(P1))
+      await bed.ctx.alerting.contacts.remove(c.id, 'test', new Date().toISOString());
+    await bed.ctx.alerting.start();
   });
   afterEach(async () => {
     await bed.ctx.alerting.stop();
@@ -73,18 +73,16 @@ describe('notifications', () => {
     bed.send(OBS_TOPIC, obsBatch(bed.clock.now, ...obs));
   const ago = (ms: number) => new Date(bed.clock.now.getTime() - ms);
   const notes = () =>
-    bed.ctx.db
-      .prepare(
-        `SELECT audience, channel, recipient, state, last_error AS lastError, next_attempt_at AS nextAt FROM notifications ORDER BY id`,
-      )
-      .all() as {
+    bed.ctx.sql.all<{
       audience: string;
       channel: string;
       recipient: string;
       state: string;
       lastError: string | null;
       nextAt: string;
-    }[];
+    }>(
+      `SELECT audience, channel, recipient, state, last_error AS "lastError", next_attempt_at AS "nextAt" FROM notifications ORDER BY id`,
+    );
   const contact = (over: Partial<FamilyContactInput>): FamilyContactInput => ({
     name: 'Relative',
     timeZone: 'UTC',
@@ -95,22 +93,24 @@ describe('notifications', () => {
   });
 
   it('emails and pages the ward team, signed; a recipient gets one message per gap, but a fall is never held back', async () => {
-    send(bp(190, 100, 70, ago(62_000)), bp(192, 100, 70, ago(1000))); // bp_high, medium, resident 1
+    await send(bp(190, 100, 70, ago(62_000)), bp(192, 100, 70, ago(1000))); // bp_high, medium, resident 1
     await bed.ctx.alerting.deliver();
     expect(smtp.mailbox.map((m) => m.to)).toEqual([['ward@example.org']]);
     expect(smtp.mailbox[0]!.text).toContain('Blood pressure high');
     expect(hooks.map((h) => (h.body.alert as { condition: string }).condition)).toEqual(['bp_high']);
 
-    send(bp(190, 100, 70, ago(61_000), 'aa:00:00:00:00:02'), bp(191, 100, 70, ago(700), 'aa:00:00:00:00:02'));
+    await send(
+      bp(190, 100, 70, ago(61_000), 'aa:00:00:00:00:02'),
+      bp(191, 100, 70, ago(700), 'aa:00:00:00:00:02'),
+    );
     await bed.ctx.alerting.deliver();
     expect(smtp.mailbox).toHaveLength(1); // the same recipients, inside the minimum gap: held, not dropped
-    expect(
-      notes()
-        .filter((n) => n.state === 'pending')
-        .map((n) => n.lastError),
-    ).toEqual([expect.stringContaining('rate limited'), expect.stringContaining('rate limited')]);
+    expect((await notes()).filter((n) => n.state === 'pending').map((n) => n.lastError)).toEqual([
+      expect.stringContaining('rate limited'),
+      expect.stringContaining('rate limited'),
+    ]);
 
-    send(reading('fall', {}, ago(500), FALLS));
+    await send(reading('fall', {}, ago(500), FALLS));
     await bed.ctx.alerting.deliver();
     expect(hooks.map((h) => (h.body.alert as { condition: string }).condition)).toEqual(['bp_high', 'fall']);
 
@@ -121,7 +121,7 @@ describe('notifications', () => {
       'fall',
       'bp_high',
     ]);
-    expect(notes().every((n) => n.state === 'sent')).toBe(true);
+    expect((await notes()).every((n) => n.state === 'sent')).toBe(true);
   });
 
   it('tells family about a fall in limited words, honours quiet hours and consent, and gives clinical detail only with consent', async () => {
@@ -130,19 +130,19 @@ describe('notifications', () => {
     const quiet = { start: hh(hour - 1), end: hh(hour + 2) };
     const { contacts } = bed.ctx.alerting;
     const at = new Date().toISOString();
-    contacts.create(
+    await contacts.create(
       P1,
       contact({ name: 'Awake', email: 'awake@example.org', phone: '+447700900001' }),
       'nurse',
       at,
     );
-    contacts.create(
+    await contacts.create(
       P1,
       contact({ name: 'Asleep', email: 'asleep@example.org', quietHours: quiet }),
       'nurse',
       at,
     );
-    contacts.create(
+    await contacts.create(
       P1,
       contact({
         name: 'Wake me',
@@ -153,7 +153,7 @@ describe('notifications', () => {
       'nurse',
       at,
     );
-    contacts.create(
+    await contacts.create(
       P1,
       contact({
         name: 'No consent',
@@ -164,7 +164,7 @@ describe('notifications', () => {
       at,
     );
 
-    send(reading('fall', { confidence: { value: 95, unit: '%' } }, ago(1000), FALLS));
+    await send(reading('fall', { confidence: { value: 95, unit: '%' } }, ago(1000), FALLS));
     await bed.ctx.alerting.deliver();
     const family = smtp.mailbox.filter((m) => m.to[0] !== 'ward@example.org');
     expect(family.map((m) => m.to[0]).sort()).toEqual(['awake@example.org', 'wakeme@example.org']);
@@ -174,24 +174,22 @@ describe('notifications', () => {
     expect(family.find((m) => m.to[0] === 'wakeme@example.org')!.text).toContain('sensor confidence 95 %');
     const sms = hooks.find((h) => h.body.to === '+447700900001');
     expect(sms?.body.text).toContain('A fall was detected; staff are responding.');
-    const held = notes().find((n) => n.recipient === 'asleep@example.org')!;
+    const held = (await notes()).find((n) => n.recipient === 'asleep@example.org')!;
     expect(held).toMatchObject({ state: 'pending', lastError: 'held until the contact’s quiet hours end' });
     expect(new Date(held.nextAt).getUTCHours()).toBe((hour + 2) % 24);
-    expect(notes().some((n) => n.recipient === 'no@example.org')).toBe(false);
+    expect((await notes()).some((n) => n.recipient === 'no@example.org')).toBe(false);
 
     // A critical NEWS2: only the contact with clinical-detail consent hears of it, with the detail.
     bed.advance(120_000);
-    send(bp(85, 50, 135, ago(1000)));
+    await send(bp(85, 50, 135, ago(1000)));
     await bed.ctx.alerting.deliver();
     expect(smtp.mailbox.filter((m) => m.text.includes('NEWS2')).map((m) => m.to[0])).toEqual([
       'ward@example.org',
     ]);
     // It is not a fall, so it waits for the end of that contact's quiet hours; nobody else is told.
-    const news2 = bed.ctx.db
-      .prepare(
-        `SELECT recipient, state, body FROM notifications WHERE audience = 'family' AND body LIKE '%NEWS2%'`,
-      )
-      .all() as { recipient: string; state: string; body: string }[];
+    const news2 = await bed.ctx.sql.all<{ recipient: string; state: string; body: string }>(
+      `SELECT recipient, state, body FROM notifications WHERE audience = 'family' AND body LIKE '%NEWS2%'`,
+    );
     expect(news2.map((n) => [n.recipient, n.state])).toEqual([['wakeme@example.org', 'pending']]);
     expect(news2[0]!.body).toContain('systolic blood pressure 85');
   });

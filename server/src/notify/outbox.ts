@@ -1,5 +1,5 @@
 import type { AlertPriority, NotificationRecord } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 
 export type Channel = 'email' | 'webhook' | 'sms';
 export type NotificationState = 'pending' | 'sent' | 'failed' | 'not_configured' | 'cancelled';
@@ -43,76 +43,108 @@ export interface Enqueue {
  * transition that caused it, and leaves only as sent, failed (after every retry) or cancelled,
  * so a restart resumes anything pending. One transition reaches a recipient on a channel once.
  */
-export function createOutbox(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO notifications (alert_id, transition_id, audience, channel, recipient, contact_id, priority, subject,
-                                body, state, next_attempt_at, last_error, created_at)
-     VALUES (@alertId, @transitionId, @audience, @channel, @recipient, @contactId, @priority, @subject, @body,
-             @state, @nextAttemptAt, @note, @createdAt)
-     ON CONFLICT (transition_id, channel, recipient) DO NOTHING`,
-  );
+export function createOutbox(sql: SqlDatabase) {
   return {
-    enqueue(n: Enqueue, createdAt: string): void {
-      insert.run({ contactId: null, note: null, ...n, createdAt });
-    },
-
-    due(now: string, limit = 50): OutboxRow[] {
-      return db
-        .prepare(
-          `SELECT * FROM notifications WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-        )
-        .all(now, limit) as OutboxRow[];
-    },
-
-    nextDueAt(): string | null {
-      return (
-        db.prepare(`SELECT min(next_attempt_at) AS at FROM notifications WHERE state = 'pending'`).get() as {
-          at: string | null;
-        }
-      ).at;
-    },
-
-    lastSentTo(recipient: string): string | null {
-      return (
-        db
-          .prepare(`SELECT max(sent_at) AS at FROM notifications WHERE recipient = ? AND state = 'sent'`)
-          .get(recipient) as { at: string | null }
-      ).at;
-    },
-
-    markSent(id: number, at: string): void {
-      db.prepare(
-        `UPDATE notifications SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`,
-      ).run(at, id);
-    },
-
-    markFailedAttempt(id: number, error: string, nextAttemptAt: string | null): void {
-      db.prepare(
-        `UPDATE notifications SET attempts = attempts + 1, last_error = ?,
-                state = CASE WHEN ? IS NULL THEN 'failed' ELSE state END,
-                next_attempt_at = coalesce(?, next_attempt_at) WHERE id = ?`,
-      ).run(error.slice(0, 500), nextAttemptAt, nextAttemptAt, id);
-    },
-
-    defer(id: number, until: string, reason: string): void {
-      db.prepare(`UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?`).run(
-        until,
-        reason,
-        id,
+    /** Once per transition, channel and recipient: the unique key decides, not a read first. */
+    async enqueue(n: Enqueue, createdAt: string): Promise<void> {
+      await sql.run(
+        `INSERT INTO notifications (alert_id, transition_id, audience, channel, recipient, contact_id, priority,
+                                    subject, body, state, next_attempt_at, last_error, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (transition_id, channel, recipient) DO NOTHING`,
+        [
+          n.alertId,
+          n.transitionId,
+          n.audience,
+          n.channel,
+          n.recipient,
+          n.contactId ?? null,
+          n.priority,
+          n.subject,
+          n.body,
+          n.state,
+          n.nextAttemptAt,
+          n.note ?? null,
+          createdAt,
+        ],
       );
     },
 
-    cancelStaffPending(alertId: number, reason: string): void {
-      db.prepare(
-        `UPDATE notifications SET state = 'cancelled', last_error = ?
-          WHERE alert_id = ? AND audience = 'staff' AND state = 'pending'`,
-      ).run(reason, alertId);
+    due(now: string, limit = 50): Promise<OutboxRow[]> {
+      return sql.all<OutboxRow>(
+        `SELECT * FROM notifications WHERE state = 'pending' AND next_attempt_at <= ?
+          ORDER BY next_attempt_at, id LIMIT ?`,
+        [now, limit],
+      );
     },
 
-    forAlert(alertId: number): NotificationRecord[] {
-      return (
-        db.prepare(`SELECT * FROM notifications WHERE alert_id = ? ORDER BY id`).all(alertId) as OutboxRow[]
-      ).map((r) => ({
+    async nextDueAt(): Promise<string | null> {
+      const row = await sql.get<{ at: string | null }>(
+        `SELECT min(next_attempt_at) AS at FROM notifications WHERE state = 'pending'`,
+      );
+      return row?.at ?? null;
+    },
+
+    async lastSentTo(recipient: string): Promise<string | null> {
+      const row = await sql.get<{ at: string | null }>(
+        `SELECT max(sent_at) AS at FROM notifications WHERE recipient = ? AND state = 'sent'`,
+        [recipient],
+      );
+      return row?.at ?? null;
+    },
+
+    /**
+     * Takes a due notification to send it, until `until`: false when another replica (or an
+     * earlier round) took it first, decided by a conditional UPDATE rather than the read. Should
+     * the sender die mid-send, the notification falls due again at `until`.
+     */
+    async claim(row: OutboxRow, until: string): Promise<boolean> {
+      const { changes } = await sql.run(
+        `UPDATE notifications SET next_attempt_at = ?
+          WHERE id = ? AND state = 'pending' AND next_attempt_at = ? AND attempts = ?`,
+        [until, row.id, row.next_attempt_at, row.attempts],
+      );
+      return changes === 1;
+    },
+
+    async markSent(id: number, at: string): Promise<void> {
+      await sql.run(
+        `UPDATE notifications SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL
+          WHERE id = ?`,
+        [at, id],
+      );
+    },
+
+    async markFailedAttempt(id: number, error: string, nextAttemptAt: string | null): Promise<void> {
+      await sql.run(
+        `UPDATE notifications SET attempts = attempts + 1, last_error = ?,
+                state = CASE WHEN ? = 1 THEN 'failed' ELSE state END,
+                next_attempt_at = coalesce(?, next_attempt_at) WHERE id = ?`,
+        [error.slice(0, 500), nextAttemptAt === null ? 1 : 0, nextAttemptAt, id],
+      );
+    },
+
+    async defer(id: number, until: string, reason: string): Promise<void> {
+      await sql.run(`UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?`, [
+        until,
+        reason,
+        id,
+      ]);
+    },
+
+    async cancelStaffPending(alertId: number, reason: string): Promise<void> {
+      await sql.run(
+        `UPDATE notifications SET state = 'cancelled', last_error = ?
+          WHERE alert_id = ? AND audience = 'staff' AND state = 'pending'`,
+        [reason, alertId],
+      );
+    },
+
+    async forAlert(alertId: number): Promise<NotificationRecord[]> {
+      const rows = await sql.all<OutboxRow>(`SELECT * FROM notifications WHERE alert_id = ? ORDER BY id`, [
+        alertId,
+      ]);
+      return rows.map((r) => ({
         id: r.id,
         audience: r.audience,
         channel: r.channel,

@@ -68,8 +68,8 @@ describe('importing a care home from CSV', () => {
 
   beforeEach(async () => {
     ctx = await testContext();
-    theirSite = addBareOrganisation(ctx, 'b');
-    admin = ctx.users.createSession('admin');
+    theirSite = await addBareOrganisation(ctx, 'b');
+    admin = await ctx.users.createSession('admin');
     app = await buildApp({ context: ctx });
   });
   afterEach(async () => {
@@ -88,15 +88,19 @@ describe('importing a care home from CSV', () => {
     expect(res.statusCode).toBe(200);
     return res.json() as ImportResult;
   };
-  const counts = () =>
+  const counts = async () =>
     Object.fromEntries(
-      ['wards', 'beds', 'patients', 'devices', 'assignments', 'admissions', 'audit_events'].map((table) => [
-        table,
-        (ctx.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
-      ]),
+      await Promise.all(
+        ['wards', 'beds', 'patients', 'devices', 'assignments', 'admissions', 'audit_events'].map(
+          async (table): Promise<[string, number]> => [
+            table,
+            (await ctx.sql.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))!.n,
+          ],
+        ),
+      ),
     );
-  const wardId = (name: string) =>
-    (ctx.db.prepare(`SELECT id FROM wards WHERE name = ?`).get(name) as { id: string } | undefined)?.id;
+  const wardId = async (name: string) =>
+    (await ctx.sql.get<{ id: string }>(`SELECT id FROM wards WHERE name = ?`, [name]))?.id;
 
   it('creates the wards, beds, residents and devices, and the residents appear on their ward', async () => {
     const file = '\uFEFF' + careHomeFile().join('\r\n') + '\r\n';
@@ -109,7 +113,7 @@ describe('importing a care home from CSV', () => {
       created: { wards: 2, beds: 48, patients: 48, devices: 50 },
       errors: [],
     });
-    const roseWing = wardId('Rose Wing')!;
+    const roseWing = (await wardId('Rose Wing'))!;
     expect(roseWing).toMatch(/^ward-[0-9a-f-]{36}$/);
     const beds = await app.inject({
       method: 'GET',
@@ -130,12 +134,10 @@ describe('importing a care home from CSV', () => {
     expect(states[0]!.bedId).toMatch(/^bed-[0-9a-f-]{36}$/);
     expect(states[0]!.patient!.id).toMatch(/^p-[0-9a-f-]{36}$/);
 
-    const first = ctx.db
-      .prepare(
-        `SELECT nhs_number AS nhs, date_of_birth AS born, preferred_name AS preferred, gp_ods_code AS gp,
-                next_of_kin_json AS kin, organisation_id AS org FROM patients WHERE display_name = 'Resident 1, Example'`,
-      )
-      .get();
+    const first = await ctx.sql.get(
+      `SELECT nhs_number AS nhs, date_of_birth AS born, preferred_name AS preferred, gp_ods_code AS gp,
+              next_of_kin_json AS kin, organisation_id AS org FROM patients WHERE display_name = 'Resident 1, Example'`,
+    );
     expect(first).toEqual({
       nhs: nhsNumbers(1)[0],
       born: '1930-01-01',
@@ -144,12 +146,10 @@ describe('importing a care home from CSV', () => {
       kin: JSON.stringify({ name: 'Kin Example', relationship: 'Daughter', phone: '+44 7700 900123' }),
       org: 'org-default',
     });
-    const admissions = ctx.db
-      .prepare(`SELECT count(*) AS n FROM admissions WHERE admitted_by = 'admin'`)
-      .get();
+    const admissions = await ctx.sql.get(`SELECT count(*) AS n FROM admissions WHERE admitted_by = 'admin'`);
     expect(admissions).toEqual({ n: 48 });
 
-    const audit = ctx.audit.search('org-default', { limit: 1000 });
+    const audit = await ctx.audit.search('org-default', { limit: 1000 });
     expect(audit.filter((e) => e.action === 'patient.admit')).toHaveLength(48);
     expect(audit.find((e) => e.action === 'import.apply')).toMatchObject({
       actor: 'admin',
@@ -163,7 +163,7 @@ describe('importing a care home from CSV', () => {
     const cells = rows[36]!.split(',');
     cells[6] = cells[6]!.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
     rows[36] = cells.join(',');
-    const before = counts();
+    const before = await counts();
 
     const result = await importFile(rows.join('\n'));
 
@@ -171,17 +171,17 @@ describe('importing a care home from CSV', () => {
     expect(result.errors).toEqual([
       { row: 37, column: 'nhs_number', message: expect.stringMatching(/not a valid NHS number/) },
     ]);
-    expect(counts()).toEqual({ ...before, audit_events: before.audit_events! + 1 });
-    expect(ctx.audit.search('org-default', { limit: 10 })[0]).toMatchObject({
+    expect(await counts()).toEqual({ ...before, audit_events: before.audit_events! + 1 });
+    expect((await ctx.audit.search('org-default', { limit: 10 }))[0]).toMatchObject({
       action: 'import.check',
       detail: { rows: 50, errors: 1, dryRun: false },
     });
   });
 
   it('refuses an NHS number twice in the file, or one a patient of the organisation already has', async () => {
-    const seeded = (
-      ctx.db.prepare(`SELECT nhs_number AS n FROM patients WHERE id = 'ward-a-p001'`).get() as { n: string }
-    ).n;
+    const seeded = (await ctx.sql.get<{ n: string }>(
+      `SELECT nhs_number AS n FROM patients WHERE id = 'ward-a-p001'`,
+    ))!.n;
     const [fresh] = nhsNumbers(1);
     const file = [
       HEADER,
@@ -196,7 +196,7 @@ describe('importing a care home from CSV', () => {
       { row: 3, column: 'nhs_number', message: expect.stringMatching(/already has this NHS number/) },
       { row: 4, column: 'nhs_number', message: 'the same NHS number as row 2' },
     ]);
-    expect(wardId('New Wing')).toBeUndefined();
+    expect(await wardId('New Wing')).toBeUndefined();
   });
 
   it("answers another organisation's site exactly as one that does not exist", async () => {
@@ -210,14 +210,14 @@ describe('importing a care home from CSV', () => {
       [2, 'site_code', 'no site of your organisation has the code CODE'],
       [3, 'site_code', 'no site of your organisation has the code CODE'],
     ]);
-    expect(ctx.db.prepare(`SELECT count(*) AS n FROM wards WHERE site_id = ?`).get(theirSite.id)).toEqual({
+    expect(await ctx.sql.get(`SELECT count(*) AS n FROM wards WHERE site_id = ?`, [theirSite.id])).toEqual({
       n: 0,
     });
   });
 
   it('checks without storing on a dry run, with what an import would create', async () => {
     const file = careHomeFile().join('\n');
-    const before = counts();
+    const before = await counts();
 
     const dry = await importFile(file, '?dryRun=true');
 
@@ -227,12 +227,12 @@ describe('importing a care home from CSV', () => {
       created: { wards: 2, beds: 48, patients: 48, devices: 50 },
       errors: [],
     });
-    expect(counts()).toEqual({ ...before, audit_events: before.audit_events! + 1 });
+    expect(await counts()).toEqual({ ...before, audit_events: before.audit_events! + 1 });
     expect((await importFile(file)).created).toEqual(dry.created);
   });
 
   it('reports every problem of every row, on the line a spreadsheet shows it', async () => {
-    ctx.db.prepare(`UPDATE beds SET closed_at = ? WHERE id = 'ward-a-bed-2'`).run(new Date().toISOString());
+    await ctx.sql.run(`UPDATE beds SET closed_at = ? WHERE id = 'ward-a-bed-2'`, [new Date().toISOString()]);
     const file = [
       HEADER,
       '# a comment line, counted as a line but not a row',
@@ -300,7 +300,7 @@ describe('importing a care home from CSV', () => {
     expect(await importFile(file)).toMatchObject({ imported: true, created: { wards: 1, beds: 4000 } });
 
     expect((await post(`${HEADER}\n${'x'.repeat(1024 * 1024)}`)).statusCode).toBe(413);
-    const nurse = ctx.users.createSession('nurse');
+    const nurse = await ctx.users.createSession('nurse');
     expect((await post(file, '', nurse)).statusCode).toBe(403);
   });
 });

@@ -8,6 +8,8 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../context.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
+import { Errors } from '../errors.js';
 import { parseImport, type ParsedRow, type RowError } from './parse.js';
 import { RESIDENT_COLUMNS, type ImportColumn } from './template.js';
 import { dateOfBirth, nhsNumber, odsCode, phone, text, type Checked } from './validate-cells.js';
@@ -50,6 +52,9 @@ interface DevicePlan {
   bed: BedPlan;
 }
 
+/** What an import reads and writes: the records, the audit, the places, the devices. */
+export type ImportContext = { sql: SqlDatabase } & Pick<ServerContext, 'audit' | 'devices' | 'places'>;
+
 export interface ImportOptions {
   organisationId: string;
   /** The admin importing: the audit's actor and the admissions' `admitted_by`. */
@@ -69,57 +74,85 @@ const devicePattern = new RegExp(DEVICE_ID_PATTERN);
 /**
  * Imports a care home's beds, residents and devices from CSV: every row checked against the file
  * and the database, and then either all of it stored in one transaction or nothing (with every
- * row's problems). The checks and the writes run in the same synchronous transaction, so nothing
- * can change in between.
+ * row's problems). The checks and the writes run in one transaction; what another server changes
+ * in between (a bed taken, an NHS number or device added) breaks a unique constraint, and the
+ * whole import is refused as a conflict, to be checked again.
  */
-export function importCsv(ctx: ServerContext, csv: string, options: ImportOptions): ImportOutcome {
+export async function importCsv(
+  ctx: ImportContext,
+  csv: string,
+  options: ImportOptions,
+): Promise<ImportOutcome> {
   const parsed = parseImport(csv);
   const empty = { wards: 0, beds: 0, patients: 0, devices: 0 };
   if (parsed.errors.length > 0 && parsed.rows.length === 0)
     return { result: { imported: false, rows: 0, created: empty, errors: parsed.errors }, admittedBeds: [] };
 
-  return ctx.db.transaction((): ImportOutcome => {
-    const errors: RowError[] = [...parsed.errors];
-    const plan = createPlanner(ctx, options.organisationId, options.now ?? new Date());
-    for (const row of parsed.rows) plan.row(row, errors);
-    const created = plan.counts();
-    errors.sort((a, b) => a.row - b.row);
-    const rows = parsed.rows.length;
-    if (errors.length > 0 || options.dryRun)
-      return { result: { imported: false, rows, created, errors }, admittedBeds: [] };
-
-    const admittedBeds = plan.apply(options.request, (options.now ?? new Date()).toISOString());
-    ctx.audit.record(options.request, {
-      action: 'import.apply',
-      targetType: 'organisation',
-      targetId: options.organisationId,
-      detail: { rows, ...created },
-    });
-    return { result: { imported: true, rows, created, errors: [] }, admittedBeds };
-  })();
+  try {
+    return await ctx.sql.transaction(() => planAndApply(ctx, parsed, options));
+  } catch (error) {
+    if (ctx.sql.constraintViolated(error) === 'unique')
+      throw new Errors.conflict('the records changed during the import: check the file again');
+    throw error;
+  }
 }
 
-function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
-  const { db } = ctx;
-  const siteByCode = db.prepare(
-    `SELECT id, code, kind, closed_at AS closedAt FROM sites WHERE code = ? AND organisation_id = ?`,
-  );
-  const wardByName = db.prepare(
-    `SELECT id, name, closed_at AS closedAt FROM wards WHERE site_id = ? AND lower(name) = lower(?)
-      ORDER BY closed_at IS NOT NULL LIMIT 1`,
-  );
-  const bedByLabel = db.prepare(
-    `SELECT b.id, b.label, b.closed_at AS closedAt, p.id AS patientId
-       FROM beds b LEFT JOIN patients p ON p.bed_id = b.id
-      WHERE b.ward_id = ? AND lower(b.label) = lower(?) ORDER BY b.closed_at IS NOT NULL LIMIT 1`,
-  );
-  const patientWithNhsNumber = db.prepare(
-    `SELECT 1 FROM patients WHERE organisation_id = ? AND nhs_number = ?`,
-  );
-  const deviceById = db.prepare(
-    `SELECT d.id, d.model, d.site_code AS siteCode, a.patient_id AS patientId
-       FROM devices d LEFT JOIN assignments a ON a.device_id = d.id WHERE d.id = ?`,
-  );
+async function planAndApply(
+  ctx: ImportContext,
+  parsed: ReturnType<typeof parseImport>,
+  options: ImportOptions,
+): Promise<ImportOutcome> {
+  const errors: RowError[] = [...parsed.errors];
+  const plan = createPlanner(ctx, options.organisationId, options.now ?? new Date());
+  for (const row of parsed.rows) await plan.row(row, errors);
+  const created = plan.counts();
+  errors.sort((a, b) => a.row - b.row);
+  const rows = parsed.rows.length;
+  if (errors.length > 0 || options.dryRun)
+    return { result: { imported: false, rows, created, errors }, admittedBeds: [] };
+
+  const admittedBeds = await plan.apply(options.request, (options.now ?? new Date()).toISOString());
+  await ctx.audit.record(options.request, {
+    action: 'import.apply',
+    targetType: 'organisation',
+    targetId: options.organisationId,
+    detail: { rows, ...created },
+  });
+  return { result: { imported: true, rows, created, errors: [] }, admittedBeds };
+}
+
+function createPlanner(ctx: ImportContext, organisationId: string, now: Date) {
+  const { sql } = ctx;
+  const siteByCode = (code: string) =>
+    sql.get<SitePlan & { closedAt: string | null }>(
+      `SELECT id, code, kind, closed_at AS "closedAt" FROM sites WHERE code = ? AND organisation_id = ?`,
+      [code, organisationId],
+    );
+  const wardByName = (siteId: string, name: string) =>
+    sql.get<{ id: string; name: string; closedAt: string | null }>(
+      `SELECT id, name, closed_at AS "closedAt" FROM wards WHERE site_id = ? AND lower(name) = lower(?)
+        ORDER BY CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END LIMIT 1`,
+      [siteId, name],
+    );
+  const bedByLabel = (wardId: string, label: string) =>
+    sql.get<{ id: string; label: string; closedAt: string | null; patientId: string | null }>(
+      `SELECT b.id, b.label, b.closed_at AS "closedAt", p.id AS "patientId"
+         FROM beds b LEFT JOIN patients p ON p.bed_id = b.id
+        WHERE b.ward_id = ? AND lower(b.label) = lower(?)
+        ORDER BY CASE WHEN b.closed_at IS NULL THEN 0 ELSE 1 END LIMIT 1`,
+      [wardId, label],
+    );
+  const patientWithNhsNumber = async (nhs: string) =>
+    (await sql.get(`SELECT 1 AS found FROM patients WHERE organisation_id = ? AND nhs_number = ?`, [
+      organisationId,
+      nhs,
+    ])) !== undefined;
+  const deviceById = (id: string) =>
+    sql.get<{ id: string; model: string; siteCode: string; patientId: string | null }>(
+      `SELECT d.id, d.model, d.site_code AS "siteCode", a.patient_id AS "patientId"
+         FROM devices d LEFT JOIN assignments a ON a.device_id = d.id WHERE d.id = ?`,
+      [id],
+    );
 
   const sites = new Map<string, SitePlan | string>();
   const wards = new Map<string, WardPlan | string>();
@@ -131,12 +164,14 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
   const residentRowOfBed = new Map<BedPlan, number>();
 
   /** The site, ward and bed of a row, each looked up once and planned if new; or the reason not. */
-  function place(row: ParsedRow, fail: (column: ImportColumn, message: string) => void): BedPlan | null {
+  async function place(
+    row: ParsedRow,
+    fail: (column: ImportColumn, message: string) => void,
+  ): Promise<BedPlan | null> {
     const { site_code: code } = row.cells;
     if (code === '') return (fail('site_code', 'required'), null);
     if (!sites.has(code)) {
-      const found = siteByCode.get(code, organisationId) as
-        (SitePlan & { closedAt: string | null }) | undefined;
+      const found = await siteByCode(code);
       // Another organisation's site is answered as absent: nobody learns what another one holds.
       sites.set(
         code,
@@ -154,8 +189,7 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
     if ('error' in wardName) return (fail('ward_name', wardName.error), null);
     const wardKey = `${site.id}\n${wardName.value!.toLowerCase()}`;
     if (!wards.has(wardKey)) {
-      const found = wardByName.get(site.id, wardName.value) as
-        { id: string; name: string; closedAt: string | null } | undefined;
+      const found = await wardByName(site.id, wardName.value!);
       wards.set(
         wardKey,
         !found
@@ -172,10 +206,7 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
     if ('error' in label) return (fail('bed_label', label.error), null);
     const bedKey = `${wardKey}\n${label.value!.toLowerCase()}`;
     if (!beds.has(bedKey)) {
-      const found = ward.isNew
-        ? undefined
-        : (bedByLabel.get(ward.id, label.value) as
-            { id: string; label: string; closedAt: string | null; patientId: string | null } | undefined);
+      const found = ward.isNew ? undefined : await bedByLabel(ward.id, label.value!);
       beds.set(
         bedKey,
         !found
@@ -204,7 +235,7 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
     return bed;
   }
 
-  function resident(
+  async function resident(
     row: ParsedRow,
     bed: BedPlan | null,
     fail: (column: ImportColumn, message: string) => void,
@@ -221,7 +252,7 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
     if (nhs) {
       const earlier = nhsNumbersInFile.get(nhs);
       if (earlier !== undefined) fail('nhs_number', `the same NHS number as row ${earlier}`);
-      else if (patientWithNhsNumber.get(organisationId, nhs))
+      else if (await patientWithNhsNumber(nhs))
         fail(
           'nhs_number',
           'a patient of your organisation already has this NHS number: re-admit them from their record',
@@ -271,7 +302,7 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
     residents.push(plan);
   }
 
-  function device(
+  async function device(
     row: ParsedRow,
     bed: BedPlan | null,
     fail: (column: ImportColumn, message: string) => void,
@@ -292,8 +323,7 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
     const earlier = devicesInFile.get(id);
     if (earlier !== undefined) return fail('device_id', `the same device as row ${earlier}`);
     devicesInFile.set(id, row.row);
-    const existing = deviceById.get(id) as
-      { id: string; model: string; siteCode: string; patientId: string | null } | undefined;
+    const existing = await deviceById(id);
     if (!bed) return;
     if (existing) {
       if (existing.siteCode !== bed.ward.site.code) return fail('device_id', 'registered to another site');
@@ -305,11 +335,11 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
   }
 
   return {
-    row(row: ParsedRow, errors: RowError[]): void {
+    async row(row: ParsedRow, errors: RowError[]): Promise<void> {
       const fail = (column: ImportColumn, message: string) => errors.push({ row: row.row, column, message });
-      const bed = place(row, fail);
-      resident(row, bed, fail);
-      device(row, bed, fail);
+      const bed = await place(row, fail);
+      await resident(row, bed, fail);
+      await device(row, bed, fail);
     },
 
     counts(): ImportResult['created'] {
@@ -324,52 +354,65 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
     },
 
     /** Writes the plan; returns the beds that received a resident. */
-    apply(request: FastifyRequest, at: string): string[] {
+    async apply(request: FastifyRequest, at: string): Promise<string[]> {
       const by = request.user!.username;
-      const insertWard = db.prepare(
-        `INSERT INTO wards (id, name, kind, site_code, site_id, organisation_id) VALUES (?, ?, ?, ?, ?, ?)`,
-      );
-      const insertBed = db.prepare(`INSERT INTO beds (id, ward_id, label, sort_order) VALUES (?, ?, ?, ?)`);
-      const lastSortOrder = db.prepare(
-        `SELECT coalesce(max(sort_order), 0) AS n FROM beds WHERE ward_id = ?`,
-      );
       const sortOrders = new Map<string, number>();
       /** New beds go after a ward's existing ones, in the order of the file. */
-      const nextSortOrder = (wardId: string) => {
-        const next = (sortOrders.get(wardId) ?? (lastSortOrder.get(wardId) as { n: number }).n) + 1;
-        sortOrders.set(wardId, next);
-        return next;
+      const nextSortOrder = async (wardId: string) => {
+        let last = sortOrders.get(wardId);
+        if (last === undefined) {
+          const row = await sql.get<{ n: number }>(
+            `SELECT coalesce(max(sort_order), 0) AS n FROM beds WHERE ward_id = ?`,
+            [wardId],
+          );
+          last = row!.n;
+        }
+        sortOrders.set(wardId, last + 1);
+        return last + 1;
       };
-      const insertPatient = db.prepare(
-        `INSERT INTO patients (id, display_name, bed_id, admitted_at, organisation_id, created_at, nhs_number,
-                               date_of_birth, preferred_name, next_of_kin_json, gp_ods_code)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const insertAdmission = db.prepare(
-        `INSERT INTO admissions (patient_id, ward_id, bed_id, admitted_at, admitted_by) VALUES (?, ?, ?, ?, ?)`,
-      );
       for (const ward of wards.values())
         if (typeof ward !== 'string' && ward.isNew)
-          insertWard.run(ward.id, ward.name, ward.site.kind, ward.site.code, ward.site.id, organisationId);
+          await sql.run(
+            `INSERT INTO wards (id, name, kind, site_code, site_id, organisation_id) VALUES (?, ?, ?, ?, ?, ?)`,
+            [ward.id, ward.name, ward.site.kind, ward.site.code, ward.site.id, organisationId],
+          );
       for (const bed of beds.values())
         if (typeof bed !== 'string' && bed.isNew)
-          insertBed.run(bed.id, bed.ward.id, bed.label, nextSortOrder(bed.ward.id));
+          await sql.run(`INSERT INTO beds (id, ward_id, label, sort_order) VALUES (?, ?, ?, ?)`, [
+            bed.id,
+            bed.ward.id,
+            bed.label,
+            await nextSortOrder(bed.ward.id),
+          ]);
       for (const r of residents) {
-        insertPatient.run(
-          r.id,
-          r.displayName,
-          r.bed.id,
-          at,
-          organisationId,
-          at,
-          r.nhsNumber,
-          r.dateOfBirth,
-          r.preferredName,
-          r.nextOfKin ? JSON.stringify(r.nextOfKin) : null,
-          r.gpPracticeOds,
+        // An existing bed is held open (see holdOpenBed): closed meanwhile, the import is refused.
+        if (!r.bed.isNew && !(await ctx.places.holdOpenBed(r.bed.id)))
+          throw new Errors.conflict(
+            `bed "${r.bed.label}" was closed during the import: check the file again`,
+          );
+        await sql.run(
+          `INSERT INTO patients (id, display_name, bed_id, admitted_at, organisation_id, created_at, nhs_number,
+                                 date_of_birth, preferred_name, next_of_kin_json, gp_ods_code)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            r.id,
+            r.displayName,
+            r.bed.id,
+            at,
+            organisationId,
+            at,
+            r.nhsNumber,
+            r.dateOfBirth,
+            r.preferredName,
+            r.nextOfKin ? JSON.stringify(r.nextOfKin) : null,
+            r.gpPracticeOds,
+          ],
         );
-        insertAdmission.run(r.id, r.bed.ward.id, r.bed.id, at, by);
-        ctx.audit.record(request, {
+        await sql.run(
+          `INSERT INTO admissions (patient_id, ward_id, bed_id, admitted_at, admitted_by) VALUES (?, ?, ?, ?, ?)`,
+          [r.id, r.bed.ward.id, r.bed.id, at, by],
+        );
+        await ctx.audit.record(request, {
           action: 'patient.admit',
           patientId: r.id,
           targetType: 'bed',
@@ -378,8 +421,8 @@ function createPlanner(ctx: ServerContext, organisationId: string, now: Date) {
         });
       }
       for (const d of devices) {
-        if (d.isNew) ctx.devices.registerDevice(d.id, d.model, d.bed.ward.site.code, null);
-        if (d.bed.resident) ctx.devices.assign(d.id, d.bed.resident.id, by, at);
+        if (d.isNew) await ctx.devices.registerDevice(d.id, d.model, d.bed.ward.site.code, null);
+        if (d.bed.resident) await ctx.devices.assign(d.id, d.bed.resident.id, by, at);
       }
       return residents.map((r) => r.bed.id);
     },

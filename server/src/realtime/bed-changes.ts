@@ -9,20 +9,24 @@ import type { WardRepository } from '../db/ward-repository.js';
 export function createBedChanges() {
   const emitter = new EventEmitter();
   return {
-    announce(wards: WardRepository, bedId: string | null): void {
-      const bed = bedId ? wards.bed(bedId) : undefined;
+    async announce(wards: WardRepository, bedId: string | null): Promise<void> {
+      const bed = bedId ? await wards.bed(bedId) : undefined;
       if (!bed) return;
-      const occupant = wards.bedOccupant(bed.id);
+      const occupant = await wards.bedOccupant(bed.id);
       const event: BedChangedEvent = {
         wardId: bed.wardId,
         bedId: bed.id,
-        patient: occupant ? (wards.patient(occupant) ?? null) : null,
+        patient: occupant ? ((await wards.patient(occupant)) ?? null) : null,
       };
       emitter.emit('bedChanged', event);
     },
     /** A resident's falls-risk flag changed (a postural test recorded): to their ward, if admitted. */
-    announceFallsRisk(wards: WardRepository, patientId: string, fallsRisk: BedFallsRisk): void {
-      const patient = wards.patient(patientId);
+    async announceFallsRisk(
+      wards: WardRepository,
+      patientId: string,
+      fallsRisk: BedFallsRisk,
+    ): Promise<void> {
+      const patient = await wards.patient(patientId);
       if (!patient?.wardId) return;
       const event: FallsRiskEvent = { wardId: patient.wardId, bedId: patient.bedId, patientId, fallsRisk };
       emitter.emit('fallsRisk', event);

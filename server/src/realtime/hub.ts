@@ -8,7 +8,7 @@ import {
   type ServerToClientEvents,
 } from '@wardline/protocol';
 import type { FastifyInstance } from 'fastify';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { canSeeWard } from '../auth/access.js';
 import { createSnapshots } from '../alerts/snapshot.js';
 import { isReading, mayShowClinicalDetail } from '../auth/family-consent.js';
@@ -44,7 +44,7 @@ export interface RealtimeHub {
    * Rescores the residents whose readings went stale since the last call and pushes the changed
    * scores (runs every alerting tick; `at` for tests on a simulated clock).
    */
-  rescoreStaleNews2(at?: Date): void;
+  rescoreStaleNews2(at?: Date): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,7 +54,15 @@ export interface RealtimeHub {
  * of their own relative and can join nothing else. A connection lives no longer than its
  * session: sign-out, expiry and disabling the user cut it at once.
  */
-export function attachRealtime(app: FastifyInstance): RealtimeHub {
+export interface RealtimeOptions {
+  /**
+   * socket.io's adapter spanning server replicas (PostgreSQL's LISTEN/NOTIFY): a broadcast to a room
+   * reaches its sockets on every replica. Without it, this process's sockets only.
+   */
+  adapter?: ServerOptions['adapter'];
+}
+
+export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = {}): RealtimeHub {
   const { users, places, webMetrics, serverMetrics } = app.wardline;
   const { contacts } = app.wardline.alerting;
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
@@ -62,6 +70,7 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     {
       path: '/socket.io',
       serveClient: false,
+      ...(options.adapter ? { adapter: options.adapter } : {}),
       allowRequest: (request, callback) => {
         if (handshakeCheck(request.headers, app.isOwnOrigin)) return callback(null, true);
         webMetrics.refuse('WL_BAD_ORIGIN');
@@ -74,7 +83,7 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     },
   );
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const authToken: unknown = socket.handshake.auth?.token;
     const token =
       typeof authToken === 'string'
@@ -86,7 +95,12 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
             },
             app.parseCookie,
           );
-    const session = token ? users.sessionForToken(token) : undefined;
+    let session: Awaited<ReturnType<typeof users.sessionForToken>>;
+    try {
+      session = token ? await users.sessionForToken(token) : undefined;
+    } catch (err) {
+      return next(err as Error);
+    }
     // A session that must enrol a second factor first sees nothing live either.
     if (!session || session.secondFactor === 'enrol-required') {
       const err = new Error('Sign in to continue') as Error & { data: { code: string } };
@@ -109,16 +123,22 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
   // Once a minute: an open connection is use (a wallboard must not be signed out for idleness, which
   // would silently stop its alerts), so its session is touched; sessions that expired or went idle
   // are ended, and their connections cut, as are connections whose session is gone by any path.
-  const sessionWatch = setInterval(() => {
+  const watchSessions = async () => {
     const seen = new Map<string, boolean>();
     for (const socket of io.of('/').sockets.values()) {
       const { tokenHash } = socket.data;
       if (!tokenHash) continue;
       let live = seen.get(tokenHash);
-      if (live === undefined) seen.set(tokenHash, (live = users.sessionForHash(tokenHash) !== undefined));
+      if (live === undefined)
+        seen.set(tokenHash, (live = (await users.sessionForHash(tokenHash)) !== undefined));
       if (!live) socket.disconnect(true);
     }
-    users.sweepSessions();
+    await users.sweepSessions();
+  };
+  const sessionWatch = setInterval(() => {
+    watchSessions().catch((err: unknown) =>
+      app.log.error({ component: 'realtime', err: (err as Error).message }, 'session watch failed'),
+    );
   }, SESSION_WATCH_MS);
   sessionWatch.unref();
 
@@ -137,18 +157,25 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
   // NEWS2 counts a reading only while it is fresh: when one goes stale the score changes with no
   // reading arriving, so it is rescored on a timer, recorded and pushed like any other change.
   const { config: alertingConfig, thresholds } = app.wardline.alerting;
-  const snapshots = createSnapshots(app.wardline.db, alertingConfig);
-  const scoreAt = (patientId: string, at: Date) =>
-    snapshots.news2(patientId, thresholds.forPatient(patientId).spo2Scale, at).summary;
-  function rescoreStaleNews2(at = new Date()) {
+  const snapshots = createSnapshots(app.wardline.sql, alertingConfig);
+  const scoreAt = async (patientId: string, at: Date) =>
+    (await snapshots.news2(patientId, (await thresholds.forPatient(patientId)).spo2Scale, at)).summary;
+  async function rescoreStaleNews2(at = new Date()): Promise<void> {
     try {
-      for (const event of app.wardline.news2History.rescoreStale(at, alertingConfig, scoreAt))
+      for (const event of await app.wardline.news2History.rescoreStale(at, alertingConfig, scoreAt))
         io.to(wardRoom(event.wardId)).emit('news2', event);
     } catch (err) {
       app.log.error({ component: 'realtime', err: (err as Error).message }, 'stale NEWS2 not rescored');
     }
   }
-  const rescoreTimer = setInterval(() => rescoreStaleNews2(), alertingConfig.tickMs);
+  // One replica re-scores (and pushes to every replica's sockets through the adapter); the lease
+  // passes on within three ticks of that replica dying.
+  const rescoreTimer = setInterval(() => {
+    app.wardline.replica.leads('news2-rescore', alertingConfig.tickMs * 3).then(
+      (mine) => (mine ? rescoreStaleNews2() : undefined),
+      (err: Error) => app.log.error({ component: 'realtime', err: err.message }, 'stale NEWS2 not rescored'),
+    );
+  }, alertingConfig.tickMs);
   rescoreTimer.unref();
 
   io.on('connection', (socket) => {
@@ -156,17 +183,17 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
     void socket.join([sessionRoom(tokenHash), userRoom(user.username)]);
     if (user.role === 'family' && user.patientId) void socket.join(patientRoom(user.patientId));
 
-    socket.on('joinWard', (wardId, ack) => {
+    socket.on('joinWard', async (wardId, ack) => {
       const reply = (result: JoinWardAck) => (typeof ack === 'function' ? ack(result) : undefined);
       // Belt and braces: whatever ended the session, a join on it is refused and the socket cut.
-      if (!users.sessionForHash(tokenHash)) {
+      if (!(await users.sessionForHash(tokenHash))) {
         reply({ ok: false, code: 'WL_UNAUTHENTICATED' });
         socket.disconnect(true);
         return;
       }
       if (user.role === 'family') return reply({ ok: false, code: 'WL_FORBIDDEN' });
       // Another organisation's ward (or one outside a ward-limited user's) is as absent as none.
-      const ward = typeof wardId === 'string' ? places.wardScope(wardId) : undefined;
+      const ward = typeof wardId === 'string' ? await places.wardScope(wardId) : undefined;
       if (!ward || ward.closedAt || !canSeeWard(user, ward))
         return reply({ ok: false, code: 'WL_NOT_FOUND' });
       void socket.join(wardRoom(wardId));
@@ -183,13 +210,13 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
    * for a fall or help press, which reach them as alerts). Consent is read at each send, so a
    * change takes effect without a reconnect. Staff are never in patient rooms.
    */
-  function toFamily(event: ObservationEvent) {
+  async function toFamily(event: ObservationEvent) {
     const ids = io.of('/').adapter.rooms.get(patientRoom(event.patientId));
     if (!ids) return;
-    for (const id of ids) {
+    for (const id of [...ids]) {
       const socket = io.of('/').sockets.get(id);
       if (!socket) continue;
-      if (mayShowClinicalDetail(contacts, socket.data.user, event.patientId))
+      if (await mayShowClinicalDetail(contacts, socket.data.user, event.patientId))
         socket.emit('observation', event);
       else if (isReading(event.observation))
         socket.emit('readingArrived', {
@@ -219,13 +246,18 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
         status: gateway.status,
       });
     }
-    // NEWS2 is clinical detail: to the ward's staff only, never to a family member's room.
-    try {
-      for (const event of app.wardline.news2History.track(outcome, app.wardline.alerting.news2After(outcome)))
-        io.to(wardRoom(event.wardId)).emit('news2', event);
-    } catch (err) {
-      app.log.error({ component: 'realtime', err: (err as Error).message }, 'NEWS2 history not recorded');
-    }
+    news2Of(outcome).catch((err: unknown) =>
+      app.log.error({ component: 'realtime', err: (err as Error).message }, 'NEWS2 history not recorded'),
+    );
+  }
+
+  /** NEWS2 is clinical detail: to the ward's staff only, never to a family member's room. */
+  async function news2Of(outcome: IngestOutcome): Promise<void> {
+    for (const event of await app.wardline.news2History.track(
+      outcome,
+      app.wardline.alerting.news2After(outcome),
+    ))
+      io.to(wardRoom(event.wardId)).emit('news2', event);
   }
 
   /**
@@ -248,7 +280,9 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
         const ward = byWard.get(event.wardId);
         if (ward) ward.push(event);
         else byWard.set(event.wardId, [event]);
-        toFamily(event);
+        toFamily(event).catch((err: unknown) =>
+          app.log.error({ component: 'realtime', err: (err as Error).message }, 'family event not sent'),
+        );
       }
     }
     for (const [wardId, observations] of byWard)
@@ -274,6 +308,8 @@ export function attachRealtime(app: FastifyInstance): RealtimeHub {
       clearInterval(sessionWatch);
       stopCountingSockets();
       io.disconnectSockets(true);
+      // The replicas' adapter gives its LISTEN connection back to the pool, which can then close.
+      await io.of('/').adapter.close();
       io.engine.close();
     },
   };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerContext } from '../context.js';
 import { createContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
+import { sqliteDatabase } from '../db/engines/sqlite/index.js';
 import { seedDemo } from '../demo/seed.js';
 import { openTestSocket, startLiveTestApp, type ClientSocket } from '../testing-sockets.js';
 import { TEST_PASSWORD, batch, bpObservation, signInToken, testFleet, testIngest } from '../testing.js';
@@ -38,15 +39,15 @@ let live: Awaited<ReturnType<typeof startLiveTestApp>>;
 const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
-  ctx = createContext(openDatabase(':memory:'));
+  ctx = createContext(sqliteDatabase(openDatabase(':memory:')));
   await seedDemo(ctx, fleet, TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 });
   live = await startLiveTestApp(ctx);
   ctx.alerting.attach(live.hub);
   // The relative's contact consents to clinical detail: the family member gets the readings.
-  const contact = ctx.alerting.contacts.list(RELATIVE)[0]!;
+  const contact = (await ctx.alerting.contacts.list(RELATIVE))[0]!;
   const { id: _id, patientId: _p, consentRecordedAt: _at, consentRecordedBy: _by, ...input } = contact;
   const next: FamilyContactInput = { ...input, consent: { ...input.consent, clinicalDetail: true } };
-  ctx.alerting.contacts.update(contact.id, next, 'test', new Date().toISOString());
+  await ctx.alerting.contacts.update(contact.id, next, 'test', new Date().toISOString());
 });
 afterAll(async () => {
   for (const socket of sockets) socket.disconnect();
@@ -93,7 +94,7 @@ describe('ward fan-out, one event per ward per committed group', () => {
     const b1 = reading('bb:00:00:00:00:01', 131);
     const b2 = reading('bb:00:00:00:00:02', 132);
     const a3 = reading('aa:00:00:00:00:01', 123);
-    const outcomes = testIngest(ctx).handleGroup([
+    const outcomes = await testIngest(ctx).handleGroup([
       { topic: TOPIC_A, payload: batch(a1, a2) },
       { topic: TOPIC_B, payload: batch(b1) },
       { topic: TOPIC_A, payload: batch(a3) },
@@ -106,7 +107,7 @@ describe('ward fan-out, one event per ward per committed group', () => {
     const markB = reading('bb:00:00:00:00:01', 134);
     const markers = [arrival(nurseA, markA.id), arrival(nurseB, markB.id), arrival(family, markA.id)];
     live.hub.broadcastGroup(
-      testIngest(ctx).handleGroup([
+      await testIngest(ctx).handleGroup([
         { topic: TOPIC_A, payload: batch(markA) },
         { topic: TOPIC_B, payload: batch(markB) },
       ]),

@@ -19,23 +19,26 @@ import { Errors } from '../errors.js';
  */
 export async function adminRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { users, signInThrottle, audit } = app.wardline;
+  const { users, signInThrottle, audit, sql } = app.wardline;
   const admin = requireRole('admin');
 
   /** Whether a name tried at sign-in may be shown to this admin: not another organisation's user. */
-  const nameVisible = (request: FastifyRequest, username: string) => {
-    const user = users.find(username);
+  const nameVisible = async (request: FastifyRequest, username: string) => {
+    const user = await users.find(username);
     return !user || user.organisationId === organisationOf(request);
   };
   /** A user of the admin's organisation, or 404. */
-  const member = (request: FastifyRequest, username: string) => {
-    const user = users.find(username);
+  const member = async (request: FastifyRequest, username: string) => {
+    const user = await users.find(username);
     if (!user || user.organisationId !== organisationOf(request)) throw new Errors.notFound('user');
     return user;
   };
 
   app.get('/api/admin/sign-in-locks', { onRequest: admin }, async (request): Promise<SignInLock[]> =>
-    signInThrottle.locks().filter((lock) => lock.kind === 'address' || nameVisible(request, lock.subject)),
+    visibleOnly(
+      await signInThrottle.locks(),
+      (lock) => lock.kind === 'address' || nameVisible(request, lock.subject),
+    ),
   );
 
   app.delete(
@@ -43,7 +46,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
     { onRequest: admin, schema: { params: UsernameParams } },
     async (request, reply) => {
       const { username } = request.params;
-      if (!nameVisible(request, username) || !signInThrottle.lift('user', username))
+      if (!(await nameVisible(request, username)) || !(await signInThrottle.lift('user', username)))
         throw new Errors.notFound('sign-in lock');
       request.log.info({ username, by: request.user!.username }, 'sign-in lock lifted');
       reply.code(204);
@@ -55,7 +58,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
     { onRequest: admin, schema: { params: AddressParams } },
     async (request, reply) => {
       const { address } = request.params;
-      if (!signInThrottle.lift('address', address)) throw new Errors.notFound('sign-in lock');
+      if (!(await signInThrottle.lift('address', address))) throw new Errors.notFound('sign-in lock');
       request.log.info({ address, by: request.user!.username }, 'sign-in lock lifted');
       reply.code(204);
     },
@@ -65,7 +68,9 @@ export async function adminRoutes(fastify: FastifyInstance) {
     '/api/admin/sign-in-events',
     { onRequest: admin, schema: { querystring: SignInEventQuery } },
     async (request): Promise<SignInEvent[]> =>
-      signInThrottle.events(request.query).filter((event) => nameVisible(request, event.username)),
+      visibleOnly(await signInThrottle.events(request.query), (event) =>
+        nameVisible(request, event.username),
+      ),
   );
 
   app.get('/api/users', { onRequest: admin }, async (request): Promise<UserAccount[]> =>
@@ -78,17 +83,27 @@ export async function adminRoutes(fastify: FastifyInstance) {
     async (request): Promise<UserAccount> => {
       const { username } = request.params;
       const by = request.user!.username;
-      const user = member(request, username);
+      const user = await member(request, username);
       if (username === by) throw new Errors.conflict('you cannot disable your own account');
-      if (user.role === 'admin' && !user.disabledAt && users.activeAdmins(user.organisationId!).length <= 1)
-        throw new Errors.conflict(
-          'this is the last active admin of the organisation: make someone else admin first',
-        );
-      // Ends the user's sessions; the realtime hub cuts their live connections at once.
-      users.disable(username);
-      audit.record(request, { action: 'staff.disable', targetType: 'user', targetId: username });
+      // The organisation's row is locked first (a no-op UPDATE): two admins on different replicas
+      // cannot disable each other at once.
+      await sql.transaction(async () => {
+        await sql.run(`UPDATE organisations SET name = name WHERE id = ?`, [user.organisationId]);
+        const now = await users.find(username);
+        if (
+          now?.role === 'admin' &&
+          !now.disabledAt &&
+          (await users.activeAdmins(user.organisationId!)).length <= 1
+        )
+          throw new Errors.conflict(
+            'this is the last active admin of the organisation: make someone else admin first',
+          );
+        // Ends the user's sessions; the realtime hub cuts their live connections at once.
+        await users.disable(username);
+      });
+      await audit.record(request, { action: 'staff.disable', targetType: 'user', targetId: username });
       request.log.info({ username, by }, 'user disabled');
-      return users.account(username)!;
+      return (await users.account(username))!;
     },
   );
 
@@ -97,11 +112,18 @@ export async function adminRoutes(fastify: FastifyInstance) {
     { onRequest: admin, schema: { params: UsernameParams } },
     async (request): Promise<UserAccount> => {
       const { username } = request.params;
-      member(request, username);
-      users.enable(username);
-      audit.record(request, { action: 'staff.enable', targetType: 'user', targetId: username });
+      await member(request, username);
+      await users.enable(username);
+      await audit.record(request, { action: 'staff.enable', targetType: 'user', targetId: username });
       request.log.info({ username, by: request.user!.username }, 'user enabled');
-      return users.account(username)!;
+      return (await users.account(username))!;
     },
   );
+}
+
+/** The items a predicate that reads the records keeps, in order. */
+async function visibleOnly<T>(items: T[], visible: (item: T) => Promise<boolean> | boolean): Promise<T[]> {
+  const kept: T[] = [];
+  for (const item of items) if (await visible(item)) kept.push(item);
+  return kept;
 }

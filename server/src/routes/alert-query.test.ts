@@ -20,14 +20,14 @@ describe('GET /api/alerts filters', () => {
       payload: { username: 'nurse', password: TEST_PASSWORD },
     });
     auth = { authorization: `Bearer ${(login.json() as { token: string }).token}` };
-    const help = (at: number) =>
-      bed.send(OBS_TOPIC, {
+    const help = async (at: number) =>
+      await bed.send(OBS_TOPIC, {
         v: 1,
         sentAt: new Date(at).toISOString(),
         observations: [reading('help_request', {}, new Date(at), 'aa:00:00:00:01:01')],
       });
-    help(bed.clock.now.getTime() - 60_000);
-    resolvedId = bed.unresolved()[0]!.id;
+    await help(bed.clock.now.getTime() - 60_000);
+    resolvedId = (await bed.unresolved())[0]!.id;
     const resolved = await app.inject({
       method: 'POST',
       url: `/api/alerts/${resolvedId}/resolve`,
@@ -37,8 +37,8 @@ describe('GET /api/alerts filters', () => {
     expect(resolved.statusCode).toBe(200);
     // A new call, after the first was resolved.
     bed.advance(2 * 60_000);
-    help(bed.clock.now.getTime() - 1000);
-    openId = bed.unresolved()[0]!.id;
+    await help(bed.clock.now.getTime() - 1000);
+    openId = (await bed.unresolved())[0]!.id;
   });
   afterAll(() => app.close());
 

@@ -55,15 +55,15 @@ export async function alertRoutes(fastify: FastifyInstance) {
   const anyone = requireRole(...ROLES.patientViewers);
 
   /** The patient, if the user may see them (404 across organisations, as if absent). */
-  function patientOr404(request: FastifyRequest, patientId: string) {
-    patientInScope(ctx, request.user!, patientId);
-    return wards.patient(patientId)!;
+  async function patientOr404(request: FastifyRequest, patientId: string) {
+    await patientInScope(ctx, request.user!, patientId);
+    return (await wards.patient(patientId))!;
   }
 
   /** What a family member may see of an alert: falls and help calls, clinical ones only with consent. */
-  function familyView(user: AuthenticatedUser, alert: Alert): Alert | null {
+  async function familyView(user: AuthenticatedUser, alert: Alert): Promise<Alert | null> {
     if (!alert.patientId || user.patientId !== alert.patientId) return null;
-    const contact = alerting.contacts.forUser(alert.patientId, user.username);
+    const contact = await alerting.contacts.forUser(alert.patientId, user.username);
     if (!contact?.consent.notify) return null;
     if (SAFETY.has(alert.condition)) return alerting.limitedForFamily(alert, contact.consent.clinicalDetail);
     if (CLINICAL_FOR_FAMILY.has(alert.condition) && contact.consent.clinicalDetail)
@@ -80,18 +80,27 @@ export async function alertRoutes(fastify: FastifyInstance) {
       const q = { ...rest, ...(state && state !== 'all' ? { state } : {}) };
       if (user.role === 'family') {
         if (!user.patientId) return [];
-        const rows = alerting.store.list({ ...q, patientId: user.patientId, wardId: undefined } as typeof q);
-        return rows.map((r) => familyView(user, alerting.toAlert(r))).filter((a): a is Alert => a !== null);
+        const rows = await alerting.store.list({
+          ...q,
+          patientId: user.patientId,
+          wardId: undefined,
+        } as typeof q);
+        const views: Alert[] = [];
+        for (const r of rows) {
+          const view = await familyView(user, alerting.toAlert(r));
+          if (view) views.push(view);
+        }
+        return views;
       }
       const scoped = {
         ...q,
         organisationId: organisationOf(request),
         ...(user.wardIds ? { wardIds: JSON.stringify(user.wardIds) } : {}),
       };
-      const rows = alerting.store.list(scoped);
+      const rows = await alerting.store.list(scoped);
       // One patient's alerts are part of their record; ward-wide lists are the ward's screen.
       if (q.patientId && rows.length > 0)
-        audit.recordForPatient(request, 'patient.alerts.view', q.patientId, { results: rows.length });
+        await audit.recordForPatient(request, 'patient.alerts.view', q.patientId, { results: rows.length });
       return rows.map((r) => alerting.toAlert(r));
     },
   );
@@ -101,16 +110,16 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: anyone, schema: { params: AlertParams } },
     async (request): Promise<AlertWithHistory> => {
       const user = request.user!;
-      const found = alerting.store.get(request.params.alertId);
+      const found = await alerting.store.get(request.params.alertId);
       if (!found) throw new Errors.notFound('alert');
       if (user.role === 'family') {
-        const view = familyView(user, alerting.toAlert(found));
+        const view = await familyView(user, alerting.toAlert(found));
         if (!view) throw new Errors.notFound('alert');
         return { alert: view, transitions: [], notifications: [] };
       }
-      const row = alertInScope(ctx, user, found);
+      const row = await alertInScope(ctx, user, found);
       const alert = alerting.toAlert(row);
-      audit.record(request, {
+      await audit.record(request, {
         action: 'alert.view',
         patientId: row.patient_id,
         targetType: 'alert',
@@ -118,8 +127,8 @@ export async function alertRoutes(fastify: FastifyInstance) {
       });
       return {
         alert,
-        transitions: alerting.store.transitions(row.id),
-        notifications: alerting.outbox.forAlert(row.id),
+        transitions: await alerting.store.transitions(row.id),
+        notifications: await alerting.outbox.forAlert(row.id),
       };
     },
   );
@@ -129,16 +138,16 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: AlertParams, body: AcknowledgeRequest } },
     async (request): Promise<Alert> => {
       const { alertId } = request.params;
-      const row = alertInScope(ctx, request.user!, alerting.store.get(alertId));
-      if (!alerting.acknowledge(alertId, request.user!.username, request.body.note ?? null))
+      const row = await alertInScope(ctx, request.user!, await alerting.store.get(alertId));
+      if (!(await alerting.acknowledge(alertId, request.user!.username, request.body.note ?? null)))
         throw new AlertErrors.notOpen();
-      audit.record(request, {
+      await audit.record(request, {
         action: 'alert.acknowledge',
         patientId: row.patient_id,
         targetType: 'alert',
         targetId: String(alertId),
       });
-      return alerting.toAlert(alerting.store.get(alertId)!);
+      return alerting.toAlert((await alerting.store.get(alertId))!);
     },
   );
 
@@ -147,16 +156,16 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: AlertParams, body: ResolveRequest } },
     async (request): Promise<Alert> => {
       const { alertId } = request.params;
-      const row = alertInScope(ctx, request.user!, alerting.store.get(alertId));
-      if (!alerting.resolve(alertId, request.user!.username, request.body.note))
+      const row = await alertInScope(ctx, request.user!, await alerting.store.get(alertId));
+      if (!(await alerting.resolve(alertId, request.user!.username, request.body.note)))
         throw new AlertErrors.alreadyResolved();
-      audit.record(request, {
+      await audit.record(request, {
         action: 'alert.resolve',
         patientId: row.patient_id,
         targetType: 'alert',
         targetId: String(alertId),
       });
-      return alerting.toAlert(alerting.store.get(alertId)!);
+      return alerting.toAlert((await alerting.store.get(alertId))!);
     },
   );
 
@@ -166,10 +175,10 @@ export async function alertRoutes(fastify: FastifyInstance) {
     async (request): Promise<News2Summary> => {
       const user = request.user!;
       const { patientId } = request.params;
-      patientOr404(request, patientId);
-      requireClinicalDetail(alerting.contacts, user, patientId);
-      audit.recordForPatient(request, 'patient.news2.view', patientId);
-      return alerting.news2(patientId);
+      await patientOr404(request, patientId);
+      await requireClinicalDetail(alerting.contacts, user, patientId);
+      await audit.recordForPatient(request, 'patient.news2.view', patientId);
+      return await alerting.news2(patientId);
     },
   );
 
@@ -177,9 +186,9 @@ export async function alertRoutes(fastify: FastifyInstance) {
     '/api/patients/:patientId/thresholds',
     { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<PatientThresholds> => {
-      patientOr404(request, request.params.patientId);
-      audit.recordForPatient(request, 'patient.thresholds.view', request.params.patientId);
-      return alerting.thresholds.describe(request.params.patientId);
+      await patientOr404(request, request.params.patientId);
+      await audit.recordForPatient(request, 'patient.thresholds.view', request.params.patientId);
+      return await alerting.thresholds.describe(request.params.patientId);
     },
   );
 
@@ -188,18 +197,18 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: clinicalLead, schema: { params: PatientParams, body: ThresholdsUpdate } },
     async (request): Promise<PatientThresholds> => {
       const { patientId } = request.params;
-      patientOr404(request, patientId);
-      alerting.thresholds.update(
+      await patientOr404(request, patientId);
+      await alerting.thresholds.update(
         patientId,
         request.body.changes,
         request.user!.username,
         request.body.reason,
         new Date().toISOString(),
       );
-      audit.recordForPatient(request, 'patient.thresholds.update', patientId, {
+      await audit.recordForPatient(request, 'patient.thresholds.update', patientId, {
         fields: Object.keys(request.body.changes),
       });
-      return alerting.thresholds.describe(patientId);
+      return await alerting.thresholds.describe(patientId);
     },
   );
 
@@ -208,7 +217,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: PatientParams, body: ManualObservationRequest } },
     async (request, reply): Promise<Observation[]> => {
       const { patientId } = request.params;
-      const patient = patientOr404(request, patientId);
+      const patient = await patientOr404(request, patientId);
       const made = alerting.manualObservations(patientId, request.body, request.user!.username);
       if (made.length === 0) throw new AlertErrors.emptyObservation();
       const at = new Date();
@@ -234,11 +243,11 @@ export async function alertRoutes(fastify: FastifyInstance) {
         duplicates: 0,
         rejections: [],
       };
-      alerting.record(outcome, () => {
+      await alerting.record(outcome, async () => {
         for (const observation of accepted)
-          observations.insert({ observation, patientId, gatewayId: STAFF_GATEWAY_ID, receivedAt });
+          await observations.insert({ observation, patientId, gatewayId: STAFF_GATEWAY_ID, receivedAt });
       });
-      audit.recordForPatient(request, 'observation.record', patientId, {
+      await audit.recordForPatient(request, 'observation.record', patientId, {
         kinds: accepted.map((o) => o.kind),
       });
       reply.code(201);
@@ -254,9 +263,9 @@ export async function alertRoutes(fastify: FastifyInstance) {
     '/api/patients/:patientId/contacts',
     { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<FamilyContact[]> => {
-      patientOr404(request, request.params.patientId);
-      audit.recordForPatient(request, 'patient.contacts.view', request.params.patientId);
-      return alerting.contacts.list(request.params.patientId);
+      await patientOr404(request, request.params.patientId);
+      await audit.recordForPatient(request, 'patient.contacts.view', request.params.patientId);
+      return await alerting.contacts.list(request.params.patientId);
     },
   );
 
@@ -264,15 +273,17 @@ export async function alertRoutes(fastify: FastifyInstance) {
     '/api/patients/:patientId/contacts',
     { onRequest: clinicalLead, schema: { params: PatientParams, body: FamilyContactInput } },
     async (request, reply): Promise<FamilyContact> => {
-      patientOr404(request, request.params.patientId);
+      await patientOr404(request, request.params.patientId);
       checkContact(request.body);
-      const contact = alerting.contacts.create(
+      const contact = await alerting.contacts.create(
         request.params.patientId,
         request.body,
         request.user!.username,
         new Date().toISOString(),
       );
-      audit.recordForPatient(request, 'contact.create', request.params.patientId, { contactId: contact.id });
+      await audit.recordForPatient(request, 'contact.create', request.params.patientId, {
+        contactId: contact.id,
+      });
       reply.code(201);
       return contact;
     },
@@ -282,17 +293,19 @@ export async function alertRoutes(fastify: FastifyInstance) {
     '/api/patients/:patientId/contacts/:contactId',
     { onRequest: clinicalLead, schema: { params: ContactParams, body: FamilyContactInput } },
     async (request): Promise<FamilyContact> => {
-      patientOr404(request, request.params.patientId);
-      const existing = alerting.contacts.get(request.params.contactId);
+      await patientOr404(request, request.params.patientId);
+      const existing = await alerting.contacts.get(request.params.contactId);
       if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');
       checkContact(request.body);
-      const updated = alerting.contacts.update(
+      const updated = (await alerting.contacts.update(
         request.params.contactId,
         request.body,
         request.user!.username,
         new Date().toISOString(),
-      )!;
-      audit.recordForPatient(request, 'contact.update', request.params.patientId, { contactId: updated.id });
+      ))!;
+      await audit.recordForPatient(request, 'contact.update', request.params.patientId, {
+        contactId: updated.id,
+      });
       return updated;
     },
   );
@@ -301,11 +314,15 @@ export async function alertRoutes(fastify: FastifyInstance) {
     '/api/patients/:patientId/contacts/:contactId',
     { onRequest: clinicalLead, schema: { params: ContactParams } },
     async (request, reply) => {
-      patientOr404(request, request.params.patientId);
-      const existing = alerting.contacts.get(request.params.contactId);
+      await patientOr404(request, request.params.patientId);
+      const existing = await alerting.contacts.get(request.params.contactId);
       if (!existing || existing.patientId !== request.params.patientId) throw new Errors.notFound('contact');
-      alerting.contacts.remove(request.params.contactId, request.user!.username, new Date().toISOString());
-      audit.recordForPatient(request, 'contact.delete', request.params.patientId, {
+      await alerting.contacts.remove(
+        request.params.contactId,
+        request.user!.username,
+        new Date().toISOString(),
+      );
+      await audit.recordForPatient(request, 'contact.delete', request.params.patientId, {
         contactId: request.params.contactId,
       });
       reply.code(204);

@@ -60,7 +60,7 @@ describe('HTTP API', () => {
 
   it('shows each bed with its resident and latest blood pressure after ingest', async () => {
     const obs = bpObservation({ systolic: 152 });
-    testIngest(ctx).handle(OBS_TOPIC, batch(obs));
+    await testIngest(ctx).handle(OBS_TOPIC, batch(obs));
     const beds = (await get('/api/wards/ward-a/beds', await signIn('nurse'))).json() as BedState[];
     expect(beds.map((b) => b.label)).toEqual(['Room 1', 'Room 2']);
     const bed = beds[0]!;
@@ -74,7 +74,7 @@ describe('HTTP API', () => {
     const ingest = testIngest(ctx, { now: () => new Date('2026-11-21T00:00:00Z') });
     const times = ['2026-11-20T08:00:00.000Z', '2026-11-20T12:00:00.000Z', '2026-11-20T20:00:00.000Z'];
     const observations = times.map((measuredAt) => bpObservation({ measuredAt }));
-    ingest.handle(OBS_TOPIC, batch(...observations));
+    await ingest.handle(OBS_TOPIC, batch(...observations));
     const token = await signIn('nurse');
     const res = await get(
       '/api/patients/ward-a-p001/observations?kind=blood_pressure&from=2026-11-20T09:00:00Z&to=2026-11-20T21:00:00Z',
@@ -101,8 +101,8 @@ describe('HTTP API', () => {
 
   it('lists dead letters to admins only, filtered by code', async () => {
     const ingest = testIngest(ctx);
-    ingest.handle(OBS_TOPIC, Buffer.from('not json'));
-    ingest.handle(OBS_TOPIC, batch(bpObservation({ deviceId: 'ff:ff:ff:ff:ff:ff' })));
+    await ingest.handle(OBS_TOPIC, Buffer.from('not json'));
+    await ingest.handle(OBS_TOPIC, batch(bpObservation({ deviceId: 'ff:ff:ff:ff:ff:ff' })));
     expect((await get('/api/dead-letters', await signIn('nurse'))).statusCode).toBe(403);
     const admin = await signIn('admin');
     const all = (await get('/api/dead-letters', admin)).json() as DeadLetter[];
@@ -130,7 +130,7 @@ describe('HTTP API', () => {
     });
     expect(assigned.statusCode).toBe(200);
     const obs = bpObservation({ deviceId: 'bb:00:00:00:00:09' });
-    const outcome = testIngest(ctx).handle(OBS_TOPIC, batch(obs));
+    const outcome = await testIngest(ctx).handle(OBS_TOPIC, batch(obs));
     expect(outcome.observations[0]).toMatchObject({ patientId: 'ward-a-p002', bedId: 'ward-a-bed-2' });
     const nurseAssign = await app.inject({
       method: 'PUT',
@@ -161,9 +161,12 @@ describe('HTTP API', () => {
       headers: admin,
     });
     expect(discharged.json()).toMatchObject({ id: 'ward-a-p002', bedId: null, wardId: null });
-    expect(ctx.devices.listAssignments().some((a) => a.patientId === 'ward-a-p002')).toBe(false);
+    expect((await ctx.devices.listAssignments()).some((a) => a.patientId === 'ward-a-p002')).toBe(false);
     // The discharged resident's cuff no longer lands on anyone's bed, but the reading is kept.
-    const stray = testIngest(ctx).handle(OBS_TOPIC, batch(bpObservation({ deviceId: 'aa:00:00:00:00:02' })));
+    const stray = await testIngest(ctx).handle(
+      OBS_TOPIC,
+      batch(bpObservation({ deviceId: 'aa:00:00:00:00:02' })),
+    );
     expect(stray.observations[0]).toMatchObject({ patientId: null, bedId: null });
 
     const admitted = await admit(admin, 'ward-a-bed-2');
@@ -178,7 +181,7 @@ describe('HTTP API', () => {
 
   it('returns the newest readings first when asked, with the bed label on the patient', async () => {
     const times = ['2026-11-20T08:00:00.000Z', '2026-11-20T12:00:00.000Z', '2026-11-20T20:00:00.000Z'];
-    testIngest(ctx, { now: () => new Date('2026-11-21T00:00:00Z') }).handle(
+    await testIngest(ctx, { now: () => new Date('2026-11-21T00:00:00Z') }).handle(
       OBS_TOPIC,
       batch(...times.map((measuredAt) => bpObservation({ measuredAt }))),
     );
@@ -211,7 +214,7 @@ describe('HTTP API', () => {
 
   it('lists gateways with their last status to staff', async () => {
     const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    testIngest(ctx).handle(
+    await testIngest(ctx).handle(
       'wardline/v1/site-a/gw-1/status',
       Buffer.from(JSON.stringify({ v: 1, state: 'online', at })),
     );
@@ -226,7 +229,7 @@ describe('HTTP API', () => {
   });
 
   it('reports health and Prometheus counters without authentication', async () => {
-    testIngest(ctx).handle(OBS_TOPIC, batch(bpObservation()));
+    await testIngest(ctx).handle(OBS_TOPIC, batch(bpObservation()));
     const health = await get('/api/health');
     // No MQTT session in this app: degraded, and it says so.
     expect(health.statusCode).toBe(503);

@@ -16,19 +16,19 @@ describe('the audit trail: search and CSV export', () => {
 
   beforeEach(async () => {
     ctx = await testContext();
-    ctx.db
-      .prepare(`INSERT INTO organisations (id, name, created_at) VALUES ('org-b', 'Other Trust', ?)`)
-      .run(new Date().toISOString());
-    ctx.users.upsert({
+    await ctx.sql.run(`INSERT INTO organisations (id, name, created_at) VALUES ('org-b', 'Other Trust', ?)`, [
+      new Date().toISOString(),
+    ]);
+    await ctx.users.upsert({
       username: 'admin-b',
       passwordHash: null,
       role: 'admin',
       displayName: 'B',
       organisationId: 'org-b',
     });
-    ctx.users.upsert({ username: 'op', passwordHash: null, role: 'operator', displayName: 'Operator' });
+    await ctx.users.upsert({ username: 'op', passwordHash: null, role: 'operator', displayName: 'Operator' });
     for (const username of ['admin', 'nurse', 'family', 'admin-b', 'op'])
-      tokens[username] = ctx.users.createSession(username);
+      tokens[username] = await ctx.users.createSession(username);
     app = await buildApp({ context: ctx });
   });
   afterEach(async () => {
@@ -36,8 +36,8 @@ describe('the audit trail: search and CSV export', () => {
   });
 
   /** What a route of that user would record: the audit log reads the user and address off the request. */
-  const by = (username: string, ip = '192.0.2.10') =>
-    ({ user: ctx.users.userForToken(tokens[username]!), ip }) as unknown as FastifyRequest;
+  const by = async (username: string, ip = '192.0.2.10') =>
+    ({ user: await ctx.users.userForToken(tokens[username]!), ip }) as unknown as FastifyRequest;
   const get = (username: string, url: string) =>
     app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens[username]}` } });
   const search = async (username: string, query: string) => {
@@ -47,10 +47,22 @@ describe('the audit trail: search and CSV export', () => {
   };
 
   it("finds an organisation's events by patient, user and date, newest first and a page at a time", async () => {
-    ctx.audit.record(by('nurse'), { action: 'patient.view', patientId: 'ward-a-p001' }, daysAgo(3));
-    ctx.audit.record(by('admin'), { action: 'patient.admit', patientId: 'ward-a-p002' }, daysAgo(2));
-    ctx.audit.record(by('nurse'), { action: 'patient.view', patientId: 'ward-a-p002' }, daysAgo(1));
-    ctx.audit.record(by('admin-b'), { action: 'patient.view', patientId: 'ward-a-p002' });
+    await ctx.audit.record(
+      await by('nurse'),
+      { action: 'patient.view', patientId: 'ward-a-p001' },
+      daysAgo(3),
+    );
+    await ctx.audit.record(
+      await by('admin'),
+      { action: 'patient.admit', patientId: 'ward-a-p002' },
+      daysAgo(2),
+    );
+    await ctx.audit.record(
+      await by('nurse'),
+      { action: 'patient.view', patientId: 'ward-a-p002' },
+      daysAgo(1),
+    );
+    await ctx.audit.record(await by('admin-b'), { action: 'patient.view', patientId: 'ward-a-p002' });
 
     const ofPatient = await search('admin', 'patientId=ward-a-p002');
     expect(ofPatient.map((e) => [e.action, e.actor])).toEqual([
@@ -93,15 +105,15 @@ describe('the audit trail: search and CSV export', () => {
   });
 
   it("shows operators what operators did and no patient's events; admins see operators' actions on them", async () => {
-    ctx.audit.record(by('op'), {
+    await ctx.audit.record(await by('op'), {
       action: 'organisation.create',
       targetType: 'organisation',
       targetId: 'org-b',
       organisationId: 'org-b',
     });
-    ctx.audit.record(null, { action: 'server.start', organisationId: null });
-    ctx.audit.record(by('admin'), { action: 'patient.view', patientId: 'ward-a-p001' });
-    ctx.audit.record(null, { action: 'patient.view', patientId: 'ward-a-p001', organisationId: null });
+    await ctx.audit.record(null, { action: 'server.start', organisationId: null });
+    await ctx.audit.record(await by('admin'), { action: 'patient.view', patientId: 'ward-a-p001' });
+    await ctx.audit.record(null, { action: 'patient.view', patientId: 'ward-a-p001', organisationId: null });
 
     expect((await search('op', '')).map((e) => e.action)).toEqual(['server.start', 'organisation.create']);
     expect((await search('admin-b', 'action=organisation.create')).map((e) => e.actor)).toEqual(['op']);
@@ -109,20 +121,23 @@ describe('the audit trail: search and CSV export', () => {
   });
 
   it('exports as CSV (RFC 4180) with spreadsheet formulas neutralised, and records the export', async () => {
-    ctx.users.upsert({ username: '-2+3', passwordHash: null, role: 'admin', displayName: 'Odd name' });
-    tokens['-2+3'] = ctx.users.createSession('-2+3');
-    ctx.audit.record(by('-2+3', '\t127.0.0.1'), {
+    await ctx.users.upsert({ username: '-2+3', passwordHash: null, role: 'admin', displayName: 'Odd name' });
+    tokens['-2+3'] = await ctx.users.createSession('-2+3');
+    await ctx.audit.record(await by('-2+3', '\t127.0.0.1'), {
       action: 'device.register',
       targetType: '@SUM(A1)',
       targetId: '=HYPERLINK("http://attacker.example","click")',
       detail: { note: '+1' },
     });
-    ctx.audit.record(by('admin'), {
+    await ctx.audit.record(await by('admin'), {
       action: 'device.register',
       targetType: 'device',
       targetId: 'line one\r\nline two, "quoted"',
     });
-    ctx.audit.record(by('admin-b'), { action: 'device.register', targetId: 'of-the-other-organisation' });
+    await ctx.audit.record(await by('admin-b'), {
+      action: 'device.register',
+      targetId: 'of-the-other-organisation',
+    });
 
     const res = await get('admin', '/api/audit.csv?action=device.register');
 
@@ -153,14 +168,14 @@ describe('the audit trail: search and CSV export', () => {
   });
 
   it('exports every event of a long range, newest first, a page at a time', async () => {
-    ctx.db.transaction(() => {
+    await ctx.sql.transaction(async () => {
       for (let i = 0; i < 2500; i++)
-        ctx.audit.record(by('nurse'), {
+        await ctx.audit.record(await by('nurse'), {
           action: 'patient.view',
           patientId: `ward-a-p00${(i % 2) + 1}`,
           detail: { i },
         });
-    })();
+    });
 
     const res = await get('admin', '/api/audit.csv?actor=nurse');
 

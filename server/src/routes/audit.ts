@@ -33,8 +33,8 @@ export async function auditRoutes(fastify: FastifyInstance) {
     '/api/audit',
     { onRequest: auditors, schema: { querystring: AuditQuery } },
     async (request): Promise<AuditEvent[]> => {
-      const events = audit.search(scope(request), request.query);
-      audit.record(request, {
+      const events = await audit.search(scope(request), request.query);
+      await audit.record(request, {
         action: 'audit.search',
         patientId: request.query.patientId ?? null,
         detail: { ...filtersOf(request.query), results: events.length },
@@ -48,7 +48,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
     { onRequest: auditors, schema: { querystring: AuditExportQuery } },
     async (request, reply) => {
       const query = request.query;
-      audit.record(request, {
+      await audit.record(request, {
         action: 'audit.export',
         patientId: query.patientId ?? null,
         detail: filtersOf(query),
@@ -56,9 +56,9 @@ export async function auditRoutes(fastify: FastifyInstance) {
       const pages = audit.pages(scope(request), query);
       // A page of rows per chunk, read only when the client takes the previous one.
       const body = Readable.from(
-        (function* () {
+        (async function* () {
           yield csvRows([AUDIT_CSV_HEADER]);
-          for (const page of pages) yield csvRows(page.map(auditCsvRow));
+          for await (const page of pages) yield csvRows(page.map(auditCsvRow));
         })(),
       );
       const day = new Date().toISOString().slice(0, 10);

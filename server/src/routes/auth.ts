@@ -45,12 +45,12 @@ export async function authRoutes(
   const signIn = createSignIn(users, signInThrottle, (user, code) => checkTotp(ctx, user, code));
 
   /** A new session for a user whose credentials were right, as a cookie and a bearer token. */
-  function startSession(
+  async function startSession(
     reply: FastifyReply,
     user: UserRecord,
-  ): { token: string; secondFactor: SecondFactorState } {
-    const secondFactor = secondFactorFor(ctx, user);
-    const token = startSessionCookie(reply, users, user.username, {
+  ): Promise<{ token: string; secondFactor: SecondFactorState }> {
+    const secondFactor = await secondFactorFor(ctx, user);
+    const token = await startSessionCookie(reply, users, user.username, {
       secure: options.secureCookies,
       secondFactor,
     });
@@ -81,7 +81,7 @@ export async function authRoutes(
       }
       webMetrics.signIn('success');
       request.log.info({ username, address }, 'signed in');
-      const { token, secondFactor } = startSession(reply, result.user);
+      const { token, secondFactor } = await startSession(reply, result.user);
       return { token, user: sessionUser(result.user), secondFactor };
     },
   );
@@ -89,7 +89,7 @@ export async function authRoutes(
   app.post('/api/auth/logout', async (request, reply) => {
     const token = tokenFromHeaders(request.headers, app.parseCookie);
     // Ends the session and, through the realtime hub, every live connection it opened.
-    if (token) users.endSession(token);
+    if (token) await users.endSession(token);
     clearSessionCookie(reply);
     return { ok: true };
   });
@@ -120,8 +120,8 @@ export async function authRoutes(
     '/api/auth/account-token/inspect',
     { schema: { body: AccountTokenRequest } },
     async (request): Promise<AccountTokenInfo> => {
-      const record = accounts.tokens.inspect(request.body.token);
-      const user = record && users.find(record.username);
+      const record = await accounts.tokens.inspect(request.body.token);
+      const user = record && (await users.find(record.username));
       if (!record || !user || user.disabledAt) return { valid: false };
       return {
         valid: true,
@@ -129,7 +129,7 @@ export async function authRoutes(
         username: user.username,
         displayName: user.displayName,
         organisationName: user.organisationId
-          ? (accounts.organisations.get(user.organisationId)?.name ?? null)
+          ? ((await accounts.organisations.get(user.organisationId))?.name ?? null)
           : null,
         expiresAt: record.expiresAt,
       };
@@ -141,17 +141,17 @@ export async function authRoutes(
     { schema: { body: SetPasswordRequest } },
     async (request, reply): Promise<SetPasswordResponse> => {
       const { token, password } = request.body;
-      const record = accounts.tokens.inspect(token);
-      const user = record && users.find(record.username);
+      const record = await accounts.tokens.inspect(token);
+      const user = record && (await users.find(record.username));
       if (!record || !user || user.disabledAt) throw new Errors.badAccountToken();
       // Checked and hashed before the token is used, so a refused password leaves the link working.
       const hash = await hashAcceptablePassword(ctx, user, password);
-      const used = accounts.tokens.consume(token, (r) => {
-        users.setPassword(r.username, hash);
+      const used = await accounts.tokens.consume(token, async (r) => {
+        await users.setPassword(r.username, hash);
         return r;
       });
       if (!used) throw new Errors.badAccountToken();
-      audit.record(request, {
+      await audit.record(request, {
         action: 'staff.password-set',
         targetType: 'user',
         targetId: user.username,
@@ -164,7 +164,7 @@ export async function authRoutes(
       );
       // With a second factor, the link alone must not sign anyone in: the user signs in with the code.
       if (user.totpEnabledAt) return { user: sessionUser(user) };
-      const session = startSession(reply, users.find(user.username)!);
+      const session = await startSession(reply, (await users.find(user.username))!);
       return { user: sessionUser(user), token: session.token, secondFactor: session.secondFactor };
     },
   );
@@ -172,10 +172,10 @@ export async function authRoutes(
   const signedIn = requireRole('nurse', 'nurse_in_charge', 'admin', 'family', 'operator');
 
   app.post('/api/auth/totp/enrol', { onRequest: signedIn }, async (request): Promise<TotpEnrolment> => {
-    const user = users.find(request.user!.username)!;
+    const user = (await users.find(request.user!.username))!;
     if (user.passwordHash === null) throw new Errors.forbidden();
-    const enrolment = beginTotpEnrolment(ctx, user);
-    audit.record(request, { action: 'staff.totp-enrol', targetType: 'user', targetId: user.username });
+    const enrolment = await beginTotpEnrolment(ctx, user);
+    await audit.record(request, { action: 'staff.totp-enrol', targetType: 'user', targetId: user.username });
     return enrolment;
   });
 
@@ -183,13 +183,17 @@ export async function authRoutes(
     '/api/auth/totp/confirm',
     { onRequest: signedIn, schema: { body: TotpCodeRequest } },
     async (request): Promise<{ ok: true; secondFactor: SecondFactorState }> => {
-      const user = users.find(request.user!.username)!;
+      const user = (await users.find(request.user!.username))!;
       if (user.totpEnabledAt) throw new Errors.conflict('a second factor is set up already');
-      if (!checkTotp(ctx, user, request.body.code)) throw new Errors.badTotpCode();
-      users.enableTotp(user.username);
+      if (!(await checkTotp(ctx, user, request.body.code))) throw new Errors.badTotpCode();
+      await users.enableTotp(user.username);
       const token = tokenFromHeaders(request.headers, app.parseCookie);
-      if (token) users.setSessionSecondFactor(hashToken(token), 'totp');
-      audit.record(request, { action: 'staff.totp-confirm', targetType: 'user', targetId: user.username });
+      if (token) await users.setSessionSecondFactor(hashToken(token), 'totp');
+      await audit.record(request, {
+        action: 'staff.totp-confirm',
+        targetType: 'user',
+        targetId: user.username,
+      });
       request.log.info({ username: user.username }, 'second factor set up');
       return { ok: true, secondFactor: 'totp' };
     },

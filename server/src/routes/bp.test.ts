@@ -49,7 +49,7 @@ describe('blood-pressure management routes', () => {
         (o.values as { diastolic: { value: number } }).diastolic.value = high ? 100 : dia;
         readings.push(o);
       }
-    const outcome = testIngest(ctx, { now: () => new Date('2026-01-10T00:00:00Z') }).handle(
+    const outcome = await testIngest(ctx, { now: () => new Date('2026-01-10T00:00:00Z') }).handle(
       OBS_TOPIC,
       batch(...readings),
     );
@@ -73,7 +73,7 @@ describe('blood-pressure management routes', () => {
     expect(report.homeAverage).toEqual({ systolic: 141, diastolic: 81, readings: 16 });
     expect(report.stage).toBe('stage1');
     expect(report.target).toBeNull();
-    const audit = ctx.audit.search('org-default', { patientId: PATIENT, limit: 10 } as never);
+    const audit = await ctx.audit.search('org-default', { patientId: PATIENT, limit: 10 } as never);
     expect(audit.map((e) => e.action)).toContain('patient.bp_report.view');
   });
 
@@ -81,7 +81,7 @@ describe('blood-pressure management routes', () => {
     expect(
       (await call('PUT', `/api/patients/${PATIENT}/bp-treatment`, 'nurse', { treated: true })).statusCode,
     ).toBe(403);
-    ctx.patients.updateDetails(PATIENT, { dateOfBirth: '1940-03-01' });
+    await ctx.patients.updateDetails(PATIENT, { dateOfBirth: '1940-03-01' });
     const set = await call('PUT', `/api/patients/${PATIENT}/bp-treatment`, 'charge', { treated: true });
     expect(set.statusCode, set.body).toBe(200);
     const report = (await call('GET', reportUrl, 'nurse')).json() as BpReport;
@@ -96,7 +96,7 @@ describe('blood-pressure management routes', () => {
       systolic: 210,
       quality: ['cuff_too_loose'],
     });
-    const stored = testIngest(ctx, { now: () => new Date('2026-01-10T00:00:00Z') }).handle(
+    const stored = await testIngest(ctx, { now: () => new Date('2026-01-10T00:00:00Z') }).handle(
       OBS_TOPIC,
       batch(loose),
     );
@@ -146,7 +146,7 @@ describe('blood-pressure management routes', () => {
     ).json() as PosturalStatus;
     expect(status).toMatchObject({ atRiskOfFalls: true, latest: { positive: true, recordedBy: 'nurse' } });
     expect(status.tests).toHaveLength(2);
-    const audit = ctx.audit.search('org-default', { patientId: PATIENT, limit: 50 } as never);
+    const audit = await ctx.audit.search('org-default', { patientId: PATIENT, limit: 50 } as never);
     expect(audit.filter((e) => e.action === 'patient.postural_test.record')).toHaveLength(2);
   });
 

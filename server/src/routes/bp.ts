@@ -40,32 +40,31 @@ export async function bpRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: PatientParams, querystring: ReportQuery } },
     async (request, reply) => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
+      await patientInScope(ctx, request.user!, patientId);
       const q = request.query;
       const to = q.to ? new Date(q.to) : new Date();
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - DEFAULT_DAYS * DAY_MS);
       if (!(from < to)) throw new Errors.badRange('from must be before to');
       if (to.getTime() - from.getTime() > MAX_DAYS * DAY_MS)
         throw new Errors.badRange(`at most ${MAX_DAYS} days in one report`);
-      const observations = ctx.observations
-        .history({
-          patientId,
-          kind: 'blood_pressure',
-          from: from.toISOString(),
-          to: to.toISOString(),
-          limit: MAX_READINGS,
-        })
-        .map((s) => s.observation);
+      const history = await ctx.observations.history({
+        patientId,
+        kind: 'blood_pressure',
+        from: from.toISOString(),
+        to: to.toISOString(),
+        limit: MAX_READINGS,
+      });
+      const observations = history.map((s) => s.observation);
       const report: BpReport = bpReport({
         patientId,
         from,
         to,
-        dateOfBirth: ctx.patients.record(patientId)?.dateOfBirth ?? null,
-        treated: repo.treated(patientId),
+        dateOfBirth: (await ctx.patients.record(patientId))?.dateOfBirth ?? null,
+        treated: await repo.treated(patientId),
         observations,
       });
       const csv = q.format === 'csv';
-      ctx.audit.recordForPatient(
+      await ctx.audit.recordForPatient(
         request,
         csv ? 'patient.bp_report.export' : 'patient.bp_report.view',
         patientId,
@@ -90,12 +89,17 @@ export async function bpRoutes(fastify: FastifyInstance) {
     { onRequest: clinicalLead, schema: { params: PatientParams, body: BpTreatmentRequest } },
     async (request) => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
-      repo.setTreated(patientId, request.body.treated, request.user!.username, new Date().toISOString());
-      ctx.audit.recordForPatient(request, 'patient.bp_treatment.update', patientId, {
+      await patientInScope(ctx, request.user!, patientId);
+      await repo.setTreated(
+        patientId,
+        request.body.treated,
+        request.user!.username,
+        new Date().toISOString(),
+      );
+      await ctx.audit.recordForPatient(request, 'patient.bp_treatment.update', patientId, {
         treated: request.body.treated,
       });
-      return { treated: repo.treated(patientId) };
+      return { treated: await repo.treated(patientId) };
     },
   );
 
@@ -104,9 +108,9 @@ export async function bpRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: PatientParams } },
     async (request): Promise<PosturalStatus> => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
-      const tests = repo.posturalTests(patientId);
-      ctx.audit.recordForPatient(request, 'patient.postural_tests.view', patientId);
+      await patientInScope(ctx, request.user!, patientId);
+      const tests = await repo.posturalTests(patientId);
+      await ctx.audit.recordForPatient(request, 'patient.postural_tests.view', patientId);
       const latest = tests[0] ?? null;
       return { patientId, latest, atRiskOfFalls: latest?.positive ?? false, tests };
     },
@@ -117,21 +121,21 @@ export async function bpRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: PatientParams, body: PosturalTestRequest } },
     async (request, reply): Promise<PosturalTest> => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
+      await patientInScope(ctx, request.user!, patientId);
       const problems = posturalProblems(request.body);
       if (problems.length > 0) throw new Errors.badRequest(problems.join('; '));
-      const test = repo.addPosturalTest(
+      const test = await repo.addPosturalTest(
         patientId,
         request.body,
         request.user!.username,
         new Date().toISOString(),
       );
-      ctx.audit.recordForPatient(request, 'patient.postural_test.record', patientId, {
+      await ctx.audit.recordForPatient(request, 'patient.postural_test.record', patientId, {
         testId: test.id,
         positive: test.positive,
       });
       // The bed's falls-risk flag follows the latest test: pushed to the ward at once.
-      ctx.bedChanges.announceFallsRisk(ctx.wards, patientId, fallsRiskOf(test));
+      await ctx.bedChanges.announceFallsRisk(ctx.wards, patientId, fallsRiskOf(test));
       reply.code(201);
       return test;
     },

@@ -31,10 +31,10 @@ describe('device registration and gateway pinning', () => {
         })
       ).json() as DeviceState[]
     ).find((d) => d.deviceId === deviceId);
-  const readingThrough = (gateway: string, deviceId: string) =>
-    testIngest(ctx)
-      .handle(`wardline/v1/site-a/${gateway}/obs`, batch(bpObservation({ deviceId })))
-      .rejections.map((r) => r.code);
+  const readingThrough = async (gateway: string, deviceId: string) =>
+    (
+      await testIngest(ctx).handle(`wardline/v1/site-a/${gateway}/obs`, batch(bpObservation({ deviceId })))
+    ).rejections.map((r) => r.code);
 
   it('registers a device pinned to one gateway of its site, whose readings only that gateway may bring', async () => {
     const res = await send('POST', '/api/devices', {
@@ -45,8 +45,8 @@ describe('device registration and gateway pinning', () => {
     });
     expect(res.statusCode).toBe(201);
     expect(await listed('cc:00:00:00:00:01')).toMatchObject({ pinnedGateway: 'gw-1' });
-    expect(readingThrough('gw-2', 'cc:00:00:00:00:01')).toEqual(['DEVICE_OUT_OF_SCOPE']);
-    expect(readingThrough('gw-1', 'cc:00:00:00:00:01')).toEqual([]);
+    expect(await readingThrough('gw-2', 'cc:00:00:00:00:01')).toEqual(['DEVICE_OUT_OF_SCOPE']);
+    expect(await readingThrough('gw-1', 'cc:00:00:00:00:01')).toEqual([]);
   });
 
   it('registers an unpinned device by default, and pins and unpins it later', async () => {
@@ -56,15 +56,15 @@ describe('device registration and gateway pinning', () => {
       siteCode: 'site-a',
     });
     expect(await listed('cc:00:00:00:00:02')).toMatchObject({ pinnedGateway: null });
-    expect(readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual([]);
+    expect(await readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual([]);
 
     const pin = await send('PUT', '/api/devices/cc:00:00:00:00:02/gateway', { gatewayCode: 'gw-1' });
     expect(pin.statusCode).toBe(200);
-    expect(readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual(['DEVICE_OUT_OF_SCOPE']);
+    expect(await readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual(['DEVICE_OUT_OF_SCOPE']);
 
     await send('PUT', '/api/devices/cc:00:00:00:00:02/gateway', { gatewayCode: null });
     expect(await listed('cc:00:00:00:00:02')).toMatchObject({ pinnedGateway: null });
-    expect(readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual([]);
+    expect(await readingThrough('gw-2', 'cc:00:00:00:00:02')).toEqual([]);
   });
 
   it('refuses a gateway code outside the topic alphabet, and pinning a device that is not registered', async () => {
@@ -75,7 +75,7 @@ describe('device registration and gateway pinning', () => {
       gatewayCode: 'gw/+',
     });
     expect(bad.statusCode).toBe(400);
-    expect(ctx.devices.exists('cc:00:00:00:00:03')).toBe(false);
+    expect(await ctx.devices.exists('cc:00:00:00:00:03')).toBe(false);
     expect(
       (await send('PUT', '/api/devices/cc:00:00:00:00:09/gateway', { gatewayCode: 'gw-1' })).statusCode,
     ).toBe(404);

@@ -22,8 +22,8 @@ export async function deviceRoutes(fastify: FastifyInstance) {
   const admin = requireRole(...ROLES.admin);
 
   app.get('/api/devices', { onRequest: staff }, async (request): Promise<DeviceState[]> => {
-    const own = places.deviceIdsOf(organisationOf(request));
-    return devices.list().filter((d) => own.has(d.deviceId));
+    const own = await places.deviceIdsOf(organisationOf(request));
+    return (await devices.list()).filter((d) => own.has(d.deviceId));
   });
 
   app.post(
@@ -36,18 +36,20 @@ export async function deviceRoutes(fastify: FastifyInstance) {
       const { deviceId, model, siteCode, gatewayCode } = request.body;
       const organisationId = organisationOf(request);
       // A site code is the organisation's own, or new (then it becomes one of its sites).
-      const site = places.siteByCode(siteCode);
+      const site = await places.siteByCode(siteCode);
       if (site && site.organisationId !== organisationId) throw new Errors.notFound('site');
       if (site?.closedAt) throw new Errors.conflict('the site is closed');
       // `staff:` ids mark observations entered by staff (see the alerting manual-observation route).
       if (deviceId.startsWith('staff:'))
         throw new Errors.conflict('device ids starting with "staff:" are reserved');
-      if (devices.exists(deviceId)) throw new Errors.conflict(`device ${deviceId} is already registered`);
-      ctx.db.transaction(() => {
-        if (!site) places.createSite(organisationId, { name: siteCode, kind: 'care_home', code: siteCode });
-        devices.registerDevice(deviceId, model, siteCode, gatewayCode ?? null);
-      })();
-      audit.record(request, { action: 'device.register', targetType: 'device', targetId: deviceId });
+      if (await devices.exists(deviceId))
+        throw new Errors.conflict(`device ${deviceId} is already registered`);
+      await ctx.sql.transaction(async () => {
+        if (!site)
+          await places.createSite(organisationId, { name: siteCode, kind: 'care_home', code: siteCode });
+        await devices.registerDevice(deviceId, model, siteCode, gatewayCode ?? null);
+      });
+      await audit.record(request, { action: 'device.register', targetType: 'device', targetId: deviceId });
       request.log.info(
         { deviceId, siteCode, gatewayCode: gatewayCode ?? null, by: request.user!.username },
         'device registered',
@@ -64,22 +66,22 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     async (request) => {
       const { deviceId } = request.params;
       const { gatewayCode } = request.body;
-      deviceInScope(ctx, request.user!, deviceId);
-      if (!devices.pinToGateway(deviceId, gatewayCode)) throw new Errors.notFound('device');
-      audit.record(request, { action: 'device.pin', targetType: 'device', targetId: deviceId });
+      await deviceInScope(ctx, request.user!, deviceId);
+      if (!(await devices.pinToGateway(deviceId, gatewayCode))) throw new Errors.notFound('device');
+      await audit.record(request, { action: 'device.pin', targetType: 'device', targetId: deviceId });
       request.log.info({ deviceId, gatewayCode, by: request.user!.username }, 'device gateway pin changed');
       return { deviceId, gatewayCode };
     },
   );
 
   app.get('/api/gateways', { onRequest: staff }, async (request) => {
-    const codes = places.siteCodesOf(organisationOf(request));
-    return devices.listGateways().filter((g) => codes.has(g.siteCode));
+    const codes = await places.siteCodesOf(organisationOf(request));
+    return (await devices.listGateways()).filter((g) => codes.has(g.siteCode));
   });
 
   app.get('/api/assignments', { onRequest: staff }, async (request): Promise<Assignment[]> => {
-    const own = places.deviceIdsOf(organisationOf(request));
-    return devices.listAssignments().filter((a) => own.has(a.deviceId));
+    const own = await places.deviceIdsOf(organisationOf(request));
+    return (await devices.listAssignments()).filter((a) => own.has(a.deviceId));
   });
 
   app.put(
@@ -93,21 +95,21 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     },
     async (request): Promise<Assignment> => {
       const { deviceId } = request.params;
-      deviceInScope(ctx, request.user!, deviceId);
-      patientInScope(ctx, request.user!, request.body.patientId);
+      await deviceInScope(ctx, request.user!, deviceId);
+      await patientInScope(ctx, request.user!, request.body.patientId);
       const at = new Date().toISOString();
       const by = request.user!.username;
-      const previousPatient = devices.route(deviceId)?.patientId ?? null;
-      devices.assign(deviceId, request.body.patientId, by, at);
+      const previousPatient = (await devices.route(deviceId))?.patientId ?? null;
+      await devices.assign(deviceId, request.body.patientId, by, at);
       request.log.info({ deviceId, by }, 'device assigned');
-      audit.record(request, {
+      await audit.record(request, {
         action: 'device.assign',
         patientId: request.body.patientId,
         targetType: 'device',
         targetId: deviceId,
       });
       for (const patientId of new Set([previousPatient, request.body.patientId])) {
-        if (patientId) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
+        if (patientId) await bedChanges.announce(wards, (await wards.patient(patientId))?.bedId ?? null);
       }
       return { deviceId, patientId: request.body.patientId, assignedAt: at, assignedBy: by };
     },
@@ -117,20 +119,20 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     '/api/devices/:deviceId/assignment',
     { onRequest: admin, schema: { params: DeviceParams } },
     async (request, reply) => {
-      const patientId = deviceInScope(ctx, request.user!, request.params.deviceId).patientId;
-      const removed = devices.unassign(
+      const patientId = (await deviceInScope(ctx, request.user!, request.params.deviceId)).patientId;
+      const removed = await devices.unassign(
         request.params.deviceId,
         request.user!.username,
         new Date().toISOString(),
       );
       if (!removed) throw new Errors.notFound('assignment');
-      audit.record(request, {
+      await audit.record(request, {
         action: 'device.unassign',
         patientId,
         targetType: 'device',
         targetId: request.params.deviceId,
       });
-      if (patientId) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
+      if (patientId) await bedChanges.announce(wards, (await wards.patient(patientId))?.bedId ?? null);
       reply.code(204);
     },
   );

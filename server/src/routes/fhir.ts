@@ -102,6 +102,9 @@ interface Row {
   quality_json: string | null;
 }
 
+const ROW_COLUMNS =
+  'id, device_id, patient_id, kind, measured_at, received_at, seq, values_json, quality_json';
+
 function toStored(row: Row) {
   const observation = {
     id: row.id,
@@ -122,18 +125,17 @@ function toStored(row: Row) {
 export async function fhirRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ctx = app.wardline;
-  const { db, patients, audit } = ctx;
+  const { sql, patients, audit } = ctx;
   const anyone = requireRole(...ROLES.patientViewers);
   const staff = requireRole(...ROLES.staff);
-  const byId = db.prepare(`SELECT * FROM observations WHERE id = ? AND patient_id IS NOT NULL`);
 
   app.get(
     '/fhir/Patient/:id',
     { onRequest: anyone, schema: { params: IdParams } },
     async (request, reply) => {
-      patientInScope(ctx, request.user!, request.params.id);
-      const patient = patients.record(request.params.id)!;
-      audit.recordForPatient(request, 'fhir.patient.read', patient.id);
+      await patientInScope(ctx, request.user!, request.params.id);
+      const patient = (await patients.record(request.params.id))!;
+      await audit.recordForPatient(request, 'fhir.patient.read', patient.id);
       reply.type(FHIR_JSON);
       // A relative sees what the JSON API shows them: the name, never identifiers or date of birth.
       if (request.user!.role === 'family')
@@ -160,12 +162,12 @@ export async function fhirRoutes(fastify: FastifyInstance) {
       const found =
         q.identifier !== undefined && !nhsNumber
           ? []
-          : patients.search(
+          : await patients.search(
               organisationOf(request),
               { q: q.name ?? '', nhsNumber, includeDischarged: true, limit: q._count },
               request.user!.wardIds,
             );
-      audit.recordForPatient(request, 'fhir.patient.search', null, { results: found.length });
+      await audit.recordForPatient(request, 'fhir.patient.search', null, { results: found.length });
       reply.type(FHIR_JSON);
       const base = app.publicUrl();
       return searchsetBundle(`${base}${request.url}`, found.map(patientResource), base);
@@ -176,16 +178,19 @@ export async function fhirRoutes(fastify: FastifyInstance) {
     '/fhir/Observation/:id',
     { onRequest: anyone, schema: { params: IdParams } },
     async (request, reply) => {
-      const row = byId.get(request.params.id) as Row | undefined;
+      const row = await sql.get<Row>(
+        `SELECT ${ROW_COLUMNS} FROM observations WHERE id = ? AND patient_id IS NOT NULL`,
+        [request.params.id],
+      );
       const resource = row ? observationResource(toStored(row)) : null;
       if (!row || !resource) throw new Errors.notFound('Observation');
       try {
-        patientInScope(ctx, request.user!, row.patient_id);
+        await patientInScope(ctx, request.user!, row.patient_id);
       } catch {
         throw new Errors.notFound('Observation');
       }
-      requireClinicalDetail(ctx.alerting.contacts, request.user!, row.patient_id);
-      audit.recordForPatient(request, 'fhir.observation.read', row.patient_id);
+      await requireClinicalDetail(ctx.alerting.contacts, request.user!, row.patient_id);
+      await audit.recordForPatient(request, 'fhir.observation.read', row.patient_id);
       reply.type(FHIR_JSON);
       return resource;
     },
@@ -197,22 +202,23 @@ export async function fhirRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const q = request.query;
       const patientId = q.patient.replace(/^Patient\//, '');
-      patientInScope(ctx, request.user!, patientId);
-      requireClinicalDetail(ctx.alerting.contacts, request.user!, patientId);
+      await patientInScope(ctx, request.user!, patientId);
+      await requireClinicalDetail(ctx.alerting.contacts, request.user!, patientId);
       const bounds = (q.date ?? []).flatMap(dateBounds);
       const kinds = kindsForCodes(q.code);
-      const rows = db
-        .prepare(
-          `SELECT * FROM observations
-          WHERE patient_id = ? AND kind IN (SELECT value FROM json_each(?))
+      const rows = await sql.all<Row>(
+        `SELECT ${ROW_COLUMNS} FROM observations
+          WHERE patient_id = ? AND kind IN (SELECT value FROM ${sql.dialect.jsonArrayValues('?')})
           ${bounds.map((b) => `AND measured_at ${b.op} ?`).join(' ')}
           ORDER BY measured_at, device_id, seq LIMIT ?`,
-        )
-        .all(patientId, JSON.stringify(kinds), ...bounds.map((b) => b.at), q._count) as Row[];
+        [patientId, JSON.stringify(kinds), ...bounds.map((b) => b.at), q._count],
+      );
       const resources = rows
         .map((row) => observationResource(toStored(row)))
         .filter((r): r is FhirResource => r !== null);
-      audit.recordForPatient(request, 'fhir.observation.search', patientId, { results: resources.length });
+      await audit.recordForPatient(request, 'fhir.observation.search', patientId, {
+        results: resources.length,
+      });
       reply.type(FHIR_JSON);
       // Links come from the configured public URL: the Host header is the client's to choose.
       const base = app.publicUrl();

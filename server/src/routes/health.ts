@@ -6,11 +6,10 @@ export const SERVER_VERSION = '0.1.0';
 
 /** Unauthenticated on purpose: load balancers and monitoring read it. It holds no personal data. */
 export async function healthRoutes(app: FastifyInstance) {
-  const { db, metrics, startedAt } = app.wardline;
-  const ping = db.prepare('SELECT 1 AS ok');
-  const databaseAnswers = (): boolean => {
+  const { sql, metrics, startedAt } = app.wardline;
+  const databaseAnswers = async (): Promise<boolean> => {
     try {
-      return (ping.get() as { ok: number }).ok === 1;
+      return (await sql.get<{ ok: number }>('SELECT 1 AS ok'))?.ok === 1;
     } catch {
       return false;
     }
@@ -33,7 +32,7 @@ export async function healthRoutes(app: FastifyInstance) {
   }
 
   app.get('/api/health', { logLevel: 'warn' }, async (_request, reply): Promise<Health> => {
-    const databaseOk = databaseAnswers();
+    const databaseOk = await databaseAnswers();
     const mqttConnected = app.wardline.mqttConnected();
     const timeSeries = app.wardline.timeSeries.health();
     const reasons = degradedReasons(databaseOk, mqttConnected, timeSeries);

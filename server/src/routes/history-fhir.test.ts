@@ -83,7 +83,7 @@ let validator: InstanceType<typeof JSONSchemaValidator>;
 
 beforeAll(async () => {
   ctx = await testContext();
-  testIngest(ctx).handle(
+  await testIngest(ctx).handle(
     OBS_TOPIC,
     batch(...bpReadings, fallReading, fallWithoutConfidence, looseCuff, irregular, clean),
   );
@@ -162,11 +162,11 @@ describe('history API', () => {
 
   it('lets family see only their own relative, with consent to clinical detail, and rejects a reversed range', async () => {
     // The demo's family contact has not consented to clinical detail: no history for them.
-    const contact = ctx.alerting.contacts.forUser(P1, 'family')!;
+    const contact = (await ctx.alerting.contacts.forUser(P1, 'family'))!;
     expect((await get(`/api/patients/${P1}/history?kind=fall`, 'family')).statusCode).toBe(403);
     const { id: _id, patientId: _p, consentRecordedAt: _at, consentRecordedBy: _by, ...input } = contact;
     const at = new Date().toISOString();
-    ctx.alerting.contacts.update(
+    await ctx.alerting.contacts.update(
       contact.id,
       { ...input, consent: { ...input.consent, clinicalDetail: true } },
       'test',
@@ -195,7 +195,7 @@ describe('FHIR R4', () => {
   });
 
   it('finds the Patient by NHS number as a searchset, and nothing for an unknown or invalid one', async () => {
-    const nhsNumber = ctx.patients.record(P1)!.nhsNumber!;
+    const nhsNumber = (await ctx.patients.record(P1))!.nhsNumber!;
     const found = await get(`/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhsNumber}`);
     expect(found.statusCode).toBe(200);
     const bundle = found.json() as { total: number; entry: { resource: { id: string } }[] };

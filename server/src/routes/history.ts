@@ -84,8 +84,8 @@ export async function historyRoutes(fastify: FastifyInstance) {
     { onRequest: anyone, schema: { params: PatientParams, querystring: HistoryQuerystring } },
     async (request, reply) => {
       const { patientId } = request.params;
-      patientInScope(app.wardline, request.user!, patientId);
-      requireClinicalDetail(app.wardline.alerting.contacts, request.user!, patientId);
+      await patientInScope(app.wardline, request.user!, patientId);
+      await requireClinicalDetail(app.wardline.alerting.contacts, request.user!, patientId);
       const q = request.query;
       const range = q.range as HistoryRange | undefined;
       const to = q.to ? Date.parse(q.to) : Date.now();
@@ -110,7 +110,7 @@ export async function historyRoutes(fastify: FastifyInstance) {
         throw new Errors.timeSeriesUnavailable((err as Error).message);
       }
       const wantsCsv = q.format === 'csv' || (!q.format && request.headers.accept?.includes('text/csv'));
-      app.wardline.audit.recordForPatient(
+      await app.wardline.audit.recordForPatient(
         request,
         wantsCsv ? 'patient.history.export' : 'patient.history.view',
         patientId,

@@ -43,20 +43,20 @@ export async function importRoutes(fastify: FastifyInstance) {
       const organisationId = organisationOf(request);
       if (typeof request.body !== 'string')
         throw new Errors.badRequest('send the CSV file as the body, with Content-Type text/csv');
-      const { result, admittedBeds } = importCsv(ctx, request.body, {
+      const { result, admittedBeds } = await importCsv(ctx, request.body, {
         organisationId,
         request,
         dryRun: request.query.dryRun,
       });
       // Stored imports are recorded with what they stored; a check or a refusal with its counts.
       if (!result.imported)
-        ctx.audit.record(request, {
+        await ctx.audit.record(request, {
           action: 'import.check',
           targetType: 'organisation',
           targetId: organisationId,
           detail: { rows: result.rows, errors: result.errors.length, dryRun: request.query.dryRun },
         });
-      for (const bedId of admittedBeds) ctx.bedChanges.announce(ctx.wards, bedId);
+      for (const bedId of admittedBeds) await ctx.bedChanges.announce(ctx.wards, bedId);
       return result;
     },
   );

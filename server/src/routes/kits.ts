@@ -20,6 +20,8 @@ import { createKitRepository, type IssuedSecret } from '../kits/kit-repository.j
 export interface KitRouteOptions {
   /** Where gateways reach the broker, written into provisioning files; absent: mqtt://127.0.0.1:1883. */
   gatewayMqttUrl?: string;
+  /** Several brokers for gateways to fail over between, in order (`mqttUrls`); its first is the mqttUrl. */
+  gatewayMqttUrls?: string[];
   /** The broker's bearer token for the credentials feed; without it the feed answers 401 to everyone. */
   brokerSyncToken?: string | null;
 }
@@ -31,10 +33,11 @@ const FeedQuery = Type.Object({ since: Type.Integer({ minimum: 0, default: 0 }) 
 
 export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { db, devices, audit } = app.wardline;
-  const kits = createKitRepository(db, devices);
-  const feed = createBrokerFeed(db);
-  const mqttUrl = options.gatewayMqttUrl ?? DEFAULT_GATEWAY_MQTT_URL;
+  const { sql, devices, audit } = app.wardline;
+  const kits = createKitRepository(sql, devices);
+  const feed = createBrokerFeed(sql);
+  const mqttUrls = options.gatewayMqttUrls?.length ? options.gatewayMqttUrls : undefined;
+  const mqttUrl = mqttUrls?.[0] ?? options.gatewayMqttUrl ?? DEFAULT_GATEWAY_MQTT_URL;
   const admin = requireRole(...ROLES.admin);
   const clinicalLead = requireRole(...ROLES.clinicalLead);
 
@@ -43,6 +46,7 @@ export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptio
     provisioning: {
       format: PROVISIONING_FORMAT,
       mqttUrl,
+      ...(mqttUrls ? { mqttUrls } : {}),
       username: issued.kit.username,
       password: issued.secret,
       site: issued.kit.siteCode,
@@ -64,8 +68,8 @@ export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptio
     '/api/kits',
     { onRequest: admin, schema: { body: RegisterKitRequest } },
     async (request, reply): Promise<KitCredentialsResponse> => {
-      const issued = kits.register(organisationOf(request), request.body, request.user!.username);
-      record(request, 'kit.register', issued.kit, { devices: issued.kit.devices.map((d) => d.id) });
+      const issued = await kits.register(organisationOf(request), request.body, request.user!.username);
+      await record(request, 'kit.register', issued.kit, { devices: issued.kit.devices.map((d) => d.id) });
       reply.code(201).header('cache-control', 'no-store');
       return credentials(issued);
     },
@@ -79,8 +83,8 @@ export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptio
     '/api/kits/:kitId',
     { onRequest: clinicalLead, schema: { params: KitParams } },
     async (request): Promise<KitPage> => {
-      const page = kits.page(organisationOf(request), request.params.kitId);
-      record(request, 'kit.view', page.kit);
+      const page = await kits.page(organisationOf(request), request.params.kitId);
+      await record(request, 'kit.view', page.kit);
       return page;
     },
   );
@@ -90,13 +94,13 @@ export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptio
     { onRequest: admin, schema: { params: KitParams, body: RotateKitRequest } },
     async (request, reply): Promise<KitCredentialsResponse> => {
       const { overlapMinutes } = request.body;
-      const issued = kits.rotate(
+      const issued = await kits.rotate(
         organisationOf(request),
         request.params.kitId,
         overlapMinutes,
         request.user!.username,
       );
-      record(request, 'kit.rotate', issued.kit, { overlapMinutes });
+      await record(request, 'kit.rotate', issued.kit, { overlapMinutes });
       reply.header('cache-control', 'no-store');
       return credentials(issued);
     },
@@ -106,8 +110,8 @@ export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptio
     '/api/kits/:kitId/revoke',
     { onRequest: admin, schema: { params: KitParams } },
     async (request): Promise<Kit> => {
-      const kit = kits.revoke(organisationOf(request), request.params.kitId, request.user!.username);
-      record(request, 'kit.revoke', kit);
+      const kit = await kits.revoke(organisationOf(request), request.params.kitId, request.user!.username);
+      await record(request, 'kit.revoke', kit);
       return kit;
     },
   );
@@ -116,15 +120,15 @@ export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptio
     '/api/kits/:kitId/issue',
     { onRequest: clinicalLead, schema: { params: KitParams, body: IssueKitRequest } },
     async (request): Promise<Kit> => {
-      const { kit, previousPatientId } = kits.issue(
+      const { kit, previousPatientId } = await kits.issue(
         organisationOf(request),
         request.params.kitId,
         request.body.patientId,
         request.user!.username,
       );
       if (previousPatientId !== null)
-        record(request, 'kit.return', kit, { patientId: previousPatientId, reissued: true });
-      record(request, 'kit.issue', kit, { patientId: request.body.patientId });
+        await record(request, 'kit.return', kit, { patientId: previousPatientId, reissued: true });
+      await record(request, 'kit.issue', kit, { patientId: request.body.patientId });
       return kit;
     },
   );
@@ -133,12 +137,12 @@ export async function kitRoutes(fastify: FastifyInstance, options: KitRouteOptio
     '/api/kits/:kitId/return',
     { onRequest: clinicalLead, schema: { params: KitParams } },
     async (request): Promise<Kit> => {
-      const { kit, patientId } = kits.returnKit(
+      const { kit, patientId } = await kits.returnKit(
         organisationOf(request),
         request.params.kitId,
         request.user!.username,
       );
-      record(request, 'kit.return', kit, { patientId });
+      await record(request, 'kit.return', kit, { patientId });
       return kit;
     },
   );

@@ -24,13 +24,13 @@ export async function news2HistoryRoutes(fastify: FastifyInstance) {
     },
     async (request): Promise<News2History> => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
+      await patientInScope(ctx, request.user!, patientId);
       const from =
         request.query.from !== undefined
           ? new Date(request.query.from).toISOString()
           : new Date(Date.now() - DEFAULT_DAYS * 86_400_000).toISOString();
-      ctx.audit.recordForPatient(request, 'patient.news2.history.view', patientId);
-      return { patientId, from, entries: ctx.news2History.list(patientId, from) };
+      await ctx.audit.recordForPatient(request, 'patient.news2.history.view', patientId);
+      return { patientId, from, entries: await ctx.news2History.list(patientId, from) };
     },
   );
 }

@@ -20,13 +20,14 @@ export interface OidcRouteOptions {
  * same session cookie) or sends them back to the sign-in screen with a reason.
  */
 export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions) {
-  const { users, audit, db, webMetrics } = app.wardline;
+  const { users, audit, sql, webMetrics } = app.wardline;
   const parties = new Map(options.providers.map((p) => [p.id, createRelyingParty(p)]));
-  const openOrganisation = db.prepare(`SELECT 1 FROM organisations WHERE id = ? AND closed_at IS NULL`);
+  const openOrganisation = (id: string) =>
+    sql.get(`SELECT 1 AS open FROM organisations WHERE id = ? AND closed_at IS NULL`, [id]);
   const redirectUri = (id: string) => `${app.publicUrl()}${CALLBACK_PATH}/${id}/callback`;
   const dashboard = (query = '') => `${app.publicUrl()}/${query}`;
 
-  function refuse(
+  async function refuse(
     request: FastifyRequest,
     reply: FastifyReply,
     provider: string,
@@ -37,7 +38,7 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
     request.log.warn({ provider, code, reason: why.reason }, 'single sign-on refused');
     webMetrics.signIn('failure');
     webMetrics.refuse(code);
-    audit.record(request, {
+    await audit.record(request, {
       action: 'auth.oidc-refused',
       organisationId: why.organisationId ?? null,
       targetType: 'identity_provider',
@@ -74,11 +75,11 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
   });
 
   /** The account for a verified identity: linked before, or created now from the mapped claims. */
-  function account(
+  async function account(
     identity: VerifiedIdentity,
     provider: OidcProviderConfig,
     mapped: Extract<ReturnType<typeof mapClaims>, { ok: true }>,
-  ): { username: string; created: boolean } | { refused: OidcSignInError } {
+  ): Promise<{ username: string; created: boolean } | { refused: OidcSignInError }> {
     const displayName = mapped.displayName?.slice(0, 200) || `${provider.name} user`;
     const claims = {
       role: mapped.role,
@@ -86,14 +87,14 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
       displayName,
       email: mapped.email,
     };
-    const linked = users.findFederated(identity.issuer, identity.subject);
+    const linked = await users.findFederated(identity.issuer, identity.subject);
     if (linked) {
       if (linked.disabledAt) return { refused: 'WL_OIDC_ACCOUNT_DISABLED' };
-      users.refreshFederated(linked.username, claims);
+      await users.refreshFederated(linked.username, claims);
       return { username: linked.username, created: false };
     }
-    const username = users.freeUsername(mapped.email?.split('@')[0] ?? `${provider.id}-user`);
-    const created = users.createFederated(
+    const username = await users.freeUsername(mapped.email?.split('@')[0] ?? `${provider.id}-user`);
+    const created = await users.createFederated(
       { username, ...claims, createdBy: `oidc:${provider.id}` },
       { issuer: identity.issuer, subject: identity.subject },
     );
@@ -114,19 +115,19 @@ export async function oidcRoutes(app: FastifyInstance, options: OidcRouteOptions
 
     const mapped = mapClaims(provider, result.identity.claims);
     if (!mapped.ok) return refuse(request, reply, provider.id, mapped.code, mapped);
-    if (!openOrganisation.get(mapped.organisationId))
+    if (!(await openOrganisation(mapped.organisationId)))
       return refuse(request, reply, provider.id, 'WL_OIDC_UNKNOWN_ORGANISATION', {
         reason: 'mapped organisation does not exist or is closed',
         organisationId: mapped.organisationId,
       });
-    const outcome = account(result.identity, provider, mapped);
+    const outcome = await account(result.identity, provider, mapped);
     if ('refused' in outcome)
       return refuse(request, reply, provider.id, outcome.refused, { organisationId: mapped.organisationId });
 
-    const token = startSessionCookie(reply, users, outcome.username, { secure: options.secureCookies });
+    const token = await startSessionCookie(reply, users, outcome.username, { secure: options.secureCookies });
     // From here this request is the person's: the audit names them as the actor.
-    request.user = users.userForToken(token) ?? null;
-    audit.record(request, {
+    request.user = (await users.userForToken(token)) ?? null;
+    await audit.record(request, {
       action: 'auth.sign-in',
       targetType: 'user',
       targetId: outcome.username,

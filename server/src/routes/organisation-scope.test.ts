@@ -483,7 +483,7 @@ const ROUTES: Record<string, Entry> = {
         if (res.status === 200) expect(JSON.parse(res.body), caller).toMatchObject({ imported: false });
         else expect([403, 404], caller).toContain(res.status);
       }
-      expect(t.a.wardsOfSite()).toEqual([t.a.wardId]);
+      expect(await t.a.wardsOfSite()).toEqual([t.a.wardId]);
     },
   },
 };
@@ -493,7 +493,7 @@ type Fixture = OrganisationFixture & {
   nhsNumber: string;
   observationId: string;
   kitId: string;
-  wardsOfSite: () => string[];
+  wardsOfSite: () => Promise<string[]>;
 };
 
 describe('two organisations on one server see nothing of each other', () => {
@@ -552,23 +552,23 @@ describe('two organisations on one server see nothing of each other', () => {
 
   async function fixture(prefix: string, nhsNumber: string): Promise<Fixture> {
     const made = await addOrganisation(ctx, prefix, { nhsNumber });
-    const outcome = testIngest(ctx).handle(
+    const outcome = await testIngest(ctx).handle(
       `wardline/v1/${made.siteCode}/gw-1/obs`,
       batch(bpObservation({ deviceId: made.deviceId })),
     );
     const observationId = outcome.observations[0]!.observation.id;
     // Something of the site's turned away, for the dead-letter list.
-    testIngest(ctx).handle(`wardline/v1/${made.siteCode}/gw-1/obs`, Buffer.from('not json'));
+    await testIngest(ctx).handle(`wardline/v1/${made.siteCode}/gw-1/obs`, Buffer.from('not json'));
     return {
       ...made,
       nhsNumber,
       observationId,
       kitId: '',
-      wardsOfSite: () =>
+      wardsOfSite: async () =>
         (
-          ctx.db.prepare(`SELECT id FROM wards WHERE site_id = ? ORDER BY id`).all(made.siteId) as {
-            id: string;
-          }[]
+          await ctx.sql.all<{ id: string }>(`SELECT id FROM wards WHERE site_id = ? ORDER BY id`, [
+            made.siteId,
+          ])
         ).map((r) => r.id),
     };
   }
@@ -657,15 +657,15 @@ describe('two organisations on one server see nothing of each other', () => {
     }
     expect(failures).toEqual([]);
     // Nothing of A changed hands: still in its bed, with its device and its contact.
-    expect(ctx.wards.patient(a.patientId)).toMatchObject({ bedId: a.bedId });
-    expect(ctx.devices.devicesAssignedTo(a.patientId)).toEqual([a.deviceId]);
-    expect(ctx.alerting.contacts.get(a.contactId)).toMatchObject({ patientId: a.patientId });
-    expect(ctx.alerting.store.get(a.alertId)).toMatchObject({ state: 'open' });
+    expect(await ctx.wards.patient(a.patientId)).toMatchObject({ bedId: a.bedId });
+    expect(await ctx.devices.devicesAssignedTo(a.patientId)).toEqual([a.deviceId]);
+    expect(await ctx.alerting.contacts.get(a.contactId)).toMatchObject({ patientId: a.patientId });
+    expect(await ctx.alerting.store.get(a.alertId)).toMatchObject({ state: 'open' });
   });
 
   it("lets an operator read every organisation's dead letters and no one's clinical record", async () => {
     const { hashPassword } = await import('@wardline/broker');
-    ctx.users.upsert({
+    await ctx.users.upsert({
       username: 'operator',
       passwordHash: await hashPassword(TEST_PASSWORD, { N: 2 ** 10, r: 8, p: 1 }),
       role: 'operator',
@@ -727,7 +727,7 @@ describe('two organisations on one server see nothing of each other', () => {
       );
 
       hub.broadcast(
-        testIngest(ctx).handle(
+        await testIngest(ctx).handle(
           `wardline/v1/${a.siteCode}/gw-1/obs`,
           batch(bpObservation({ deviceId: a.deviceId })),
         ),
@@ -739,7 +739,7 @@ describe('two organisations on one server see nothing of each other', () => {
         check();
       });
       hub.broadcast(
-        testIngest(ctx).handle(
+        await testIngest(ctx).handle(
           `wardline/v1/${b.siteCode}/gw-1/obs`,
           batch(bpObservation({ deviceId: b.deviceId })),
         ),

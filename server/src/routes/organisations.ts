@@ -27,9 +27,9 @@ export async function organisationRoutes(fastify: FastifyInstance) {
   const operator = requireRole(...ROLES.operator);
 
   /** The organisation as the user may see it: any for an operator, their own for others, else 404. */
-  function visible(request: FastifyRequest, id: string): Organisation {
+  async function visible(request: FastifyRequest, id: string): Promise<Organisation> {
     const user = request.user!;
-    const organisation = organisations.get(id);
+    const organisation = await organisations.get(id);
     if (!organisation || (user.role !== 'operator' && user.organisationId !== id))
       throw new Errors.notFound('organisation');
     return organisation;
@@ -41,7 +41,7 @@ export async function organisationRoutes(fastify: FastifyInstance) {
     async (request): Promise<Organisation[]> => {
       const user = request.user!;
       if (user.role === 'operator') return organisations.list();
-      const own = user.organisationId ? organisations.get(user.organisationId) : undefined;
+      const own = user.organisationId ? await organisations.get(user.organisationId) : undefined;
       return own ? [own] : [];
     },
   );
@@ -52,8 +52,8 @@ export async function organisationRoutes(fastify: FastifyInstance) {
     async (request, reply): Promise<CreateOrganisationResponse> => {
       const { name, admin } = request.body;
       const by = request.user!.username;
-      const organisation = organisations.create(name);
-      const username = createInvitedAccount(ctx, {
+      const organisation = await organisations.create(name);
+      const username = await createInvitedAccount(ctx, {
         role: 'admin',
         displayName: admin.displayName,
         email: admin.email,
@@ -73,8 +73,8 @@ export async function organisationRoutes(fastify: FastifyInstance) {
         targetId: organisation.id,
         organisationId: organisation.id,
       };
-      audit.record(request, { action: 'organisation.create', ...target });
-      audit.record(request, {
+      await audit.record(request, { action: 'organisation.create', ...target });
+      await audit.record(request, {
         action: 'staff.invite',
         targetType: 'user',
         targetId: username,
@@ -94,13 +94,13 @@ export async function organisationRoutes(fastify: FastifyInstance) {
       schema: { params: IdParams, body: UpdateOrganisationRequest },
     },
     async (request): Promise<Organisation> => {
-      const organisation = visible(request, request.params.id);
+      const organisation = await visible(request, request.params.id);
       const change = request.body;
       // The operator names organisations; whether admins need a second factor is the organisation's call.
       if (request.user!.role === 'operator' && change.requireAdminTotp !== undefined)
         throw new Errors.forbidden();
-      const updated = organisations.update(organisation.id, change)!;
-      audit.record(request, {
+      const updated = (await organisations.update(organisation.id, change))!;
+      await audit.record(request, {
         action: 'organisation.update',
         targetType: 'organisation',
         targetId: organisation.id,
@@ -118,11 +118,11 @@ export async function organisationRoutes(fastify: FastifyInstance) {
     '/api/organisations/:id/close',
     { onRequest: operator, schema: { params: IdParams } },
     async (request): Promise<Organisation> => {
-      const organisation = visible(request, request.params.id);
-      const closed = organisations.close(organisation.id)!;
+      const organisation = await visible(request, request.params.id);
+      const closed = (await organisations.close(organisation.id))!;
       // Nobody of a closed organisation signs in any more; their sessions and sockets end now.
-      for (const account of users.accountsOf(organisation.id)) users.disable(account.username);
-      audit.record(request, {
+      for (const account of await users.accountsOf(organisation.id)) await users.disable(account.username);
+      await audit.record(request, {
         action: 'organisation.close',
         targetType: 'organisation',
         targetId: organisation.id,

@@ -77,17 +77,17 @@ const SearchQuery = Type.Object({
 });
 
 /** Checks and normalises details: a valid NHS number unique in the organisation, a birth date not ahead. */
-export function checkedDetails<T extends Partial<PatientDetails>>(
+export async function checkedDetails<T extends Partial<PatientDetails>>(
   ctx: Pick<ServerContext, 'patients'>,
   organisationId: string,
   details: T,
   patientId = '',
-): T {
+): Promise<T> {
   const result = { ...details };
   if (typeof details.nhsNumber === 'string') {
     const nhsNumber = normaliseNhsNumber(details.nhsNumber);
     if (!nhsNumber) throw new PatientErrors.invalidNhsNumber();
-    if (ctx.patients.nhsNumberTaken(organisationId, nhsNumber, patientId))
+    if (await ctx.patients.nhsNumberTaken(organisationId, nhsNumber, patientId))
       throw new PatientErrors.duplicateNhsNumber();
     result.nhsNumber = nhsNumber;
   }
@@ -113,22 +113,43 @@ function familyRecord(record: PatientRecord): PatientSummary {
 export async function patientRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ctx = app.wardline;
-  const { db, wards, patients, observations, devices, bedChanges, audit } = ctx;
+  const { sql, wards, places, patients, observations, devices, bedChanges, audit } = ctx;
 
   /** What a family user is told of consent, and, for the limited view, when readings last came. */
-  const familyConsent = (user: AuthenticatedUser, patientId: string) => ({
-    clinicalDetail: mayShowClinicalDetail(ctx.alerting.contacts, user, patientId),
-    lastReadingAt: lastReadingAt(observations, patientId),
+  const familyConsent = async (user: AuthenticatedUser, patientId: string) => ({
+    clinicalDetail: await mayShowClinicalDetail(ctx.alerting.contacts, user, patientId),
+    lastReadingAt: await lastReadingAt(observations, patientId),
   });
   const viewers = requireRole(...ROLES.patientViewers);
   const clinicalLead = requireRole(...ROLES.clinicalLead);
 
-  /** A free, open bed the user may admit to, or 404/409. */
-  function freeBed(request: FastifyRequest, bedId: string) {
-    const bed = bedInScope(ctx, request.user!, bedId);
-    if (bed.closedAt || bed.wardClosedAt) throw new Errors.conflict(`bed ${bedId} is closed`);
-    if (wards.bedOccupant(bedId)) throw new Errors.conflict(`bed ${bedId} is occupied`);
+  /** A free, open bed the user may admit to, or 404/409; held open until the transaction ends. */
+  async function freeBed(request: FastifyRequest, bedId: string) {
+    const bed = await bedInScope(ctx, request.user!, bedId);
+    if (bed.closedAt || bed.wardClosedAt || !(await places.holdOpenBed(bedId)))
+      throw new Errors.conflict(`bed ${bedId} is closed`);
+    if (await wards.bedOccupant(bedId)) throw new Errors.conflict(`bed ${bedId} is occupied`);
     return bed;
+  }
+
+  /**
+   * Unique constraints decide between two requests at once (from two replicas, say) that the
+   * checks before let through: one bed per patient, one NHS number per organisation. The later
+   * request is refused as the check would have refused it.
+   */
+  async function uniquely<T>(
+    taken: { bedId?: string; nhsNumber?: unknown },
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (sql.constraintViolated(error) !== 'unique') throw error;
+      if (taken.bedId && (await wards.bedOccupant(taken.bedId)))
+        throw new Errors.conflict(`bed ${taken.bedId} is occupied`);
+      if (typeof taken.nhsNumber === 'string') throw new PatientErrors.duplicateNhsNumber();
+      throw error;
+    }
   }
 
   app.post(
@@ -137,20 +158,23 @@ export async function patientRoutes(fastify: FastifyInstance) {
     async (request, reply): Promise<PatientRecord> => {
       const { bedId, displayName, ...rest } = request.body;
       const organisationId = organisationOf(request);
-      bedInScope(ctx, request.user!, bedId);
-      const details = checkedDetails(ctx, organisationId, { displayName, ...rest });
+      await bedInScope(ctx, request.user!, bedId);
+      const details = await checkedDetails(ctx, organisationId, { displayName, ...rest });
       // A pseudonymous id: it travels to time-series stores and exports, so it must not identify anyone.
       const id = `p-${randomUUID()}`;
-      db.transaction(() => {
-        freeBed(request, bedId);
-        wards.admit({ id, displayName, bedId, at: new Date().toISOString(), by: request.user!.username });
-        patients.updateDetails(id, details);
-      })();
+      await uniquely({ bedId, nhsNumber: details.nhsNumber }, () =>
+        sql.transaction(async () => {
+          await freeBed(request, bedId);
+          const at = new Date().toISOString();
+          await wards.admit({ id, displayName, bedId, at, by: request.user!.username });
+          await patients.updateDetails(id, details);
+        }),
+      );
       request.log.info({ patientId: id, bedId, by: request.user!.username }, 'patient admitted');
-      audit.recordForPatient(request, 'patient.admit', id, { bedId });
-      bedChanges.announce(wards, bedId);
+      await audit.recordForPatient(request, 'patient.admit', id, { bedId });
+      await bedChanges.announce(wards, bedId);
       reply.code(201);
-      return patients.record(id)!;
+      return (await patients.record(id))!;
     },
   );
 
@@ -159,19 +183,23 @@ export async function patientRoutes(fastify: FastifyInstance) {
     { onRequest: clinicalLead, schema: { params: PatientParams, body: ReadmitRequest } },
     async (request): Promise<PatientRecord> => {
       const { patientId } = request.params;
-      const patient = patientInScope(ctx, request.user!, patientId);
+      const patient = await patientInScope(ctx, request.user!, patientId);
       const { bedId } = request.body;
-      bedInScope(ctx, request.user!, bedId);
-      db.transaction(() => {
-        if (wards.patient(patientId)?.bedId)
-          throw new Errors.conflict('the patient is in a bed already: discharge them first');
-        const bed = freeBed(request, bedId);
-        patients.readmit(patient.id, bed, request.user!.username, new Date().toISOString());
-      })();
+      await bedInScope(ctx, request.user!, bedId);
+      await uniquely({ bedId }, () =>
+        sql.transaction(async () => {
+          const inBed = () => new Errors.conflict('the patient is in a bed already: discharge them first');
+          if ((await wards.patient(patientId))?.bedId) throw inBed();
+          const bed = await freeBed(request, bedId);
+          // The conditional UPDATE decides between two re-admissions at once.
+          if (!(await patients.readmit(patient.id, bed, request.user!.username, new Date().toISOString())))
+            throw inBed();
+        }),
+      );
       request.log.info({ patientId, bedId, by: request.user!.username }, 'patient re-admitted');
-      audit.recordForPatient(request, 'patient.admit', patientId, { bedId });
-      bedChanges.announce(wards, bedId);
-      return patients.record(patientId)!;
+      await audit.recordForPatient(request, 'patient.admit', patientId, { bedId });
+      await bedChanges.announce(wards, bedId);
+      return (await patients.record(patientId))!;
     },
   );
 
@@ -180,19 +208,21 @@ export async function patientRoutes(fastify: FastifyInstance) {
     { onRequest: clinicalLead, schema: { params: PatientParams } },
     async (request): Promise<PatientRecord> => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
+      await patientInScope(ctx, request.user!, patientId);
       const at = new Date().toISOString();
       const by = request.user!.username;
-      const bedId = wards.patient(patientId)?.bedId ?? null;
-      db.transaction(() => {
-        if (!wards.discharge(patientId, at, by)) throw new Errors.conflict('patient is already discharged');
+      const bedId = (await wards.patient(patientId))?.bedId ?? null;
+      await sql.transaction(async () => {
+        if (!(await wards.discharge(patientId, at, by)))
+          throw new Errors.conflict('patient is already discharged');
         // A discharged person's devices must not keep attributing readings to them.
-        for (const deviceId of devices.devicesAssignedTo(patientId)) devices.unassign(deviceId, by, at);
-      })();
+        for (const deviceId of await devices.devicesAssignedTo(patientId))
+          await devices.unassign(deviceId, by, at);
+      });
       request.log.info({ patientId, by }, 'patient discharged');
-      audit.recordForPatient(request, 'patient.discharge', patientId, { bedId });
-      bedChanges.announce(wards, bedId);
-      return patients.record(patientId)!;
+      await audit.recordForPatient(request, 'patient.discharge', patientId, { bedId });
+      await bedChanges.announce(wards, bedId);
+      return (await patients.record(patientId))!;
     },
   );
 
@@ -201,12 +231,13 @@ export async function patientRoutes(fastify: FastifyInstance) {
     { onRequest: clinicalLead, schema: { params: PatientParams, body: UpdateBody } },
     async (request): Promise<PatientRecord> => {
       const { patientId } = request.params;
-      const patient = patientInScope(ctx, request.user!, patientId);
-      const details = checkedDetails(ctx, patient.organisationId!, request.body, patientId);
-      const fields = db.transaction(() => patients.updateDetails(patientId, details))();
-      audit.recordForPatient(request, 'patient.edit', patientId, { fields });
-      if ('displayName' in details) bedChanges.announce(wards, wards.patient(patientId)?.bedId ?? null);
-      return patients.record(patientId)!;
+      const patient = await patientInScope(ctx, request.user!, patientId);
+      const details = await checkedDetails(ctx, patient.organisationId!, request.body, patientId);
+      const fields = await uniquely(details, () => patients.updateDetails(patientId, details));
+      await audit.recordForPatient(request, 'patient.edit', patientId, { fields });
+      if ('displayName' in details)
+        await bedChanges.announce(wards, (await wards.patient(patientId))?.bedId ?? null);
+      return (await patients.record(patientId))!;
     },
   );
 
@@ -216,19 +247,19 @@ export async function patientRoutes(fastify: FastifyInstance) {
     async (request): Promise<PatientListItem[] | PatientSummary[]> => {
       const user = request.user!;
       if (user.role === 'family') {
-        const own = user.patientId ? wards.patient(user.patientId) : undefined;
-        return own ? [{ ...own, family: familyConsent(user, own.id) }] : [];
+        const own = user.patientId ? await wards.patient(user.patientId) : undefined;
+        return own ? [{ ...own, family: await familyConsent(user, own.id) }] : [];
       }
       const { q, includeDischarged, limit } = request.query;
       const text = q?.trim() ?? '';
       // Digits only (spaces allowed): an NHS number; otherwise a part of a name.
       const nhsNumber = /^[0-9\s-]{10,14}$/.test(text) ? normaliseNhsNumber(text) : null;
-      const found = patients.search(
+      const found = await patients.search(
         organisationOf(request),
         { q: text, nhsNumber, includeDischarged: includeDischarged ?? true, limit },
         user.wardIds,
       );
-      if (text) audit.record(request, { action: 'patient.search', detail: { results: found.length } });
+      if (text) await audit.record(request, { action: 'patient.search', detail: { results: found.length } });
       return found;
     },
   );
@@ -238,12 +269,12 @@ export async function patientRoutes(fastify: FastifyInstance) {
     { onRequest: viewers, schema: { params: PatientParams } },
     async (request): Promise<PatientRecord | PatientSummary> => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
-      const record = patients.record(patientId)!;
-      audit.recordForPatient(request, 'patient.view', patientId);
+      await patientInScope(ctx, request.user!, patientId);
+      const record = (await patients.record(patientId))!;
+      await audit.recordForPatient(request, 'patient.view', patientId);
       const user = request.user!;
       return user.role === 'family'
-        ? { ...familyRecord(record), family: familyConsent(user, patientId) }
+        ? { ...familyRecord(record), family: await familyConsent(user, patientId) }
         : record;
     },
   );
@@ -253,9 +284,9 @@ export async function patientRoutes(fastify: FastifyInstance) {
     { onRequest: viewers, schema: { params: PatientParams } },
     async (request): Promise<DeviceState[]> => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
-      audit.recordForPatient(request, 'patient.devices.view', patientId);
-      return devices.devicesOfPatients([patientId]).get(patientId) ?? [];
+      await patientInScope(ctx, request.user!, patientId);
+      await audit.recordForPatient(request, 'patient.devices.view', patientId);
+      return (await devices.devicesOfPatients([patientId])).get(patientId) ?? [];
     },
   );
 
@@ -264,10 +295,15 @@ export async function patientRoutes(fastify: FastifyInstance) {
     { onRequest: viewers, schema: { params: PatientParams, querystring: HistoryQuery } },
     async (request): Promise<StoredObservation[]> => {
       const { patientId } = request.params;
-      patientInScope(ctx, request.user!, patientId);
-      requireClinicalDetail(ctx.alerting.contacts, request.user!, patientId);
+      await patientInScope(ctx, request.user!, patientId);
+      await requireClinicalDetail(ctx.alerting.contacts, request.user!, patientId);
       const { kind, from, to, limit, order } = request.query;
-      audit.recordForPatient(request, 'patient.observations.view', patientId, kind ? { kind } : undefined);
+      await audit.recordForPatient(
+        request,
+        'patient.observations.view',
+        patientId,
+        kind ? { kind } : undefined,
+      );
       // Stored times are ISO strings in UTC; normalise the bounds so string order is time order.
       return observations.history({
         patientId,

@@ -32,8 +32,8 @@ describe('sites, wards, beds and patients, managed live', () => {
       headers: { authorization: `Bearer ${tokens[user]}` },
       ...(payload !== undefined ? { payload: payload as object } : {}),
     });
-  const actions = () =>
-    (ctx.db.prepare(`SELECT action FROM audit_events ORDER BY id`).all() as { action: string }[]).map(
+  const actions = async () =>
+    (await ctx.sql.all<{ action: string }>(`SELECT action FROM audit_events ORDER BY id`)).map(
       (r) => r.action,
     );
 
@@ -118,7 +118,7 @@ describe('sites, wards, beds and patients, managed live', () => {
     expect(record.admissions).toMatchObject([
       { wardId: ward.id, wardName: 'Willow Wing', dischargedBy: 'charge' },
     ]);
-    expect(actions()).toEqual(
+    expect(await actions()).toEqual(
       expect.arrayContaining([
         'site.create',
         'ward.create',
@@ -131,9 +131,9 @@ describe('sites, wards, beds and patients, managed live', () => {
   });
 
   it('admits with an NHS number (spaces allowed), validates it, keeps it unique, and finds the patient by it', async () => {
-    ctx.db
-      .prepare(`UPDATE patients SET bed_id = NULL, discharged_at = ? WHERE id = 'ward-a-p002'`)
-      .run(new Date().toISOString());
+    await ctx.sql.run(`UPDATE patients SET bed_id = NULL, discharged_at = ? WHERE id = 'ward-a-p002'`, [
+      new Date().toISOString(),
+    ]);
     const nhs = syntheticNhsNumber(4242);
     const spaced = `${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`;
     const bad = `${nhs.slice(0, 9)}${(Number(nhs[9]) + 1) % 10}`;
@@ -205,10 +205,12 @@ describe('sites, wards, beds and patients, managed live', () => {
     const edited = await call('charge', 'PATCH', `/api/patients/${patient.id}`, { preferredName: null });
     expect(edited.json()).toMatchObject({ preferredName: null, nhsNumber: nhs });
 
-    expect(actions()).toEqual(expect.arrayContaining(['patient.admit', 'patient.discharge', 'patient.edit']));
+    expect(await actions()).toEqual(
+      expect.arrayContaining(['patient.admit', 'patient.discharge', 'patient.edit']),
+    );
     // The audit names ids and field names, never the name or the number.
     const details = (
-      ctx.db.prepare(`SELECT detail_json FROM audit_events`).all() as { detail_json: string | null }[]
+      await ctx.sql.all<{ detail_json: string | null }>(`SELECT detail_json FROM audit_events`)
     )
       .map((r) => r.detail_json ?? '')
       .join(' ');
@@ -217,7 +219,7 @@ describe('sites, wards, beds and patients, managed live', () => {
   });
 
   it('audits every view of a record, and a family member sees their relative without identifiers', async () => {
-    ctx.patients.updateDetails('ward-a-p001', { dateOfBirth: '1940-01-01' });
+    await ctx.patients.updateDetails('ward-a-p001', { dateOfBirth: '1940-01-01' });
     expect((await call('nurse', 'GET', '/api/patients/ward-a-p001')).json()).toMatchObject({
       dateOfBirth: '1940-01-01',
       admissions: [{ wardId: 'ward-a' }],
@@ -228,9 +230,9 @@ describe('sites, wards, beds and patients, managed live', () => {
     expect(own).toMatchObject({ id: 'ward-a-p001', bedLabel: 'Room 1' });
     expect(own).not.toHaveProperty('nhsNumber');
     expect(own).not.toHaveProperty('dateOfBirth');
-    const rows = ctx.db
-      .prepare(`SELECT actor, action, patient_id AS patientId FROM audit_events ORDER BY id`)
-      .all() as { actor: string; action: string; patientId: string }[];
+    const rows = await ctx.sql.all<{ actor: string; action: string; patientId: string }>(
+      `SELECT actor, action, patient_id AS "patientId" FROM audit_events ORDER BY id`,
+    );
     expect(rows).toEqual([
       { actor: 'nurse', action: 'patient.view', patientId: 'ward-a-p001' },
       { actor: 'nurse', action: 'patient.observations.view', patientId: 'ward-a-p001' },
@@ -240,9 +242,9 @@ describe('sites, wards, beds and patients, managed live', () => {
   });
 
   it('limits a ward-limited nurse to their wards', async () => {
-    const site = ctx.places.siteByCode('site-a')!;
-    const other = ctx.places.createWard(site, { name: 'Other', beds: 1 });
-    ctx.db.prepare(`INSERT INTO user_wards (username, ward_id) VALUES ('nurse', ?)`).run(other.id);
+    const site = (await ctx.places.siteByCode('site-a'))!;
+    const other = await ctx.places.createWard(site, { name: 'Other', beds: 1 });
+    await ctx.sql.run(`INSERT INTO user_wards (username, ward_id) VALUES ('nurse', ?)`, [other.id]);
     const token = (
       await app.inject({
         method: 'POST',

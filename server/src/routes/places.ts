@@ -33,13 +33,13 @@ export async function placeRoutes(fastify: FastifyInstance) {
   const { places, audit, bedChanges, wards } = ctx;
   const admin = requireRole(...ROLES.admin);
 
-  function siteOfOrganisation(organisationId: string, siteId: string): Site {
-    const site = places.site(siteId);
+  async function siteOfOrganisation(organisationId: string, siteId: string): Promise<Site> {
+    const site = await places.site(siteId);
     if (!site || site.organisationId !== organisationId) throw new Errors.notFound('site');
     return site;
   }
-  function bedOfOrganisation(organisationId: string, bedId: string) {
-    const bed = places.bedScope(bedId);
+  async function bedOfOrganisation(organisationId: string, bedId: string) {
+    const bed = await places.bedScope(bedId);
     if (!bed || bed.organisationId !== organisationId) throw new Errors.notFound('bed');
     return bed;
   }
@@ -51,16 +51,16 @@ export async function placeRoutes(fastify: FastifyInstance) {
       schema: { querystring: Type.Object({ includeClosed: Type.Optional(Type.Boolean()) }) },
     },
     async (request): Promise<Site[]> =>
-      places.listSites(organisationOf(request), request.query.includeClosed ?? false),
+      await places.listSites(organisationOf(request), request.query.includeClosed ?? false),
   );
 
   app.post(
     '/api/sites',
     { onRequest: admin, schema: { body: CreateSiteRequest } },
     async (request, reply): Promise<Site> => {
-      const site = places.createSite(organisationOf(request), request.body);
+      const site = await places.createSite(organisationOf(request), request.body);
       if (!site) throw new Errors.conflict(`site code ${request.body.code} is already in use`);
-      audit.record(request, { action: 'site.create', targetType: 'site', targetId: site.id });
+      await audit.record(request, { action: 'site.create', targetType: 'site', targetId: site.id });
       reply.code(201);
       return site;
     },
@@ -70,10 +70,10 @@ export async function placeRoutes(fastify: FastifyInstance) {
     '/api/sites/:siteId',
     { onRequest: admin, schema: { params: SiteParams, body: RenameRequest } },
     async (request): Promise<Site> => {
-      const site = siteOfOrganisation(organisationOf(request), request.params.siteId);
-      places.renameSite(site.id, request.body.name);
-      audit.record(request, { action: 'site.rename', targetType: 'site', targetId: site.id });
-      return places.site(site.id)!;
+      const site = await siteOfOrganisation(organisationOf(request), request.params.siteId);
+      await places.renameSite(site.id, request.body.name);
+      await audit.record(request, { action: 'site.rename', targetType: 'site', targetId: site.id });
+      return (await places.site(site.id))!;
     },
   );
 
@@ -81,14 +81,16 @@ export async function placeRoutes(fastify: FastifyInstance) {
     '/api/sites/:siteId/close',
     { onRequest: admin, schema: { params: SiteParams } },
     async (request): Promise<Site> => {
-      const site = siteOfOrganisation(organisationOf(request), request.params.siteId);
-      ctx.db.transaction(() => {
-        if (places.siteOccupancy(site.id) > 0)
+      const site = await siteOfOrganisation(organisationOf(request), request.params.siteId);
+      // Closed first, then counted: the closing holds the beds (see holdOpenBed), so an admission
+      // on another replica either comes before and is counted, or after and finds the bed closed.
+      await ctx.sql.transaction(async () => {
+        await places.closeSite(site.id, new Date().toISOString());
+        if ((await places.siteOccupancy(site.id)) > 0)
           throw new Errors.conflict('the site still has patients in its beds: discharge them first');
-        places.closeSite(site.id, new Date().toISOString());
-      })();
-      audit.record(request, { action: 'site.close', targetType: 'site', targetId: site.id });
-      return places.site(site.id)!;
+      });
+      await audit.record(request, { action: 'site.close', targetType: 'site', targetId: site.id });
+      return (await places.site(site.id))!;
     },
   );
 
@@ -97,10 +99,10 @@ export async function placeRoutes(fastify: FastifyInstance) {
     { onRequest: admin, schema: { body: CreateWardRequest } },
     async (request, reply): Promise<Ward> => {
       const { siteId, ...ward } = request.body;
-      const site = siteOfOrganisation(organisationOf(request), siteId);
+      const site = await siteOfOrganisation(organisationOf(request), siteId);
       if (site.closedAt) throw new Errors.conflict('the site is closed');
-      const created = places.createWard(site, ward);
-      audit.record(request, {
+      const created = await places.createWard(site, ward);
+      await audit.record(request, {
         action: 'ward.create',
         targetType: 'ward',
         targetId: created.id,
@@ -115,10 +117,10 @@ export async function placeRoutes(fastify: FastifyInstance) {
     '/api/wards/:wardId',
     { onRequest: admin, schema: { params: WardParams, body: RenameRequest } },
     async (request): Promise<Ward> => {
-      const ward = wardOfOrganisation(ctx, request.user!, request.params.wardId);
-      places.renameWard(ward.id, request.body.name);
-      audit.record(request, { action: 'ward.rename', targetType: 'ward', targetId: ward.id });
-      return places.ward(ward.id)!;
+      const ward = await wardOfOrganisation(ctx, request.user!, request.params.wardId);
+      await places.renameWard(ward.id, request.body.name);
+      await audit.record(request, { action: 'ward.rename', targetType: 'ward', targetId: ward.id });
+      return (await places.ward(ward.id))!;
     },
   );
 
@@ -126,14 +128,14 @@ export async function placeRoutes(fastify: FastifyInstance) {
     '/api/wards/:wardId/close',
     { onRequest: admin, schema: { params: WardParams } },
     async (request): Promise<Ward> => {
-      const ward = wardOfOrganisation(ctx, request.user!, request.params.wardId);
-      ctx.db.transaction(() => {
-        if (places.wardOccupancy(ward.id) > 0)
+      const ward = await wardOfOrganisation(ctx, request.user!, request.params.wardId);
+      await ctx.sql.transaction(async () => {
+        await places.closeWard(ward.id, new Date().toISOString());
+        if ((await places.wardOccupancy(ward.id)) > 0)
           throw new Errors.conflict('the ward still has patients in its beds: discharge them first');
-        places.closeWard(ward.id, new Date().toISOString());
-      })();
-      audit.record(request, { action: 'ward.close', targetType: 'ward', targetId: ward.id });
-      return places.ward(ward.id)!;
+      });
+      await audit.record(request, { action: 'ward.close', targetType: 'ward', targetId: ward.id });
+      return (await places.ward(ward.id))!;
     },
   );
 
@@ -141,16 +143,16 @@ export async function placeRoutes(fastify: FastifyInstance) {
     '/api/wards/:wardId/beds',
     { onRequest: admin, schema: { params: WardParams, body: CreateBedsRequest } },
     async (request, reply): Promise<Bed[]> => {
-      const ward = wardOfOrganisation(ctx, request.user!, request.params.wardId);
+      const ward = await wardOfOrganisation(ctx, request.user!, request.params.wardId);
       if (ward.closedAt) throw new Errors.conflict('the ward is closed');
-      const beds = ctx.db.transaction(() => places.createBeds(ward.id, request.body.labels))();
-      audit.record(request, {
+      const beds = await ctx.sql.transaction(() => places.createBeds(ward.id, request.body.labels));
+      await audit.record(request, {
         action: 'bed.create',
         targetType: 'ward',
         targetId: ward.id,
         detail: { bedIds: beds.map((b) => b.id) },
       });
-      for (const bed of beds) bedChanges.announce(wards, bed.id);
+      for (const bed of beds) await bedChanges.announce(wards, bed.id);
       reply.code(201);
       return beds;
     },
@@ -160,8 +162,8 @@ export async function placeRoutes(fastify: FastifyInstance) {
     '/api/wards/:wardId/bed-list',
     { onRequest: admin, schema: { params: WardParams } },
     async (request): Promise<Bed[]> => {
-      const ward = wardOfOrganisation(ctx, request.user!, request.params.wardId);
-      return places.bedList(ward.id);
+      const ward = await wardOfOrganisation(ctx, request.user!, request.params.wardId);
+      return await places.bedList(ward.id);
     },
   );
 
@@ -169,11 +171,11 @@ export async function placeRoutes(fastify: FastifyInstance) {
     '/api/beds/:bedId',
     { onRequest: admin, schema: { params: BedParams, body: BedLabelRequest } },
     async (request): Promise<Bed> => {
-      const bed = bedOfOrganisation(organisationOf(request), request.params.bedId);
-      places.renameBed(bed.id, request.body.label);
-      audit.record(request, { action: 'bed.rename', targetType: 'bed', targetId: bed.id });
-      bedChanges.announce(wards, bed.id);
-      return places.bed(bed.id)!;
+      const bed = await bedOfOrganisation(organisationOf(request), request.params.bedId);
+      await places.renameBed(bed.id, request.body.label);
+      await audit.record(request, { action: 'bed.rename', targetType: 'bed', targetId: bed.id });
+      await bedChanges.announce(wards, bed.id);
+      return (await places.bed(bed.id))!;
     },
   );
 
@@ -181,14 +183,14 @@ export async function placeRoutes(fastify: FastifyInstance) {
     '/api/beds/:bedId/close',
     { onRequest: admin, schema: { params: BedParams } },
     async (request): Promise<Bed> => {
-      const bed = bedOfOrganisation(organisationOf(request), request.params.bedId);
-      ctx.db.transaction(() => {
-        if (wards.bedOccupant(bed.id))
+      const bed = await bedOfOrganisation(organisationOf(request), request.params.bedId);
+      await ctx.sql.transaction(async () => {
+        await places.closeBed(bed.id, new Date().toISOString());
+        if (await wards.bedOccupant(bed.id))
           throw new Errors.conflict('the bed is occupied: discharge the patient first');
-        places.closeBed(bed.id, new Date().toISOString());
-      })();
-      audit.record(request, { action: 'bed.close', targetType: 'bed', targetId: bed.id });
-      return places.bed(bed.id)!;
+      });
+      await audit.record(request, { action: 'bed.close', targetType: 'bed', targetId: bed.id });
+      return (await places.bed(bed.id))!;
     },
   );
 }

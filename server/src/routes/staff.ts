@@ -24,35 +24,47 @@ type Member = UserRecord & { organisationId: string };
 export async function staffRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ctx = app.wardline;
-  const { users, audit, db } = ctx;
+  const { users, audit, sql } = ctx;
   const admin = requireRole('admin');
-  const wardOrganisation = db.prepare(`SELECT organisation_id AS organisationId FROM wards WHERE id = ?`);
 
   /** A staff member of the admin's own organisation, or 404. */
-  function member(request: FastifyRequest, username: string): Member {
+  async function member(request: FastifyRequest, username: string): Promise<Member> {
     const organisationId = organisationOf(request);
-    const user = users.find(username);
+    const user = await users.find(username);
     if (!user || user.organisationId !== organisationId || user.role === 'family')
       throw new Errors.notFound('staff member');
     return user as Member;
   }
 
-  function checkWards(organisationId: string, wardIds: string[] | null | undefined) {
+  async function checkWards(organisationId: string, wardIds: string[] | null | undefined) {
     for (const wardId of wardIds ?? []) {
-      const ward = wardOrganisation.get(wardId) as { organisationId: string | null } | undefined;
+      const ward = await sql.get<{ organisationId: string | null }>(
+        `SELECT organisation_id AS "organisationId" FROM wards WHERE id = ?`,
+        [wardId],
+      );
       if (!ward || ward.organisationId !== organisationId)
         throw new Errors.badRequest(`no ward ${wardId} in this organisation`);
     }
   }
 
-  /** The last enabled admin of an organisation may not be disabled or demoted: nobody could manage it. */
-  function keepAnAdmin(user: Member) {
-    if (user.role !== 'admin' || user.disabledAt) return;
-    const admins = users.activeAdmins(user.organisationId);
-    if (admins.length <= 1 && admins.includes(user.username))
-      throw new Errors.conflict(
-        'this is the last active admin of the organisation: make someone else admin first',
-      );
+  /**
+   * The last enabled admin of an organisation may not be disabled or demoted: nobody could manage
+   * it. `change` runs in the same transaction as the check, after the organisation's row is locked
+   * (a no-op UPDATE), so that two admins on different replicas cannot disable each other at once.
+   */
+  async function keepingAnAdmin(user: Member, change: () => Promise<void>): Promise<void> {
+    await sql.transaction(async () => {
+      await sql.run(`UPDATE organisations SET name = name WHERE id = ?`, [user.organisationId]);
+      const now = await users.find(user.username);
+      if (now?.role === 'admin' && !now.disabledAt) {
+        const admins = await users.activeAdmins(user.organisationId);
+        if (admins.length <= 1 && admins.includes(user.username))
+          throw new Errors.conflict(
+            'this is the last active admin of the organisation: make someone else admin first',
+          );
+      }
+      await change();
+    });
   }
 
   /** Whether new ward limits take away a ward the user could see (null: every ward). */
@@ -72,7 +84,7 @@ export async function staffRoutes(fastify: FastifyInstance) {
     method: 'POST' | 'DELETE',
     path: string,
     action: string,
-    act: (user: Member, request: FastifyRequest) => void,
+    act: (user: Member, request: FastifyRequest) => Promise<void>,
   ) {
     app.route({
       method,
@@ -80,9 +92,9 @@ export async function staffRoutes(fastify: FastifyInstance) {
       onRequest: admin,
       schema: { params: UsernameParams },
       handler: async (request): Promise<StaffAccount> => {
-        const user = member(request, request.params.username);
-        act(user, request);
-        audited(request, action, user.username);
+        const user = await member(request, request.params.username);
+        await act(user, request);
+        await audited(request, action, user.username);
         return staffAccount(ctx, user.username, user.organisationId);
       },
     });
@@ -98,9 +110,9 @@ export async function staffRoutes(fastify: FastifyInstance) {
     async (request, reply): Promise<AccountLinkResponse> => {
       const organisationId = organisationOf(request);
       const { email, displayName, role, wardIds, sendEmail } = request.body;
-      checkWards(organisationId, wardIds);
+      await checkWards(organisationId, wardIds);
       const by = request.user!.username;
-      const username = createInvitedAccount(ctx, {
+      const username = await createInvitedAccount(ctx, {
         role,
         displayName,
         email,
@@ -116,7 +128,11 @@ export async function staffRoutes(fastify: FastifyInstance) {
         publicUrl: app.publicUrl(),
         log: request.log,
       });
-      audited(request, 'staff.invite', username, { role, emailed: response.emailed, wardLimited: !!wardIds });
+      await audited(request, 'staff.invite', username, {
+        role,
+        emailed: response.emailed,
+        wardLimited: !!wardIds,
+      });
       request.log.info({ username, role, by, emailed: response.emailed }, 'staff invited');
       reply.code(201);
       return response;
@@ -127,36 +143,38 @@ export async function staffRoutes(fastify: FastifyInstance) {
     '/api/staff/:username',
     { onRequest: admin, schema: { params: UsernameParams, body: UpdateStaffRequest } },
     async (request): Promise<StaffAccount> => {
-      const user = member(request, request.params.username);
+      const user = await member(request, request.params.username);
       const change = request.body;
-      checkWards(user.organisationId, change.wardIds);
-      if (change.role !== undefined && change.role !== user.role) keepAnAdmin(user);
-      users.updateStaff(user.username, change);
+      await checkWards(user.organisationId, change.wardIds);
+      if (change.role !== undefined && change.role !== user.role)
+        await keepingAnAdmin(user, () => users.updateStaff(user.username, change));
+      else await users.updateStaff(user.username, change);
       // Roles and wards are read afresh on every request, so the change holds at once without
       // signing anyone out (a wallboard signed out stops showing alerts). Only live connections that
       // may carry a ward no longer allowed are cut; the dashboard reconnects with the new wards.
       if (change.role !== undefined && change.role !== user.role)
-        audited(request, 'staff.role-change', user.username, { from: user.role, to: change.role });
+        await audited(request, 'staff.role-change', user.username, { from: user.role, to: change.role });
       const fields = Object.keys(change).filter((field) => field !== 'role');
-      if (fields.length > 0) audited(request, 'staff.update', user.username, { fields });
+      if (fields.length > 0) await audited(request, 'staff.update', user.username, { fields });
       if (change.wardIds !== undefined && narrows(user.wardIds, change.wardIds))
         users.cutLiveConnections(user.username);
       return staffAccount(ctx, user.username, user.organisationId);
     },
   );
 
-  onMember('POST', '/disable', 'staff.disable', (user, request) => {
+  onMember('POST', '/disable', 'staff.disable', async (user, request) => {
     if (user.username === request.user!.username)
       throw new Errors.conflict('you cannot disable your own account');
-    keepAnAdmin(user);
     // Ends the user's sessions; the realtime hub cuts their live connections at once.
-    users.disable(user.username);
-    ctx.accounts.tokens.voidFor(user.username);
+    await keepingAnAdmin(user, async () => {
+      await users.disable(user.username);
+    });
+    await ctx.accounts.tokens.voidFor(user.username);
     request.log.info({ username: user.username, by: request.user!.username }, 'user disabled');
   });
 
-  onMember('POST', '/enable', 'staff.enable', (user, request) => {
-    users.enable(user.username);
+  onMember('POST', '/enable', 'staff.enable', async (user, request) => {
+    await users.enable(user.username);
     request.log.info({ username: user.username, by: request.user!.username }, 'user enabled');
   });
 
@@ -166,13 +184,15 @@ export async function staffRoutes(fastify: FastifyInstance) {
     '/api/staff/:username/reset-password',
     { onRequest: admin, schema: { params: UsernameParams } },
     async (request): Promise<AccountLinkResponse> => {
-      const user = member(request, request.params.username);
+      const user = await member(request, request.params.username);
       if (user.disabledAt) throw new Errors.conflict('enable the account before resetting its password');
       // An account that never set a password gets its invitation again (a week), not an hour's reset.
       const purpose =
-        user.passwordHash === null && ctx.accounts.tokens.neverSetUp(user.username) ? 'invite' : 'reset';
-      users.clearPassword(user.username);
-      users.endUserSessions(user.username);
+        user.passwordHash === null && (await ctx.accounts.tokens.neverSetUp(user.username))
+          ? 'invite'
+          : 'reset';
+      await users.clearPassword(user.username);
+      await users.endUserSessions(user.username);
       const response = await issueAccountLink(ctx, {
         username: user.username,
         purpose,
@@ -181,13 +201,13 @@ export async function staffRoutes(fastify: FastifyInstance) {
         publicUrl: app.publicUrl(),
         log: request.log,
       });
-      audited(request, 'staff.reset', user.username, { purpose, emailed: response.emailed });
+      await audited(request, 'staff.reset', user.username, { purpose, emailed: response.emailed });
       return response;
     },
   );
 
-  onMember('DELETE', '/totp', 'staff.totp-reset', (user) => {
-    if (!users.clearTotp(user.username)) throw new Errors.notFound('staff member');
-    users.endUserSessions(user.username);
+  onMember('DELETE', '/totp', 'staff.totp-reset', async (user) => {
+    if (!(await users.clearTotp(user.username))) throw new Errors.notFound('staff member');
+    await users.endUserSessions(user.username);
   });
 }

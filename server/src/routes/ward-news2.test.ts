@@ -31,7 +31,7 @@ describe('GET /api/wards/:wardId/news2', () => {
     app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it("gives a nurse every resident's score in one call, equal to the per-patient answers", async () => {
-    testIngest(ctx).handle(OBS_TOPIC, batch(bpObservation({ systolic: 95 })));
+    await testIngest(ctx).handle(OBS_TOPIC, batch(bpObservation({ systolic: 95 })));
     const nurse = await signIn('nurse');
     const residents = ((await get('/api/wards/ward-a/beds', nurse)).json() as BedState[]).flatMap((b) =>
       b.patient ? [b.patient.id] : [],

@@ -7,36 +7,38 @@ import { requireRole } from '../auth/plugin.js';
 import type { ServerContext } from '../context.js';
 
 /** Assembles every bed of a ward with its resident, latest readings, devices and gateway. */
-export function bedStates(ctx: ServerContext, wardId: string): BedState[] {
-  const beds = ctx.wards.beds(wardId);
+export async function bedStates(ctx: ServerContext, wardId: string): Promise<BedState[]> {
+  const beds = await ctx.wards.beds(wardId);
   const patientIds = beds.flatMap((b) => (b.patientId ? [b.patientId] : []));
-  const latest = ctx.observations.latestByPatient(patientIds);
-  const devices = ctx.devices.devicesOfPatients(patientIds);
-  const fallsRisk = ctx.bp.fallsRisk(patientIds);
-  const gateways = new Map(ctx.devices.gatewaysOfWard(wardId).map((g) => [g.id, g]));
-  return beds.map((bed) => {
-    const bedDevices = bed.patientId ? (devices.get(bed.patientId) ?? []) : [];
-    const gatewayId = bedDevices.find((d) => d.gatewayId)?.gatewayId ?? null;
-    return {
-      bedId: bed.bedId,
-      label: bed.label,
-      wardId: bed.wardId,
-      patient: bed.patientId
-        ? {
-            id: bed.patientId,
-            displayName: bed.displayName ?? '',
-            wardId: bed.wardId,
-            bedId: bed.bedId,
-            bedLabel: bed.label,
-          }
-        : null,
-      latest: bed.patientId ? (latest.get(bed.patientId) ?? {}) : {},
-      devices: bedDevices,
-      gateway: gatewayId ? { id: gatewayId, status: gateways.get(gatewayId)?.status ?? null } : null,
-      news2: bed.patientId ? ctx.alerting.news2(bed.patientId) : null,
-      fallsRisk: bed.patientId ? (fallsRisk.get(bed.patientId) ?? null) : null,
-    };
-  });
+  const latest = await ctx.observations.latestByPatient(patientIds);
+  const devices = await ctx.devices.devicesOfPatients(patientIds);
+  const fallsRisk = await ctx.bp.fallsRisk(patientIds);
+  const gateways = new Map((await ctx.devices.gatewaysOfWard(wardId)).map((g) => [g.id, g]));
+  return Promise.all(
+    beds.map(async (bed) => {
+      const bedDevices = bed.patientId ? (devices.get(bed.patientId) ?? []) : [];
+      const gatewayId = bedDevices.find((d) => d.gatewayId)?.gatewayId ?? null;
+      return {
+        bedId: bed.bedId,
+        label: bed.label,
+        wardId: bed.wardId,
+        patient: bed.patientId
+          ? {
+              id: bed.patientId,
+              displayName: bed.displayName ?? '',
+              wardId: bed.wardId,
+              bedId: bed.bedId,
+              bedLabel: bed.label,
+            }
+          : null,
+        latest: bed.patientId ? (latest.get(bed.patientId) ?? {}) : {},
+        devices: bedDevices,
+        gateway: gatewayId ? { id: gatewayId, status: gateways.get(gatewayId)?.status ?? null } : null,
+        news2: bed.patientId ? await ctx.alerting.news2(bed.patientId) : null,
+        fallsRisk: bed.patientId ? (fallsRisk.get(bed.patientId) ?? null) : null,
+      };
+    }),
+  );
 }
 
 export async function wardRoutes(fastify: FastifyInstance) {
@@ -44,16 +46,19 @@ export async function wardRoutes(fastify: FastifyInstance) {
   const ctx = app.wardline;
   const staff = requireRole(...ROLES.staff);
 
-  app.get('/api/wards', { onRequest: staff }, async (request): Promise<Ward[]> =>
-    ctx.wards.listWards({ organisationId: organisationOf(request), wardIds: request.user!.wardIds }),
+  app.get(
+    '/api/wards',
+    { onRequest: staff },
+    async (request): Promise<Ward[]> =>
+      await ctx.wards.listWards({ organisationId: organisationOf(request), wardIds: request.user!.wardIds }),
   );
 
   app.get(
     '/api/wards/:wardId/beds',
     { onRequest: staff, schema: { params: Type.Object({ wardId: Type.String({ maxLength: 128 }) }) } },
     async (request): Promise<BedState[]> => {
-      wardInScope(ctx, request.user!, request.params.wardId);
-      return bedStates(ctx, request.params.wardId);
+      await wardInScope(ctx, request.user!, request.params.wardId);
+      return await bedStates(ctx, request.params.wardId);
     },
   );
 
@@ -62,10 +67,10 @@ export async function wardRoutes(fastify: FastifyInstance) {
     { onRequest: staff, schema: { params: Type.Object({ wardId: Type.String({ maxLength: 128 }) }) } },
     async (request): Promise<WardNews2> => {
       const { wardId } = request.params;
-      wardInScope(ctx, request.user!, wardId);
+      await wardInScope(ctx, request.user!, wardId);
       const scores: WardNews2['scores'] = {};
-      for (const bed of ctx.wards.beds(wardId))
-        if (bed.patientId) scores[bed.patientId] = ctx.alerting.news2(bed.patientId);
+      for (const bed of await ctx.wards.beds(wardId))
+        if (bed.patientId) scores[bed.patientId] = await ctx.alerting.news2(bed.patientId);
       return { wardId, scores };
     },
   );

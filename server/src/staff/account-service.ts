@@ -11,30 +11,37 @@ import type { AccountTokenPurpose } from './account-tokens.js';
 type Context = Pick<ServerContext, 'users' | 'accounts'>;
 
 /** The second-factor state a new session starts in, by the account and its organisation's policy. */
-export function secondFactorFor(ctx: Context, user: UserRecord): SecondFactorState {
+export async function secondFactorFor(ctx: Context, user: UserRecord): Promise<SecondFactorState> {
   if (user.totpEnabledAt) return 'totp';
   if (user.role !== 'admin' || !user.organisationId) return 'none';
-  return ctx.accounts.organisations.get(user.organisationId)?.requireAdminTotp ? 'enrol-required' : 'none';
+  return (await ctx.accounts.organisations.get(user.organisationId))?.requireAdminTotp
+    ? 'enrol-required'
+    : 'none';
 }
 
 /** Checks a code against the user's confirmed (or, at enrolment, pending) secret, once per time step. */
-export function checkTotp(ctx: Context, user: UserRecord, code: string): boolean {
+export async function checkTotp(ctx: Context, user: UserRecord, code: string): Promise<boolean> {
   if (!user.totpSecret) return false;
   const step = totpStep(ctx.accounts.secrets.open(user.totpSecret), code);
-  return step !== null && ctx.accounts.totpReplay.claim(user.username, step);
+  return step !== null && (await ctx.accounts.totpReplay.claim(user.username, step));
 }
 
-export function beginTotpEnrolment(ctx: Context, user: UserRecord): { uri: string; secret: string } {
+export async function beginTotpEnrolment(
+  ctx: Context,
+  user: UserRecord,
+): Promise<{ uri: string; secret: string }> {
   if (user.totpEnabledAt)
     throw new Errors.conflict('a second factor is set up already: an administrator can reset it');
   const secret = newTotpSecret();
-  ctx.users.setPendingTotp(user.username, ctx.accounts.secrets.seal(secret));
+  await ctx.users.setPendingTotp(user.username, ctx.accounts.secrets.seal(secret));
   return { secret, uri: totpUri(secret, user.username) };
 }
 
 /** Words an attacker tries first for this account. */
-function contextWords(ctx: Context, user: UserRecord): string[] {
-  const organisation = user.organisationId ? ctx.accounts.organisations.get(user.organisationId)?.name : null;
+async function contextWords(ctx: Context, user: UserRecord): Promise<string[]> {
+  const organisation = user.organisationId
+    ? (await ctx.accounts.organisations.get(user.organisationId))?.name
+    : null;
   return [user.username, user.displayName, user.email?.split('@')[0] ?? '', organisation ?? ''];
 }
 
@@ -43,7 +50,7 @@ export async function hashAcceptablePassword(
   user: UserRecord,
   password: string,
 ): Promise<string> {
-  const problem = passwordProblem(password, contextWords(ctx, user));
+  const problem = passwordProblem(password, await contextWords(ctx, user));
   if (problem) throw new Errors.weakPassword(problem);
   return hashPassword(password, DEFAULT_SCRYPT_COST);
 }
@@ -91,14 +98,14 @@ export async function issueAccountLink(
     log: FastifyBaseLogger;
   },
 ): Promise<AccountLinkResponse> {
-  const user = ctx.users.find(options.username)!;
-  const { token, expiresAt } = ctx.accounts.tokens.issue(user.username, options.purpose, options.by);
+  const user = (await ctx.users.find(options.username))!;
+  const { token, expiresAt } = await ctx.accounts.tokens.issue(user.username, options.purpose, options.by);
   const link = linkFor(options.publicUrl, token);
   const mailer = options.sendEmail && user.email ? ctx.accounts.mailer() : null;
   let emailed = false;
   if (mailer && user.email) {
     const organisation = user.organisationId
-      ? (ctx.accounts.organisations.get(user.organisationId)?.name ?? 'your organisation')
+      ? ((await ctx.accounts.organisations.get(user.organisationId))?.name ?? 'your organisation')
       : 'the server (operator)';
     const subject = options.purpose === 'invite' ? 'Your Wardline account' : 'Set a new Wardline password';
     try {
@@ -116,23 +123,30 @@ export async function issueAccountLink(
     }
   }
   return {
-    account: staffAccount(ctx, user.username, user.organisationId),
+    account: await staffAccount(ctx, user.username, user.organisationId),
     emailed,
     ...(emailed ? {} : { link }),
     expiresAt,
   };
 }
 
-export function staffAccount(ctx: Context, username: string, organisationId: string | null): StaffAccount {
-  const account = ctx.users.staff(organisationId, username)[0];
+export async function staffAccount(
+  ctx: Context,
+  username: string,
+  organisationId: string | null,
+): Promise<StaffAccount> {
+  const account = (await ctx.users.staff(organisationId, username))[0];
   if (!account) throw new Errors.notFound('staff member');
   return account;
 }
 
 /** A new invited account: its user name from the e-mail's local part, the first one free. */
-export function createInvitedAccount(ctx: Context, account: Omit<NewAccount, 'username'>): string {
-  const username = ctx.users.freeUsername(account.email?.split('@')[0] ?? 'user');
-  if (!ctx.users.createAccount({ ...account, username }))
+export async function createInvitedAccount(
+  ctx: Context,
+  account: Omit<NewAccount, 'username'>,
+): Promise<string> {
+  const username = await ctx.users.freeUsername(account.email?.split('@')[0] ?? 'user');
+  if (!(await ctx.users.createAccount({ ...account, username })))
     throw new Errors.conflict('an account with this e-mail address exists already');
   return username;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 import { hashToken } from '../auth/user-repository.js';
 
 export type AccountTokenPurpose = 'invite' | 'reset';
@@ -24,69 +24,75 @@ export interface AccountTokenRecord {
  * One-time links to set a password. Only the token's hash is stored; issuing a new one for an
  * account voids its earlier ones; a token is used once, and not after it expires.
  */
-export function createAccountTokens(db: Db, lifetimes: AccountTokenLifetimes = DEFAULT_TOKEN_LIFETIMES) {
-  const voidOthers = db.prepare(`DELETE FROM account_tokens WHERE username = ? AND used_at IS NULL`);
-  const insert = db.prepare(
-    `INSERT INTO account_tokens (token_hash, username, purpose, created_at, created_by, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?)`,
-  );
-  const live = db.prepare(
-    `SELECT username, purpose, expires_at AS expiresAt FROM account_tokens
-      WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
-  );
-  const use = db.prepare(
-    `UPDATE account_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
-  );
+export function createAccountTokens(
+  sql: SqlDatabase,
+  lifetimes: AccountTokenLifetimes = DEFAULT_TOKEN_LIFETIMES,
+) {
+  const voidOthers = `DELETE FROM account_tokens WHERE username = ? AND used_at IS NULL`;
+  const live = `SELECT username, purpose, expires_at AS "expiresAt" FROM account_tokens
+      WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`;
 
   return {
     lifetimes,
 
-    issue(
+    async issue(
       username: string,
       purpose: AccountTokenPurpose,
       createdBy: string,
       now = new Date(),
-    ): { token: string; expiresAt: string } {
+    ): Promise<{ token: string; expiresAt: string }> {
       const token = randomBytes(32).toString('base64url');
       const lifetime = purpose === 'invite' ? lifetimes.inviteMs : lifetimes.resetMs;
       const expiresAt = new Date(now.getTime() + lifetime).toISOString();
-      db.transaction(() => {
-        voidOthers.run(username);
-        insert.run(hashToken(token), username, purpose, now.toISOString(), createdBy, expiresAt);
-      })();
+      await sql.transaction(async () => {
+        await sql.run(voidOthers, [username]);
+        await sql.run(
+          `INSERT INTO account_tokens (token_hash, username, purpose, created_at, created_by, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+          [hashToken(token), username, purpose, now.toISOString(), createdBy, expiresAt],
+        );
+      });
       return { token, expiresAt };
     },
 
     /** Whose link this is, while it may still be used. */
-    inspect(token: string, now = new Date()): AccountTokenRecord | undefined {
-      return live.get(hashToken(token), now.toISOString()) as AccountTokenRecord | undefined;
+    async inspect(token: string, now = new Date()): Promise<AccountTokenRecord | undefined> {
+      return sql.get<AccountTokenRecord>(live, [hashToken(token), now.toISOString()]);
     },
 
     /**
      * Uses the token inside `then` (one transaction): when `then` throws, the token stays unused.
-     * Undefined when the token is unknown, used or expired.
+     * Undefined when the token is unknown, used or expired. The conditional UPDATE decides: of two
+     * uses at once (on any replicas), one changes the row and the other gets undefined.
      */
-    consume<T>(token: string, then: (record: AccountTokenRecord) => T, now = new Date()): T | undefined {
-      return db.transaction(() => {
-        const record = live.get(hashToken(token), now.toISOString()) as AccountTokenRecord | undefined;
+    async consume<T>(
+      token: string,
+      then: (record: AccountTokenRecord) => Promise<T>,
+      now = new Date(),
+    ): Promise<T | undefined> {
+      return sql.transaction(async () => {
+        const record = await sql.get<AccountTokenRecord>(live, [hashToken(token), now.toISOString()]);
         if (!record) return undefined;
-        if (use.run(now.toISOString(), hashToken(token), now.toISOString()).changes !== 1) return undefined;
+        const { changes } = await sql.run(
+          `UPDATE account_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
+          [now.toISOString(), hashToken(token), now.toISOString()],
+        );
+        if (changes !== 1) return undefined;
         return then(record);
-      })();
+      });
     },
 
     /** Whether an account has never set a password through a link nor been reset (an invitation pending). */
-    neverSetUp(username: string): boolean {
-      return !db
-        .prepare(
-          `SELECT 1 FROM account_tokens WHERE username = ? AND (used_at IS NOT NULL OR purpose = 'reset')`,
-        )
-        .get(username);
+    async neverSetUp(username: string): Promise<boolean> {
+      return !(await sql.get(
+        `SELECT 1 AS used FROM account_tokens WHERE username = ? AND (used_at IS NOT NULL OR purpose = 'reset')`,
+        [username],
+      ));
     },
 
     /** Voids an account's unused links (disabled accounts must not be set up behind an admin's back). */
-    voidFor(username: string): void {
-      voidOthers.run(username);
+    async voidFor(username: string): Promise<void> {
+      await sql.run(voidOthers, [username]);
     },
   };
 }

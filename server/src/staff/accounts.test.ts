@@ -46,6 +46,7 @@ describe('staff accounts, invitations and second factors', () => {
         host: '127.0.0.1',
         port: 0,
         databasePath: ':memory:',
+        databaseUrl: null,
         dashboardDir: '/nonexistent',
         mqtt: null,
         demo: true,
@@ -97,11 +98,10 @@ describe('staff accounts, invitations and second factors', () => {
     return res.body.token;
   }
   const audit = (action: string) =>
-    server.context.db
-      .prepare(
-        `SELECT actor, target_id AS targetId, organisation_id AS organisationId FROM audit_events WHERE action = ?`,
-      )
-      .all(action) as Pick<AuditEvent, 'actor' | 'targetId' | 'organisationId'>[];
+    server.context.sql.all<Pick<AuditEvent, 'actor' | 'targetId' | 'organisationId'>>(
+      `SELECT actor, target_id AS "targetId", organisation_id AS "organisationId" FROM audit_events WHERE action = ?`,
+      [action],
+    );
 
   it('invites a nurse by e-mail through a real SMTP peer; the link sets the password once and signs in', async () => {
     const admin = await tokenFor('admin');
@@ -173,10 +173,12 @@ describe('staff accounts, invitations and second factors', () => {
       pending: false,
       email: 'jo.bloggs@example.nhs.uk',
     });
-    expect(audit('staff.invite')).toContainEqual(
+    expect(await audit('staff.invite')).toContainEqual(
       expect.objectContaining({ actor: 'admin', targetId: 'jo.bloggs' }),
     );
-    expect(audit('staff.password-set')).toContainEqual(expect.objectContaining({ targetId: 'jo.bloggs' }));
+    expect(await audit('staff.password-set')).toContainEqual(
+      expect.objectContaining({ targetId: 'jo.bloggs' }),
+    );
 
     // Neither the token nor the e-mail address is ever logged.
     const log = logLines.join('');
@@ -221,7 +223,7 @@ describe('staff accounts, invitations and second factors', () => {
     expect(other.body.account.username).toBe('sam2');
 
     // A week and a day later, the invitation no longer works.
-    const { token } = server.context.accounts.tokens.issue(
+    const { token } = await server.context.accounts.tokens.issue(
       'sam',
       'invite',
       'admin',
@@ -277,14 +279,14 @@ describe('staff accounts, invitations and second factors', () => {
     const wrong = totpCode(secret, Date.now() + 3_600_000);
     for (let i = 0; i < 5; i++) await signIn('nurse', TEST_PASSWORD, wrong);
     expect((await signIn('nurse', TEST_PASSWORD, totpCode(secret))).status).toBe(429);
-    server.context.signInThrottle.lift('user', 'nurse');
-    server.context.signInThrottle.lift('address', '127.0.0.1');
+    await server.context.signInThrottle.lift('user', 'nurse');
+    await server.context.signInThrottle.lift('address', '127.0.0.1');
 
     // The stored secret is not the one in the app when a secrets key is set; without one it is marked plain.
-    const stored = server.context.db
-      .prepare(`SELECT totp_secret AS s FROM users WHERE username = 'nurse'`)
-      .get() as { s: string };
-    expect(stored.s).toBe(`plain:${secret}`);
+    const stored = await server.context.sql.get<{ s: string }>(
+      `SELECT totp_secret AS s FROM users WHERE username = 'nurse'`,
+    );
+    expect(stored?.s).toBe(`plain:${secret}`);
 
     // An admin resets a lost second factor: the nurse signs in with the password alone again.
     const admin = await tokenFor('admin');
@@ -292,7 +294,7 @@ describe('staff accounts, invitations and second factors', () => {
       (await call<StaffAccount>('DELETE', '/api/staff/nurse/totp', { token: admin })).body.totpEnabled,
     ).toBe(false);
     expect((await signIn('nurse')).status).toBe(200);
-    expect(audit('staff.totp-reset')).toHaveLength(1);
+    expect(await audit('staff.totp-reset')).toHaveLength(1);
   });
 
   it('disabling a nurse ends their sessions and live connections at once; enabling lets them back', async () => {
@@ -314,7 +316,7 @@ describe('staff accounts, invitations and second factors', () => {
     expect((await signIn('nurse')).body.code).toBe('WL_ACCOUNT_DISABLED');
     expect((await call('POST', '/api/staff/nurse/enable', { token: admin })).status).toBe(200);
     expect((await signIn('nurse')).status).toBe(200);
-    expect(audit('staff.disable').map((e) => e.targetId)).toContain('nurse');
+    expect((await audit('staff.disable')).map((e) => e.targetId)).toContain('nurse');
 
     // Limiting the nurse to some wards cuts the live feed (it may carry another ward) but signs nobody out.
     const again = await tokenFor('nurse');
@@ -355,7 +357,7 @@ describe('staff accounts, invitations and second factors', () => {
     expect(set.body.token).toBeTruthy();
     expect((await signIn('nurse', NEW_PASSWORD)).status).toBe(200);
     expect((await call('GET', '/api/auth/me', { token: family })).status).toBe(200);
-    expect(audit('staff.reset').map((e) => e.targetId)).toContain('nurse');
+    expect((await audit('staff.reset')).map((e) => e.targetId)).toContain('nurse');
   });
 
   it('keeps the last active admin of an organisation', async () => {
@@ -383,7 +385,7 @@ describe('staff accounts, invitations and second factors', () => {
       role: 'nurse_in_charge',
       displayName: 'Demo Nurse In Charge',
     });
-    expect(audit('staff.role-change')).toContainEqual(
+    expect(await audit('staff.role-change')).toContainEqual(
       expect.objectContaining({ actor: 'deputy', targetId: 'nurse' }),
     );
     expect((await call('POST', '/api/staff/admin/disable', { token: deputy })).status).toBe(200);
@@ -392,7 +394,7 @@ describe('staff accounts, invitations and second factors', () => {
   });
 
   it('an operator creates an organisation; its admin sees and changes only its own staff, and can require TOTP', async () => {
-    const operatorLink = inviteOperator(server.context.db, {
+    const operatorLink = await inviteOperator(server.context.sql, {
       email: 'ops@example.org',
       displayName: 'Operator',
       publicUrl: baseUrl,
@@ -426,7 +428,7 @@ describe('staff accounts, invitations and second factors', () => {
     });
     expect(setB.body.secondFactor).toBe('none');
     const adminB = setB.body.token!;
-    expect(audit('organisation.create')).toContainEqual(
+    expect(await audit('organisation.create')).toContainEqual(
       expect.objectContaining({ actor: 'ops', organisationId: orgB.id }),
     );
 

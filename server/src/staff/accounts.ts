@@ -1,7 +1,7 @@
 import type { SmtpConfig } from '../alerts/config.js';
 import { createSecretBox } from '../auth/secret-box.js';
 import { createTotpReplayGuard } from '../auth/totp.js';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 import { createMailer, type Mailer } from '../notify/email.js';
 import {
   createAccountTokens,
@@ -12,15 +12,15 @@ import { createOrganisationRepository } from './organisation-repository.js';
 
 /** What account management shares: organisations, one-time links, sealed secrets, the mailer. */
 export function createAccounts(
-  db: Db,
+  sql: SqlDatabase,
   options: { tokens?: AccountTokenLifetimes; secretsKey?: Buffer | null; smtp?: SmtpConfig | null } = {},
 ) {
   let mailer: Mailer | null = null;
   return {
-    organisations: createOrganisationRepository(db),
-    tokens: createAccountTokens(db, options.tokens ?? DEFAULT_TOKEN_LIFETIMES),
+    organisations: createOrganisationRepository(sql),
+    tokens: createAccountTokens(sql, options.tokens ?? DEFAULT_TOKEN_LIFETIMES),
     secrets: createSecretBox(options.secretsKey ?? null),
-    totpReplay: createTotpReplayGuard(),
+    totpReplay: createTotpReplayGuard(sql),
     /** The SMTP mailer for invitations and resets; null when SMTP is not configured. */
     mailer(): Mailer | null {
       if (!options.smtp) return null;

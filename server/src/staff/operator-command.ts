@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { createUserRepository } from '../auth/user-repository.js';
-import { openDatabase, type Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
+import { openSqlDatabase } from '../db/engines/open.js';
 import { createAccountTokens } from './account-tokens.js';
 import { accountsConfigFromEnv } from './accounts-config.js';
 import { linkFor } from './account-service.js';
@@ -11,7 +12,8 @@ const USAGE = `Usage: npm run operator -- invite --email <address> --name "<disp
 
 Creates a server operator (who creates organisations and invites their first admins, and sees no
 clinical record), or issues an existing operator a new one-time link, and prints the link. Reads
-WARDLINE_DB_PATH (default .wardline/server/wardline.db) and WARDLINE_PUBLIC_URL (the link's base).`;
+WARDLINE_DATABASE_URL (a postgres:// URL) or else WARDLINE_DB_PATH (default .wardline/server/wardline.db),
+and WARDLINE_PUBLIC_URL (the link's base).`;
 
 export interface OperatorLink {
   username: string;
@@ -20,8 +22,8 @@ export interface OperatorLink {
 }
 
 /** Invites an operator: a pending account and a one-time link to set its password. */
-export function inviteOperator(
-  db: Db,
+export async function inviteOperator(
+  sql: SqlDatabase,
   options: {
     email: string;
     displayName: string;
@@ -29,11 +31,11 @@ export function inviteOperator(
     publicUrl: string;
     env?: NodeJS.ProcessEnv;
   },
-): OperatorLink {
-  const users = createUserRepository(db);
-  const tokens = createAccountTokens(db, accountsConfigFromEnv(options.env ?? process.env).tokens);
-  const username = options.username ?? users.freeUsername(options.email.split('@')[0] ?? 'operator');
-  const created = users.createAccount({
+): Promise<OperatorLink> {
+  const users = createUserRepository(sql);
+  const tokens = createAccountTokens(sql, accountsConfigFromEnv(options.env ?? process.env).tokens);
+  const username = options.username ?? (await users.freeUsername(options.email.split('@')[0] ?? 'operator'));
+  const created = await users.createAccount({
     username,
     role: 'operator',
     displayName: options.displayName,
@@ -42,27 +44,27 @@ export function inviteOperator(
     createdBy: 'operator-cli',
   });
   if (!created) throw new Error(`an account named ${username} or with this e-mail address exists already`);
-  const { token, expiresAt } = tokens.issue(username, 'invite', 'operator-cli');
+  const { token, expiresAt } = await tokens.issue(username, 'invite', 'operator-cli');
   return { username, link: linkFor(options.publicUrl, token), expiresAt };
 }
 
 /** A new one-time link for an existing operator (a lost password); the old password stops working. */
-export function resetOperator(
-  db: Db,
+export async function resetOperator(
+  sql: SqlDatabase,
   options: { username: string; publicUrl: string; env?: NodeJS.ProcessEnv },
-): OperatorLink {
-  const users = createUserRepository(db);
-  const user = users.find(options.username);
+): Promise<OperatorLink> {
+  const users = createUserRepository(sql);
+  const user = await users.find(options.username);
   if (!user || user.role !== 'operator') throw new Error(`there is no operator named ${options.username}`);
-  users.clearPassword(user.username);
-  users.endUserSessions(user.username);
-  const tokens = createAccountTokens(db, accountsConfigFromEnv(options.env ?? process.env).tokens);
-  const { token, expiresAt } = tokens.issue(user.username, 'reset', 'operator-cli');
+  await users.clearPassword(user.username);
+  await users.endUserSessions(user.username);
+  const tokens = createAccountTokens(sql, accountsConfigFromEnv(options.env ?? process.env).tokens);
+  const { token, expiresAt } = await tokens.issue(user.username, 'reset', 'operator-cli');
   return { username: user.username, link: linkFor(options.publicUrl, token), expiresAt };
 }
 
 /** `npm run operator -- ...`: returns the exit code. */
-export function operatorCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+export async function operatorCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
   let values: { email?: string; name?: string; username?: string };
   try {
@@ -75,24 +77,25 @@ export function operatorCommand(argv: string[], env: NodeJS.ProcessEnv = process
     return 2;
   }
   const publicUrl = env.WARDLINE_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? '8080'}`;
-  const databasePath = resolve(env.WARDLINE_DB_PATH ?? '.wardline/server/wardline.db');
+  const location =
+    env.WARDLINE_DATABASE_URL || resolve(env.WARDLINE_DB_PATH ?? '.wardline/server/wardline.db');
   /** Issues a link in the database and prints it: 0, or 1 with the reason when it cannot. */
-  const issue = (link: (db: Db) => OperatorLink): number => {
-    const db = openDatabase(databasePath);
+  const issue = async (link: (sql: SqlDatabase) => Promise<OperatorLink>): Promise<number> => {
+    const sql = await openSqlDatabase(location);
     try {
-      print(link(db));
+      print(await link(sql));
       return 0;
     } catch (error) {
       console.error((error as Error).message);
       return 1;
     } finally {
-      db.close();
+      await sql.close();
     }
   };
   if (command === 'invite' && values.email && values.name) {
     const { email, name, username } = values;
-    return issue((db) =>
-      inviteOperator(db, {
+    return issue((sql) =>
+      inviteOperator(sql, {
         email,
         displayName: name,
         ...(username ? { username } : {}),
@@ -103,7 +106,7 @@ export function operatorCommand(argv: string[], env: NodeJS.ProcessEnv = process
   }
   if (command === 'reset' && values.username) {
     const { username } = values;
-    return issue((db) => resetOperator(db, { username, publicUrl, env }));
+    return issue((sql) => resetOperator(sql, { username, publicUrl, env }));
   }
   console.error(USAGE);
   return 2;

@@ -1,4 +1,4 @@
 /** `npm run operator -- invite --email x --name y`: see operator-command.ts. */
 import { operatorCommand } from './operator-command.js';
 
-process.exit(operatorCommand(process.argv.slice(2)));
+process.exit(await operatorCommand(process.argv.slice(2)));

@@ -1,56 +1,57 @@
 import type { Organisation } from '@wardline/protocol';
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 
-const columns = `id, name, require_admin_totp AS requireAdminTotp, created_at AS createdAt, closed_at AS closedAt`;
+const columns = `id, name, require_admin_totp AS "requireAdminTotp", created_at AS "createdAt", closed_at AS "closedAt"`;
 type Row = Omit<Organisation, 'requireAdminTotp'> & { requireAdminTotp: number };
 const fromRow = ({ requireAdminTotp, ...row }: Row): Organisation => ({
   ...row,
   requireAdminTotp: requireAdminTotp === 1,
 });
 
-export function createOrganisationRepository(db: Db) {
-  const byId = db.prepare(`SELECT ${columns} FROM organisations WHERE id = ?`);
+export function createOrganisationRepository(sql: SqlDatabase) {
+  async function get(id: string): Promise<Organisation | undefined> {
+    const row = await sql.get<Row>(`SELECT ${columns} FROM organisations WHERE id = ?`, [id]);
+    return row && fromRow(row);
+  }
   return {
-    list(): Organisation[] {
-      return (db.prepare(`SELECT ${columns} FROM organisations ORDER BY name, id`).all() as Row[]).map(
-        fromRow,
-      );
+    async list(): Promise<Organisation[]> {
+      return (await sql.all<Row>(`SELECT ${columns} FROM organisations ORDER BY name, id`)).map(fromRow);
     },
 
-    get(id: string): Organisation | undefined {
-      const row = byId.get(id) as Row | undefined;
-      return row && fromRow(row);
-    },
+    get,
 
     /** A new organisation with an opaque id (ids appear in URLs and logs; names do not). */
-    create(name: string, now = new Date()): Organisation {
+    async create(name: string, now = new Date()): Promise<Organisation> {
       const id = `org-${randomBytes(6).toString('hex')}`;
-      db.prepare(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`).run(
+      await sql.run(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`, [
         id,
         name,
         now.toISOString(),
-      );
-      return this.get(id)!;
+      ]);
+      return (await get(id))!;
     },
 
-    update(id: string, change: { name?: string; requireAdminTotp?: boolean }): Organisation | undefined {
+    async update(
+      id: string,
+      change: { name?: string; requireAdminTotp?: boolean },
+    ): Promise<Organisation | undefined> {
       if (change.name !== undefined)
-        db.prepare(`UPDATE organisations SET name = ? WHERE id = ?`).run(change.name, id);
+        await sql.run(`UPDATE organisations SET name = ? WHERE id = ?`, [change.name, id]);
       if (change.requireAdminTotp !== undefined)
-        db.prepare(`UPDATE organisations SET require_admin_totp = ? WHERE id = ?`).run(
+        await sql.run(`UPDATE organisations SET require_admin_totp = ? WHERE id = ?`, [
           change.requireAdminTotp ? 1 : 0,
           id,
-        );
-      return this.get(id);
+        ]);
+      return get(id);
     },
 
-    close(id: string, now = new Date()): Organisation | undefined {
-      db.prepare(`UPDATE organisations SET closed_at = coalesce(closed_at, ?) WHERE id = ?`).run(
+    async close(id: string, now = new Date()): Promise<Organisation | undefined> {
+      await sql.run(`UPDATE organisations SET closed_at = coalesce(closed_at, ?) WHERE id = ?`, [
         now.toISOString(),
         id,
-      );
-      return this.get(id);
+      ]);
+      return get(id);
     },
   };
 }

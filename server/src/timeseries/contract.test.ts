@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerContext } from '../context.js';
+import type { SqlDatabase, SqlValue } from '../db/engines/engine.js';
 import { OBS_TOPIC, batch, testContext, testIngest } from '../testing.js';
+import { openTestSql, usePostgres } from '../testing-sql.js';
 import {
   exportVictoriaMetrics,
   startInfluxDb1,
@@ -32,6 +34,8 @@ const CUFF_2 = 'aa:00:00:00:00:02';
 const T0 = Date.UTC(2025, 5, 1, 0, 0, 0);
 const SPAN = 2 * 86_400_000;
 const DB = 'wardline';
+
+usePostgres();
 
 let seq = 0;
 function bp(deviceId: string, at: number, i: number): Observation {
@@ -116,6 +120,8 @@ function expectedWindows(patientId: string, kind: string, from: number, to: numb
 }
 
 let ctx: ServerContext;
+/** The same stored readings in PostgreSQL, for the embedded store on that engine. */
+let postgres: SqlDatabase;
 let vm: RunningEngine;
 let influx1: RunningEngine;
 let influxStore: InfluxStore;
@@ -124,10 +130,11 @@ const sentLines: string[] = [];
 beforeAll(async () => {
   [vm, influx1] = await Promise.all([startVictoriaMetrics(), startInfluxDb1(DB)]);
   ctx = await testContext();
-  const spool = createSpool(ctx.db, 100_000);
+  const spool = createSpool(ctx.sql, 100_000);
   // The fixture is two days from T0: ingest's clock stands at its end.
   const ingest = testIngest(ctx, { spool, now: () => new Date(T0 + SPAN) });
-  for (let i = 0; i < fixture.length; i += 200) ingest.handle(OBS_TOPIC, batch(...fixture.slice(i, i + 200)));
+  for (let i = 0; i < fixture.length; i += 200)
+    await ingest.handle(OBS_TOPIC, batch(...fixture.slice(i, i + 200)));
   expect(ctx.metrics.counters.accepted).toBe(fixture.length);
 
   const settings = (url: string): InfluxSettings => ({
@@ -156,9 +163,22 @@ beforeAll(async () => {
   });
   influxStore.notify();
   expect(await influxStore.drained(20_000)).toBe(true);
-});
+
+  postgres = await openTestSql('postgres');
+  const columns =
+    'id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json';
+  const rows = await ctx.sql.all<Record<string, SqlValue>>(`SELECT ${columns} FROM observations`);
+  await postgres.transaction(async () => {
+    for (const row of rows)
+      await postgres.run(
+        `INSERT INTO observations (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        columns.split(', ').map((column) => row[column] ?? null),
+      );
+  });
+}, 120_000);
 
 afterAll(async () => {
+  await postgres?.close();
   await influxStore?.close();
   await Promise.all([vm?.destroy(), influx1?.destroy()]);
 });
@@ -219,7 +239,8 @@ describe('InfluxDB write half (VictoriaMetrics /api/v2/write)', () => {
 });
 
 const adapters: [string, () => TimeSeriesStore][] = [
-  ['embedded (SQLite)', () => createEmbeddedStore(ctx.db)],
+  ['embedded (SQLite)', () => createEmbeddedStore(ctx.sql)],
+  ['embedded (PostgreSQL)', () => createEmbeddedStore(postgres)],
   ['InfluxDB (InfluxQL on InfluxDB 1.6)', () => influxStore],
 ];
 

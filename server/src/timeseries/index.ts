@@ -4,11 +4,12 @@ import type { ServerContext } from '../context.js';
 import { createInfluxSink } from './influx-client.js';
 import { createInfluxStore } from './influx-store.js';
 import { scheduleRetention } from './retention.js';
-import { createSpool, type Spool } from './spool.js';
+import type { IngestSpool } from '../ingest/ingest.js';
+import { createSpool } from './spool.js';
 
 export interface TimeSeriesRuntime {
   /** For ingest: null with the embedded store alone. */
-  spool: Pick<Spool, 'reserve' | 'enqueue'> | null;
+  spool: IngestSpool | null;
   close(): Promise<void>;
 }
 
@@ -19,7 +20,7 @@ export function startTimeSeries(
   log: FastifyBaseLogger,
 ): TimeSeriesRuntime {
   const stopRetention = config.retentionDays
-    ? scheduleRetention(context.db, config.retentionDays, log)
+    ? scheduleRetention(context.sql, config.retentionDays, log, undefined, context.replica.leads)
     : () => undefined;
   const influx = config.influx;
   if (!influx) {
@@ -30,7 +31,7 @@ export function startTimeSeries(
       },
     };
   }
-  const spool = createSpool(context.db, influx.spoolLimit);
+  const spool = createSpool(context.sql, influx.spoolLimit);
   const store = createInfluxStore({
     settings: influx,
     spool,
@@ -38,20 +39,22 @@ export function startTimeSeries(
     log,
     deadLetters: context.deadLetters,
     batchSize: influx.batchSize,
+    leads: context.replica.leads,
   });
   context.timeSeries = store;
-  log.info(
-    { url: influx.url, bucket: influx.bucket, database: influx.database, spooled: spool.size() },
-    'time series go to InfluxDB through the durable spool',
+  spool.size().then(
+    (spooled) =>
+      log.info(
+        { url: influx.url, bucket: influx.bucket, database: influx.database, spooled },
+        'time series go to InfluxDB through the durable spool',
+      ),
+    (err: Error) => log.error({ err: err.message }, 'reading the time-series spool failed'),
   );
   return {
     spool: {
       reserve: (count) => spool.reserve(count),
-      enqueue(observation, patientId, at) {
-        spool.enqueue(observation, patientId, at);
-        // Runs after the ingest transaction has committed (ingest is synchronous).
-        queueMicrotask(() => store.notify());
-      },
+      enqueue: (observation, patientId, at) => spool.enqueue(observation, patientId, at),
+      committed: () => store.notify(),
     },
     async close() {
       stopRetention();

@@ -18,6 +18,8 @@ export interface InfluxStoreOptions {
   /** Backoff bounds after a failed write, in milliseconds. */
   minRetryMs?: number;
   maxRetryMs?: number;
+  /** Whether this replica sends the spool now (db/replica.ts); default: always (one server). */
+  leads?: (job: string, lengthMs: number) => Promise<boolean>;
 }
 
 /** Dead-letter code of a point InfluxDB refused for its content. */
@@ -36,6 +38,8 @@ export interface InfluxStore extends TimeSeriesStore {
  * A batch that failed is sent again whole: points are idempotent (same series and timestamp),
  * so a write that reached InfluxDB before its answer was lost only overwrites itself.
  */
+const SPOOL_LEASE_MS = 30_000;
+
 export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
   const { settings, spool, sink, log, batchSize } = options;
   const minRetryMs = options.minRetryMs ?? 250;
@@ -66,7 +70,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
         rejected++;
         const detail = (err as Error).message;
         log.error({ status, detail, line: only.line }, 'InfluxDB refused a point; kept as a dead letter');
-        options.deadLetters.add({
+        await options.deadLetters.add({
           topic: 'influxdb/api/v2/write',
           code: INFLUX_REJECTED,
           detail: `HTTP ${status}: ${detail}`,
@@ -92,12 +96,20 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     wake = null;
   }
 
+  const leads = options.leads ?? (async () => true);
+
   async function run(): Promise<void> {
     let delay = minRetryMs;
     while (!stopped) {
       let batch;
       try {
-        batch = spool.peek(batchSize);
+        // One replica sends the spool (the lease is renewed every pass, at most every 10 s); the
+        // others wait, and one of them takes over within 30 s of the sender dying.
+        if (!(await leads('timeseries-spool', SPOOL_LEASE_MS))) {
+          await idle(SPOOL_LEASE_MS / 6);
+          continue;
+        }
+        batch = await spool.peek(batchSize);
       } catch (err) {
         log.error({ err: (err as Error).message }, 'reading the time-series spool failed');
         await sleep(1000);
@@ -111,10 +123,10 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
       try {
         const rejectedBefore = rejected;
         await writeBatch(batch);
-        spool.release(last.id);
+        await spool.release(last.id);
         written += batch.length - (rejected - rejectedBefore);
         lastWriteAt = new Date().toISOString();
-        if (retrying) log.info({ spooled: spool.size() }, 'InfluxDB writes resumed; draining the spool');
+        if (retrying) log.info({ spooled: spool.knownSize() }, 'InfluxDB writes resumed; draining the spool');
         retrying = false;
         delay = minRetryMs;
       } catch (err) {
@@ -122,7 +134,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
         lastError = (err as Error).message;
         if (!retrying)
           log.error(
-            { err: lastError, spooled: spool.size() },
+            { err: lastError, spooled: spool.knownSize() },
             'InfluxDB write failed; readings wait in the spool',
           );
         retrying = true;
@@ -147,7 +159,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
 
     async drained(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      while (spool.size() > 0) {
+      while ((await spool.size()) > 0) {
         if (Date.now() > deadline) return false;
         await sleep(20);
       }
@@ -215,7 +227,7 @@ export function createInfluxStore(options: InfluxStoreOptions): InfluxStore {
     },
 
     health(): TimeSeriesHealth {
-      const spooled = spool.size();
+      const spooled = spool.knownSize();
       return {
         adapter: 'influxdb',
         state:

@@ -13,11 +13,11 @@ const silent = pino({ level: 'silent' });
 
 async function setUp(limit: number) {
   const ctx = await testContext();
-  const spool = createSpool(ctx.db, limit);
+  const spool = createSpool(ctx.sql, limit);
   /** Ingest whose clock reads `now` (readings are checked against it); the real clock by default. */
   const ingestAt = (now?: Date) =>
     createIngest({
-      db: ctx.db,
+      sql: ctx.sql,
       observations: ctx.observations,
       devices: ctx.devices,
       deadLetters: ctx.deadLetters,
@@ -27,34 +27,34 @@ async function setUp(limit: number) {
       ...(now ? { now: () => now } : {}),
     });
   const ingest = ingestAt();
-  const stored = () => (ctx.db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number }).n;
+  const stored = async () => (await ctx.sql.get<{ n: number }>('SELECT count(*) AS n FROM observations'))!.n;
   return { ctx, spool, ingest, ingestAt, stored };
 }
 
 describe('time-series spool', () => {
   it('refuses a message whole when full, so it stays unacknowledged, and takes it once there is room', async () => {
     const { spool, ingest, stored } = await setUp(3);
-    ingest.handle(OBS_TOPIC, batch(bpObservation(), bpObservation()));
+    await ingest.handle(OBS_TOPIC, batch(bpObservation(), bpObservation()));
     const held = batch(bpObservation(), bpObservation());
-    expect(() => ingest.handle(OBS_TOPIC, held)).toThrow(SpoolFullError);
+    await expect(ingest.handle(OBS_TOPIC, held)).rejects.toThrow(SpoolFullError);
     // Nothing of the refused message was kept: the broker redelivers all of it.
-    expect(stored()).toBe(2);
-    expect(spool.size()).toBe(2);
-    spool.release(spool.peek(10).at(-1)!.id);
-    expect(ingest.handle(OBS_TOPIC, held).observations).toHaveLength(2);
-    expect(stored()).toBe(4);
+    expect(await stored()).toBe(2);
+    expect(await spool.size()).toBe(2);
+    await spool.release((await spool.peek(10)).at(-1)!.id);
+    expect((await ingest.handle(OBS_TOPIC, held)).observations).toHaveLength(2);
+    expect(await stored()).toBe(4);
     // A message larger than the bound still goes into an empty spool: none can be stuck forever.
-    spool.release(spool.peek(10).at(-1)!.id);
+    await spool.release((await spool.peek(10)).at(-1)!.id);
     const big = Array.from({ length: 5 }, () => bpObservation());
-    expect(ingest.handle(OBS_TOPIC, batch(...big)).observations).toHaveLength(5);
+    expect((await ingest.handle(OBS_TOPIC, batch(...big))).observations).toHaveLength(5);
   });
 
   it('spools points in arrival order, and a replayed observation is not spooled twice', async () => {
     const { spool, ingest } = await setUp(100);
     const readings = [bpObservation({ systolic: 101 }), bpObservation({ systolic: 102 })];
-    ingest.handle(OBS_TOPIC, batch(...readings));
-    ingest.handle(OBS_TOPIC, batch(...readings));
-    const lines = spool.peek(10).map((r) => r.line);
+    await ingest.handle(OBS_TOPIC, batch(...readings));
+    await ingest.handle(OBS_TOPIC, batch(...readings));
+    const lines = (await spool.peek(10)).map((r) => r.line);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^blood_pressure,patient=ward-a-p001,device=aa:00:00:00:00:01 systolic=101\.0,/);
     expect(lines[1]).toContain('systolic=102.0');
@@ -80,7 +80,7 @@ describe('time-series spool', () => {
       batchSize: 10,
       minRetryMs: 50,
     });
-    ingest.handle(OBS_TOPIC, batch(bpObservation()));
+    await ingest.handle(OBS_TOPIC, batch(bpObservation()));
     store.notify();
     const deadline = Date.now() + 5000;
     while (store.health().failures === 0 && Date.now() < deadline)
@@ -92,10 +92,10 @@ describe('time-series spool', () => {
       spoolLimit: 2,
     });
     expect(store.health().lastError).toContain('ECONNREFUSED');
-    ingest.handle(OBS_TOPIC, batch(bpObservation()));
+    await ingest.handle(OBS_TOPIC, batch(bpObservation()));
     expect(store.health().state).toBe('full');
     await store.close();
-    expect(spool.size()).toBe(2);
+    expect(await spool.size()).toBe(2);
   });
 });
 
@@ -127,7 +127,7 @@ describe('points InfluxDB refuses', () => {
       heartRate(72),
       bpObservation(),
     ];
-    ingest.handle(OBS_TOPIC, batch(...readings));
+    await ingest.handle(OBS_TOPIC, batch(...readings));
     const settings = {
       url: engine.url,
       token: '',
@@ -147,7 +147,7 @@ describe('points InfluxDB refuses', () => {
     store.notify();
     expect(await store.drained(10_000)).toBe(true);
     expect(store.health()).toMatchObject({ state: 'ok', spooled: 0, rejected: 2, written: 4 });
-    const letters = ctx.deadLetters.list({ code: INFLUX_REJECTED, limit: 10 });
+    const letters = await ctx.deadLetters.list({ code: INFLUX_REJECTED, limit: 10 });
     expect(letters.map((l) => l.payload).sort()).toEqual([
       expect.stringContaining('heartRate=71.0'),
       expect.stringContaining('heartRate=72.0'),
@@ -173,14 +173,14 @@ describe('embedded retention', () => {
     const old: Observation = bpObservation({ measuredAt: new Date(Date.now() - 40 * day).toISOString() });
     const recent: Observation = bpObservation({ measuredAt: new Date(Date.now() - 2 * day).toISOString() });
     // The old reading was stored when it was fresh (ingest refuses readings older than 30 days).
-    ingestAt(new Date(Date.now() - 39 * day)).handle(OBS_TOPIC, batch(old));
-    ingest.handle(OBS_TOPIC, batch(recent));
-    expect(applyRetention(ctx.db, 30)).toBe(1);
-    expect(stored()).toBe(1);
-    expect(ctx.observations.exists(recent.id)).toBe(true);
-    expect(ctx.observations.exists(old.id)).toBe(false);
-    expect(spool.size()).toBe(2);
-    const latest = ctx.observations.latestByPatient(['ward-a-p001']).get('ward-a-p001');
+    await ingestAt(new Date(Date.now() - 39 * day)).handle(OBS_TOPIC, batch(old));
+    await ingest.handle(OBS_TOPIC, batch(recent));
+    expect(await applyRetention(ctx.sql, 30)).toBe(1);
+    expect(await stored()).toBe(1);
+    expect(await ctx.observations.exists(recent.id)).toBe(true);
+    expect(await ctx.observations.exists(old.id)).toBe(false);
+    expect(await spool.size()).toBe(2);
+    const latest = (await ctx.observations.latestByPatient(['ward-a-p001'])).get('ward-a-p001');
     expect(latest?.blood_pressure?.observation.id).toBe(recent.id);
   });
 });

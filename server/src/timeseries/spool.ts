@@ -1,5 +1,5 @@
 import type { Observation } from '@wardline/protocol';
-import type { Db } from '../db/database.js';
+import type { SqlDatabase } from '../db/engines/engine.js';
 import { toLine } from './series.js';
 
 export class SpoolFullError extends Error {
@@ -22,75 +22,92 @@ export interface SpooledLine {
  * When the spool is at its limit, enqueue throws: the transaction rolls back, the MQTT message
  * stays unacknowledged and the broker keeps it, so a full spool slows ingest and loses nothing.
  */
-export function createSpool(db: Db, limit: number) {
-  // Rows leave only as a prefix (in id order), so the ids left are contiguous.
-  // Two subqueries: SQLite answers a lone min() or max() from the primary key, not both at once.
-  const sizeQuery = db.prepare(
-    `SELECT coalesce((SELECT max(id) FROM timeseries_spool) - (SELECT min(id) FROM timeseries_spool) + 1, 0) AS n`,
-  );
-  const sameInstant = db.prepare(
-    `SELECT count(*) AS n FROM observations
-      WHERE patient_id IS ? AND kind = ? AND measured_at = ? AND device_id = ? AND id <> ?`,
-  );
-  const insert = db.prepare(
-    `INSERT INTO timeseries_spool (observation_id, line, enqueued_at) VALUES (?, ?, ?)`,
-  );
-  const peek = db.prepare(`SELECT id, line FROM timeseries_spool ORDER BY id LIMIT ?`);
-  const remove = db.prepare(`DELETE FROM timeseries_spool WHERE id <= ?`);
-  const oldest = db.prepare(`SELECT enqueued_at FROM timeseries_spool ORDER BY id LIMIT 1`);
-
+export function createSpool(sql: SqlDatabase, limit: number) {
   let holding = false;
+  /**
+   * The size as last read, plus points enqueued since: health and metrics are read synchronously.
+   * Read afresh before each message is taken and after each batch leaves for InfluxDB.
+   */
+  let known = 0;
+
+  async function size(): Promise<number> {
+    // Rows leave only as a prefix (in id order), so the ids left are contiguous.
+    // Two subqueries: SQLite answers a lone min() or max() from the primary key, not both at once.
+    const row = await sql.get<{ n: number }>(
+      `SELECT coalesce((SELECT max(id) FROM timeseries_spool) - (SELECT min(id) FROM timeseries_spool) + 1, 0) AS n`,
+    );
+    known = row?.n ?? 0;
+    return known;
+  }
 
   return {
     limit,
 
-    size(): number {
-      return (sizeQuery.get() as { n: number }).n;
+    size,
+
+    /** The size as last read, without a query. */
+    knownSize(): number {
+      return known;
     },
 
     /**
      * Refuses a whole message up front when its readings do not fit, before anything of it is
      * stored or counted. An empty spool takes any message, so no batch can be too big ever to fit.
      */
-    reserve(count: number): void {
-      const size = this.size();
-      holding = size > 0 && size + count > limit;
-      if (holding) throw new SpoolFullError(size);
+    async reserve(count: number): Promise<void> {
+      const current = await size();
+      holding = current > 0 && current + count > limit;
+      if (holding) throw new SpoolFullError(current);
     },
 
-    /** True while the last message offered did not fit: ingest is holding acknowledgements. */
+    /** True while the last message offered did not fit (as last read): ingest is holding acknowledgements. */
     holding(): boolean {
-      return holding && this.size() > 0;
+      return holding && known > 0;
     },
 
     /** Call after the observation's own row is inserted, in the same transaction. */
-    enqueue(observation: Observation, patientId: string | null, at: string): void {
+    async enqueue(observation: Observation, patientId: string | null, at: string): Promise<void> {
       // Earlier readings of this device and kind at this very instant keep their own timestamps.
-      const collision = (
-        sameInstant.get(
-          patientId,
+      const samePatient = patientId === null ? 'patient_id IS NULL' : 'patient_id = ?';
+      const row = await sql.get<{ n: number }>(
+        `SELECT count(*) AS n FROM observations
+          WHERE ${samePatient} AND kind = ? AND measured_at = ? AND device_id = ? AND id <> ?`,
+        [
+          ...(patientId === null ? [] : [patientId]),
           observation.kind,
           observation.measuredAt,
           observation.deviceId,
           observation.id,
-        ) as {
-          n: number;
-        }
-      ).n;
-      insert.run(observation.id, toLine(observation, patientId, collision), at);
+        ],
+      );
+      await sql.run(`INSERT INTO timeseries_spool (observation_id, line, enqueued_at) VALUES (?, ?, ?)`, [
+        observation.id,
+        toLine(observation, patientId, row?.n ?? 0),
+        at,
+      ]);
+      // Counted at once so health sees it (a rollback overstates it until the next read).
+      known++;
     },
 
-    peek(max: number): SpooledLine[] {
-      return peek.all(max) as SpooledLine[];
+    async peek(max: number): Promise<SpooledLine[]> {
+      const rows = await sql.all<SpooledLine>(`SELECT id, line FROM timeseries_spool ORDER BY id LIMIT ?`, [
+        max,
+      ]);
+      if (rows.length === 0) known = 0;
+      return rows;
     },
 
     /** Drops every row up to and including `id`, once InfluxDB has confirmed them. */
-    release(id: number): void {
-      remove.run(id);
+    async release(id: number): Promise<void> {
+      await sql.run(`DELETE FROM timeseries_spool WHERE id <= ?`, [id]);
+      await size();
     },
 
-    oldestEnqueuedAt(): string | null {
-      return (oldest.get() as { enqueued_at: string } | undefined)?.enqueued_at ?? null;
+    async oldestEnqueuedAt(): Promise<string | null> {
+      const row = await sql.get<{ enqueued_at: string }>(
+        `SELECT enqueued_at FROM timeseries_spool ORDER BY id LIMIT 1`,
+      );
+      return row?.enqueued_at ?? null;
     },
   };
 }

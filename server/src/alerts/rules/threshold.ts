@@ -1,5 +1,4 @@
 import { isUnreliable, type QualityFlag } from '@wardline/protocol';
-import type { Statement } from 'better-sqlite3';
 import { roundToChart } from '../news2.js';
 import type { RaiseSpec, RuleContext, Values } from './types.js';
 
@@ -25,8 +24,6 @@ interface Reading {
 
 export const int = (v: Values, key: string) => roundToChart(v[key]?.value ?? NaN, 0);
 
-// Prepared once per database: this runs for every patient of every message.
-const pages = new WeakMap<RuleContext['db'], Statement<[string, string, string, string, string, number]>>();
 /**
  * Most readings decide on the newest alone (in range, no alert open), so the first page is small;
  * a breach being confirmed or an alert clearing reads on in larger pages.
@@ -35,29 +32,23 @@ const FIRST_PAGE = 4;
 const NEXT_PAGE = 50;
 
 /** The newest reliable readings of a kind, newest first: unreliable ones (by their stored flags) skipped. */
-function* newestReliable(ctx: RuleContext, patientId: string, kind: string): Generator<Reading> {
-  // Paged with all(), not iterate(): the rule raises and clears between pages, and better-sqlite3
-  // refuses other statements while an iterator is open.
-  let page = pages.get(ctx.db);
-  if (!page) {
-    // Paged by (time, id), so that readings sharing a time at a page's edge are neither skipped nor
-    // read twice; the index on (patient, kind, time) ends in the key, id, so it needs no sort.
-    page = ctx.db.prepare<[string, string, string, string, string, number]>(
-      `SELECT id, measured_at, values_json, quality_json FROM observations
-        WHERE patient_id = ? AND kind = ? AND (measured_at < ? OR (measured_at = ? AND id < ?))
-        ORDER BY measured_at DESC, id DESC LIMIT ?`,
-    );
-    pages.set(ctx.db, page);
-  }
+async function* newestReliable(ctx: RuleContext, patientId: string, kind: string): AsyncGenerator<Reading> {
   let before = '\uffff';
   let beforeId = '\uffff';
   for (let size = FIRST_PAGE; ; size = NEXT_PAGE) {
-    const rows = page.all(patientId, kind, before, before, beforeId, size) as {
+    // Paged by (time, id), so that readings sharing a time at a page's edge are neither skipped nor
+    // read twice; the index on (patient, kind, time) ends in the key, id, so it needs no sort.
+    const rows = await ctx.sql.all<{
       id: string;
       measured_at: string;
       values_json: string;
       quality_json: string | null;
-    }[];
+    }>(
+      `SELECT id, measured_at, values_json, quality_json FROM observations
+        WHERE patient_id = ? AND kind = ? AND (measured_at < ? OR (measured_at = ? AND id < ?))
+        ORDER BY measured_at DESC, id DESC LIMIT ?`,
+      [patientId, kind, before, before, beforeId, size],
+    );
     for (const r of rows) {
       if (r.quality_json && isUnreliable({ quality: JSON.parse(r.quality_json) as QualityFlag[] })) continue;
       yield { measuredAt: r.measured_at, values: JSON.parse(r.values_json) as Values };
@@ -70,18 +61,18 @@ function* newestReliable(ctx: RuleContext, patientId: string, kind: string): Gen
 }
 
 /** The run of newest readings with one verdict, stopping once it is long enough to decide. */
-function run(
-  readings: Iterator<Reading>,
+async function run(
+  readings: AsyncIterator<Reading>,
   first: Reading,
   verdict: Verdict,
   classify: ThresholdSpec['classify'],
   count: number,
   spanMs: number,
-): Reading[] | null {
+): Promise<Reading[] | null> {
   const out = [first];
   const newest = Date.parse(first.measuredAt);
   while (out.length < count || newest - Date.parse(out.at(-1)!.measuredAt) < spanMs) {
-    const next = readings.next();
+    const next = await readings.next();
     if (next.done || classify(next.value.values) !== verdict) return null;
     out.push(next.value);
   }
@@ -93,22 +84,22 @@ function run(
  * confirmSpanMs; clears itself on as many readings back within range spanning resolveSpanMs.
  * Readings between the threshold and its hysteresis band ('hold') keep things as they are.
  */
-export function evaluateThreshold(
+export async function evaluateThreshold(
   ctx: RuleContext,
   spec: ThresholdSpec,
   patientId: string,
   wardId: string | null,
   confirmReadings: number,
-): void {
+): Promise<void> {
   const readings = newestReliable(ctx, patientId, spec.kind);
   try {
-    const newest = readings.next();
+    const newest = await readings.next();
     if (newest.done) return;
     const verdict = spec.classify(newest.value.values);
     const subject = `patient:${patientId}`;
     if (verdict === 'breach') {
       // A clinician's confirmReadings of 1 means a single reading alerts: no minimum span either.
-      const confirmed = run(
+      const confirmed = await run(
         readings,
         newest.value,
         'breach',
@@ -119,7 +110,7 @@ export function evaluateThreshold(
       if (!confirmed) return;
       // The message names the readings that confirmed it (the newest few, not a 5-second series).
       const shown = confirmed.length <= 3 ? confirmed : [confirmed[0]!, confirmed.at(-1)!];
-      ctx.raise({
+      await ctx.raise({
         subject,
         condition: spec.condition,
         patientId,
@@ -129,17 +120,24 @@ export function evaluateThreshold(
         message: shown.map((r) => spec.describe(r.values)).join('; '),
         detail: {
           readings: shown.map((r) => ({ measuredAt: r.measuredAt, reading: spec.describe(r.values) })),
-          thresholds: ctx.thresholds.forPatient(patientId),
+          thresholds: await ctx.thresholds.forPatient(patientId),
         },
         triggerMeasuredAt: newest.value.measuredAt,
       });
-    } else if (verdict === 'clear' && ctx.findUnresolved(subject, spec.condition)) {
-      const back = run(readings, newest.value, 'clear', spec.classify, confirmReadings, spec.resolveSpanMs);
+    } else if (verdict === 'clear' && (await ctx.findUnresolved(subject, spec.condition))) {
+      const back = await run(
+        readings,
+        newest.value,
+        'clear',
+        spec.classify,
+        confirmReadings,
+        spec.resolveSpanMs,
+      );
       if (!back) return;
       const minutes = Math.round(
         (Date.parse(newest.value.measuredAt) - Date.parse(back.at(-1)!.measuredAt)) / 60_000,
       );
-      ctx.clear(
+      await ctx.clear(
         subject,
         spec.condition,
         spec.resolveSpanMs > 0
@@ -148,6 +146,6 @@ export function evaluateThreshold(
       );
     }
   } finally {
-    readings.return(undefined);
+    await readings.return(undefined);
   }
 }

@@ -1,5 +1,5 @@
 import type { Thresholds } from '@wardline/protocol';
-import type { Db } from '../../db/database.js';
+import type { SqlDatabase } from '../../db/engines/engine.js';
 import type { AcceptedObservation, IngestOutcome } from '../../ingest/ingest.js';
 import type { AlertingConfig } from '../config.js';
 import type { createSnapshots } from '../snapshot.js';
@@ -32,16 +32,16 @@ export type Values = Record<string, { value: number } | undefined>;
 /** What a rule may do: the engine owns the lifecycle (persistence, escalation, notifications). */
 export interface RuleContext {
   readonly at: Date;
-  readonly db: Db;
+  readonly sql: SqlDatabase;
   readonly config: AlertingConfig;
   readonly thresholds: ThresholdRepository;
   readonly snapshots: ReturnType<typeof createSnapshots>;
   /** Opens the alert, or updates the open one (recur: counts a repeat of a discrete event). */
-  raise(spec: RaiseSpec, recur?: boolean): void;
-  clear(subject: string, condition: string, note: string): void;
+  raise(spec: RaiseSpec, recur?: boolean): Promise<void>;
+  clear(subject: string, condition: string, note: string): Promise<void>;
   /** Changes an unresolved alert in place: a falls incident taking in an event, or escalating. */
-  amend(row: AlertRow, change: AmendChange, options: AmendOptions): void;
-  findUnresolved(subject: string, condition: string): AlertRow | undefined;
+  amend(row: AlertRow, change: AmendChange, options: AmendOptions): Promise<void>;
+  findUnresolved(subject: string, condition: string): Promise<AlertRow | undefined>;
 }
 
 /** One patient's share of an ingest message, after safety events. */
@@ -74,10 +74,10 @@ export interface AlertRule {
     timer?: boolean;
   };
   /** Each accepted observation (device heard, discrete events), before patient readings. */
-  onObservation?(ctx: RuleContext, accepted: AcceptedObservation): void;
-  onPatientReadings?(ctx: RuleContext, input: PatientReadings): void;
-  onDeviceStatus?(ctx: RuleContext, input: DeviceStatusInput): void;
-  onGatewayStatus?(ctx: RuleContext, gateway: GatewayStatusInput): void;
+  onObservation?(ctx: RuleContext, accepted: AcceptedObservation): Promise<void>;
+  onPatientReadings?(ctx: RuleContext, input: PatientReadings): Promise<void>;
+  onDeviceStatus?(ctx: RuleContext, input: DeviceStatusInput): Promise<void>;
+  onGatewayStatus?(ctx: RuleContext, gateway: GatewayStatusInput): Promise<void>;
   /** The periodic tick (missing data); escalation is the engine's. */
-  onTick?(ctx: RuleContext): void;
+  onTick?(ctx: RuleContext): Promise<void>;
 }

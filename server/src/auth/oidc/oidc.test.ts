@@ -197,13 +197,12 @@ async function sessionOf(token: string | undefined): Promise<SessionUser | null>
   return ((await response.json()) as { user: SessionUser | null }).user;
 }
 
-function auditOf(action: string) {
+async function auditOf(action: string) {
   return (
-    context.db
-      .prepare(
-        `SELECT actor, organisation_id AS organisationId, detail_json AS detail FROM audit_events WHERE action = ? ORDER BY id`,
-      )
-      .all(action) as { actor: string; organisationId: string | null; detail: string }[]
+    await context.sql.all<{ actor: string; organisationId: string | null; detail: string }>(
+      `SELECT actor, organisation_id AS "organisationId", detail_json AS detail FROM audit_events WHERE action = ? ORDER BY id`,
+      [action],
+    )
   ).map((row) => ({ ...row, detail: JSON.parse(row.detail) as Record<string, unknown> }));
 }
 
@@ -226,10 +225,10 @@ describe('single sign-on with OpenID Connect', () => {
       headers: { cookie: `${SESSION_COOKIE}=${session}` },
     });
     expect(me.status).toBe(200);
-    const account = context.users.find(user!.username)!;
+    const account = (await context.users.find(user!.username))!;
     expect(account.passwordHash).toBeNull();
     expect(account.email).toBe('test.nurse@trust.example');
-    expect(auditOf('auth.sign-in').at(-1)).toMatchObject({
+    expect((await auditOf('auth.sign-in')).at(-1)).toMatchObject({
       actor: user!.username,
       organisationId: 'org-default',
       detail: { method: 'oidc', provider: 'test-idp', accountCreated: true },
@@ -264,28 +263,28 @@ describe('single sign-on with OpenID Connect', () => {
     try {
       const second = await sessionOf((await signIn('ward-nurse')).session);
       expect(second).toMatchObject({ username: first!.username, role: 'admin' });
-      const accounts = context.db
-        .prepare(`SELECT count(*) AS n FROM users WHERE email = 'test.nurse@trust.example'`)
-        .get() as { n: number };
-      expect(accounts.n).toBe(1);
+      const accounts = await context.sql.get<{ n: number }>(
+        `SELECT count(*) AS n FROM users WHERE email = 'test.nurse@trust.example'`,
+      );
+      expect(accounts?.n).toBe(1);
     } finally {
       people['ward-nurse']!.nhsid_nrbac_roles = [{ org_code: 'RX1', role_code: 'R8001' }];
     }
   });
 
   it('refuses a person whose organisation is not mapped, with no session and an audit event', async () => {
-    const before = auditOf('auth.oidc-refused').length;
+    const before = (await auditOf('auth.oidc-refused')).length;
     const { landing, session } = await signIn('other-trust');
     expect(landing.searchParams.get('signInError')).toBe('WL_OIDC_UNKNOWN_ORGANISATION');
     expect(session).toBeUndefined();
-    expect(auditOf('auth.oidc-refused').slice(before)).toEqual([
+    expect((await auditOf('auth.oidc-refused')).slice(before)).toEqual([
       expect.objectContaining({
         actor: 'system',
         detail: { provider: 'test-idp', code: 'WL_OIDC_UNKNOWN_ORGANISATION' },
       }),
     ]);
     expect(
-      context.db.prepare(`SELECT 1 FROM users WHERE email = 'elsewhere@other.example'`).get(),
+      await context.sql.get(`SELECT 1 FROM users WHERE email = 'elsewhere@other.example'`),
     ).toBeUndefined();
   });
 
@@ -293,7 +292,7 @@ describe('single sign-on with OpenID Connect', () => {
     const { landing, session } = await signIn('porter');
     expect(landing.searchParams.get('signInError')).toBe('WL_OIDC_UNKNOWN_ROLE');
     expect(session).toBeUndefined();
-    expect(auditOf('auth.oidc-refused').at(-1)).toMatchObject({
+    expect((await auditOf('auth.oidc-refused')).at(-1)).toMatchObject({
       organisationId: 'org-default',
       detail: { code: 'WL_OIDC_UNKNOWN_ROLE' },
     });
@@ -332,14 +331,14 @@ describe('single sign-on with OpenID Connect', () => {
   it('refuses a disabled account even though the identity provider vouches for the person', async () => {
     const { session } = await signIn('ward-nurse');
     const username = (await sessionOf(session))!.username;
-    context.users.disable(username);
+    await context.users.disable(username);
     try {
       const again = await signIn('ward-nurse');
       expect(again.landing.searchParams.get('signInError')).toBe('WL_OIDC_ACCOUNT_DISABLED');
       expect(again.session).toBeUndefined();
       expect(await sessionOf(session)).toBeNull();
     } finally {
-      context.users.enable(username);
+      await context.users.enable(username);
     }
   });
 

@@ -1,5 +1,5 @@
 import type { BedFallsRisk, PosturalTest, PosturalTestRequest } from '@wardline/protocol';
-import type { Db } from '../../db/database.js';
+import type { SqlDatabase } from '../../db/engines/engine.js';
 import { assessPostural } from './postural.js';
 
 interface TestRow {
@@ -33,53 +33,63 @@ export function fallsRiskOf(test: PosturalTest): BedFallsRisk {
   };
 }
 
+const TEST_COLUMNS = 'id, patient_id, recorded_at, recorded_by, test_json';
+
 /** Home-monitoring treatment status and postural tests (schema migration 8). */
-export function createBpRepository(db: Db) {
-  const treatedOf = db.prepare(`SELECT treated FROM patient_bp_treatment WHERE patient_id = ?`);
-  const setTreated = db.prepare(
-    `INSERT INTO patient_bp_treatment (patient_id, treated, updated_at, updated_by) VALUES (?, ?, ?, ?)
-     ON CONFLICT (patient_id) DO UPDATE SET treated = excluded.treated, updated_at = excluded.updated_at,
-       updated_by = excluded.updated_by`,
-  );
-  const insertTest = db.prepare(
-    `INSERT INTO postural_tests (patient_id, recorded_at, recorded_by, test_json, positive) VALUES (?, ?, ?, ?, ?)`,
-  );
-  const testsOf = db.prepare(`SELECT * FROM postural_tests WHERE patient_id = ? ORDER BY id DESC LIMIT ?`);
-  const testById = db.prepare(`SELECT * FROM postural_tests WHERE id = ?`);
-
-  const latestTests = (count: number) =>
-    db.prepare(
-      `SELECT t.* FROM postural_tests t
-        WHERE t.id IN (SELECT max(id) FROM postural_tests
-                        WHERE patient_id IN (${Array(count).fill('?').join(',')}) GROUP BY patient_id)`,
-    );
-
+export function createBpRepository(sql: SqlDatabase) {
   return {
     /** The falls-risk flag of each patient with a postural test (latest test; others absent). */
-    fallsRisk(patientIds: readonly string[]): Map<string, BedFallsRisk> {
+    async fallsRisk(patientIds: readonly string[]): Promise<Map<string, BedFallsRisk>> {
       const out = new Map<string, BedFallsRisk>();
       // Chunks stay under SQLite's bound-parameter limit on a large ward.
       for (let i = 0; i < patientIds.length; i += 500) {
         const chunk = patientIds.slice(i, i + 500);
-        for (const row of latestTests(chunk.length).all(...chunk) as TestRow[])
-          out.set(row.patient_id, fallsRiskOf(toTest(row)));
+        const rows = await sql.all<TestRow>(
+          `SELECT ${TEST_COLUMNS} FROM postural_tests
+            WHERE id IN (SELECT max(id) FROM postural_tests
+                          WHERE patient_id IN (${Array(chunk.length).fill('?').join(',')}) GROUP BY patient_id)`,
+          chunk,
+        );
+        for (const row of rows) out.set(row.patient_id, fallsRiskOf(toTest(row)));
       }
       return out;
     },
-    treated(patientId: string): boolean {
-      return (treatedOf.get(patientId) as { treated: number } | undefined)?.treated === 1;
+    async treated(patientId: string): Promise<boolean> {
+      const row = await sql.get<{ treated: number }>(
+        `SELECT treated FROM patient_bp_treatment WHERE patient_id = ?`,
+        [patientId],
+      );
+      return row?.treated === 1;
     },
-    setTreated(patientId: string, treated: boolean, by: string, at: string): void {
-      setTreated.run(patientId, treated ? 1 : 0, at, by);
+    async setTreated(patientId: string, treated: boolean, by: string, at: string): Promise<void> {
+      await sql.run(
+        `INSERT INTO patient_bp_treatment (patient_id, treated, updated_at, updated_by) VALUES (?, ?, ?, ?)
+         ON CONFLICT (patient_id) DO UPDATE SET treated = excluded.treated, updated_at = excluded.updated_at,
+           updated_by = excluded.updated_by`,
+        [patientId, treated ? 1 : 0, at, by],
+      );
     },
-    addPosturalTest(patientId: string, test: PosturalTestRequest, by: string, at: string): PosturalTest {
+    async addPosturalTest(
+      patientId: string,
+      test: PosturalTestRequest,
+      by: string,
+      at: string,
+    ): Promise<PosturalTest> {
       const { positive } = assessPostural(test);
-      const { lastInsertRowid } = insertTest.run(patientId, at, by, JSON.stringify(test), positive ? 1 : 0);
-      return toTest(testById.get(lastInsertRowid) as TestRow);
+      const row = await sql.get<TestRow>(
+        `INSERT INTO postural_tests (patient_id, recorded_at, recorded_by, test_json, positive) VALUES (?, ?, ?, ?, ?)
+         RETURNING ${TEST_COLUMNS}`,
+        [patientId, at, by, JSON.stringify(test), positive ? 1 : 0],
+      );
+      return toTest(row!);
     },
     /** Newest first. */
-    posturalTests(patientId: string, limit = 20): PosturalTest[] {
-      return (testsOf.all(patientId, limit) as TestRow[]).map(toTest);
+    async posturalTests(patientId: string, limit = 20): Promise<PosturalTest[]> {
+      const rows = await sql.all<TestRow>(
+        `SELECT ${TEST_COLUMNS} FROM postural_tests WHERE patient_id = ? ORDER BY id DESC LIMIT ?`,
+        [patientId, limit],
+      );
+      return rows.map(toTest);
     },
   };
 }

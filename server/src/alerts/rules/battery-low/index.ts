@@ -5,12 +5,12 @@ export const batteryLowRule: AlertRule = {
   name: 'battery-low',
   conditions: ['battery_low'],
   watches: { deviceStatus: true },
-  onDeviceStatus(ctx, { status, patientId, wardId }) {
+  async onDeviceStatus(ctx, { status, patientId, wardId }) {
     const battery = status.battery?.value;
     if (battery === undefined || !patientId) return;
-    const t = ctx.thresholds.forPatient(patientId);
+    const t = await ctx.thresholds.forPatient(patientId);
     if (battery <= t.batteryLow) {
-      ctx.raise({
+      await ctx.raise({
         subject: `device:${status.deviceId}`,
         condition: 'battery_low',
         patientId,
@@ -22,7 +22,7 @@ export const batteryLowRule: AlertRule = {
         detail: { battery, deviceId: status.deviceId },
       });
     } else if (battery >= t.batteryLow + 10) {
-      ctx.clear(`device:${status.deviceId}`, 'battery_low', `battery at ${battery} %`);
+      await ctx.clear(`device:${status.deviceId}`, 'battery_low', `battery at ${battery} %`);
     }
   },
 };

@@ -46,9 +46,9 @@ export const bpThresholdRule: AlertRule = {
   name: 'bp-threshold',
   conditions: ['bp_high', 'bp_low'],
   watches: { observations: ['blood_pressure'] },
-  onPatientReadings(ctx, { patientId, wardId, thresholds, kinds }) {
+  async onPatientReadings(ctx, { patientId, wardId, thresholds, kinds }) {
     if (!kinds.has('blood_pressure')) return;
     for (const spec of bpSpecs(thresholds, ctx))
-      evaluateThreshold(ctx, spec, patientId, wardId, thresholds.confirmReadings);
+      await evaluateThreshold(ctx, spec, patientId, wardId, thresholds.confirmReadings);
   },
 };

@@ -12,40 +12,39 @@ export const deviceSilentRule: AlertRule = {
   name: 'device-silent',
   conditions: ['device_silent'],
   watches: { observations: 'all', deviceStatus: true, timer: true },
-  onObservation(ctx, accepted) {
+  async onObservation(ctx, accepted) {
     const deviceId = accepted.observation.deviceId;
-    if (!deviceId.startsWith(STAFF_SOURCE_PREFIX)) heardAgain(ctx, deviceId);
+    if (!deviceId.startsWith(STAFF_SOURCE_PREFIX)) await heardAgain(ctx, deviceId);
   },
-  onDeviceStatus(ctx, { status }) {
-    heardAgain(ctx, status.deviceId);
+  async onDeviceStatus(ctx, { status }) {
+    await heardAgain(ctx, status.deviceId);
   },
-  onTick(ctx) {
-    const rows = ctx.db
-      .prepare(
-        `SELECT d.id AS deviceId, a.patient_id AS patientId, a.assigned_at AS assignedAt, b.ward_id AS wardId,
-                da.last_heard_at AS lastHeard, g.status_json AS gatewayStatus
-           FROM devices d
-           JOIN assignments a ON a.device_id = d.id
-           JOIN patients p ON p.id = a.patient_id AND p.discharged_at IS NULL
-           LEFT JOIN beds b ON b.id = p.bed_id
-           LEFT JOIN device_activity da ON da.device_id = d.id
-           LEFT JOIN gateways g ON g.id = d.last_gateway_id
-          WHERE d.model IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify(CONTINUOUS_MODELS)) as {
+  async onTick(ctx) {
+    const rows = await ctx.sql.all<{
       deviceId: string;
       patientId: string;
       assignedAt: string;
       wardId: string | null;
       lastHeard: string | null;
       gatewayStatus: string | null;
-    }[];
+    }>(
+      `SELECT d.id AS "deviceId", a.patient_id AS "patientId", a.assigned_at AS "assignedAt", b.ward_id AS "wardId",
+                da.last_heard_at AS "lastHeard", g.status_json AS "gatewayStatus"
+           FROM devices d
+           JOIN assignments a ON a.device_id = d.id
+           JOIN patients p ON p.id = a.patient_id AND p.discharged_at IS NULL
+           LEFT JOIN beds b ON b.id = p.bed_id
+           LEFT JOIN device_activity da ON da.device_id = d.id
+           LEFT JOIN gateways g ON g.id = d.last_gateway_id
+          WHERE d.model IN (SELECT value FROM ${ctx.sql.dialect.jsonArrayValues('?')})`,
+      [JSON.stringify(CONTINUOUS_MODELS)],
+    );
     for (const r of rows) {
       const last = r.lastHeard && r.lastHeard > r.assignedAt ? r.lastHeard : r.assignedAt;
       if (ctx.at.getTime() - Date.parse(last) <= ctx.config.deviceSilentMs) continue;
       // One gateway alert, not one per device behind it.
       if (r.gatewayStatus && (JSON.parse(r.gatewayStatus) as { state: string }).state === 'offline') continue;
-      ctx.raise({
+      await ctx.raise({
         subject: `device:${r.deviceId}`,
         condition: 'device_silent',
         patientId: r.patientId,

@@ -19,26 +19,27 @@ describe('falls incidents', () => {
   let app: FastifyInstance;
   const at = (ms: number) => new Date(start + ms);
   let start = 0;
-  const event = (kind: 'fall' | 'help_request' | 'upright' | 'no_movement', ms: number) => {
+  const event = async (kind: 'fall' | 'help_request' | 'upright' | 'no_movement', ms: number) => {
     const values = kind === 'fall' ? { confidence: { value: 92, unit: '%' } } : {};
-    return bed.send(OBS_TOPIC, obsBatch(bed.clock.now, reading(kind, values, at(ms), FALLS)));
+    return await bed.send(OBS_TOPIC, obsBatch(bed.clock.now, reading(kind, values, at(ms), FALLS)));
   };
-  const moveTo = (ms: number) => {
+  const moveTo = async (ms: number) => {
     bed.clock.now = at(ms);
-    bed.ctx.alerting.tick();
+    await bed.ctx.alerting.tick();
   };
-  const incidents = () =>
-    bed.unresolved(P1).filter((a) => ['fall', 'help_request', 'no_movement'].includes(a.condition));
-  const only = (): Alert => {
-    const list = incidents();
+  const incidents = async () =>
+    (await bed.unresolved(P1)).filter((a) => ['fall', 'help_request', 'no_movement'].includes(a.condition));
+  const only = async (): Promise<Alert> => {
+    const list = await incidents();
     expect(list).toHaveLength(1);
     return list[0]!;
   };
-  const emailsFor = (alertId: number) =>
+  const emailsFor = async (alertId: number) =>
     (
-      bed.ctx.db
-        .prepare(`SELECT recipient FROM notifications WHERE alert_id = ? AND audience = 'staff' ORDER BY id`)
-        .all(alertId) as { recipient: string }[]
+      await bed.ctx.sql.all<{ recipient: string }>(
+        `SELECT recipient FROM notifications WHERE alert_id = ? AND audience = 'staff' ORDER BY id`,
+        [alertId],
+      )
     ).map((r) => r.recipient);
 
   beforeEach(async () => {
@@ -74,10 +75,10 @@ describe('falls incidents', () => {
     });
 
   it('makes a fall and the help press two minutes later one incident, told once and acknowledged once', async () => {
-    event('fall', 0);
+    await event('fall', 0);
     bed.clock.now = at(2 * MIN);
-    event('help_request', 2 * MIN);
-    const incident = only();
+    await event('help_request', 2 * MIN);
+    const incident = await only();
     expect(incident).toMatchObject({
       condition: 'fall',
       priority: 'critical',
@@ -86,119 +87,125 @@ describe('falls incidents', () => {
     });
     expect(incident.message).toContain('Fall detected (sensor confidence 92 %).');
     expect(incident.message).toContain('Help button pressed 2 min after the fall.');
-    expect(emailsFor(incident.id)).toEqual(['level1@example.org']);
+    expect(await emailsFor(incident.id)).toEqual(['level1@example.org']);
     expect((await acknowledge(incident.id)).statusCode).toBe(200);
-    expect(incidents().map((a) => a.state)).toEqual(['acknowledged']);
+    expect((await incidents()).map((a) => a.state)).toEqual(['acknowledged']);
   });
 
-  it('joins a fall that follows a help press into the same incident', () => {
-    event('help_request', 0);
-    event('fall', 30_000);
-    expect(only()).toMatchObject({ condition: 'help_request', title: 'Fall detected, help button pressed' });
+  it('joins a fall that follows a help press into the same incident', async () => {
+    await event('help_request', 0);
+    await event('fall', 30_000);
+    expect(await only()).toMatchObject({
+      condition: 'help_request',
+      title: 'Fall detected, help button pressed',
+    });
   });
 
   it('re-opens an acknowledged incident for a new fall well after its last event, and tells the team again', async () => {
-    event('fall', 0);
-    const id = only().id;
+    await event('fall', 0);
+    const id = (await only()).id;
     await acknowledge(id);
     bed.clock.now = at(30 * MIN);
-    event('fall', 30 * MIN);
-    expect(only()).toMatchObject({ id, state: 'open', occurrences: 2 });
-    expect(only().message).toContain('2 falls in this incident.');
-    expect(emailsFor(id)).toEqual(['level1@example.org', 'level1@example.org']);
+    await event('fall', 30 * MIN);
+    expect(await only()).toMatchObject({ id, state: 'open', occurrences: 2 });
+    expect((await only()).message).toContain('2 falls in this incident.');
+    expect(await emailsFor(id)).toEqual(['level1@example.org', 'level1@example.org']);
   });
 
-  it('escalates an unacknowledged fall as a long lie after 10 minutes, to every level', () => {
-    event('fall', 0);
-    moveTo(9 * MIN);
-    expect(only().title).toBe('Fall detected');
-    moveTo(10 * MIN);
-    const incident = only();
+  it('escalates an unacknowledged fall as a long lie after 10 minutes, to every level', async () => {
+    await event('fall', 0);
+    await moveTo(9 * MIN);
+    expect((await only()).title).toBe('Fall detected');
+    await moveTo(10 * MIN);
+    const incident = await only();
     expect(incident).toMatchObject({ title: 'Long lie suspected', state: 'open', level: 3 });
     expect(incident.detail).toMatchObject({ longLie: { reason: 'not_acknowledged' } });
     expect(incident.message).toContain('Nobody acknowledged it 10 min after the fall');
     // Level 2 was already told by the 5-minute escalation; the long lie tells every level.
-    expect(emailsFor(incident.id)).toEqual([
+    expect(await emailsFor(incident.id)).toEqual([
       'level1@example.org',
       'level2@example.org',
       'level1@example.org',
       'level2@example.org',
       'level3@example.org',
     ]);
-    const types = bed.ctx.alerting.store.transitions(incident.id).map((t) => [t.type, t.note]);
+    const types = (await bed.ctx.alerting.store.transitions(incident.id)).map((t) => [t.type, t.note]);
     expect(types).toContainEqual(['escalated', 'long lie: not acknowledged']);
   });
 
-  it('calls an unanswered help press what it is', () => {
-    event('help_request', 0);
-    moveTo(10 * MIN);
-    expect(only()).toMatchObject({ title: 'Help call not answered', level: 3 });
+  it('calls an unanswered help press what it is', async () => {
+    await event('help_request', 0);
+    await moveTo(10 * MIN);
+    expect(await only()).toMatchObject({ title: 'Help call not answered', level: 3 });
   });
 
   it('escalates at once when the sensor reports no movement, even after acknowledgement', async () => {
-    event('fall', 0);
-    const id = only().id;
+    await event('fall', 0);
+    const id = (await only()).id;
     await acknowledge(id);
     bed.clock.now = at(5 * MIN);
-    event('no_movement', 5 * MIN);
-    expect(only()).toMatchObject({ id, title: 'Long lie suspected', state: 'open', level: 3 });
-    expect(only().message).toContain('The sensor reports no movement 5 min after the fall.');
+    await event('no_movement', 5 * MIN);
+    expect(await only()).toMatchObject({ id, title: 'Long lie suspected', state: 'open', level: 3 });
+    expect((await only()).message).toContain('The sensor reports no movement 5 min after the fall.');
   });
 
   it('escalates an acknowledged fall with no sign of getting up after an hour, but not once they are upright', async () => {
-    event('fall', 0);
-    const id = only().id;
+    await event('fall', 0);
+    const id = (await only()).id;
     await acknowledge(id);
-    moveTo(59 * MIN);
-    expect(only()).toMatchObject({ state: 'acknowledged', title: 'Fall detected' });
-    moveTo(60 * MIN);
-    expect(only()).toMatchObject({ state: 'open', title: 'Long lie suspected', level: 3 });
-    expect(only().detail).toMatchObject({ longLie: { reason: 'no_recovery' } });
+    await moveTo(59 * MIN);
+    expect(await only()).toMatchObject({ state: 'acknowledged', title: 'Fall detected' });
+    await moveTo(60 * MIN);
+    expect(await only()).toMatchObject({ state: 'open', title: 'Long lie suspected', level: 3 });
+    expect((await only()).detail).toMatchObject({ longLie: { reason: 'no_recovery' } });
   });
 
   it('records the sensor seeing them upright, which stops the one-hour clock', async () => {
-    event('fall', 0);
-    await acknowledge(only().id);
+    await event('fall', 0);
+    await acknowledge((await only()).id);
     bed.clock.now = at(8 * MIN);
-    event('upright', 8 * MIN);
-    expect(only().message).toContain('Upright again 8 min after the fall (sensor)');
-    expect(only().occurrences).toBe(1);
-    moveTo(90 * MIN);
-    expect(only()).toMatchObject({ state: 'acknowledged', title: 'Fall detected', level: 1 });
+    await event('upright', 8 * MIN);
+    expect((await only()).message).toContain('Upright again 8 min after the fall (sensor)');
+    expect((await only()).occurrences).toBe(1);
+    await moveTo(90 * MIN);
+    expect(await only()).toMatchObject({ state: 'acknowledged', title: 'Fall detected', level: 1 });
   });
 
-  it('raises nothing for an upright event alone', () => {
-    event('upright', 0);
-    expect(bed.unresolved(P1)).toEqual([]);
+  it('raises nothing for an upright event alone', async () => {
+    await event('upright', 0);
+    expect(await bed.unresolved(P1)).toEqual([]);
   });
 
   it('keeps a late help press measured before the resolution in the resolved incident; a late fall opens a new one', async () => {
-    event('fall', 0);
-    const id = only().id;
+    await event('fall', 0);
+    const id = (await only()).id;
     bed.clock.now = at(5 * MIN);
     await resolve(id, 'Found on the floor, helped up, no injury');
     bed.clock.now = at(20 * MIN); // a gateway outage: both arrive late
-    event('help_request', 3 * MIN);
-    expect(incidents()).toEqual([]);
-    expect(bed.ctx.alerting.store.get(id)!.detail_json).toContain('"help_request"');
-    event('fall', 4 * MIN);
-    expect(only()).toMatchObject({ condition: 'fall', state: 'open' });
-    expect(only().id).not.toBe(id);
+    await event('help_request', 3 * MIN);
+    expect(await incidents()).toEqual([]);
+    expect((await bed.ctx.alerting.store.get(id))!.detail_json).toContain('"help_request"');
+    await event('fall', 4 * MIN);
+    expect(await only()).toMatchObject({ condition: 'fall', state: 'open' });
+    expect((await only()).id).not.toBe(id);
   });
 
   it('prompts for post-fall observations once the fall is acknowledged, and clears each set when recorded', async () => {
-    event('fall', 0);
-    const id = only().id;
-    moveTo(MIN);
-    expect(bed.unresolved(P1).map((a) => a.condition)).toEqual(['fall']); // the fall itself comes first
+    await event('fall', 0);
+    const id = (await only()).id;
+    await moveTo(MIN);
+    expect((await bed.unresolved(P1)).map((a) => a.condition)).toEqual(['fall']); // the fall itself comes first
     await acknowledge(id);
-    moveTo(2 * MIN);
-    const prompt = () => bed.unresolved(P1).find((a) => a.condition === 'post_fall_obs');
-    expect(prompt()).toMatchObject({ priority: 'medium', title: 'Post-fall observations due (set 1 of 7)' });
+    await moveTo(2 * MIN);
+    const prompt = async () => (await bed.unresolved(P1)).find((a) => a.condition === 'post_fall_obs');
+    expect(await prompt()).toMatchObject({
+      priority: 'medium',
+      title: 'Post-fall observations due (set 1 of 7)',
+    });
     expect((await recordObservations(3 * MIN)).statusCode).toBe(201);
-    expect(prompt()).toBeUndefined();
+    expect(await prompt()).toBeUndefined();
     await resolve(id, 'Helped up, no injury seen');
-    const cleared = bed.ctx.alerting.store.list({
+    const cleared = await bed.ctx.alerting.store.list({
       state: 'resolved',
       patientId: P1,
       condition: 'post_fall_obs',
@@ -208,21 +215,21 @@ describe('falls incidents', () => {
       condition: 'post_fall_obs',
       resolution_note: 'Post-fall observations recorded (set 1 of 7)',
     });
-    moveTo(29 * MIN);
-    expect(prompt()).toBeUndefined();
-    moveTo(30 * MIN);
-    expect(prompt()).toMatchObject({ title: 'Post-fall observations due (set 2 of 7)' });
-    moveTo(60 * MIN);
-    expect(prompt()).toMatchObject({ title: 'Post-fall observations due (set 3 of 7)' });
-    expect(prompt()!.message).toContain('1 earlier set was not recorded.');
+    await moveTo(29 * MIN);
+    expect(await prompt()).toBeUndefined();
+    await moveTo(30 * MIN);
+    expect(await prompt()).toMatchObject({ title: 'Post-fall observations due (set 2 of 7)' });
+    await moveTo(60 * MIN);
+    expect(await prompt()).toMatchObject({ title: 'Post-fall observations due (set 3 of 7)' });
+    expect((await prompt())!.message).toContain('1 earlier set was not recorded.');
     // Recorded a little before the 2-hour set: it counts for it (and for the missed ones).
-    moveTo(110 * MIN);
+    await moveTo(110 * MIN);
     expect((await recordObservations(110 * MIN)).statusCode).toBe(201);
-    moveTo(115 * MIN);
-    expect(prompt()).toBeUndefined();
-    moveTo(120 * MIN);
-    expect(prompt()).toBeUndefined();
-    moveTo(240 * MIN);
-    expect(prompt()).toMatchObject({ title: 'Post-fall observations due (set 5 of 7)' });
+    await moveTo(115 * MIN);
+    expect(await prompt()).toBeUndefined();
+    await moveTo(120 * MIN);
+    expect(await prompt()).toBeUndefined();
+    await moveTo(240 * MIN);
+    expect(await prompt()).toMatchObject({ title: 'Post-fall observations due (set 5 of 7)' });
   });
 });

@@ -1,5 +1,5 @@
 import { URGENT_KINDS } from '@wardline/protocol';
-import type { Db } from '../../../db/database.js';
+import type { SqlDatabase } from '../../../db/engines/engine.js';
 import type { AcceptedObservation } from '../../../ingest/ingest.js';
 import { STAFF_SOURCE_PREFIX } from '../../staff-source.js';
 import type { AlertRow } from '../../store.js';
@@ -36,34 +36,27 @@ const JOIN_NOTE: Record<IncidentEventKind, string> = {
   no_movement: 'no movement (sensor)',
 };
 
-/** The rule's statements, prepared once per database. */
-function createQueries(db: Db) {
+/** The rule's queries. */
+function queries(sql: SqlDatabase) {
   const conditions = JSON.stringify(INCIDENT_CONDITIONS);
-  const resolvedSince = db.prepare(
-    `SELECT * FROM alerts WHERE patient_id = ? AND opened_at >= ? AND state = 'resolved' AND resolved_at >= ?
-        AND condition IN (SELECT value FROM json_each(?)) ORDER BY opened_at DESC LIMIT 1`,
-  );
-  // Served by the partial index of unresolved alerts: the tick reads only those.
-  const unresolved = db.prepare(
-    `SELECT * FROM alerts WHERE state != 'resolved' AND condition IN (SELECT value FROM json_each(?))`,
-  );
-  const byId = db.prepare(`SELECT * FROM alerts WHERE id = ?`);
+  const incidentCondition = `condition IN (SELECT value FROM ${sql.dialect.jsonArrayValues('?')})`;
   return {
-    postFall: createPostFallRepository(db),
     /** The patient's incident resolved at or after `since`, opened after `openedAfter`, newest first. */
     resolvedSince: (patientId: string, openedAfter: string, since: string) =>
-      resolvedSince.get(patientId, openedAfter, since, conditions) as AlertRow | undefined,
-    unresolved: () => unresolved.all(conditions) as AlertRow[],
-    alert: (id: number) => byId.get(id) as AlertRow | undefined,
+      sql.get<AlertRow>(
+        `SELECT * FROM alerts WHERE patient_id = ? AND opened_at >= ? AND state = 'resolved' AND resolved_at >= ?
+            AND ${incidentCondition} ORDER BY opened_at DESC LIMIT 1`,
+        [patientId, openedAfter, since, conditions],
+      ),
+    // Served by the partial index of unresolved alerts: the tick reads only those.
+    unresolved: () =>
+      sql.all<AlertRow>(`SELECT * FROM alerts WHERE state != 'resolved' AND ${incidentCondition}`, [
+        conditions,
+      ]),
+    alert: (id: number) => sql.get<AlertRow>(`SELECT * FROM alerts WHERE id = ?`, [id]),
   };
 }
-const prepared = new WeakMap<Db, ReturnType<typeof createQueries>>();
-function queries(db: Db) {
-  let q = prepared.get(db);
-  if (!q) prepared.set(db, (q = createQueries(db)));
-  return q;
-}
-const postFall = (db: Db) => queries(db).postFall;
+const postFall = (sql: SqlDatabase) => createPostFallRepository(sql);
 
 const subjectOf = (patientId: string) => `patient:${patientId}`;
 
@@ -78,8 +71,10 @@ function eventOf(accepted: AcceptedObservation): IncidentEvent {
   };
 }
 
-function unresolvedIncident(ctx: RuleContext, patientId: string): AlertRow | undefined {
-  return INCIDENT_CONDITIONS.map((c) => ctx.findUnresolved(subjectOf(patientId), c))
+async function unresolvedIncident(ctx: RuleContext, patientId: string): Promise<AlertRow | undefined> {
+  const found: (AlertRow | undefined)[] = [];
+  for (const c of INCIDENT_CONDITIONS) found.push(await ctx.findUnresolved(subjectOf(patientId), c));
+  return found
     .filter((row): row is AlertRow => row !== undefined)
     .sort((a, b) => b.opened_at.localeCompare(a.opened_at))[0];
 }
@@ -92,16 +87,16 @@ function amendIncident(
   row: AlertRow,
   incident: IncidentDetail,
   options: Parameters<RuleContext['amend']>[2],
-) {
-  ctx.amend(row, { ...incidentWords(incident), detail: { ...incident } }, options);
+): Promise<void> {
+  return ctx.amend(row, { ...incidentWords(incident), detail: { ...incident } }, options);
 }
 
-function open(ctx: RuleContext, accepted: AcceptedObservation, event: IncidentEvent): void {
+async function open(ctx: RuleContext, accepted: AcceptedObservation, event: IncidentEvent): Promise<void> {
   let incident = newIncident(event);
   if (event.kind === 'no_movement')
     incident = { ...incident, longLie: { at: event.measuredAt, reason: 'no_movement' } };
   const subject = subjectOf(accepted.patientId!);
-  ctx.raise(
+  await ctx.raise(
     {
       subject,
       condition: event.kind,
@@ -116,9 +111,9 @@ function open(ctx: RuleContext, accepted: AcceptedObservation, event: IncidentEv
     true,
   );
   if (event.kind === 'fall') {
-    const row = ctx.findUnresolved(subject, event.kind);
+    const row = await ctx.findUnresolved(subject, event.kind);
     if (row)
-      postFall(ctx.db).start(
+      await postFall(ctx.sql).start(
         accepted.patientId!,
         row.id,
         event.measuredAt,
@@ -128,12 +123,17 @@ function open(ctx: RuleContext, accepted: AcceptedObservation, event: IncidentEv
   }
 }
 
-function join(ctx: RuleContext, row: AlertRow, accepted: AcceptedObservation, event: IncidentEvent): void {
+async function join(
+  ctx: RuleContext,
+  row: AlertRow,
+  accepted: AcceptedObservation,
+  event: IncidentEvent,
+): Promise<void> {
   const before = detailOf(row);
   let incident = withEvent(before, event);
   const gapMs = Date.parse(event.measuredAt) - Date.parse(before.lastEventAt);
   if (event.kind === 'fall' && incident.fallAt === event.measuredAt)
-    postFall(ctx.db).start(
+    await postFall(ctx.sql).start(
       accepted.patientId!,
       row.id,
       event.measuredAt,
@@ -143,7 +143,7 @@ function join(ctx: RuleContext, row: AlertRow, accepted: AcceptedObservation, ev
 
   if (event.kind === 'no_movement' && !incident.longLie) {
     incident = { ...incident, longLie: { at: event.measuredAt, reason: 'no_movement' } };
-    amendIncident(ctx, row, incident, {
+    await amendIncident(ctx, row, incident, {
       type: 'escalated',
       note: LONG_LIE_NOTE.no_movement,
       occurrence: true,
@@ -156,7 +156,7 @@ function join(ctx: RuleContext, row: AlertRow, accepted: AcceptedObservation, ev
   // Someone acknowledged the incident; a new fall or call well after its last event needs them again.
   const anotherCall =
     event.kind !== 'upright' && row.state === 'acknowledged' && gapMs > ctx.config.fallIncidentWindowMs;
-  amendIncident(ctx, row, incident, {
+  await amendIncident(ctx, row, incident, {
     type: anotherCall ? 'updated' : 'recurred',
     note: anotherCall ? `${JOIN_NOTE[event.kind]} after acknowledgement` : JOIN_NOTE[event.kind],
     occurrence: event.kind !== 'upright',
@@ -165,10 +165,14 @@ function join(ctx: RuleContext, row: AlertRow, accepted: AcceptedObservation, ev
 }
 
 /** A late event, measured before the incident it belongs to was resolved: the resolution covered it. */
-function lateForResolved(ctx: RuleContext, patientId: string, event: IncidentEvent): AlertRow | undefined {
+async function lateForResolved(
+  ctx: RuleContext,
+  patientId: string,
+  event: IncidentEvent,
+): Promise<AlertRow | undefined> {
   if (event.kind === 'fall') return undefined; // a fall is never absorbed: conservative
   const windowStart = new Date(Date.parse(event.measuredAt) - ctx.config.fallIncidentWindowMs).toISOString();
-  const row = queries(ctx.db).resolvedSince(
+  const row = await queries(ctx.sql).resolvedSince(
     patientId,
     new Date(Date.parse(event.measuredAt) - 24 * 3_600_000).toISOString(),
     event.measuredAt,
@@ -176,17 +180,21 @@ function lateForResolved(ctx: RuleContext, patientId: string, event: IncidentEve
   return row && detailOf(row).lastEventAt >= windowStart ? row : undefined;
 }
 
-function promptPostFall(ctx: RuleContext, schedule: PostFallSchedule, incident: AlertRow | undefined): void {
-  const repo = postFall(ctx.db);
+async function promptPostFall(
+  ctx: RuleContext,
+  schedule: PostFallSchedule,
+  incident: AlertRow | undefined,
+): Promise<void> {
+  const repo = postFall(ctx.sql);
   const index = lastDueIndex(schedule, ctx.at);
   if (index <= schedule.promptedThrough || index < schedule.nextIndex) {
-    repo.save({ ...schedule, promptedThrough: Math.max(schedule.promptedThrough, index) }, ctx.at);
+    await repo.save({ ...schedule, promptedThrough: Math.max(schedule.promptedThrough, index) }, ctx.at);
     return;
   }
   const total = schedule.minutes.length;
   const missed = index - schedule.nextIndex;
   const minutes = schedule.minutes[index]!;
-  ctx.raise({
+  await ctx.raise({
     subject: subjectOf(schedule.patientId),
     condition: POST_FALL_CONDITION,
     patientId: schedule.patientId,
@@ -210,7 +218,7 @@ function promptPostFall(ctx: RuleContext, schedule: PostFallSchedule, incident: 
     },
     triggerMeasuredAt: schedule.fallAt,
   });
-  repo.save({ ...schedule, promptedThrough: index }, ctx.at);
+  await repo.save({ ...schedule, promptedThrough: index }, ctx.at);
 }
 
 /**
@@ -222,14 +230,14 @@ export const fallsIncidentRule: AlertRule = {
   conditions: [...INCIDENT_CONDITIONS, POST_FALL_CONDITION],
   watches: { observations: ['fall', 'help_request', 'upright', 'no_movement'], timer: true },
 
-  onObservation(ctx, accepted) {
+  async onObservation(ctx, accepted) {
     if (!accepted.patientId || !URGENT_KINDS.has(accepted.observation.kind)) return;
     const event = eventOf(accepted);
-    const current = unresolvedIncident(ctx, accepted.patientId);
+    const current = await unresolvedIncident(ctx, accepted.patientId);
     if (current) return join(ctx, current, accepted, event);
-    const resolved = lateForResolved(ctx, accepted.patientId, event);
+    const resolved = await lateForResolved(ctx, accepted.patientId, event);
     if (resolved) {
-      ctx.amend(
+      await ctx.amend(
         resolved,
         {
           title: resolved.title,
@@ -245,53 +253,53 @@ export const fallsIncidentRule: AlertRule = {
       return;
     }
     // Upright with no incident: the resident is fine; the reading is stored and shown, nothing to raise.
-    if (event.kind !== 'upright') open(ctx, accepted, event);
+    if (event.kind !== 'upright') await open(ctx, accepted, event);
   },
 
   /** Staff observations recorded after a fall complete the post-fall sets due by then. */
-  onPatientReadings(ctx, { patientId, observations }) {
+  async onPatientReadings(ctx, { patientId, observations }) {
     const staff = observations.filter((a) => a.observation.deviceId.startsWith(STAFF_SOURCE_PREFIX));
     if (staff.length === 0) return;
-    const repo = postFall(ctx.db);
-    const schedule = repo.get(patientId);
+    const repo = postFall(ctx.sql);
+    const schedule = await repo.get(patientId);
     if (!schedule || schedule.nextIndex >= schedule.minutes.length) return;
     const latest = Math.max(...staff.map((a) => Date.parse(a.observation.measuredAt)));
     if (latest < Date.parse(schedule.fallAt)) return;
     const covered = lastDueIndex(schedule, new Date(latest + EARLY_TOLERANCE_MS));
     if (covered < schedule.nextIndex) return;
-    repo.save(
+    await repo.save(
       { ...schedule, nextIndex: covered + 1, promptedThrough: Math.max(schedule.promptedThrough, covered) },
       ctx.at,
     );
     if (covered >= schedule.promptedThrough)
-      ctx.clear(
+      await ctx.clear(
         subjectOf(patientId),
         POST_FALL_CONDITION,
         `Post-fall observations recorded (set ${covered + 1} of ${schedule.minutes.length})`,
       );
   },
 
-  onTick(ctx) {
+  async onTick(ctx) {
     const limits = ctx.config;
-    const incidents = queries(ctx.db).unresolved();
+    const incidents = await queries(ctx.sql).unresolved();
     const byId = new Map(incidents.map((row) => [row.id, row]));
     for (const row of incidents) {
       const incident = detailOf(row);
       const reason = longLieDue(incident, row.state as 'open' | 'acknowledged', ctx.at, limits);
       if (!reason) continue;
-      amendIncident(
+      await amendIncident(
         ctx,
         row,
         { ...incident, longLie: { at: ctx.at.toISOString(), reason } },
         { type: 'escalated', note: LONG_LIE_NOTE[reason], reopen: true, level: 'top', notify: 'every level' },
       );
-      byId.set(row.id, ctx.findUnresolved(row.subject, row.condition) ?? row);
+      byId.set(row.id, (await ctx.findUnresolved(row.subject, row.condition)) ?? row);
     }
-    for (const schedule of postFall(ctx.db).due(ctx.at)) {
-      const incident = byId.get(schedule.alertId) ?? queries(ctx.db).alert(schedule.alertId);
+    for (const schedule of await postFall(ctx.sql).due(ctx.at)) {
+      const incident = byId.get(schedule.alertId) ?? (await queries(ctx.sql).alert(schedule.alertId));
       // While nobody has acknowledged the fall, the fall is the prompt.
       if (incident?.state === 'open') continue;
-      promptPostFall(ctx, schedule, incident);
+      await promptPostFall(ctx, schedule, incident);
     }
   },
 };

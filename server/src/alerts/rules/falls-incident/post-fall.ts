@@ -1,4 +1,4 @@
-import type { Db } from '../../../db/database.js';
+import type { SqlDatabase } from '../../../db/engines/engine.js';
 
 /** One patient's post-fall observation schedule (table post_fall_observations). */
 export interface PostFallSchedule {
@@ -52,47 +52,55 @@ function nextDue(s: PostFallSchedule): string | null {
   return next < s.minutes.length ? dueAt(s, next).toISOString() : null;
 }
 
-export function createPostFallRepository(db: Db) {
-  const upsert = db.prepare(
-    `INSERT INTO post_fall_observations
-       (patient_id, alert_id, fall_at, schedule_json, next_index, prompted_through, next_due_at, updated_at)
-     VALUES (@patientId, @alertId, @fallAt, @schedule, @nextIndex, @promptedThrough, @nextDueAt, @at)
-     ON CONFLICT (patient_id) DO UPDATE SET alert_id = excluded.alert_id, fall_at = excluded.fall_at,
-       schedule_json = excluded.schedule_json, next_index = excluded.next_index,
-       prompted_through = excluded.prompted_through, next_due_at = excluded.next_due_at,
-       updated_at = excluded.updated_at`,
-  );
-  const byPatient = db.prepare(`SELECT * FROM post_fall_observations WHERE patient_id = ?`);
-  const due = db.prepare(
-    `SELECT * FROM post_fall_observations WHERE next_due_at IS NOT NULL AND next_due_at <= ? ORDER BY next_due_at LIMIT ?`,
-  );
-
-  function save(s: PostFallSchedule, at: Date) {
-    upsert.run({
-      patientId: s.patientId,
-      alertId: s.alertId,
-      fallAt: s.fallAt,
-      schedule: JSON.stringify(s.minutes),
-      nextIndex: s.nextIndex,
-      promptedThrough: s.promptedThrough,
-      nextDueAt: nextDue(s),
-      at: at.toISOString(),
-    });
+export function createPostFallRepository(sql: SqlDatabase) {
+  async function save(s: PostFallSchedule, at: Date): Promise<void> {
+    await sql.run(
+      `INSERT INTO post_fall_observations
+         (patient_id, alert_id, fall_at, schedule_json, next_index, prompted_through, next_due_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (patient_id) DO UPDATE SET alert_id = excluded.alert_id, fall_at = excluded.fall_at,
+         schedule_json = excluded.schedule_json, next_index = excluded.next_index,
+         prompted_through = excluded.prompted_through, next_due_at = excluded.next_due_at,
+         updated_at = excluded.updated_at`,
+      [
+        s.patientId,
+        s.alertId,
+        s.fallAt,
+        JSON.stringify(s.minutes),
+        s.nextIndex,
+        s.promptedThrough,
+        nextDue(s),
+        at.toISOString(),
+      ],
+    );
   }
 
   return {
     /** A fall (re)starts the patient's schedule from the fall's time. */
-    start(patientId: string, alertId: number, fallAt: string, minutes: number[], at: Date) {
+    async start(
+      patientId: string,
+      alertId: number,
+      fallAt: string,
+      minutes: number[],
+      at: Date,
+    ): Promise<void> {
       if (minutes.length === 0) return;
-      save({ patientId, alertId, fallAt, minutes, nextIndex: 0, promptedThrough: -1 }, at);
+      await save({ patientId, alertId, fallAt, minutes, nextIndex: 0, promptedThrough: -1 }, at);
     },
-    get(patientId: string): PostFallSchedule | undefined {
-      const row = byPatient.get(patientId) as Row | undefined;
+    async get(patientId: string): Promise<PostFallSchedule | undefined> {
+      const row = await sql.get<Row>(`SELECT * FROM post_fall_observations WHERE patient_id = ?`, [
+        patientId,
+      ]);
       return row ? toSchedule(row) : undefined;
     },
     /** Schedules with a set due by `at`, oldest first, bounded per tick. */
-    due(at: Date, limit = 200): PostFallSchedule[] {
-      return (due.all(at.toISOString(), limit) as Row[]).map(toSchedule);
+    async due(at: Date, limit = 200): Promise<PostFallSchedule[]> {
+      const rows = await sql.all<Row>(
+        `SELECT * FROM post_fall_observations WHERE next_due_at IS NOT NULL AND next_due_at <= ?
+          ORDER BY next_due_at LIMIT ?`,
+        [at.toISOString(), limit],
+      );
+      return rows.map(toSchedule);
     },
     save,
   };

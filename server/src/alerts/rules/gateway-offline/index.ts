@@ -5,19 +5,22 @@ export const gatewayOfflineRule: AlertRule = {
   name: 'gateway-offline',
   conditions: ['gateway_offline'],
   watches: { gatewayStatus: true, timer: true },
-  onGatewayStatus(ctx, gateway) {
+  async onGatewayStatus(ctx, gateway) {
     if (gateway.status.state === 'online')
-      ctx.clear(`gateway:${gateway.gatewayId}`, 'gateway_offline', 'the gateway is back online');
+      await ctx.clear(`gateway:${gateway.gatewayId}`, 'gateway_offline', 'the gateway is back online');
   },
-  onTick(ctx) {
-    const rows = ctx.db
-      .prepare(`SELECT id, ward_id AS wardId, status_json AS status, status_at AS statusAt FROM gateways`)
-      .all() as { id: string; wardId: string | null; status: string | null; statusAt: string | null }[];
+  async onTick(ctx) {
+    const rows = await ctx.sql.all<{
+      id: string;
+      wardId: string | null;
+      status: string | null;
+      statusAt: string | null;
+    }>(`SELECT id, ward_id AS "wardId", status_json AS status, status_at AS "statusAt" FROM gateways`);
     for (const r of rows) {
       if (!r.status || !r.statusAt) continue;
       if ((JSON.parse(r.status) as { state: string }).state !== 'offline') continue;
       if (ctx.at.getTime() - Date.parse(r.statusAt) < ctx.config.gatewayOfflineGraceMs) continue;
-      ctx.raise({
+      await ctx.raise({
         subject: `gateway:${r.id}`,
         condition: 'gateway_offline',
         patientId: null,

@@ -34,9 +34,9 @@ export const news2Rule: AlertRule = {
       'inspired_oxygen',
     ],
   },
-  onPatientReadings(ctx, { patientId, wardId, thresholds: t, kinds }) {
+  async onPatientReadings(ctx, { patientId, wardId, thresholds: t, kinds }) {
     if (kinds.size === 0) return; // only unreliable readings: neither raise nor clear
-    const { result, summary } = ctx.snapshots.news2(patientId, t.spo2Scale, ctx.at);
+    const { result, summary } = await ctx.snapshots.news2(patientId, t.spo2Scale, ctx.at);
     const subject = `patient:${patientId}`;
     const priority = NEWS2_PRIORITY[result.risk] ?? null;
     if (priority) {
@@ -53,7 +53,7 @@ export const news2Rule: AlertRule = {
           .map((p) => p.measuredAt)
           .sort()
           .at(-1) ?? null;
-      ctx.raise({
+      await ctx.raise({
         subject,
         condition: 'news2',
         patientId,
@@ -66,13 +66,13 @@ export const news2Rule: AlertRule = {
       });
       return;
     }
-    const open = ctx.findUnresolved(subject, 'news2');
+    const open = await ctx.findUnresolved(subject, 'news2');
     if (!open) return;
     // Clears only on a score of 3 or less (one below the alerting band) with every parameter that
     // scored in the alert measured afresh: a missing reading is not evidence of recovery.
     const previous = JSON.parse(open.detail_json) as News2Summary;
     const present = new Set(summary.parameters.map((p) => p.parameter));
     const remeasured = previous.parameters.filter((p) => p.score > 0).every((p) => present.has(p.parameter));
-    if (result.score <= 3 && remeasured) ctx.clear(subject, 'news2', `NEWS2 fell to ${result.score}`);
+    if (result.score <= 3 && remeasured) await ctx.clear(subject, 'news2', `NEWS2 fell to ${result.score}`);
   },
 };

@@ -33,9 +33,9 @@ export const readingQualityRule: AlertRule = {
   name: 'reading-quality',
   conditions: ['reading_unreliable', 'irregular_pulse'],
   watches: { observations: ['blood_pressure', 'spo2', 'heart_rate', 'body_temperature', 'respiration_rate'] },
-  onPatientReadings(ctx, { patientId, wardId, observations }) {
+  async onPatientReadings(ctx, { patientId, wardId, observations }) {
     const subject = `patient:${patientId}`;
-    const open = ctx.findUnresolved(subject, 'reading_unreliable');
+    const open = await ctx.findUnresolved(subject, 'reading_unreliable');
     const pending = new Map<string, { measuredAt: string; flags: string[] }>(
       Object.entries(
         open
@@ -55,7 +55,7 @@ export const readingQualityRule: AlertRule = {
       // Read as strings: the flag union is being widened in the protocol.
       const quality: readonly string[] = o.quality ?? [];
       if (quality.includes('irregular_pulse')) {
-        ctx.raise(
+        await ctx.raise(
           {
             subject,
             condition: 'irregular_pulse',
@@ -87,13 +87,13 @@ export const readingQualityRule: AlertRule = {
     }
     if (!changed) return;
     if (pending.size === 0) {
-      ctx.clear(subject, 'reading_unreliable', 'a reliable reading was taken');
+      await ctx.clear(subject, 'reading_unreliable', 'a reliable reading was taken');
       return;
     }
     const described = [...pending].map(
       ([kind, p]) => `${words(kind)} (${p.flags.map((f) => FLAG_WORDS[f as QualityFlag]).join(', ')})`,
     );
-    ctx.raise({
+    await ctx.raise({
       subject,
       condition: 'reading_unreliable',
       patientId,

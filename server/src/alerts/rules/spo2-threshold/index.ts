@@ -7,10 +7,10 @@ export const spo2ThresholdRule: AlertRule = {
   name: 'spo2-threshold',
   conditions: ['spo2_low'],
   watches: { observations: ['spo2'] },
-  onPatientReadings(ctx, { patientId, wardId, thresholds: t, kinds }) {
+  async onPatientReadings(ctx, { patientId, wardId, thresholds: t, kinds }) {
     if (!kinds.has('spo2')) return;
     const low = spo2LowFor(t);
-    evaluateThreshold(
+    await evaluateThreshold(
       ctx,
       {
         condition: 'spo2_low',
