@@ -54,6 +54,12 @@ export interface RealtimeHub {
  * of their own relative and can join nothing else. A connection lives no longer than its
  * session: sign-out, expiry and disabling the user cut it at once.
  */
+/** What replicas tell each other through the adapter (never sent to a browser). */
+interface BetweenReplicas {
+  /** A reading another replica stored: for the family sockets connected here. */
+  familyReading: (event: ObservationEvent) => void;
+}
+
 export interface RealtimeOptions {
   /**
    * socket.io's adapter spanning server replicas (PostgreSQL's LISTEN/NOTIFY): a broadcast to a room
@@ -65,23 +71,20 @@ export interface RealtimeOptions {
 export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = {}): RealtimeHub {
   const { users, places, webMetrics, serverMetrics } = app.wardline;
   const { contacts } = app.wardline.alerting;
-  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
-    app.server,
-    {
-      path: '/socket.io',
-      serveClient: false,
-      ...(options.adapter ? { adapter: options.adapter } : {}),
-      allowRequest: (request, callback) => {
-        if (handshakeCheck(request.headers, app.isOwnOrigin)) return callback(null, true);
-        webMetrics.refuse('WL_BAD_ORIGIN');
-        app.log.warn(
-          { component: 'realtime', code: 'WL_BAD_ORIGIN', origin: request.headers.origin ?? null },
-          'socket.io handshake refused: not from this origin',
-        );
-        callback('WL_BAD_ORIGIN', false);
-      },
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, BetweenReplicas, SocketData>(app.server, {
+    path: '/socket.io',
+    serveClient: false,
+    ...(options.adapter ? { adapter: options.adapter } : {}),
+    allowRequest: (request, callback) => {
+      if (handshakeCheck(request.headers, app.isOwnOrigin)) return callback(null, true);
+      webMetrics.refuse('WL_BAD_ORIGIN');
+      app.log.warn(
+        { component: 'realtime', code: 'WL_BAD_ORIGIN', origin: request.headers.origin ?? null },
+        'socket.io handshake refused: not from this origin',
+      );
+      callback('WL_BAD_ORIGIN', false);
     },
-  );
+  });
 
   io.use(async (socket, next) => {
     const authToken: unknown = socket.handshake.auth?.token;
@@ -211,6 +214,18 @@ export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = 
    * change takes effect without a reconnect. Staff are never in patient rooms.
    */
   async function toFamily(event: ObservationEvent) {
+    // Each replica decides for the family sockets connected to it (consent is per socket's user);
+    // the others hear of the reading through the adapter.
+    if (options.adapter) io.serverSideEmit('familyReading', event);
+    await toLocalFamily(event);
+  }
+  io.on('familyReading', (event: ObservationEvent) => {
+    toLocalFamily(event).catch((err: unknown) =>
+      app.log.error({ component: 'realtime', err: (err as Error).message }, 'family event not sent'),
+    );
+  });
+
+  async function toLocalFamily(event: ObservationEvent) {
     const ids = io.of('/').adapter.rooms.get(patientRoom(event.patientId));
     if (!ids) return;
     for (const id of [...ids]) {
