@@ -118,8 +118,10 @@ export function createDeviceRepository(sql: SqlDatabase) {
 
     async ensureGateway(site: string, gateway: string): Promise<string> {
       const id = gatewayId(site, gateway);
+      // No conflict target: the id is made from the site and gateway codes, so a race between two
+      // replicas may meet either unique index first (PostgreSQL raises on a non-arbiter index).
       await sql.run(
-        `INSERT INTO gateways (id, site_code, gateway_code) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO gateways (id, site_code, gateway_code) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
         [id, site, gateway],
       );
       return id;

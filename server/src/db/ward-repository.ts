@@ -66,9 +66,10 @@ export function createWardRepository(sql: SqlDatabase) {
     }): Promise<void> {
       const organisationId = ward.organisationId ?? 'org-default';
       const at = new Date().toISOString();
+      // No conflict target: the id is made from the code, so a race may meet either unique index first.
       await sql.run(
         `INSERT INTO sites (id, organisation_id, code, name, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (code) DO NOTHING`,
+         ON CONFLICT DO NOTHING`,
         [`site-${ward.siteCode}`, organisationId, ward.siteCode, ward.name, ward.kind, at],
       );
       const site = (await sql.get<{ id: string; organisationId: string }>(
