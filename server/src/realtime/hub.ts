@@ -56,8 +56,8 @@ export interface RealtimeHub {
  */
 /** What replicas tell each other through the adapter (never sent to a browser). */
 interface BetweenReplicas {
-  /** A reading another replica stored: for the family sockets connected here. */
-  familyReading: (event: ObservationEvent) => void;
+  /** A group's readings another replica stored: for the family sockets connected here. */
+  familyReadings: (events: ObservationEvent[]) => void;
 }
 
 export interface RealtimeOptions {
@@ -186,8 +186,15 @@ export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = 
     void socket.join([sessionRoom(tokenHash), userRoom(user.username)]);
     if (user.role === 'family' && user.patientId) void socket.join(patientRoom(user.patientId));
 
-    socket.on('joinWard', async (wardId, ack) => {
+    socket.on('joinWard', (wardId, ack) => {
       const reply = (result: JoinWardAck) => (typeof ack === 'function' ? ack(result) : undefined);
+      // A database failure answers the one client; a rejection left unhandled would end the process.
+      joinWard(wardId, reply).catch((err: unknown) => {
+        app.log.error({ component: 'realtime', err: (err as Error).message }, 'ward join failed');
+        reply({ ok: false, code: 'WL_UNAVAILABLE' });
+      });
+    });
+    const joinWard = async (wardId: unknown, reply: (result: JoinWardAck) => void) => {
       // Belt and braces: whatever ended the session, a join on it is refused and the socket cut.
       if (!(await users.sessionForHash(tokenHash))) {
         reply({ ok: false, code: 'WL_UNAUTHENTICATED' });
@@ -199,9 +206,9 @@ export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = 
       const ward = typeof wardId === 'string' ? await places.wardScope(wardId) : undefined;
       if (!ward || ward.closedAt || !canSeeWard(user, ward))
         return reply({ ok: false, code: 'WL_NOT_FOUND' });
-      void socket.join(wardRoom(wardId));
+      void socket.join(wardRoom(wardId as string));
       reply({ ok: true });
-    });
+    };
     socket.on('leaveWard', (wardId) => {
       if (typeof wardId === 'string') void socket.leave(wardRoom(wardId));
     });
@@ -213,17 +220,15 @@ export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = 
    * for a fall or help press, which reach them as alerts). Consent is read at each send, so a
    * change takes effect without a reconnect. Staff are never in patient rooms.
    */
-  async function toFamily(event: ObservationEvent) {
-    // Each replica decides for the family sockets connected to it (consent is per socket's user);
-    // the others hear of the reading through the adapter.
-    if (options.adapter) io.serverSideEmit('familyReading', event);
-    await toLocalFamily(event);
-  }
-  io.on('familyReading', (event: ObservationEvent) => {
-    toLocalFamily(event).catch((err: unknown) =>
-      app.log.error({ component: 'realtime', err: (err as Error).message }, 'family event not sent'),
-    );
-  });
+  // Each replica decides for the family sockets connected to it (consent is per socket's user);
+  // the others hear of a group's readings in one message through the adapter.
+  const toLocalFamilies = (events: readonly ObservationEvent[]) => {
+    for (const event of events)
+      toLocalFamily(event).catch((err: unknown) =>
+        app.log.error({ component: 'realtime', err: (err as Error).message }, 'family event not sent'),
+      );
+  };
+  io.on('familyReadings', toLocalFamilies);
 
   async function toLocalFamily(event: ObservationEvent) {
     const ids = io.of('/').adapter.rooms.get(patientRoom(event.patientId));
@@ -295,11 +300,11 @@ export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = 
         const ward = byWard.get(event.wardId);
         if (ward) ward.push(event);
         else byWard.set(event.wardId, [event]);
-        toFamily(event).catch((err: unknown) =>
-          app.log.error({ component: 'realtime', err: (err as Error).message }, 'family event not sent'),
-        );
       }
     }
+    const events = [...byWard.values()].flat();
+    if (options.adapter && events.length > 0) io.serverSideEmit('familyReadings', events);
+    toLocalFamilies(events);
     for (const [wardId, observations] of byWard)
       io.to(wardRoom(wardId)).emit('observations', { wardId, observations });
     for (const outcome of outcomes) statusesOf(outcome);
