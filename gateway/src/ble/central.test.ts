@@ -116,6 +116,9 @@ describe('BLE central through noble', () => {
       'the reading kept while away',
     );
     expect(delivered.args[0]).toBe(CUFF);
+    // The kept reading is indicated as soon as its characteristic is subscribed, which can be before the
+    // remaining subscriptions finish and the connection is announced.
+    await until(() => events.filter((e) => e.event === 'connect').length === 2, 'the second connect');
     expect(events.filter((e) => e.event === 'connect')).toHaveLength(2);
   });
 
