@@ -39,7 +39,7 @@ let processMetrics: Registry | undefined;
  * CPU, memory, event loop and GC of this process, once per process: collectDefaultMetrics installs
  * observers that are never removed, so one per broker would pile up in tests that start many.
  */
-function processRegistry(): Registry {
+export function processRegistry(): Registry {
   if (!processMetrics) {
     processMetrics = new Registry();
     collectDefaultMetrics({ register: processMetrics });

@@ -390,6 +390,11 @@ export interface ServerToClientEvents {
   news2: (event: News2Event) => void;
   /** A resident's postural test was recorded (the bed's falls-risk flag): to the ward room only. */
   fallsRisk: (event: FallsRiskEvent) => void;
+  /**
+   * The replica this socket is connected to may have missed live updates from the others (its link
+   * to them through the database was down): reload what is on screen, as after a reconnection.
+   */
+  resync: () => void;
 }
 
 export type JoinWardAck = { ok: true } | { ok: false; code: string };

@@ -29,7 +29,18 @@ export interface ServerConfig {
    */
   databaseUrl?: string | null;
   dashboardDir: string;
-  mqtt: { url: string; clientId: string; username: string; password: string; caPath?: string } | null;
+  mqtt: {
+    url: string;
+    clientId: string;
+    username: string;
+    password: string;
+    caPath?: string;
+    /**
+     * The broker is a RabbitMQ cluster (the highly available shape): ingest comes from its quorum
+     * queues over AMQP at these node URLs, tried in turn, with the same user name and password.
+     */
+    amqpUrls?: string[];
+  } | null;
   /** Seed demo wards, residents, devices and users on first start of an empty database. */
   demo: boolean;
   /** Set the Secure flag on the session cookie (behind HTTPS). */
@@ -161,6 +172,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
             username: env.WARDLINE_MQTT_USERNAME ?? 'wardline-server',
             password: mqttPassword ?? '',
             ...(env.WARDLINE_MQTT_CA ? { caPath: env.WARDLINE_MQTT_CA } : {}),
+            ...(env.WARDLINE_AMQP_URLS ? { amqpUrls: amqpUrls(env.WARDLINE_AMQP_URLS) } : {}),
           },
     demo: env.WARDLINE_DEMO === '1',
     secureCookies: env.WARDLINE_SECURE_COOKIES === '1',
@@ -178,6 +190,32 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       brokerSyncToken: env.WARDLINE_BROKER_SYNC_TOKEN?.trim() || null,
     },
   };
+}
+
+/** RabbitMQ nodes for ingest: amqp(s):// URLs, no credentials in them (those come from their own variables). */
+function amqpUrls(value: string): string[] {
+  const urls = value.split(',').map((u) => u.trim());
+  for (const url of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new Error(
+        `WARDLINE_AMQP_URLS has an entry that is not a URL: give amqp://host:port entries separated by commas`,
+      );
+    }
+    if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') {
+      throw new Error(
+        `WARDLINE_AMQP_URLS entries must be amqp:// or amqps:// URLs (got ${parsed.protocol}//)`,
+      );
+    }
+    if (parsed.username || parsed.password) {
+      throw new Error(
+        'WARDLINE_AMQP_URLS must not carry credentials: the server uses WARDLINE_MQTT_USERNAME and WARDLINE_MQTT_PASSWORD',
+      );
+    }
+  }
+  return urls;
 }
 
 /** The broker URL(s) for kits' provisioning files: one, or a failover list (its first is also mqttUrl). */

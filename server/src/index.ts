@@ -6,3 +6,10 @@ export { verifyWebhook, SIGNATURE_HEADER } from './notify/webhook.js';
 export { seedDatabaseFile } from './demo/seed-file.js';
 export { DatabaseTooNewError } from './db/database.js';
 export { oidcProvidersFromEnv, type OidcProviderConfig } from './auth/oidc/config.js';
+export {
+  assertTopology,
+  DEAD_LETTER_QUEUE,
+  DELIVERY_LIMIT,
+  READINGS_QUEUE,
+  URGENT_QUEUE,
+} from './amqp/topology.js';

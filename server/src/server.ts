@@ -16,7 +16,12 @@ import {
 } from './demo/seed.js';
 import { createIngest } from './ingest/ingest.js';
 import { scoreAfterStore } from './ingest/after-store.js';
-import { startSubscriber, type Subscriber } from './mqtt/subscriber.js';
+import { startSubscriber } from './mqtt/subscriber.js';
+import { startAmqpConsumer } from './amqp/consumer.js';
+import { deadLetterStore } from './amqp/dead-letters.js';
+import { DEAD_LETTER_QUEUE, READINGS_QUEUE, URGENT_QUEUE } from './amqp/topology.js';
+import { createDurableStore, type DurableStore } from './ingest/durable-store.js';
+import type { IngestOutcome } from './ingest/ingest.js';
 import { attachRealtime } from './realtime/hub.js';
 import { replicaAdapter } from './realtime/replicas.js';
 import { startTimeSeries } from './timeseries/index.js';
@@ -98,7 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   context.alerting.attach(hub, app.log.child({ component: 'alerts' }));
   await app.listen({ host: config.host, port: config.port });
 
-  const subscribers: Subscriber[] = [];
+  const subscribers: { readonly connected: boolean; close(): Promise<void> }[] = [];
   if (config.mqtt) {
     const ingest = createIngest({
       sql: context.sql,
@@ -116,24 +121,51 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     const mqttConfig = config.mqtt;
     const ca = mqttConfig.caPath ? readFileSync(mqttConfig.caPath) : undefined;
-    const session = (clientId: string, subscriptions: string[]) =>
-      startSubscriber({
-        ...mqttConfig,
-        ...(ca ? { ca } : {}),
-        clientId,
-        subscriptions,
-        ingest,
-        log: app.log.child({ component: 'mqtt' }),
-        monitor: context.metrics.monitor.session(clientId),
-        onOutcomes: (outcomes) => hub.broadcastGroup(outcomes),
-        onOutcome: (outcome) => context.alerting.publish(outcome),
-      });
-    // Two persistent sessions: falls and help calls have their own, so that they never wait
-    // behind a backlog of routine readings queued for the main one.
-    subscribers.push(
-      session(config.mqtt.clientId, SERVER_SUBSCRIPTIONS),
-      session(`${config.mqtt.clientId}-urgent`, SERVER_URGENT_SUBSCRIPTIONS),
-    );
+    const sources = {
+      ingest,
+      log: app.log.child({ component: 'mqtt' }),
+      onOutcomes: (outcomes: readonly IngestOutcome[]) => hub.broadcastGroup(outcomes),
+      onOutcome: (outcome: IngestOutcome) => context.alerting.publish(outcome),
+    };
+    if (mqttConfig.amqpUrls) {
+      // RabbitMQ: competing consumers of its quorum queues, urgent on a connection of its own.
+      const log = app.log.child({ component: 'amqp' });
+      const consumer = (queue: string, prefetch: number, store?: DurableStore) => {
+        const monitor = context.metrics.monitor.session(queue);
+        return startAmqpConsumer({
+          urls: rotated(mqttConfig.amqpUrls!, mqttConfig.clientId),
+          username: mqttConfig.username,
+          password: mqttConfig.password,
+          ...(ca ? { ca } : {}),
+          queue,
+          prefetch,
+          log,
+          monitor,
+          store: store ?? createDurableStore({ ...sources, log, monitor }),
+        });
+      };
+      subscribers.push(
+        consumer(READINGS_QUEUE, 400),
+        consumer(URGENT_QUEUE, 50),
+        consumer(DEAD_LETTER_QUEUE, 10, deadLetterStore(ingest, log)),
+      );
+    } else {
+      const session = (clientId: string, subscriptions: string[]) =>
+        startSubscriber({
+          ...mqttConfig,
+          ...(ca ? { ca } : {}),
+          clientId,
+          subscriptions,
+          ...sources,
+          monitor: context.metrics.monitor.session(clientId),
+        });
+      // Two persistent sessions: falls and help calls have their own, so that they never wait
+      // behind a backlog of routine readings queued for the main one.
+      subscribers.push(
+        session(config.mqtt.clientId, SERVER_SUBSCRIPTIONS),
+        session(`${config.mqtt.clientId}-urgent`, SERVER_URGENT_SUBSCRIPTIONS),
+      );
+    }
     context.mqttConnected = () => subscribers.every((s) => s.connected);
   }
 
@@ -161,4 +193,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await sql.close();
     },
   };
+}
+
+/**
+ * The node list starting at a place of this replica's own (its client id decides), so that replicas
+ * spread over the nodes instead of all piling onto the first.
+ */
+function rotated(urls: readonly string[], replicaId: string): string[] {
+  let h = 0;
+  for (const c of replicaId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  const start = h % urls.length;
+  return [...urls.slice(start), ...urls.slice(0, start)];
 }

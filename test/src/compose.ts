@@ -26,6 +26,8 @@ export interface ComposeService {
   ports?: { published: number | string; target: number | string }[];
   volumes?: string[];
   networks?: Record<string, { aliases?: string[] } | null>;
+  network_mode?: string;
+  hostname?: string;
   healthcheck?: unknown;
 }
 
@@ -35,9 +37,12 @@ export interface ComposeConfig {
 }
 
 /** `docker-compose config` with only these variables set; throws with compose's message if it refuses. */
-export function composeConfig(env: Record<string, string> = composeSecrets): ComposeConfig {
+export function composeConfig(
+  env: Record<string, string> = composeSecrets,
+  file = 'docker-compose.yml',
+): ComposeConfig {
   const { PATH, HOME } = process.env;
-  const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+  const result = spawnSync('docker-compose', ['-f', file, 'config'], {
     cwd: root,
     env: { PATH, HOME, ...env },
     encoding: 'utf8',

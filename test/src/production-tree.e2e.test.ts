@@ -194,6 +194,8 @@ describe('production tree', () => {
     for (const entry of [
       'server/dist/main.js',
       'broker/dist/main.js',
+      // The auth service beside each RabbitMQ node in docker-compose.ha.yml.
+      'broker/dist/rabbitmq/main.js',
       'gateway/dist/main.js',
       'dashboard/dist/index.html',
     ])

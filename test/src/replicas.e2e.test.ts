@@ -158,4 +158,33 @@ describe('two server replicas on one PostgreSQL', () => {
       expect(arrivals[i], `family on replica ${i}`).toHaveLength(readings.length);
     }
   }, 60_000);
+
+  it('after PostgreSQL restarts, each replica tells its screens to reload what they may have missed', async () => {
+    // While PostgreSQL is down, what one replica broadcasts never reaches the others' sockets.
+    const resyncs = sockets.map(() => 0);
+    sockets.forEach((socket, i) => socket.on('resync', () => resyncs[i]!++));
+    const postgres = await testPostgres();
+    await postgres.stop();
+    await postgres.start();
+    await waitUntil(
+      () => resyncs.every((n) => n > 0),
+      'a resync on both replicas’ sockets once their link to each other is back',
+      30_000,
+    );
+    expect(resyncs).toEqual([1, 1]);
+    // The link carries live updates again: a reading stored by one replica reaches both screens.
+    const seen = sockets.map(() => new Set<string>());
+    sockets.forEach((socket, i) =>
+      socket.on('observations', ({ observations }) => {
+        for (const { observation } of observations) seen[i]!.add(observation.id);
+      }),
+    );
+    const reading = bpReading('e2:00:00:00:00:01', 124);
+    await gateway.publishAsync('wardline/v1/site-e2e/gw-1/obs', batchPayload(reading), { qos: 1 });
+    await waitUntil(
+      () => seen.every((ids) => ids.has(reading.id)),
+      'the next reading on both screens',
+      30_000,
+    );
+  }, 90_000);
 });

@@ -11,7 +11,10 @@ export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
 export interface SocketState {
   socket: WardSocket;
   status: ConnectionStatus;
-  /** Increments on every successful (re)connection: subscribers re-join rooms and resync then. */
+  /**
+   * Increments on every successful (re)connection, and when the server says its replica may have
+   * missed live updates: subscribers re-join rooms and resync then.
+   */
   connectCount: number;
 }
 
@@ -79,6 +82,8 @@ export function useSocket(onUnauthorized: () => void): SocketState {
       setStatus('connected');
       setConnectCount((n) => n + 1);
     };
+    // The server's replica may have missed live updates from the others: reload as after a reconnection.
+    const onResync = () => setConnectCount((n) => n + 1);
     const onDisconnect = () => {
       setStatus('disconnected');
       // 'io server disconnect': the server closed it on purpose and socket.io will not retry.
@@ -91,6 +96,7 @@ export function useSocket(onUnauthorized: () => void): SocketState {
     };
 
     socket.on('connect', onConnect);
+    socket.on('resync', onResync);
     socket.on('disconnect', onDisconnect);
     socket.on('connect_error', onConnectError);
     socket.connect();
@@ -98,6 +104,7 @@ export function useSocket(onUnauthorized: () => void): SocketState {
       disposed = true;
       clearTimeout(retryTimer);
       socket.off('connect', onConnect);
+      socket.off('resync', onResync);
       socket.off('disconnect', onDisconnect);
       socket.off('connect_error', onConnectError);
       socket.disconnect();

@@ -24,6 +24,12 @@ const SERVER_UNAVAILABLE = 3;
 
 export interface FleetConnectionOptions {
   url: string;
+  /**
+   * A broker cluster's nodes, tried in turn after a lost connection (as the gateway's broker list);
+   * each gateway's list starts at a node of its own, so the fleet spreads over the cluster.
+   * When given, `url` is not used.
+   */
+  urls?: readonly string[];
   password: (gateway: FleetGateway) => string;
   /** Default 30 s, as the gateway. */
   keepaliveSeconds?: number;
@@ -80,7 +86,9 @@ export class FleetGatewayClient {
   connect(): Promise<void> {
     this.#offline = false;
     if (this.#client) return Promise.resolve();
-    const client = mqtt.connect(this.options.url, this.#clientOptions());
+    const client = this.options.urls
+      ? mqtt.connect({ ...this.#clientOptions(), servers: this.#servers(this.options.urls) })
+      : mqtt.connect(this.options.url, this.#clientOptions());
     this.#client = client;
     client.on('connect', () => {
       this.connects++;
@@ -136,6 +144,15 @@ export class FleetGatewayClient {
     if (!client) return;
     if (force) client.stream?.destroy();
     await new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
+  }
+
+  #servers(urls: readonly string[]): { host: string; port: number }[] {
+    let start = 0;
+    for (const c of this.gateway.username) start = (start * 31 + c.charCodeAt(0)) >>> 0;
+    return urls.map((_, k) => {
+      const { hostname, port } = new URL(urls[(start + k) % urls.length]!);
+      return { host: hostname, port: Number(port) };
+    });
   }
 
   #clientOptions(): IClientOptions {

@@ -1,11 +1,10 @@
 import { createContext } from '../context.js';
-import { openDatabase } from '../db/database.js';
-import { sqliteDatabase } from '../db/engines/sqlite/index.js';
+import { openSqlDatabase } from '../db/engines/open.js';
 import type { ScryptCost } from '@wardline/broker';
 import { seedDemo, type SeedWard } from './seed.js';
 
 /**
- * Seeds a database file before the server first opens it: large simulated fleets (benchmarks,
+ * Seeds a database (a SQLite file, or a postgres:// URL) before the server first opens it: large simulated fleets (benchmarks,
  * fault tests) are registered in one transaction instead of through thousands of API calls.
  */
 export async function seedDatabaseFile(
@@ -14,7 +13,7 @@ export async function seedDatabaseFile(
   password: string,
   cost?: ScryptCost,
 ): Promise<void> {
-  const sql = sqliteDatabase(openDatabase(path));
+  const sql = await openSqlDatabase(path);
   try {
     await seedDemo(createContext(sql), fleet, password, cost);
   } finally {

@@ -48,6 +48,19 @@ export interface SessionMonitor {
   closed(): void;
 }
 
+/** For a source nobody watches (tests, tools). */
+export const noSessionMonitor: SessionMonitor = {
+  received() {},
+  completed() {},
+  connected() {},
+  disconnected() {},
+  refused() {},
+  subscriptionsRefused() {},
+  storageFailed() {},
+  contentFailed() {},
+  closed() {},
+};
+
 export interface IngestMonitorOptions {
   now?: () => number;
   stallAfterMs?: number;

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeFailure, storageFailureCode } from '../ingest/failure-kind.js';
+import { createDurableStore } from '../ingest/durable-store.js';
 import type { Ingest, IngestOutcome } from '../ingest/ingest.js';
-import type { SessionMonitor } from '../ingest/monitor.js';
-import { groupCommit, type HeldMessage } from './group-commit.js';
+import { noSessionMonitor, type SessionMonitor } from '../ingest/monitor.js';
+import { groupCommit } from './group-commit.js';
 
 export interface SubscriberOptions {
   url: string;
@@ -41,32 +41,12 @@ export interface Subscriber {
 }
 
 export const DEFAULT_RECONNECT = { initialMs: 500, maxMs: 10_000 };
-export const MAX_CONTENT_ATTEMPTS = 3;
-const CONTENT_RETRY_DELAY_MS = 100;
+export { MAX_CONTENT_ATTEMPTS } from '../ingest/durable-store.js';
 const CLOSE_TIMEOUT_MS = 2000;
-const MAX_STORAGE_RETRY_DELAY_MS = 5000;
 /** Messages stored per transaction at most; also how far mqtt.js reads ahead of a commit. */
 const MAX_GROUP = 200;
 /** About 500 readings: a group's transaction and fan-out stay within tens of milliseconds. */
 const MAX_GROUP_BYTES = 64 * 1024;
-
-const noMonitor: SessionMonitor = {
-  received() {},
-  completed() {},
-  connected() {},
-  disconnected() {},
-  refused() {},
-  subscriptionsRefused() {},
-  storageFailed() {},
-  contentFailed() {},
-  closed() {},
-};
-
-class Closing extends Error {
-  constructor() {
-    super('subscriber closing');
-  }
-}
 
 /**
  * The server's MQTT session: persistent (clean: false) so that the broker queues QoS 1
@@ -84,12 +64,20 @@ class Closing extends Error {
  */
 export function startSubscriber(options: SubscriberOptions): Subscriber {
   const { log, ingest } = options;
-  const monitor = options.monitor ?? noMonitor;
+  const monitor = options.monitor ?? noSessionMonitor;
   const backoff = options.reconnect ?? DEFAULT_RECONNECT;
-  const maxContentAttempts = options.maxContentAttempts ?? MAX_CONTENT_ATTEMPTS;
-  const contentRetryDelayMs = options.contentRetryDelayMs ?? CONTENT_RETRY_DELAY_MS;
   let closing = false;
-  const stop = new AbortController();
+  const durable = createDurableStore({
+    ingest,
+    log,
+    monitor,
+    onOutcome: options.onOutcome,
+    ...(options.onOutcomes ? { onOutcomes: options.onOutcomes } : {}),
+    ...(options.maxContentAttempts !== undefined ? { maxContentAttempts: options.maxContentAttempts } : {}),
+    ...(options.contentRetryDelayMs !== undefined
+      ? { contentRetryDelayMs: options.contentRetryDelayMs }
+      : {}),
+  });
 
   const clientOptions: IClientOptions = {
     clientId: options.clientId,
@@ -147,108 +135,11 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
     log.error({ err: err.message, clientId: options.clientId }, 'MQTT client error');
   });
 
-  /** Waits, unless the session is closing (then throws, so nothing more is stored or acknowledged). */
-  async function pause(ms: number): Promise<void> {
-    try {
-      await sleep(ms, undefined, { signal: stop.signal });
-    } catch {
-      throw new Closing();
-    }
-  }
-
-  /**
-   * Counts a content failure and either dead-letters the message (enough attempts) or lets the
-   * caller try again. Returns the outcome once the message is set aside, else null.
-   */
-  async function onContentFailure(message: HeldMessage, err: unknown): Promise<IngestOutcome | null> {
-    const error = describeFailure(err);
-    const attempts = await ingest.recordFailure(message.topic, message.payload, error);
-    monitor.contentFailed();
-    log.error(
-      { topic: message.topic, attempts, maxAttempts: maxContentAttempts, err: error },
-      'handling message failed for its content',
-    );
-    if (attempts < maxContentAttempts) return null;
-    const outcome = await ingest.quarantine(message.topic, message.payload, attempts, error);
-    log.error({ topic: message.topic, attempts }, 'message set aside as PROCESSING_FAILED; acknowledging it');
-    return outcome;
-  }
-
-  /** Stores one message: holds it while storage fails, sets it aside if its content keeps failing. */
-  async function storeOne(message: HeldMessage): Promise<IngestOutcome> {
-    let storageAttempts = 0;
-    let contentAttempts = 0;
-    for (;;) {
-      if (closing) throw new Closing();
-      let failure: unknown;
-      try {
-        // A count left by earlier failures (also before a restart) goes when the message goes through.
-        return await ingest.handle(message.topic, message.payload, { clearFailures: true });
-      } catch (err) {
-        failure = err;
-      }
-      try {
-        if (storageFailureCode(failure) === null) {
-          const outcome = await onContentFailure(message, failure);
-          if (outcome) return outcome;
-          await pause(contentRetryDelayMs * 2 ** contentAttempts++);
-          continue;
-        }
-      } catch (err) {
-        if (err instanceof Closing) throw err;
-        // Counting or setting aside failed too: that is storage failing; hold and retry below.
-        failure = err;
-      }
-      const code = storageFailureCode(failure) ?? 'UNKNOWN';
-      monitor.storageFailed(code);
-      const delay = Math.min(MAX_STORAGE_RETRY_DELAY_MS, 100 * 2 ** storageAttempts++);
-      log.error(
-        { err: describeFailure(failure), code, topic: message.topic, attempt: storageAttempts },
-        'storing message failed for storage reasons; holding it and retrying',
-      );
-      await pause(delay);
-    }
-  }
-
-  /**
-   * Stores a group in one transaction; if that fails, one message at a time, so that one bad
-   * message fails alone and a group never waits for room that only a smaller step would find.
-   */
-  async function storeGroup(messages: readonly HeldMessage[]): Promise<IngestOutcome[]> {
-    if (closing) throw new Closing();
-    try {
-      return await ingest.handleGroup(messages);
-    } catch (err) {
-      log.warn({ err: describeFailure(err), messages: messages.length }, 'group not stored; one by one');
-    }
-    const outcomes: IngestOutcome[] = [];
-    for (const message of messages) outcomes.push(await storeOne(message));
-    return outcomes;
-  }
-
   groupCommit(client, {
     maxGroup: MAX_GROUP,
     maxGroupBytes: MAX_GROUP_BYTES,
     onReceived: () => monitor.received(),
-    async store(messages) {
-      const outcomes = await storeGroup(messages);
-      monitor.completed(messages.length);
-      try {
-        options.onOutcomes?.(outcomes);
-      } catch (err) {
-        log.error({ err: describeFailure(err) }, 'real-time fan-out failed');
-      }
-      const publishFailed = (err: unknown) =>
-        log.error({ err: describeFailure(err) }, 'alert publishing failed');
-      for (const outcome of outcomes) {
-        try {
-          // Not awaited: the group is durable, its acknowledgements need not wait for pushes.
-          Promise.resolve(options.onOutcome(outcome)).catch(publishFailed);
-        } catch (err) {
-          publishFailed(err);
-        }
-      }
-    },
+    store: (messages) => durable.store(messages),
   });
 
   return {
@@ -258,7 +149,7 @@ export function startSubscriber(options: SubscriberOptions): Subscriber {
     /** Bounded: a clean DISCONNECT if the broker answers in time, else the socket is dropped. */
     async close() {
       closing = true;
-      stop.abort();
+      durable.close();
       monitor.closed();
       const ended = client.endAsync().then(
         () => true,

@@ -66,6 +66,8 @@ export interface RealtimeOptions {
    * reaches its sockets on every replica. Without it, this process's sockets only.
    */
   adapter?: ServerOptions['adapter'];
+  /** Registers what to do when the adapter's link to the other replicas is back after a break. */
+  relistened?: (listener: () => void) => void;
 }
 
 export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = {}): RealtimeHub {
@@ -85,6 +87,9 @@ export function attachRealtime(app: FastifyInstance, options: RealtimeOptions = 
       callback('WL_BAD_ORIGIN', false);
     },
   });
+
+  // Only this replica's sockets: each replica hears of its own link coming back.
+  options.relistened?.(() => io.local.emit('resync'));
 
   io.use(async (socket, next) => {
     const authToken: unknown = socket.handshake.auth?.token;

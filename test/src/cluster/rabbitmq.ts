@@ -8,11 +8,33 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineProcess, freePort, portOpen, waitFor } from './process.js';
 
 const BIN = '/usr/lib/rabbitmq/bin';
+
+/** The configuration Wardline ships for RabbitMQ nodes (broker/rabbitmq/). */
+const SHIPPED_DIR = resolve(import.meta.dirname, '../../../broker/rabbitmq');
+/** Where the shipped rabbitmq.conf expects Wardline's auth service. */
+const SHIPPED_AUTH_URL = 'http://127.0.0.1:8886';
+
+/**
+ * The shipped plugins and settings, pointed at an auth service at `authUrl`; the listeners are the
+ * harness's own (a port per node).
+ */
+export function shippedRabbitConfig(authUrl: string): { plugins: string[]; extraConfig: string[] } {
+  const plugins = readFileSync(join(SHIPPED_DIR, 'enabled_plugins'), 'utf8')
+    .replace(/[[\].\s]/g, ' ')
+    .split(/[ ,]+/)
+    .filter(Boolean);
+  const extraConfig = readFileSync(join(SHIPPED_DIR, 'rabbitmq.conf'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#') && !/^(mqtt\.)?listeners\./.test(line))
+    .map((line) => line.replaceAll(SHIPPED_AUTH_URL, authUrl));
+  return { plugins, extraConfig };
+}
 
 export interface RabbitNode {
   readonly name: string;
@@ -188,4 +210,19 @@ export async function startRabbitCluster(options: RabbitClusterOptions = {}): Pr
 /** Waits until a dead node has left the running set (the survivors noticed it). */
 export async function waitNodeDown(cluster: RabbitCluster, dead: RabbitNode, via: RabbitNode): Promise<void> {
   while ((await cluster.runningNodes(via)).includes(dead.name)) await sleep(200);
+}
+
+/** The node leading a quorum queue (its Raft leader), as the cluster reports it. */
+export async function queueLeader(
+  cluster: RabbitCluster,
+  queue: string,
+  via: RabbitNode,
+): Promise<RabbitNode> {
+  const rows = JSON.parse(
+    await cluster.cli('rabbitmqctl', via, 'list_queues', 'name', 'leader', '--formatter', 'json', '--quiet'),
+  ) as { name: string; leader: string }[];
+  const leader = rows.find((r) => r.name === queue)?.leader;
+  const node = cluster.nodes.find((n) => n.name === leader);
+  if (!node) throw new Error(`no leader found for ${queue}: ${JSON.stringify(rows)}`);
+  return node;
 }

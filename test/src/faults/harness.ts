@@ -295,45 +295,18 @@ export class FaultHarness {
 
   /** The counts, over the readings and falls taken since `sinceMs` (default: all of them). */
   tally(sinceMs = 0): Tally {
-    const taken = new Map([...this.taken].filter(([, t]) => t.takenAtMs >= sinceMs));
-    const falls = new Map([...this.falls].filter(([, f]) => f.takenAtMs >= sinceMs));
-    const earlier = new Set([...this.taken.keys()].filter((id) => !taken.has(id)));
-    const earlierSensors = new Set([...this.falls.keys()].filter((id) => !falls.has(id)));
-    const rows = this.rows().filter((r) => !earlier.has(r.id));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const lost = [...taken.keys()].filter((id) => !byId.has(id));
-    const distinct = new Set(rows.map((r) => `${r.device_id}|${r.seq}`));
-    const unknown = rows.filter((r) => !taken.has(r.id)).length;
-    let timeMismatches = 0;
-    for (const r of rows) {
-      const t = taken.get(r.id);
-      if (t && Date.parse(t.measuredAt) !== Date.parse(r.measured_at)) timeMismatches++;
-    }
-    const outsiders = new Set(this.#outsiderDevices);
-    const alerts = this.query<{ device_id: string | null; n: number; occurrences: number }>(
+    const alerts = this.query<FallAlertRow>(
       "SELECT device_id, count(*) AS n, sum(occurrences) AS occurrences FROM alerts WHERE condition = 'fall' GROUP BY device_id",
-    ).filter((a) => !a.device_id || (!earlierSensors.has(a.device_id) && !outsiders.has(a.device_id)));
-    const alertBySensor = new Map(alerts.map((a) => [a.device_id ?? '', a]));
-    const missed = [...falls.keys()].filter((id) => !alertBySensor.has(id));
-    let doubled = 0;
-    let fallAlerts = 0;
-    for (const a of alerts) {
-      fallAlerts += a.n;
-      if (!a.device_id || !falls.has(a.device_id)) doubled += a.n;
-      else doubled += Math.max(a.n, a.occurrences) - 1;
-    }
-    return {
-      taken: taken.size,
-      acked: [...taken.keys()].reduce((n, id) => n + (this.ackCounts.get(id) ?? 0), 0),
-      stored: rows.length,
-      lost,
-      duplicated: rows.length - distinct.size + unknown,
-      timeMismatches,
-      falls: falls.size,
-      fallAlerts,
-      missed,
-      doubled,
-    };
+    );
+    return tallyOf({
+      taken: this.taken,
+      falls: this.falls,
+      ackCounts: this.ackCounts,
+      rows: this.rows(),
+      alerts,
+      outsiderDevices: this.#outsiderDevices,
+      sinceMs,
+    });
   }
 
   /** Taken readings the broker acknowledged more than once (a gateway sent it twice and both counted). */
@@ -361,4 +334,66 @@ export class FaultHarness {
     await this.fleet?.closeAll();
     await this.system.stop();
   }
+}
+
+/** Fall alerts per falls sensor, as `SELECT device_id, count(*) AS n, sum(occurrences) ...` gives them. */
+export interface FallAlertRow {
+  device_id: string | null;
+  n: number;
+  occurrences: number;
+}
+
+/**
+ * The counts defined at the top of this file, from what the gateways took and what the database
+ * holds, over the readings and falls taken since `sinceMs`; whichever engine the rows came from.
+ */
+export function tallyOf(input: {
+  taken: ReadonlyMap<string, TakenReading>;
+  falls: ReadonlyMap<string, { id: string; takenAtMs: number }>;
+  ackCounts: ReadonlyMap<string, number>;
+  rows: readonly StoredRow[];
+  alerts: readonly FallAlertRow[];
+  outsiderDevices?: readonly string[];
+  sinceMs?: number;
+}): Tally {
+  const sinceMs = input.sinceMs ?? 0;
+  const taken = new Map([...input.taken].filter(([, t]) => t.takenAtMs >= sinceMs));
+  const falls = new Map([...input.falls].filter(([, f]) => f.takenAtMs >= sinceMs));
+  const earlier = new Set([...input.taken.keys()].filter((id) => !taken.has(id)));
+  const earlierSensors = new Set([...input.falls.keys()].filter((id) => !falls.has(id)));
+  const rows = input.rows.filter((r) => !earlier.has(r.id));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const lost = [...taken.keys()].filter((id) => !byId.has(id));
+  const distinct = new Set(rows.map((r) => `${r.device_id}|${r.seq}`));
+  const unknown = rows.filter((r) => !taken.has(r.id)).length;
+  let timeMismatches = 0;
+  for (const r of rows) {
+    const t = taken.get(r.id);
+    if (t && Date.parse(t.measuredAt) !== Date.parse(r.measured_at)) timeMismatches++;
+  }
+  const outsiders = new Set(input.outsiderDevices ?? []);
+  const alerts = input.alerts.filter(
+    (a) => !a.device_id || (!earlierSensors.has(a.device_id) && !outsiders.has(a.device_id)),
+  );
+  const alertBySensor = new Map(alerts.map((a) => [a.device_id ?? '', a]));
+  const missed = [...falls.keys()].filter((id) => !alertBySensor.has(id));
+  let doubled = 0;
+  let fallAlerts = 0;
+  for (const a of alerts) {
+    fallAlerts += a.n;
+    if (!a.device_id || !falls.has(a.device_id)) doubled += a.n;
+    else doubled += Math.max(a.n, a.occurrences) - 1;
+  }
+  return {
+    taken: taken.size,
+    acked: [...taken.keys()].reduce((n, id) => n + (input.ackCounts.get(id) ?? 0), 0),
+    stored: rows.length,
+    lost,
+    duplicated: rows.length - distinct.size + unknown,
+    timeMismatches,
+    falls: falls.size,
+    fallAlerts,
+    missed,
+    doubled,
+  };
 }

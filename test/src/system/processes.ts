@@ -91,15 +91,19 @@ export class ManagedProcess {
 
 export async function waitForHttp(url: string, timeoutMs = 60_000, process?: ManagedProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
   while (Date.now() < deadline) {
     if (process && !process.running) throw new Error(`${process.name} exited:\n${process.tail()}`);
     try {
       const res = await fetch(url);
       if (res.ok) return;
+      last = `${res.status} ${(await res.text()).slice(0, 2000)}`;
     } catch {
       // not listening yet
     }
     await sleep(100);
   }
-  throw new Error(`${url} not ready after ${timeoutMs} ms${process ? `:\n${process.tail()}` : ''}`);
+  throw new Error(
+    `${url} not ready after ${timeoutMs} ms (last: ${last})${process ? `:\n${process.tail()}` : ''}`,
+  );
 }

@@ -18,7 +18,45 @@ import { WardWatcher } from './ward-watcher.js';
 /** The cheap scrypt cost the tests use; the bench reports what the production cost changes. */
 export const FAST_SCRYPT: ScryptCost = { N: 2 ** 10, r: 8, p: 1 };
 export const STAFF_PASSWORD = 'bench-staff-password';
-const SERVER_MQTT_USER = 'wardline-server';
+export const SERVER_MQTT_USER = 'wardline-server';
+
+/**
+ * The broker's users file for a fleet: the server's user and every gateway with a random password
+ * of its own. Returns the gateways' passwords by user name.
+ */
+export async function writeBrokerUsers(
+  path: string,
+  plan: FleetPlan,
+  serverPassword: string,
+): Promise<Map<string, string>> {
+  const passwords = new Map<string, string>();
+  const users: UserEntry[] = [
+    {
+      username: SERVER_MQTT_USER,
+      role: 'server',
+      passwordHash: await hashPassword(serverPassword, FAST_SCRYPT),
+    },
+  ];
+  for (let i = 0; i < plan.gateways.length; i += 512) {
+    const chunk = plan.gateways.slice(i, i + 512);
+    const entries = await Promise.all(
+      chunk.map(async (g): Promise<UserEntry> => {
+        const password = randomBytes(12).toString('base64url');
+        passwords.set(g.username, password);
+        return {
+          username: g.username,
+          role: 'gateway',
+          site: g.site,
+          gateway: g.gateway,
+          passwordHash: await hashPassword(password, FAST_SCRYPT),
+        };
+      }),
+    );
+    users.push(...entries);
+  }
+  writeFileSync(path, JSON.stringify({ users }), { mode: 0o600 });
+  return passwords;
+}
 
 export interface SystemOptions {
   plan: FleetPlan;
@@ -123,32 +161,12 @@ export class WardlineSystem {
   }
 
   async #writeUsers(): Promise<void> {
-    const users: UserEntry[] = [
-      {
-        username: SERVER_MQTT_USER,
-        role: 'server',
-        passwordHash: await hashPassword(this.serverMqttPassword, FAST_SCRYPT),
-      },
-    ];
-    const gateways = this.options.plan.gateways;
-    for (let i = 0; i < gateways.length; i += 512) {
-      const chunk = gateways.slice(i, i + 512);
-      const entries = await Promise.all(
-        chunk.map(async (g): Promise<UserEntry> => {
-          const password = randomBytes(12).toString('base64url');
-          this.passwords.set(g.username, password);
-          return {
-            username: g.username,
-            role: 'gateway',
-            site: g.site,
-            gateway: g.gateway,
-            passwordHash: await hashPassword(password, FAST_SCRYPT),
-          };
-        }),
-      );
-      users.push(...entries);
-    }
-    writeFileSync(join(this.options.dir, 'broker-users.json'), JSON.stringify({ users }), { mode: 0o600 });
+    const passwords = await writeBrokerUsers(
+      join(this.options.dir, 'broker-users.json'),
+      this.options.plan,
+      this.serverMqttPassword,
+    );
+    for (const [username, password] of passwords) this.passwords.set(username, password);
   }
 
   async startBroker(): Promise<void> {

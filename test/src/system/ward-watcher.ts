@@ -14,6 +14,15 @@ export class WardWatcher {
     string,
     { arrivedAtMs: number; measuredAt: string | null; openedAtMs: number }
   >();
+  /** Fall alerts announced as opened more than once (the same alert id). */
+  alertRepeats = 0;
+  /** Reconnections, each followed by a reload of the open alerts, as the dashboard does. */
+  reconnects = 0;
+  /** Resync requests from the replica (its link to the others was back), each followed by a reload. */
+  resyncs = 0;
+  /** Fall alerts the socket missed while away and the reload found. */
+  foundOnReload = 0;
+  readonly #openedIds = new Set<number>();
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
 
   constructor(
@@ -40,6 +49,8 @@ export class WardWatcher {
     });
     socket.on('alert', (event: AlertEvent) => {
       if (event.type !== 'opened') return;
+      if (this.#openedIds.has(event.alert.id)) this.alertRepeats++;
+      this.#openedIds.add(event.alert.id);
       if (event.alert.condition === 'fall' && event.alert.deviceId) {
         this.fallAlerts.set(event.alert.deviceId, {
           arrivedAtMs: Date.now(),
@@ -48,8 +59,21 @@ export class WardWatcher {
         });
       }
     });
-    // After a server restart the socket reconnects; rooms are joined again.
-    socket.on('connect', () => void this.#joinAll());
+    // After a server restart the socket reconnects (through a load balancer, perhaps to another
+    // replica); rooms are joined again and, as the dashboard does, the open alerts are reloaded.
+    socket.on('resync', () => {
+      this.resyncs++;
+      void this.#reloadAlerts();
+    });
+    let connected = false;
+    socket.on('connect', () => {
+      if (connected) {
+        this.reconnects++;
+        void this.#reloadAlerts();
+      }
+      connected = true;
+      void this.#joinAll();
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
@@ -68,6 +92,23 @@ export class WardWatcher {
       const alert = this.fallAlerts.get(f.deviceId);
       return alert ? [alert.arrivedAtMs - f.measuredAtMs] : [];
     });
+  }
+
+  async #reloadAlerts(): Promise<void> {
+    const res = await fetch(`${this.baseUrl}/api/alerts?state=open&condition=fall&limit=1000`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    }).catch(() => null);
+    if (!res?.ok) return;
+    for (const alert of (await res.json()) as AlertEvent['alert'][]) {
+      if (!alert.deviceId || this.fallAlerts.has(alert.deviceId)) continue;
+      this.#openedIds.add(alert.id);
+      this.foundOnReload++;
+      this.fallAlerts.set(alert.deviceId, {
+        arrivedAtMs: Date.now(),
+        measuredAt: alert.triggerMeasuredAt,
+        openedAtMs: Date.parse(alert.openedAt),
+      });
+    }
   }
 
   async #joinAll(): Promise<void> {

@@ -226,4 +226,35 @@ describe('PostgreSQL as the shared engine', () => {
     expect(lost.length).toBeGreaterThan(0);
     await db.close();
   }, 60_000);
+
+  it('survives a restart while connections are checked out: mid-transaction, and LISTENing as the socket.io adapter does', async () => {
+    const url = await postgres.createDatabase();
+    const lost: Error[] = [];
+    const db = postgresDatabase(url, { onConnectionError: (error) => lost.push(error) });
+    await db.exec('CREATE TABLE t (id BIGINT PRIMARY KEY)');
+    // The adapter's way: a client taken from the pool for good, waiting for notifications.
+    const listener = await db.pool.connect();
+    await listener.query('LISTEN wardline_test');
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    const transaction = db.transaction(async () => {
+      await db.run('INSERT INTO t (id) VALUES (1)');
+      await paused; // the connection is checked out, between statements, when the server goes
+      await db.run('INSERT INTO t (id) VALUES (2)');
+    });
+    const outcome = transaction.then(
+      () => 'committed',
+      () => 'failed',
+    );
+    await postgres.stop();
+    await postgres.start();
+    resume();
+    // Before the fix, the process ended here with an unhandled 'error' event on the clients.
+    expect(await outcome).toBe('failed');
+    expect(lost.length).toBeGreaterThanOrEqual(2);
+    listener.release(true);
+    await db.run('INSERT INTO t (id) VALUES (3)');
+    expect(await db.all('SELECT id FROM t ORDER BY id')).toEqual([{ id: 3 }]);
+    await db.close();
+  }, 60_000);
 });

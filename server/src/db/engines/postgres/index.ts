@@ -68,6 +68,11 @@ export function postgresDatabase(url: string, options: PostgresOptions = {}): Po
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types });
   // An idle connection that breaks emits here; without a listener it would end the process.
   pool.on('error', (error) => options.onConnectionError?.(error));
+  // A connection that fails while checked out (a transaction between statements, the socket.io
+  // adapter's LISTEN) emits the error on its client, where the pool does not listen: unheard, it
+  // ends the process, which a PostgreSQL restart did to every replica at once. Reported instead;
+  // the next statement on it fails and the pool replaces it.
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
   const scope = new AsyncLocalStorage<Transaction>();
   const numbered = new Map<string, string>();
   const text = (sql: string): string => {
