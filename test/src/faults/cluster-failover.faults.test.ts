@@ -109,9 +109,10 @@ describe('fault: the highly available shape loses a broker node, a replica and P
 
     await at(POSTGRES_RESTART_AT_MS);
     faults.push({ name: 'restart PostgreSQL', atMs: Date.now() });
-    await system.postgres.stop();
+    const postgres = system.postgres!;
+    await postgres.stop();
     await sleep(POSTGRES_DOWN_MS);
-    await system.postgres.start();
+    await postgres.start();
 
     await load;
     await waitNodeDown(system.rabbit, leader, other);

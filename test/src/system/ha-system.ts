@@ -37,7 +37,7 @@ export class HaSystem {
   readonly replicas: Replica[] = [];
   readonly serverMqttPassword = randomBytes(16).toString('base64url');
   passwords = new Map<string, string>();
-  postgres!: RunningPostgres;
+  postgres?: RunningPostgres;
   databaseUrl = '';
   rabbit!: RabbitCluster;
   authService!: ManagedProcess;
@@ -78,20 +78,25 @@ export class HaSystem {
     );
     this.authService.start();
     const authUrl = `http://127.0.0.1:${authPort}`;
+    const replicas = this.options.replicas ?? 3;
+    // No replica: a bare broker cluster (connection benchmarks), no records to keep.
     const [, postgres] = await Promise.all([
       waitForHttp(`${authUrl}/health`, 60_000, this.authService),
-      startPostgres(),
+      replicas > 0 ? startPostgres() : undefined,
     ]);
-    this.postgres = postgres;
-    this.databaseUrl = await postgres.createDatabase();
-    await seedDatabaseFile(this.databaseUrl, plan.wards, STAFF_PASSWORD, FAST_SCRYPT);
+    if (postgres) {
+      this.postgres = postgres;
+      this.databaseUrl = await postgres.createDatabase();
+      await seedDatabaseFile(this.databaseUrl, plan.wards, STAFF_PASSWORD, FAST_SCRYPT);
+    }
     this.rabbit = await startRabbitCluster({
       nodes: this.options.brokerNodes ?? 3,
       ...shippedRabbitConfig(authUrl),
     });
+    if (replicas === 0) return;
 
     const amqpUrls = this.rabbit.nodes.map((n) => `amqp://127.0.0.1:${n.amqpPort}`).join(',');
-    for (let i = 0; i < (this.options.replicas ?? 3); i++) {
+    for (let i = 0; i < replicas; i++) {
       const port = await freePort();
       const proc = new ManagedProcess(
         `server-${i + 1}`,
