@@ -113,10 +113,18 @@ export function startAmqpConsumer(options: AmqpConsumerOptions): AmqpConsumer {
 
   function schedule(): void {
     if (flushing) return;
-    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(flushGroups).finally(() => {
-      flushing = null;
-      if (group.length > 0 && !closing) schedule();
-    });
+    flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(flushGroups)
+      // Never an unhandled rejection (it would end the process, every home's ingest with it); the
+      // channel is closed so that what it had not acknowledged comes again.
+      .catch((err: unknown) => {
+        log.error({ err: describeFailure(err), queue }, 'consuming failed; handing messages back');
+        current?.channel.close().catch(() => undefined);
+      })
+      .finally(() => {
+        flushing = null;
+        if (group.length > 0 && !closing) schedule();
+      });
   }
 
   async function consumeOn(url: string): Promise<void> {
