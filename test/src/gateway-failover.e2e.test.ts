@@ -196,7 +196,20 @@ describe('gateway with two brokers', () => {
     const onBBefore = atB.arrivals.length;
     await waitUntil(() => atB.arrivals.length >= onBBefore + 200, 'more readings at B', 30_000);
     process.kill(gateway.pid!, 'SIGUSR1'); // no more readings
-    await waitUntil(() => outbox().pending === 0, 'the outbox to empty', 30_000);
+    // The signal is handled on the gateway's own time: the outbox may empty before the last readings
+    // are taken. Done when it is empty and has taken nothing new for half a second.
+    let lastNext = -1;
+    await waitUntil(
+      async () => {
+        const now = outbox();
+        const settled = now.pending === 0 && now.next === lastNext;
+        lastNext = now.next;
+        if (!settled) await new Promise((resolve) => setTimeout(resolve, 500));
+        return settled;
+      },
+      'the outbox to empty and the readings to stop',
+      30_000,
+    );
     const taken = outbox().next;
 
     const seqs = () => new Set([...atA.arrivals, ...atB.arrivals].map((a) => a.observation.seq));
