@@ -25,6 +25,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: resolve(artifactsDir, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Scrolls the patient view to its trends panel, as a nurse does: the charts are fetched only when
+ * the panel comes near the screen. The panel is replaced as its code arrives, so this scrolls
+ * whichever one is there.
+ */
+export async function scrollToTrends(page: Page): Promise<void> {
+  await page.getByTestId('patient-trends').waitFor();
+  await page.evaluate(() => document.querySelector('[data-testid="patient-trends"]')?.scrollIntoView());
+}
+
 /** An axe-core finding, reduced to what a failure message needs. */
 export interface AxeViolation {
   id: string;

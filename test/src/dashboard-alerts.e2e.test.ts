@@ -11,7 +11,7 @@ import type { RunningBroker } from '@wardline/broker';
 import { defaultAlertingConfig, type RunningServer } from '@wardline/server';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { launchChromium, screenshot, seriousAxeViolations } from './browser.js';
+import { launchChromium, screenshot, scrollToTrends, seriousAxeViolations } from './browser.js';
 import {
   DEMO_PASSWORD,
   batchPayload,
@@ -204,7 +204,8 @@ describe('clinical alerts in the dashboard', () => {
         throw new Error(`${String(err)}\npage errors: ${pageErrors.join('\n')}`);
       });
     const bp = page.locator('[data-testid="trend"][data-kind="blood_pressure"]');
-    // The charts are a lazily loaded chunk: on a CI machine busy with other test files it can take a while.
+    // The charts are a lazily loaded chunk, fetched when their panel comes near the screen.
+    await scrollToTrends(page);
     await bp.waitFor({ timeout: 20_000 });
     await expect.poll(() => bp.getAttribute('data-points'), { timeout: 20_000 }).not.toBe('0');
     await expect.poll(() => bp.locator('svg .recharts-reference-area').count()).toBeGreaterThan(0);

@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import type { RunningBroker } from '@wardline/broker';
 import type { ObservationEvent, SignInEvent, SignInLock, UserAccount } from '@wardline/protocol';
 import { startServer, type RunningServer } from '@wardline/server';
-import { launchChromium } from './browser.js';
+import { launchChromium, scrollToTrends } from './browser.js';
 import {
   DEMO_PASSWORD,
   apiGet,
@@ -401,9 +401,10 @@ describe('web hardening', () => {
       await page.getByTestId('ward-name').filter({ hasText: 'E2E Care Home' }).first().waitFor();
       await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
       await page.goto(`${baseUrl}/patients/ward-e2e-p001`);
-      // The trend charts load lazily; a busy CI machine has taken over 20 s to show them (the test is
-      // about CSP violations, not speed).
-      await page.getByTestId('patient-trends').locator('svg').first().waitFor({ timeout: 45_000 });
+      // The trend charts load when their panel comes near the screen, as a nurse scrolls to them: its
+      // top sits close to that line, so a slightly taller panel above (CI saw one) kept them unloaded.
+      await scrollToTrends(page);
+      await page.getByTestId('patient-trends').locator('svg').first().waitFor({ timeout: 20_000 });
       await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
       await page.getByTestId('sign-out').click();
       await page.getByTestId('login-submit').waitFor();
