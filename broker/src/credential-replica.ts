@@ -54,6 +54,8 @@ export class CredentialReplica implements UserDirectory {
   #lastError: string | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  /** Ends a poll in flight when the broker stops, so its connection does not outlive the broker. */
+  readonly #stop = new AbortController();
   #syncing: Promise<void> | null = null;
   /** The earliest notAfter still ahead, so that expiry is noticed without scanning every user. */
   #nextExpiry = Infinity;
@@ -82,6 +84,7 @@ export class CredentialReplica implements UserDirectory {
 
   stop(): void {
     this.#stopped = true;
+    this.#stop.abort();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
   }
@@ -147,11 +150,12 @@ export class CredentialReplica implements UserDirectory {
     try {
       const response = await fetch(url, {
         headers: { authorization: `Bearer ${this.#options.token}` },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.any([this.#stop.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
       });
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
       feed = parseFeed(await response.json());
     } catch (error) {
+      if (this.#stopped) return;
       this.#failures += 1;
       const message = (error as Error).message;
       const log = { event: 'credentials-sync-failed', err: message };

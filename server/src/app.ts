@@ -28,6 +28,7 @@ import { wardRoutes } from './routes/wards.js';
 import { news2HistoryRoutes } from './routes/news2-history.js';
 import { dashboardFiles, isAssetPath } from './web/dashboard-files.js';
 import { errorReplies, sendNotFound } from './web/error-reply.js';
+import { closeDrained } from './web/close-drained.js';
 import { RequestLog } from './web/request-log.js';
 import { webSecurity } from './web/security.js';
 
@@ -71,6 +72,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   // Before any route: routes take the error handler in force when they are registered.
   await app.register(errorReplies);
+  await app.register(closeDrained);
 
   await app.register(
     fp(
