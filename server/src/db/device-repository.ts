@@ -20,6 +20,8 @@ export interface DeviceRoute {
 
 /** Routes kept in memory at most: every registered device of a large deployment, bounded all the same. */
 const MAX_CACHED_ROUTES = 200_000;
+/** Gateways remembered as stored, bounded all the same (beyond it, the memory starts again). */
+const MAX_COMMITTED_GATEWAYS = 100_000;
 
 const ROUTE = `SELECT d.id AS "deviceId", d.site_code AS "siteCode", d.gateway_code AS "gatewayCode",
             a.patient_id AS "patientId", a.assigned_at AS "assignedAt",
@@ -49,6 +51,7 @@ function deviceState(r: DeviceRow): DeviceState {
 export function createDeviceRepository(sql: SqlDatabase) {
   const routes = new Map<string, DeviceRoute>();
   let routesGeneration: unknown = null;
+  const committedGateways = new Set<string>();
 
   async function closeAssignment(deviceId: string, by: string, at: string): Promise<number> {
     await sql.run(
@@ -57,6 +60,26 @@ export function createDeviceRepository(sql: SqlDatabase) {
       [at, by, deviceId],
     );
     return (await sql.run(`DELETE FROM assignments WHERE device_id = ?`, [deviceId])).changes;
+  }
+
+  async function router(): Promise<(deviceId: string) => Promise<DeviceRoute | undefined>> {
+    const generation = (await sql.get<{ value: number }>(`SELECT value FROM route_generation WHERE id = 1`))
+      ?.value;
+    if (generation !== routesGeneration) {
+      routes.clear();
+      routesGeneration = generation;
+    }
+    return async (deviceId) => {
+      const known = routesGeneration === generation ? routes.get(deviceId) : undefined;
+      if (known) return known;
+      const found = await sql.get<DeviceRoute>(ROUTE, [deviceId]);
+      if (!found) return undefined;
+      // Another read may have seen a newer generation meanwhile: a route read before it is not kept.
+      if (routesGeneration !== generation) return found;
+      if (routes.size >= MAX_CACHED_ROUTES) routes.clear();
+      routes.set(deviceId, Object.freeze(found));
+      return found;
+    };
   }
 
   return {
@@ -68,22 +91,15 @@ export function createDeviceRepository(sql: SqlDatabase) {
      * ids cannot grow the cache.
      */
     async route(deviceId: string): Promise<DeviceRoute | undefined> {
-      const generation = (await sql.get<{ value: number }>(`SELECT value FROM route_generation WHERE id = 1`))
-        ?.value;
-      if (generation !== routesGeneration) {
-        routes.clear();
-        routesGeneration = generation;
-      }
-      const known = routes.get(deviceId);
-      if (known) return known;
-      const found = await sql.get<DeviceRoute>(ROUTE, [deviceId]);
-      if (!found) return undefined;
-      // Another read may have seen a newer generation meanwhile: a route read before it is not kept.
-      if (routesGeneration !== generation) return found;
-      if (routes.size >= MAX_CACHED_ROUTES) routes.clear();
-      routes.set(deviceId, Object.freeze(found));
-      return found;
+      return (await router())(deviceId);
     },
+
+    /**
+     * Route lookups for one transaction: the generation is read once, so a group of readings costs
+     * one read of it, not one per reading. A route changed by another replica meanwhile is seen by
+     * the next transaction, as if the group had been stored a moment earlier.
+     */
+    router,
 
     /**
      * Who had a device when a reading was measured, for a reading measured before its current
@@ -118,6 +134,7 @@ export function createDeviceRepository(sql: SqlDatabase) {
 
     async ensureGateway(site: string, gateway: string): Promise<string> {
       const id = gatewayId(site, gateway);
+      if (committedGateways.has(id)) return id;
       // No conflict target: the id is made from the site and gateway codes, so a race between two
       // replicas may meet either unique index first (PostgreSQL raises on a non-arbiter index).
       await sql.run(
@@ -125,6 +142,18 @@ export function createDeviceRepository(sql: SqlDatabase) {
         [id, site, gateway],
       );
       return id;
+    },
+
+    /**
+     * Gateways whose row a committed transaction ensured: gateways are never deleted, so later
+     * messages from them skip the insert. Told only after the commit: a row ensured by a
+     * transaction that rolled back does not exist.
+     */
+    gatewaysCommitted(ids: Iterable<string>): void {
+      for (const id of ids) {
+        if (committedGateways.size >= MAX_COMMITTED_GATEWAYS) committedGateways.clear();
+        committedGateways.add(id);
+      }
     },
 
     async gatewayWard(id: string): Promise<string | null> {

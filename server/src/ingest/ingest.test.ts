@@ -227,6 +227,26 @@ describe('ingest', () => {
     expect((await history()).map((s) => s.observation.id)).toEqual([older.id, newer.id]);
   });
 
+  it('stores a new gateway whose first group rolled back when its message comes again', async () => {
+    const NEW_GW_TOPIC = gatewayTopic({ site: 'site-a', gateway: 'gw-9' }, Channel.status);
+    const status = Buffer.from(JSON.stringify({ v: 1, state: 'online', at: new Date().toISOString() }));
+    let failScoring = true;
+    const flaky = testIngest(ctx, {
+      afterStore: () => {
+        if (failScoring) throw new Error('scoring failed');
+      },
+    });
+    await expect(flaky.handleGroup([{ topic: NEW_GW_TOPIC, payload: status }])).rejects.toThrow(
+      'scoring failed',
+    );
+    const gateway = () => ctx.sql.get(`SELECT id FROM gateways WHERE id = ?`, ['site-a:gw-9']);
+    expect(await gateway()).toBeUndefined();
+    failScoring = false;
+    const outcome = await flaky.handle(NEW_GW_TOPIC, status);
+    expect(outcome.gatewayStatus).toMatchObject({ gatewayId: 'site-a:gw-9', status: { state: 'online' } });
+    expect(await gateway()).toEqual({ id: 'site-a:gw-9' });
+  });
+
   it('records device and gateway status', async () => {
     const address = { site: 'site-a', gateway: 'gw-1' };
     const lastSeen = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

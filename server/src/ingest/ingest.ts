@@ -83,13 +83,18 @@ type Counted = 'messages' | 'accepted' | 'duplicates' | 'deviceStatuses' | 'gate
 interface Tally {
   counts: Record<Counted, number>;
   rejections: string[];
+  /** Gateways whose rows the transaction ensured: known to exist once it commits. */
+  gateways: Set<string>;
 }
 function emptyTally(): Tally {
   return {
     counts: { messages: 0, accepted: 0, duplicates: 0, deviceStatuses: 0, gatewayStatuses: 0 },
     rejections: [],
+    gateways: new Set(),
   };
 }
+
+type Router = (deviceId: string) => Promise<DeviceRoute | undefined>;
 
 interface Message {
   outcome: IngestOutcome;
@@ -100,6 +105,8 @@ interface Message {
   gatewayCode: string;
   /** The gateway's id on the server (`{site}:{gateway}`). */
   gatewayId: string;
+  /** Device routes for the message's transaction. */
+  route: Router;
   at: Date;
   receivedAt: string;
 }
@@ -145,11 +152,16 @@ export function createIngest(deps: IngestDependencies) {
     const tally = emptyTally();
     const result = await sql.transaction(() => work(tally));
     count(tally);
+    devices.gatewaysCommitted(tally.gateways);
     if (tally.counts.accepted > 0) deps.spool?.committed?.();
     return result;
   }
 
-  async function reject(m: Message, payload: string | Uint8Array, rejection: Rejection) {
+  async function reject(
+    m: Pick<Message, 'topic' | 'receivedAt' | 'tally' | 'outcome'>,
+    payload: string | Uint8Array,
+    rejection: Rejection,
+  ) {
     await deadLetters.add({ topic: m.topic, payload, receivedAt: m.receivedAt, ...rejection });
     m.tally.rejections.push(rejection.code);
     m.outcome.rejections.push(rejection);
@@ -167,7 +179,7 @@ export function createIngest(deps: IngestDependencies) {
     what: string,
     item: unknown,
   ): Promise<DeviceRoute | undefined> {
-    const route = await devices.route(deviceId);
+    const route = await m.route(deviceId);
     let rejection: Rejection | null = null;
     if (!route) {
       rejection = {
@@ -285,6 +297,7 @@ export function createIngest(deps: IngestDependencies) {
   /** One message's readings and statuses, validated and stored; the caller holds the transaction. */
   async function store(
     tally: Tally,
+    route: Router,
     topic: string,
     payload: Uint8Array,
     options: HandleOptions = {},
@@ -297,7 +310,7 @@ export function createIngest(deps: IngestDependencies) {
     const address = parseUplinkTopic(topic);
     const decoded = address ? decodeJsonPayload(payload) : null;
     if (!address || !decoded?.ok) {
-      const m = { outcome, tally, topic, payload, site: '', gatewayCode: '', gatewayId: '', at, receivedAt };
+      const m = { outcome, tally, topic, receivedAt };
       const rejection = decoded?.ok === false ? decoded.rejection : null;
       await reject(
         m,
@@ -307,6 +320,7 @@ export function createIngest(deps: IngestDependencies) {
       return outcome;
     }
     const gatewayId = await devices.ensureGateway(address.site, address.gateway);
+    tally.gateways.add(gatewayId);
     const m: Message = {
       outcome,
       tally,
@@ -315,6 +329,7 @@ export function createIngest(deps: IngestDependencies) {
       site: address.site,
       gatewayCode: address.gateway,
       gatewayId,
+      route,
       at,
       receivedAt,
     };
@@ -338,7 +353,7 @@ export function createIngest(deps: IngestDependencies) {
   return {
     handle(topic: string, payload: Uint8Array, options: HandleOptions = {}): Promise<IngestOutcome> {
       return inTransaction(async (tally) => {
-        const outcome = await store(tally, topic, payload, options);
+        const outcome = await store(tally, await devices.router(), topic, payload, options);
         await deps.afterStore?.([outcome], now());
         return outcome;
       });
@@ -351,7 +366,8 @@ export function createIngest(deps: IngestDependencies) {
     handleGroup(messages: readonly { topic: string; payload: Uint8Array }[]): Promise<IngestOutcome[]> {
       return inTransaction(async (tally) => {
         const outcomes: IngestOutcome[] = [];
-        for (const m of messages) outcomes.push(await store(tally, m.topic, m.payload));
+        const route = await devices.router();
+        for (const m of messages) outcomes.push(await store(tally, route, m.topic, m.payload));
         await deps.afterStore?.(outcomes, now());
         return outcomes;
       });
@@ -377,19 +393,7 @@ export function createIngest(deps: IngestDependencies) {
     ): Promise<IngestOutcome> {
       return inTransaction(async (tally) => {
         const outcome = emptyOutcome();
-        const at = now();
-        const receivedAt = at.toISOString();
-        const m = {
-          outcome,
-          tally,
-          topic,
-          payload,
-          site: '',
-          gatewayCode: '',
-          gatewayId: '',
-          at,
-          receivedAt,
-        };
+        const m = { outcome, tally, topic, receivedAt: now().toISOString() };
         await reject(m, payload, {
           code: RejectionCode.processingFailed,
           detail: `handling failed ${attempts} times; last error: ${lastError.slice(0, 300)}`,
