@@ -120,6 +120,53 @@ export function createAlerting(options: AlertingOptions) {
     return row;
   }
 
+  /**
+   * What one evaluation of stored messages knows without asking again: the subjects its messages
+   * concern (their devices, residents and gateway) and which conditions of theirs had an unresolved
+   * alert when it began, read in one statement. Most lookups find none; these are answered from
+   * here. An alert found, or opened meanwhile, is looked up as before. An alert another replica
+   * opens while the group is evaluated is met at the unique index on raising; a clear may miss it,
+   * which leaves it open until the device's next message (never an alert missed).
+   */
+  interface GroupAlerts {
+    subjects: Set<string>;
+    unresolved: Set<string>;
+  }
+
+  async function groupAlerts(outcomes: readonly IngestOutcome[]): Promise<GroupAlerts> {
+    const subjects = new Set<string>();
+    const subjectOf = (kind: string, id: string | null) => id !== null && subjects.add(`${kind}:${id}`);
+    for (const outcome of outcomes) {
+      for (const accepted of outcome.observations) {
+        subjectOf('device', accepted.observation.deviceId);
+        subjectOf('patient', accepted.patientId);
+      }
+      for (const status of outcome.deviceStatuses) {
+        subjectOf('device', status.status.deviceId);
+        subjectOf('patient', status.patientId);
+      }
+      if (outcome.gatewayStatus) subjectOf('gateway', outcome.gatewayStatus.gatewayId);
+    }
+    const unresolved = new Set<string>();
+    if (subjects.size > 0) {
+      const rows = await sql.all<{ subject: string; condition: string }>(
+        `SELECT subject, condition FROM alerts
+          WHERE state != 'resolved' AND subject IN (SELECT value FROM ${sql.dialect.jsonArrayValues('?')})`,
+        [JSON.stringify([...subjects])],
+      );
+      for (const row of rows) unresolved.add(`${row.subject}|${row.condition}`);
+    }
+    return { subjects, unresolved };
+  }
+
+  function finder(known?: GroupAlerts): typeof findUnresolved {
+    if (!known) return findUnresolved;
+    return async (subject, condition) =>
+      known.subjects.has(subject) && !known.unresolved.has(`${subject}|${condition}`)
+        ? undefined
+        : findUnresolved(subject, condition);
+  }
+
   // ---- notifications (enqueued in the transaction of the transition that causes them) ----
 
   async function enqueueStaff(
@@ -227,14 +274,21 @@ export function createAlerting(options: AlertingOptions) {
 
   // ---- opening, updating and clearing ----
 
-  async function raise(spec: RaiseSpec, at: Date, changes: Change[], recur = false): Promise<void> {
-    let existing = await findUnresolved(spec.subject, spec.condition);
+  async function raise(
+    spec: RaiseSpec,
+    at: Date,
+    changes: Change[],
+    recur = false,
+    known?: GroupAlerts,
+  ): Promise<void> {
+    let existing = await finder(known)(spec.subject, spec.condition);
     if (!existing) {
       const opened = await store.open(
         { ...spec, nextEscalationAt: escalationDue(spec.priority, at) },
         iso(at),
       );
       unresolvedIndex.set(`${spec.subject}|${spec.condition}`, opened.row.id);
+      known?.unresolved.add(`${spec.subject}|${spec.condition}`);
       if (opened.created) {
         changes.push({ alertId: opened.row.id, type: 'opened' });
         await enqueueStaff(opened.row, opened.transitionId!, 'opened', at);
@@ -275,8 +329,9 @@ export function createAlerting(options: AlertingOptions) {
     at: Date,
     note: string,
     changes: Change[],
+    known?: GroupAlerts,
   ): Promise<void> {
-    const row = await findUnresolved(subject, condition);
+    const row = await finder(known)(subject, condition);
     if (!row) return;
     if ((await store.resolve(row.id, 'system', iso(at), note)) !== null) {
       unresolvedIndex.delete(`${subject}|${condition}`);
@@ -312,7 +367,12 @@ export function createAlerting(options: AlertingOptions) {
 
   // ---- rules (one module each, rules/*) ----
 
-  function context(at: Date, changes: Change[], news2?: Map<string, News2Summary>): RuleContext {
+  function context(
+    at: Date,
+    changes: Change[],
+    news2?: Map<string, News2Summary>,
+    known?: GroupAlerts,
+  ): RuleContext {
     return {
       at,
       sql,
@@ -327,10 +387,10 @@ export function createAlerting(options: AlertingOptions) {
             },
           }
         : snapshots,
-      raise: (spec, recur) => raise(spec, at, changes, recur),
-      clear: (subject, condition, note) => clear(subject, condition, at, note, changes),
+      raise: (spec, recur) => raise(spec, at, changes, recur, known),
+      clear: (subject, condition, note) => clear(subject, condition, at, note, changes, known),
       amend: (row, change, options) => amend(row, change, options, at, changes),
-      findUnresolved,
+      findUnresolved: finder(known),
     };
   }
 
@@ -387,7 +447,7 @@ export function createAlerting(options: AlertingOptions) {
     changes: Change[],
     news2?: Map<string, News2Summary>,
   ): Promise<void> {
-    const ctx = context(at, changes, news2);
+    const ctx = context(at, changes, news2, await groupAlerts([outcome]));
     const patients = new Map<string, PatientEntry>();
     await evaluateReadings(ctx, outcome, patients);
     await evaluatePatients(ctx, patients);
@@ -432,7 +492,7 @@ export function createAlerting(options: AlertingOptions) {
     const news2 = new Map<string, News2Summary>();
     try {
       await sql.transaction(async () => {
-        const ctx = context(at, changes, news2);
+        const ctx = context(at, changes, news2, await groupAlerts(outcomes));
         const patients = new Map<string, PatientEntry>();
         for (const outcome of outcomes) await evaluateReadings(ctx, outcome, patients);
         await evaluatePatients(ctx, patients);
