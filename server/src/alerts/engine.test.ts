@@ -335,6 +335,45 @@ describe('alert engine', () => {
     expect(await conditions()).not.toContain('site-a:gw-1:gateway_offline');
   });
 
+  it('in a group of messages stored together, opens one alert for a repeat, clears one opened before it, and clears one it opened itself', async () => {
+    const DEVICES = 'wardline/v1/site-a/gw-1/devices';
+    const battery = (value: number) => ({
+      v: 1,
+      devices: [
+        { deviceId: FALLS, connected: true, lastSeen: ago(0).toISOString(), battery: { value, unit: '%' } },
+      ],
+    });
+    const conditions = async () =>
+      (await bed.unresolved()).map((a) => `${a.patientId ?? a.gatewayId}:${a.condition}`).sort();
+    await bed.send('wardline/v1/site-a/gw-1/status', { v: 1, state: 'offline', at: ago(0).toISOString() });
+    bed.advance(3 * MIN);
+    await bed.ctx.alerting.tick();
+    expect(await conditions()).toContain('site-a:gw-1:gateway_offline');
+
+    await bed.sendGroup([
+      { topic: DEVICES, payload: battery(9) },
+      { topic: DEVICES, payload: battery(8) },
+      {
+        topic: 'wardline/v1/site-a/gw-1/status',
+        payload: { v: 1, state: 'online', at: ago(0).toISOString() },
+      },
+    ]);
+    expect(await conditions()).toEqual([`${P1}:battery_low`]);
+    expect((await bed.unresolved())[0]!.occurrences).toBe(1);
+
+    await bed.sendGroup([{ topic: DEVICES, payload: battery(60) }]);
+    expect(await conditions()).toEqual([]);
+
+    // Opened and cleared within one group: the clear finds the alert the group opened.
+    await bed.sendGroup([
+      { topic: DEVICES, payload: battery(7) },
+      { topic: DEVICES, payload: battery(61) },
+    ]);
+    expect(await conditions()).toEqual([]);
+    const batteryAlerts = await bed.ctx.alerting.store.list({ condition: 'battery_low', limit: 10 });
+    expect(batteryAlerts.map((a) => a.state)).toEqual(['resolved', 'resolved']);
+  });
+
   it('manages family contacts with consent, audited, and validates the time zone', async () => {
     const base = {
       name: 'Sam Thornfield',

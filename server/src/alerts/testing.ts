@@ -40,6 +40,14 @@ export async function alertTestbed(
       await ctx.alerting.publish(outcome);
       return outcome;
     },
+    /** Several MQTT messages committed together, as the subscriber groups them, then published. */
+    async sendGroup(messages: readonly { topic: string; payload: unknown }[]) {
+      const outcomes = await ingest.handleGroup(
+        messages.map((m) => ({ topic: m.topic, payload: Buffer.from(JSON.stringify(m.payload)) })),
+      );
+      for (const outcome of outcomes) await ctx.alerting.publish(outcome);
+      return outcomes;
+    },
     async unresolved(patientId?: string) {
       const rows = await ctx.alerting.store.list({
         state: 'unresolved',
