@@ -69,6 +69,7 @@ function wrap(deps: IngestDependencies): IngestDependencies {
     devices: {
       ...d,
       route: timed('route', d.route),
+      router: async () => timed('route', await timed('route', d.router)()),
       ensureGateway: timed('route', d.ensureGateway),
       assignmentAt: timed('route', d.assignmentAt),
       gatewayWard: timed('route', d.gatewayWard),
@@ -76,6 +77,7 @@ function wrap(deps: IngestDependencies): IngestDependencies {
     observations: {
       ...o,
       insert: timed('inserts', o.insert),
+      insertMany: timed('inserts', o.insertMany),
       conflictsWithStored: timed('inserts', o.conflictsWithStored),
     },
     afterStore: deps.afterStore && timed('score', deps.afterStore),

@@ -61,44 +61,116 @@ export interface HistoryQuery {
   newestFirst?: boolean;
 }
 
+/** Rows per multi-row statement: far below either engine's bound on parameters. */
+const INSERT_CHUNK = 200;
+
 export function createObservationRepository(sql: SqlDatabase) {
-  return {
-    /**
-     * Inserts unless the id is already stored; returns false for a duplicate. The primary key
-     * decides (ON CONFLICT), so a reading is stored once whichever replica sees it first.
-     */
-    async insert(record: ObservationRecord): Promise<boolean> {
-      const { observation: o } = record;
-      const result = await sql.run(
-        `INSERT INTO observations
-           (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO NOTHING`,
-        [
-          o.id,
-          o.deviceId,
-          record.patientId,
-          record.gatewayId,
-          o.kind,
-          o.measuredAt,
-          record.receivedAt,
-          o.seq,
-          JSON.stringify(o.values),
-          qualityJson(o),
-        ],
+  /**
+   * Inserts unless the id is already stored; returns false for a duplicate. The primary key
+   * decides (ON CONFLICT), so a reading is stored once whichever replica sees it first.
+   */
+  async function insertOne(record: ObservationRecord): Promise<boolean> {
+    const { observation: o } = record;
+    const result = await sql.run(
+      `INSERT INTO observations
+         (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        o.id,
+        o.deviceId,
+        record.patientId,
+        record.gatewayId,
+        o.kind,
+        o.measuredAt,
+        record.receivedAt,
+        o.seq,
+        JSON.stringify(o.values),
+        qualityJson(o),
+      ],
+    );
+    if (result.changes === 0) return false;
+    // Readings replayed out of order must not move "latest" backwards.
+    if (record.patientId)
+      await sql.run(
+        `INSERT INTO latest_observations (patient_id, kind, observation_id, measured_at)
+         VALUES (?, ?, ?, ?)
+         ON CONFLICT (patient_id, kind) DO UPDATE
+           SET observation_id = excluded.observation_id, measured_at = excluded.measured_at
+           WHERE excluded.measured_at > latest_observations.measured_at`,
+        [record.patientId, o.kind, o.id, o.measuredAt],
       );
-      if (result.changes === 0) return false;
-      // Readings replayed out of order must not move "latest" backwards.
-      if (record.patientId)
+    return true;
+  }
+
+  return {
+    insert: insertOne,
+
+    /**
+     * Inserts several readings, each unless its id is already stored, with the outcome of `insert`
+     * one by one: returns the ids inserted; an id given twice is inserted once, for its first record.
+     * On PostgreSQL in a round trip or two (one statement per 200 rows, one for the residents' latest
+     * readings) instead of two per reading.
+     */
+    async insertMany(records: readonly ObservationRecord[]): Promise<Set<string>> {
+      const inserted = new Set<string>();
+      if (sql.dialect.name === 'sqlite') {
+        // In process, a prepared statement per row costs less than building one for many: the
+        // multi-row form cost about 16 µs a reading more in the ingest-stages bench.
+        for (const record of records) if (await insertOne(record)) inserted.add(record.observation.id);
+        return inserted;
+      }
+      for (let start = 0; start < records.length; start += INSERT_CHUNK) {
+        const chunk = records.slice(start, start + INSERT_CHUNK);
+        const rows = await sql.all<{ id: string }>(
+          `INSERT INTO observations
+             (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (id) DO NOTHING RETURNING id`,
+          chunk.flatMap((record) => {
+            const o = record.observation;
+            return [
+              o.id,
+              o.deviceId,
+              record.patientId,
+              record.gatewayId,
+              o.kind,
+              o.measuredAt,
+              record.receivedAt,
+              o.seq,
+              JSON.stringify(o.values),
+              qualityJson(o),
+            ];
+          }),
+        );
+        for (const row of rows) inserted.add(row.id);
+      }
+      // One row per resident and kind (a statement may not update a row twice): the newest, the
+      // first of equals, as one insert after another would leave it.
+      const newest = new Map<string, { patientId: string; o: Observation }>();
+      const seen = new Set<string>();
+      for (const record of records) {
+        const o = record.observation;
+        if (seen.has(o.id)) continue;
+        seen.add(o.id);
+        if (!record.patientId || !inserted.has(o.id)) continue;
+        const key = `${record.patientId}|${o.kind}`;
+        const known = newest.get(key);
+        if (!known || o.measuredAt > known.o.measuredAt) newest.set(key, { patientId: record.patientId, o });
+      }
+      const latest = [...newest.values()];
+      for (let start = 0; start < latest.length; start += INSERT_CHUNK) {
+        const chunk = latest.slice(start, start + INSERT_CHUNK);
         await sql.run(
           `INSERT INTO latest_observations (patient_id, kind, observation_id, measured_at)
-           VALUES (?, ?, ?, ?)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}
            ON CONFLICT (patient_id, kind) DO UPDATE
              SET observation_id = excluded.observation_id, measured_at = excluded.measured_at
              WHERE excluded.measured_at > latest_observations.measured_at`,
-          [record.patientId, o.kind, o.id, o.measuredAt],
+          chunk.flatMap(({ patientId, o }) => [patientId, o.kind, o.id, o.measuredAt]),
         );
-      return true;
+      }
+      return inserted;
     },
 
     /**

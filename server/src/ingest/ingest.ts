@@ -226,6 +226,8 @@ export function createIngest(deps: IngestDependencies) {
     const parsed = parseObservationBatch(json, { now: m.at.getTime(), urgentOnly });
     if (!parsed.ok) return reject(m, m.payload, parsed.rejection);
     await deps.spool?.reserve(parsed.value.results.length);
+    // Validated and routed one by one; the message's readings then stored together.
+    const routed: { what: string; raw: unknown; observation: Observation; route: DeviceRoute }[] = [];
     for (const [index, { raw, result }] of parsed.value.results.entries()) {
       const what = `observations[${index}]`;
       if (!result.ok) {
@@ -237,14 +239,30 @@ export function createIngest(deps: IngestDependencies) {
       const observation = { ...result.value, measuredAt: new Date(result.value.measuredAt).toISOString() };
       const current = await scopedRoute(m, observation.deviceId, what, raw);
       if (!current) continue;
-      const route = await attributed(current, observation.measuredAt);
-      const stored = await observations.insert({
+      routed.push({ what, raw, observation, route: await attributed(current, observation.measuredAt) });
+    }
+    if (routed.length === 0) return;
+    const inserted = await observations.insertMany(
+      routed.map(({ observation, route }) => ({
         observation,
         patientId: route.patientId,
         gatewayId: m.gatewayId,
         receivedAt: m.receivedAt,
-      });
-      if (!stored) {
+      })),
+    );
+    // Readings of one instant keep distinct time-series timestamps in arrival order (see the spool).
+    const sameInstant = (r: (typeof routed)[number]) =>
+      `${r.route.patientId}|${r.observation.kind}|${r.observation.measuredAt}|${r.observation.deviceId}`;
+    const storedAfter = new Map<string, number>();
+    const firsts = new Set<string>();
+    for (const r of routed)
+      if (inserted.has(r.observation.id) && !firsts.has(r.observation.id)) {
+        firsts.add(r.observation.id);
+        storedAfter.set(sameInstant(r), (storedAfter.get(sameInstant(r)) ?? 0) + 1);
+      }
+    const stored = new Set<string>();
+    for (const { what, raw, observation, route } of routed) {
+      if (!inserted.has(observation.id) || stored.has(observation.id)) {
         // The id is taken: an exact replay is a duplicate; anything else must not pass as one.
         if (await observations.conflictsWithStored(observation)) {
           await reject(m, itemPayload(raw, m.payload), {
@@ -257,7 +275,11 @@ export function createIngest(deps: IngestDependencies) {
         m.tally.counts.duplicates++;
         continue;
       }
-      await deps.spool?.enqueue(observation, route.patientId, m.receivedAt);
+      stored.add(observation.id);
+      const key = sameInstant({ what, raw, observation, route });
+      const after = storedAfter.get(key)! - 1;
+      storedAfter.set(key, after);
+      await deps.spool?.enqueue(observation, route.patientId, m.receivedAt, after);
       m.tally.counts.accepted++;
       m.outcome.observations.push({ observation, receivedAt: m.receivedAt, ...route });
     }

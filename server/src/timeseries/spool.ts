@@ -66,7 +66,16 @@ export function createSpool(sql: SqlDatabase, limit: number) {
     },
 
     /** Call after the observation's own row is inserted, in the same transaction. */
-    async enqueue(observation: Observation, patientId: string | null, at: string): Promise<void> {
+    /**
+     * `storedAfter`: readings of the same message sharing this one's device, kind, resident and
+     * instant, stored with it but spooled after it (the count below sees them already).
+     */
+    async enqueue(
+      observation: Observation,
+      patientId: string | null,
+      at: string,
+      storedAfter = 0,
+    ): Promise<void> {
       // Earlier readings of this device and kind at this very instant keep their own timestamps.
       const samePatient = patientId === null ? 'patient_id IS NULL' : 'patient_id = ?';
       const row = await sql.get<{ n: number }>(
@@ -82,7 +91,7 @@ export function createSpool(sql: SqlDatabase, limit: number) {
       );
       await sql.run(`INSERT INTO timeseries_spool (observation_id, line, enqueued_at) VALUES (?, ?, ?)`, [
         observation.id,
-        toLine(observation, patientId, row?.n ?? 0),
+        toLine(observation, patientId, (row?.n ?? 0) - storedAfter),
         at,
       ]);
       // Counted at once so health sees it (a rollback overstates it until the next read).
@@ -93,7 +102,9 @@ export function createSpool(sql: SqlDatabase, limit: number) {
       const rows = await sql.all<SpooledLine>(`SELECT id, line FROM timeseries_spool ORDER BY id LIMIT ?`, [
         max,
       ]);
-      if (rows.length === 0) known = 0;
+      // An empty answer does not reset the known size: on PostgreSQL it may come while an ingest
+      // transaction holds points not yet committed (health then said 0 with points waiting). The
+      // size is read afresh before each message and after each batch leaves.
       return rows;
     },
 
