@@ -64,42 +64,50 @@ export interface HistoryQuery {
 /** Rows per multi-row statement: far below either engine's bound on parameters. */
 const INSERT_CHUNK = 200;
 
+const INSERT_OBSERVATIONS = `INSERT INTO observations
+  (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)`;
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_LATEST = 'INSERT INTO latest_observations (patient_id, kind, observation_id, measured_at)';
+const LATEST_IF_NEWER = `ON CONFLICT (patient_id, kind) DO UPDATE
+  SET observation_id = excluded.observation_id, measured_at = excluded.measured_at
+  WHERE excluded.measured_at > latest_observations.measured_at`;
+
+/** A record's values in the order of INSERT_OBSERVATIONS' columns. */
+function rowOf(record: ObservationRecord): SqlValue[] {
+  const o = record.observation;
+  return [
+    o.id,
+    o.deviceId,
+    record.patientId,
+    record.gatewayId,
+    o.kind,
+    o.measuredAt,
+    record.receivedAt,
+    o.seq,
+    JSON.stringify(o.values),
+    qualityJson(o),
+  ];
+}
+
 export function createObservationRepository(sql: SqlDatabase) {
   /**
    * Inserts unless the id is already stored; returns false for a duplicate. The primary key
    * decides (ON CONFLICT), so a reading is stored once whichever replica sees it first.
    */
   async function insertOne(record: ObservationRecord): Promise<boolean> {
-    const { observation: o } = record;
     const result = await sql.run(
-      `INSERT INTO observations
-         (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO NOTHING`,
-      [
-        o.id,
-        o.deviceId,
-        record.patientId,
-        record.gatewayId,
-        o.kind,
-        o.measuredAt,
-        record.receivedAt,
-        o.seq,
-        JSON.stringify(o.values),
-        qualityJson(o),
-      ],
+      `${INSERT_OBSERVATIONS} VALUES ${ROW} ON CONFLICT (id) DO NOTHING`,
+      rowOf(record),
     );
     if (result.changes === 0) return false;
     // Readings replayed out of order must not move "latest" backwards.
     if (record.patientId)
-      await sql.run(
-        `INSERT INTO latest_observations (patient_id, kind, observation_id, measured_at)
-         VALUES (?, ?, ?, ?)
-         ON CONFLICT (patient_id, kind) DO UPDATE
-           SET observation_id = excluded.observation_id, measured_at = excluded.measured_at
-           WHERE excluded.measured_at > latest_observations.measured_at`,
-        [record.patientId, o.kind, o.id, o.measuredAt],
-      );
+      await sql.run(`${INSERT_LATEST} VALUES (?, ?, ?, ?) ${LATEST_IF_NEWER}`, [
+        record.patientId,
+        record.observation.kind,
+        record.observation.id,
+        record.observation.measuredAt,
+      ]);
     return true;
   }
 
@@ -123,25 +131,8 @@ export function createObservationRepository(sql: SqlDatabase) {
       for (let start = 0; start < records.length; start += INSERT_CHUNK) {
         const chunk = records.slice(start, start + INSERT_CHUNK);
         const rows = await sql.all<{ id: string }>(
-          `INSERT INTO observations
-             (id, device_id, patient_id, gateway_id, kind, measured_at, received_at, seq, values_json, quality_json)
-           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-           ON CONFLICT (id) DO NOTHING RETURNING id`,
-          chunk.flatMap((record) => {
-            const o = record.observation;
-            return [
-              o.id,
-              o.deviceId,
-              record.patientId,
-              record.gatewayId,
-              o.kind,
-              o.measuredAt,
-              record.receivedAt,
-              o.seq,
-              JSON.stringify(o.values),
-              qualityJson(o),
-            ];
-          }),
+          `${INSERT_OBSERVATIONS} VALUES ${chunk.map(() => ROW).join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`,
+          chunk.flatMap(rowOf),
         );
         for (const row of rows) inserted.add(row.id);
       }
@@ -162,11 +153,7 @@ export function createObservationRepository(sql: SqlDatabase) {
       for (let start = 0; start < latest.length; start += INSERT_CHUNK) {
         const chunk = latest.slice(start, start + INSERT_CHUNK);
         await sql.run(
-          `INSERT INTO latest_observations (patient_id, kind, observation_id, measured_at)
-           VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}
-           ON CONFLICT (patient_id, kind) DO UPDATE
-             SET observation_id = excluded.observation_id, measured_at = excluded.measured_at
-             WHERE excluded.measured_at > latest_observations.measured_at`,
+          `${INSERT_LATEST} VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')} ${LATEST_IF_NEWER}`,
           chunk.flatMap(({ patientId, o }) => [patientId, o.kind, o.id, o.measuredAt]),
         );
       }

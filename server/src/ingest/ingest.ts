@@ -250,19 +250,20 @@ export function createIngest(deps: IngestDependencies) {
         receivedAt: m.receivedAt,
       })),
     );
+    // Each inserted id once, for its first item; the others are replays or conflicts.
+    const claimed = new Set<string>();
+    const fresh = new Set(
+      routed.filter(({ observation: { id } }) => inserted.has(id) && !claimed.has(id) && claimed.add(id)),
+    );
     // Readings of one instant keep distinct time-series timestamps in arrival order (see the spool).
-    const sameInstant = (r: (typeof routed)[number]) =>
-      `${r.route.patientId}|${r.observation.kind}|${r.observation.measuredAt}|${r.observation.deviceId}`;
+    const sameInstant = ({ route, observation: o }: (typeof routed)[number]) =>
+      `${route.patientId}|${o.kind}|${o.measuredAt}|${o.deviceId}`;
     const storedAfter = new Map<string, number>();
-    const firsts = new Set<string>();
-    for (const r of routed)
-      if (inserted.has(r.observation.id) && !firsts.has(r.observation.id)) {
-        firsts.add(r.observation.id);
-        storedAfter.set(sameInstant(r), (storedAfter.get(sameInstant(r)) ?? 0) + 1);
-      }
-    const stored = new Set<string>();
-    for (const { what, raw, observation, route } of routed) {
-      if (!inserted.has(observation.id) || stored.has(observation.id)) {
+    for (const item of fresh)
+      storedAfter.set(sameInstant(item), (storedAfter.get(sameInstant(item)) ?? 0) + 1);
+    for (const item of routed) {
+      const { what, raw, observation, route } = item;
+      if (!fresh.has(item)) {
         // The id is taken: an exact replay is a duplicate; anything else must not pass as one.
         if (await observations.conflictsWithStored(observation)) {
           await reject(m, itemPayload(raw, m.payload), {
@@ -275,8 +276,7 @@ export function createIngest(deps: IngestDependencies) {
         m.tally.counts.duplicates++;
         continue;
       }
-      stored.add(observation.id);
-      const key = sameInstant({ what, raw, observation, route });
+      const key = sameInstant(item);
       const after = storedAfter.get(key)! - 1;
       storedAfter.set(key, after);
       await deps.spool?.enqueue(observation, route.patientId, m.receivedAt, after);
